@@ -1,0 +1,117 @@
+/* hunt.c: one hunt of one target, and the names of its parts. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hunt.h"
+#include "xmalloc.h"
+
+struct hunt *
+hunt_new(const struct settings *st)
+{
+    struct hunt *h = xcalloc(1, sizeof *h);
+    int i, m;
+
+    h->settings = st;
+    switch (st->kind) {
+    case TARGET_SCRIPT:
+        h->name = xstrdup(st->target);
+        break;
+    case TARGET_MODULE:
+        h->name = xasprintf("-m %s", st->target);
+        break;
+    case TARGET_CODE:
+        h->name = xstrdup("-c");
+        break;
+    }
+    h->nrounds = st->warmups + st->tracked;
+    h->rounds = xcalloc((size_t)h->nrounds, sizeof *h->rounds);
+    for (i = 0; i < h->nrounds; i++) {
+        for (m = 0; m < METRIC_COUNT; m++) {
+            h->rounds[i].counter[m] = COUNTER_NONE;
+        }
+    }
+    h->exit_code = -1;
+    return h;
+}
+
+void
+hunt_free(struct hunt *h)
+{
+    int m;
+
+    if (h == NULL) {
+        return;
+    }
+    for (m = 0; m < METRIC_COUNT; m++) {
+        free(h->deltas[m]);
+    }
+    free(h->name);
+    free(h->python.version);
+    free(h->python.blocks_source);
+    free(h->rounds);
+    free(h->message);
+    free(h->output_tail);
+    free(h);
+}
+
+const char *
+phase_name(enum phase p)
+{
+    static const char *const names[] = {
+        "none", "init", "run", "collect", "finalize", "measure",
+    };
+
+    return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "?";
+}
+
+const char *
+metric_key(enum metric m)
+{
+    static const char *const keys[] = { "refs", "blocks", "fds" };
+
+    return keys[m];
+}
+
+const char *
+metric_noun(enum metric m)
+{
+    static const char *const nouns[] = {
+        "references", "memory blocks", "file descriptors",
+    };
+
+    return nouns[m];
+}
+
+const char *
+status_name(enum status s)
+{
+    static const char *const names[] = {
+        "clean", "leak", "failed", "crashed", "timeout", "interrupted",
+    };
+
+    return names[s];
+}
+
+const char *
+signal_name(int sig)
+{
+    static char buf[16];
+
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGBUS:  return "SIGBUS";
+    case SIGFPE:  return "SIGFPE";
+    case SIGILL:  return "SIGILL";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGINT:  return "SIGINT";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGTRAP: return "SIGTRAP";
+    }
+    snprintf(buf, sizeof buf, "signal %d", sig);
+    return buf;
+}

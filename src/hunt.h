@@ -1,0 +1,91 @@
+/* hunt.h: one hunt of one target, as the supervisor sees it. */
+#ifndef REFHUNT_HUNT_H
+#define REFHUNT_HUNT_H
+
+#include <stdint.h>
+
+#include "cli.h"
+
+/* The phases of a round, in order; a record names the one that starts. */
+enum phase {
+    PHASE_NONE,
+    PHASE_INIT,
+    PHASE_RUN,
+    PHASE_COLLECT,
+    PHASE_FINALIZE,
+    PHASE_MEASURE,
+};
+
+enum metric {
+    METRIC_REFS,
+    METRIC_BLOCKS,
+    METRIC_FDS,
+    METRIC_COUNT,
+};
+
+/* A counter the interpreter cannot give (refs on a release build). */
+#define COUNTER_NONE INT64_MIN
+
+/* Ordered from best to worst: a run's status is the worst of its parts. */
+enum status {
+    STATUS_CLEAN,
+    STATUS_LEAK,
+    STATUS_FAILED,
+    STATUS_CRASHED,
+    STATUS_TIMEOUT,
+    STATUS_INTERRUPTED,
+};
+
+struct round {
+    enum phase      phase;                  /* the last phase started */
+    int             measured;               /* counters[] are read */
+    int64_t         counter[METRIC_COUNT];
+};
+
+struct python_info {
+    char           *version;                /* "3.11.2", from the worker */
+    int             debug;                  /* Py_DEBUG build */
+    int             refs_available;
+    char           *blocks_source;          /* how blocks are counted */
+};
+
+struct hunt {
+    const struct settings *settings;
+    char           *name;                   /* the target as printed */
+    struct python_info python;
+
+    int             nrounds;                /* warmups + tracked */
+    int             started;                /* rounds begun */
+    struct round   *rounds;                 /* [nrounds], round 1 at [0] */
+
+    /* The interpreter's own leak per init/finalize cycle, subtracted. */
+    int             calibrated;
+    int64_t         calibration[METRIC_COUNT];
+
+    /* Why the hunt ended early; set by the supervisor. */
+    enum status     status;
+    int             fail_round;             /* 0: before round 1 */
+    enum phase      fail_phase;
+    char           *message;                /* traceback, error, signal */
+    int             signal;                 /* that killed the worker */
+    int             exit_code;              /* of the worker, or -1 */
+    char           *output_tail;            /* last of the target's stderr */
+    int             finished;               /* the worker said "end" */
+
+    /* Filled by the verdict. */
+    int             tracked_complete;       /* every tracked round measured */
+    int64_t        *deltas[METRIC_COUNT];   /* [settings->tracked] */
+    int             ndeltas;
+    int             leaked[METRIC_COUNT];
+};
+
+struct hunt    *hunt_new(const struct settings *);
+void            hunt_free(struct hunt *);
+
+const char     *phase_name(enum phase);
+const char     *metric_key(enum metric);       /* "refs" */
+const char     *metric_noun(enum metric);      /* "references" */
+const char     *status_name(enum status);
+const char     *signal_name(int);              /* "SIGSEGV" */
+
+#endif

@@ -1,0 +1,291 @@
+/* record.c: the line records a worker sends its supervisor. */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "xmalloc.h"
+
+char *
+record_escape(const char *s)
+{
+    char *out = xmalloc(strlen(s) * 4 + 1), *o = out;
+    const unsigned char *p;
+
+    for (p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '\\') {
+            *o++ = '\\';
+            *o++ = '\\';
+        } else if (*p == '\n') {
+            *o++ = '\\';
+            *o++ = 'n';
+        } else if (*p < 0x20 || *p == 0x7f) {
+            o += sprintf(o, "\\x%02x", *p);
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static int
+hexval(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Lenient: a broken escape is kept as it is, never a reason to fail. */
+char *
+record_unescape(const char *s)
+{
+    char *out = xmalloc(strlen(s) + 1), *o = out;
+
+    while (*s != '\0') {
+        if (s[0] == '\\' && s[1] == '\\') {
+            *o++ = '\\';
+            s += 2;
+        } else if (s[0] == '\\' && s[1] == 'n') {
+            *o++ = '\n';
+            s += 2;
+        } else if (s[0] == '\\' && s[1] == 'x' && hexval(s[2]) >= 0 &&
+            hexval(s[3]) >= 0 && (hexval(s[2]) | hexval(s[3])) != 0) {
+            *o++ = (char)(hexval(s[2]) * 16 + hexval(s[3]));
+            s += 4;
+        } else {
+            *o++ = *s++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static int
+parse_phase(const char *s, enum phase *out)
+{
+    enum phase p;
+
+    for (p = PHASE_INIT; p <= PHASE_MEASURE; p++) {
+        if (strcmp(s, phase_name(p)) == 0) {
+            *out = p;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* A counter field: a signed 64-bit number, or "-" for none. */
+static int
+parse_counter(const char *s, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    if (strcmp(s, "-") == 0) {
+        *out = COUNTER_NONE;
+        return 0;
+    }
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno == ERANGE || v == LLONG_MIN) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int
+parse_round(const char *s, int *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno == ERANGE || v < 0 ||
+        v > 1000000) {
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int
+parse_flag(const char *s, int *out)
+{
+    if (strcmp(s, "0") != 0 && strcmp(s, "1") != 0) {
+        return -1;
+    }
+    *out = *s == '1';
+    return 0;
+}
+
+/* Splits off up to max space-separated fields; the last keeps the rest. */
+static int
+split(char *line, char **fields, int max)
+{
+    int n = 0;
+
+    while (n < max) {
+        fields[n++] = line;
+        if (n == max) {
+            break;
+        }
+        line = strchr(line, ' ');
+        if (line == NULL) {
+            break;
+        }
+        *line++ = '\0';
+    }
+    return n;
+}
+
+/* The records, each with its number of fields (the type included). */
+static const struct {
+    const char      *name;
+    enum record_type type;
+    int              fields;
+} kinds[] = {
+    { "hello",       RECORD_HELLO,       5 },
+    { "calibration", RECORD_CALIBRATION, 4 },
+    { "phase",       RECORD_PHASE,       3 },
+    { "counters",    RECORD_COUNTERS,    5 },
+    { "fail",        RECORD_FAIL,        4 },
+    { "end",         RECORD_END,         1 },
+};
+
+int
+record_parse(const char *line, struct record *r, char **cause)
+{
+    char *copy = xstrdup(line), *f[5];
+    size_t k, nkinds = sizeof kinds / sizeof kinds[0];
+    int m, rc = -1;
+
+    memset(r, 0, sizeof *r);
+    *cause = NULL;
+    if (strlen(line) != strcspn(line, "\n\r")) {
+        goto bad;
+    }
+    for (k = 0; k < nkinds; k++) {
+        size_t len = strlen(kinds[k].name);
+
+        if (strncmp(line, kinds[k].name, len) == 0 &&
+            (line[len] == ' ' || line[len] == '\0')) {
+            break;
+        }
+    }
+    /* The last field keeps the rest of the line: only a TEXT has spaces. */
+    if (k == nkinds || split(copy, f, kinds[k].fields) != kinds[k].fields ||
+        (kinds[k].type != RECORD_FAIL &&
+        strchr(f[kinds[k].fields - 1], ' ') != NULL)) {
+        goto bad;
+    }
+    r->type = kinds[k].type;
+    switch (r->type) {
+    case RECORD_HELLO:
+        if (parse_flag(f[2], &r->debug) != 0 ||
+            parse_flag(f[3], &r->refs_available) != 0) {
+            goto bad;
+        }
+        r->text = record_unescape(f[1]);
+        r->extra = record_unescape(f[4]);
+        break;
+    case RECORD_CALIBRATION:
+        for (m = 0; m < METRIC_COUNT; m++) {
+            if (parse_counter(f[1 + m], &r->counter[m]) != 0) {
+                goto bad;
+            }
+        }
+        break;
+    case RECORD_PHASE:
+        if (parse_round(f[1], &r->round) != 0 ||
+            parse_phase(f[2], &r->phase) != 0) {
+            goto bad;
+        }
+        break;
+    case RECORD_COUNTERS:
+        if (parse_round(f[1], &r->round) != 0) {
+            goto bad;
+        }
+        for (m = 0; m < METRIC_COUNT; m++) {
+            if (parse_counter(f[2 + m], &r->counter[m]) != 0) {
+                goto bad;
+            }
+        }
+        break;
+    case RECORD_FAIL:
+        if (parse_round(f[1], &r->round) != 0 ||
+            parse_phase(f[2], &r->phase) != 0) {
+            goto bad;
+        }
+        r->text = record_unescape(f[3]);
+        break;
+    case RECORD_END:
+        break;
+    }
+    rc = 0;
+    goto out;
+bad:
+    record_clear(r);
+    *cause = xasprintf("malformed record: %.80s", line);
+out:
+    free(copy);
+    return rc;
+}
+
+void
+record_clear(struct record *r)
+{
+    free(r->text);
+    free(r->extra);
+    r->text = NULL;
+    r->extra = NULL;
+}
+
+int
+record_send(int fd, const char *fmt, ...)
+{
+    va_list ap;
+    char *line, *p;
+    ssize_t n;
+    size_t left;
+    int len;
+
+    va_start(ap, fmt);
+    len = vasprintf(&line, fmt, ap);
+    va_end(ap);
+    if (len < 0) {
+        return -1;
+    }
+    /* One write per record where the pipe allows, so records never mix. */
+    p = line;
+    left = (size_t)len;
+    while (left > 0) {
+        n = write(fd, p, left);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            free(line);
+            return -1;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    free(line);
+    return 0;
+}

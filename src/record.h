@@ -1,0 +1,53 @@
+/*
+ * record.h: the line records a worker sends its supervisor.
+ *
+ *   hello VERSION DEBUG REFS_AVAILABLE BLOCKS_SOURCE
+ *   calibration REFS BLOCKS FDS        interpreter's own leak per cycle
+ *   phase ROUND NAME                   NAME: init run collect finalize measure
+ *   counters ROUND REFS BLOCKS FDS     "-" for a counter not available
+ *   fail ROUND PHASE TEXT              the target failed; TEXT is escaped
+ *   end                                every round done
+ *
+ * Fields are separated by one space; TEXT escapes backslash, newline and
+ * other control bytes as \\, \n, \xHH, so that a record is always one line.
+ */
+#ifndef REFHUNT_RECORD_H
+#define REFHUNT_RECORD_H
+
+#include <stdint.h>
+
+#include "hunt.h"
+
+enum record_type {
+    RECORD_HELLO,
+    RECORD_CALIBRATION,
+    RECORD_PHASE,
+    RECORD_COUNTERS,
+    RECORD_FAIL,
+    RECORD_END,
+};
+
+struct record {
+    enum record_type type;
+    int              round;
+    enum phase       phase;
+    int64_t          counter[METRIC_COUNT];
+    int              debug;
+    int              refs_available;
+    char            *text;      /* version (hello) or message (fail) */
+    char            *extra;     /* blocks source (hello) */
+};
+
+/* Parses one line (without its newline); 0, or -1 with *cause. */
+int     record_parse(const char *, struct record *, char **);
+void    record_clear(struct record *);
+
+/* TEXT as it travels, and back. */
+char   *record_escape(const char *);
+char   *record_unescape(const char *);
+
+/* Writes one whole record line to fd; -1 if the channel is gone. */
+int     record_send(int, const char *, ...)
+            __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,392 @@
+/* report.c: the hunt as text for a person and JSON for a machine. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "verdict.h"
+#include "xmalloc.h"
+
+static const char *
+mode_name(void)
+{
+    return "reinit";
+}
+
+/* "mytest.py leaked [1, 1, 1] references, sum=3", as regrtest says it. */
+static void
+leak_line(const struct hunt *h, enum metric m, FILE *f)
+{
+    int64_t sum = 0;
+    int i;
+
+    fprintf(f, "%s leaked [", h->name);
+    for (i = 0; i < h->ndeltas; i++) {
+        fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", h->deltas[m][i]);
+        sum += h->deltas[m][i];
+    }
+    fprintf(f, "] %s, sum=%" PRId64 "\n", metric_noun(m), sum);
+}
+
+static void
+cell(FILE *f, int64_t v, int width)
+{
+    if (v == COUNTER_NONE) {
+        fprintf(f, " %*s", width, "-");
+    } else {
+        fprintf(f, " %*" PRId64, width, v);
+    }
+}
+
+/* -v: every round's counters and its growth over the round before. */
+static void
+table(const struct hunt *h, FILE *f)
+{
+    const struct settings *st = h->settings;
+    const struct round *r, *prev;
+    int i, m;
+
+    fprintf(f, "round            %12s %8s %12s %8s %6s %6s\n", "refs", "+refs",
+        "blocks", "+blocks", "fds", "+fds");
+    for (i = 0; i < h->started; i++) {
+        r = &h->rounds[i];
+        prev = i > 0 ? &h->rounds[i - 1] : NULL;
+        fprintf(f, "%3d %-12s", i + 1, !r->measured ? phase_name(r->phase) :
+            i < st->warmups ? "warm-up" : "tracked");
+        for (m = 0; m < METRIC_COUNT; m++) {
+            int64_t v = r->measured ? r->counter[m] : COUNTER_NONE, d =
+                COUNTER_NONE;
+
+            if (prev != NULL && prev->measured && r->measured &&
+                v != COUNTER_NONE && prev->counter[m] != COUNTER_NONE) {
+                d = v - prev->counter[m];
+            }
+            cell(f, v, m == METRIC_FDS ? 6 : 12);
+            cell(f, d, m == METRIC_FDS ? 6 : 8);
+        }
+        fputc('\n', f);
+    }
+    if (h->calibrated) {
+        fprintf(f, "calibration: an empty round grows by");
+        for (m = 0; m < METRIC_COUNT; m++) {
+            if (h->calibration[m] != COUNTER_NONE) {
+                fprintf(f, " %s %" PRId64, metric_key(m), h->calibration[m]);
+            }
+        }
+        fprintf(f, "; subtracted from the deltas\n");
+    }
+}
+
+/* The last non-empty line of a text. */
+static char *
+last_line(const char *text)
+{
+    const char *end = text + strlen(text), *start;
+
+    while (end > text && (end[-1] == '\n' || end[-1] == ' ')) {
+        end--;
+    }
+    for (start = end; start > text && start[-1] != '\n'; start--) {
+        ;
+    }
+    return xasprintf("%.*s", (int)(end - start), start);
+}
+
+/* The counters this build measures, for the verdict line. */
+static void
+measured(const struct hunt *h, FILE *f)
+{
+    const struct settings *st = h->settings;
+
+    fprintf(f, " (%s mode, %d warm-up%s + %d tracked round%s", mode_name(),
+        st->warmups, st->warmups == 1 ? "" : "s", st->tracked,
+        st->tracked == 1 ? "" : "s");
+    if (h->python.version != NULL) {
+        fprintf(f, "; Python %s %s", h->python.version,
+            h->python.debug ? "debug build" : "release build");
+        if (!h->python.refs_available) {
+            fprintf(f, ": blocks and fds only, references need a debug "
+                "build");
+        }
+    }
+    if (h->calibrated) {
+        fprintf(f, "; calibrated");
+    }
+    fprintf(f, ")\n");
+}
+
+void
+report_text(const struct hunt *h, FILE *f)
+{
+    const struct settings *st = h->settings;
+    char *line;
+    int m, first = 1;
+
+    if (st->verbose) {
+        table(h, f);
+    }
+    for (m = 0; m < METRIC_COUNT; m++) {
+        if (h->leaked[m]) {
+            leak_line(h, m, f);
+        }
+    }
+    fprintf(f, "refhunt: %s: %s", h->name, status_name(h->status));
+    switch (h->status) {
+    case STATUS_CLEAN:
+        fprintf(f, ", no leak");
+        break;
+    case STATUS_LEAK:
+        for (m = 0; m < METRIC_COUNT; m++) {
+            if (h->leaked[m]) {
+                fprintf(f, "%s%s", first ? " of " : ", ", metric_noun(m));
+                first = 0;
+            }
+        }
+        break;
+    default:
+        if (h->fail_round > 0) {
+            fprintf(f, " in round %d, phase %s", h->fail_round,
+                phase_name(h->fail_phase));
+        }
+        if (h->message != NULL) {
+            line = last_line(h->message);
+            fprintf(f, ": %s", line);
+            free(line);
+        }
+        break;
+    }
+    measured(h, f);
+    /* The whole message where the target's own stderr did not show it. */
+    if (h->status >= STATUS_FAILED && h->message != NULL &&
+        (st->quiet || h->status != STATUS_FAILED) &&
+        strchr(h->message, '\n') != NULL) {
+        fprintf(f, "%s%s", h->message,
+            h->message[strlen(h->message) - 1] == '\n' ? "" : "\n");
+    }
+    if (h->status >= STATUS_FAILED && h->ndeltas > 0) {
+        fprintf(f, "refhunt: %d of %d tracked rounds finished before that; "
+            "see -v or --json\n", h->ndeltas, st->tracked);
+    }
+}
+
+static void
+json_string(FILE *f, const char *s)
+{
+    const unsigned char *p;
+
+    if (s == NULL) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (p = (const unsigned char *)s; *p != '\0'; p++) {
+        switch (*p) {
+        case '"':  fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f) {
+                fprintf(f, "\\u%04x", *p);
+            } else {
+                fputc(*p, f);
+            }
+        }
+    }
+    fputc('"', f);
+}
+
+/* Bytes that are not UTF-8 (a path, a target's output) become U+FFFD, so
+ * that the JSON stays valid. */
+static char *
+utf8_clean(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    char *out, *o;
+    int n, i;
+
+    if (s == NULL) {
+        return NULL;
+    }
+    out = o = xmalloc(strlen(s) * 3 + 1);
+    while (*p != '\0') {
+        n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 :
+            (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 :
+            0;
+        for (i = 1; i < n; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                n = 0;
+                break;
+            }
+        }
+        if (n == 0) {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            p++;
+            continue;
+        }
+        memcpy(o, p, (size_t)n);
+        o += n;
+        p += n;
+    }
+    *o = '\0';
+    return out;
+}
+
+static void
+json_text(FILE *f, const char *s)
+{
+    char *clean = utf8_clean(s);
+
+    json_string(f, clean);
+    free(clean);
+}
+
+static void
+json_number(FILE *f, int64_t v)
+{
+    if (v == COUNTER_NONE) {
+        fputs("null", f);
+    } else {
+        fprintf(f, "%" PRId64, v);
+    }
+}
+
+static void
+json_counters(FILE *f, const int64_t *c)
+{
+    int m;
+
+    fputc('{', f);
+    for (m = 0; m < METRIC_COUNT; m++) {
+        fprintf(f, "%s\"%s\": ", m > 0 ? ", " : "", metric_key(m));
+        json_number(f, c[m]);
+    }
+    fputc('}', f);
+}
+
+static const char *
+round_status(const struct hunt *h, int i)
+{
+    if (h->rounds[i].measured) {
+        return "ok";
+    }
+    return h->status >= STATUS_FAILED ? status_name(h->status) : "unfinished";
+}
+
+static void
+json_hunt(const struct hunt *h, FILE *f)
+{
+    const struct settings *st = h->settings;
+    int i, m, first = 1;
+
+    fprintf(f, "{\n  \"target\": ");
+    json_text(f, h->name);
+    fprintf(f, ",\n  \"kind\": \"%s\"", st->kind == TARGET_SCRIPT ? "script" :
+        st->kind == TARGET_MODULE ? "module" : "code");
+    fprintf(f, ",\n  \"argv\": [");
+    json_text(f, st->target);
+    for (i = 0; i < st->nargs; i++) {
+        fputs(", ", f);
+        json_text(f, st->args[i]);
+    }
+    fprintf(f, "],\n  \"status\": \"%s\",\n  \"exit_status\": %d",
+        status_name(h->status), verdict_exit_status(h->status));
+    fprintf(f, ",\n  \"leaks\": [");
+    for (m = 0; m < METRIC_COUNT; m++) {
+        if (h->leaked[m]) {
+            fprintf(f, "%s\"%s\"", first ? "" : ", ", metric_key(m));
+            first = 0;
+        }
+    }
+    fprintf(f, "],\n  \"deltas\": {");
+    for (m = 0; m < METRIC_COUNT; m++) {
+        fprintf(f, "%s\"%s\": ", m > 0 ? ", " : "", metric_key(m));
+        if (h->ndeltas > 0 && h->deltas[m][0] == COUNTER_NONE) {
+            fputs("null", f);
+            continue;
+        }
+        fputc('[', f);
+        for (i = 0; i < h->ndeltas; i++) {
+            fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", h->deltas[m][i]);
+        }
+        fputc(']', f);
+    }
+    fprintf(f, "},\n  \"rounds\": [");
+    for (i = 0; i < h->started; i++) {
+        fprintf(f, "%s\n    {\"round\": %d, \"warmup\": %s, \"status\": "
+            "\"%s\", \"phase\": \"%s\", \"counters\": ", i > 0 ? "," : "",
+            i + 1, i < st->warmups ? "true" : "false", round_status(h, i),
+            phase_name(h->rounds[i].phase));
+        if (h->rounds[i].measured) {
+            json_counters(f, h->rounds[i].counter);
+        } else {
+            fputs("null", f);
+        }
+        fputc('}', f);
+    }
+    fprintf(f, "%s],\n  \"mode\": \"%s\",\n  \"warmups\": %d,\n"
+        "  \"tracked\": %d,\n  \"gc_passes\": %d", h->started > 0 ? "\n  " :
+        "", mode_name(), st->warmups, st->tracked, st->gc_passes);
+    fprintf(f, ",\n  \"calibration\": ");
+    if (h->calibrated) {
+        json_counters(f, h->calibration);
+    } else {
+        fputs("null", f);
+    }
+    fprintf(f, ",\n  \"python\": {\"version\": ");
+    json_text(f, h->python.version);
+    fprintf(f, ", \"debug\": %s, \"refs_available\": %s, "
+        "\"blocks_source\": ", h->python.debug ? "true" : "false",
+        h->python.refs_available ? "true" : "false");
+    json_text(f, h->python.blocks_source);
+    fprintf(f, "},\n  \"failure\": ");
+    if (h->status >= STATUS_FAILED) {
+        fprintf(f, "{\"round\": %d, \"phase\": \"%s\", \"signal\": ",
+            h->fail_round, phase_name(h->fail_phase));
+        if (h->signal > 0) {
+            json_string(f, signal_name(h->signal));
+        } else {
+            fputs("null", f);
+        }
+        fprintf(f, ", \"exit_code\": ");
+        if (h->exit_code >= 0) {
+            fprintf(f, "%d", h->exit_code);
+        } else {
+            fputs("null", f);
+        }
+        fputc('}', f);
+    } else {
+        fputs("null", f);
+    }
+    fprintf(f, ",\n  \"message\": ");
+    json_text(f, h->message);
+    fprintf(f, "\n}\n");
+}
+
+int
+report_json(const struct hunt *h, int to_stdout, const char *path,
+    char **cause)
+{
+    FILE *f = to_stdout ? stdout : fopen(path, "w");
+    int failed;
+
+    if (f == NULL) {
+        *cause = xasprintf("--json %s: %s", path, strerror(errno));
+        return -1;
+    }
+    json_hunt(h, f);
+    failed = fflush(f) != 0 || ferror(f);
+    if (failed) {
+        *cause = xasprintf("--json %s: %s", to_stdout ? "-" : path,
+            strerror(errno));
+    }
+    if (!to_stdout && fclose(f) != 0 && !failed) {
+        failed = 1;
+        *cause = xasprintf("--json %s: %s", path, strerror(errno));
+    }
+    return failed ? -1 : 0;
+}

@@ -1,0 +1,15 @@
+/* report.h: the hunt as text for a person and JSON for a machine. */
+#ifndef REFHUNT_REPORT_H
+#define REFHUNT_REPORT_H
+
+#include <stdio.h>
+
+#include "hunt.h"
+
+/* regrtest's leak lines, the -v table and the one-line verdict. */
+void    report_text(const struct hunt *, FILE *);
+
+/* The JSON report; -1 with *cause if it cannot be written. */
+int     report_json(const struct hunt *, int, const char *, char **);
+
+#endif

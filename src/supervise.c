@@ -1,0 +1,507 @@
+/*
+ * supervise.c: one worker process per hunt, watched from outside.
+ *
+ * The worker runs in its own process group with three channels: records
+ * on a pipe of their own, its stderr through us (passed on, and the tail
+ * kept for the report), its stdout inherited (or drained with -q). The
+ * supervisor never touches Python, so whatever the target does, the rounds
+ * already measured are reported.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "record.h"
+#include "supervise.h"
+#include "xmalloc.h"
+
+#define TAIL_MAX        (64 * 1024)     /* of the target's stderr, kept */
+#define RECORD_MAX      (1024 * 1024)   /* longest record line accepted */
+#define DUMP_GRACE      2.0             /* seconds for the timeout traceback */
+#define POLL_MS         100
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+    interrupted = sig;
+}
+
+void
+supervise_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+int
+supervise_interrupted(void)
+{
+    return interrupted;
+}
+
+struct buffer {
+    char   *data;
+    size_t  len;
+    size_t  cap;
+};
+
+static void
+buffer_add(struct buffer *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->data = xreallocarray(b->data, b->cap, 1);
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+/* Keeps the last TAIL_MAX bytes. */
+static void
+tail_add(struct buffer *b, const char *p, size_t n)
+{
+    buffer_add(b, p, n);
+    if (b->len > 2 * TAIL_MAX) {
+        memmove(b->data, b->data + b->len - TAIL_MAX, TAIL_MAX);
+        b->len = TAIL_MAX;
+        b->data[b->len] = '\0';
+    }
+}
+
+struct watch {
+    struct hunt    *h;
+    pid_t           pid;
+    int             rec_fd, err_fd, out_fd;     /* -1 once at EOF */
+    struct buffer   records;                    /* partial record line */
+    struct buffer   tail;                       /* the target's stderr */
+    size_t          err_total;                  /* stderr bytes seen */
+    size_t          dump_from;                  /* err_total at SIGUSR1 */
+    double          round_start;
+    double          kill_at;                    /* 0: not condemned */
+    int             timed_out;
+    int             lost;                       /* channel unreadable */
+    int             has_fail;
+    int             wstatus;
+    int             exited;
+};
+
+static double
+now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+set_message(struct hunt *h, char *text)
+{
+    free(h->message);
+    h->message = text;
+}
+
+static void
+handle_record(struct watch *w, const char *line)
+{
+    struct hunt *h = w->h;
+    struct record r;
+    char *cause;
+    int m;
+
+    if (record_parse(line, &r, &cause) != 0) {
+        if (!w->lost) {
+            w->lost = 1;
+            set_message(h, xasprintf("the worker's report channel was "
+                "corrupted (%s)", cause));
+        }
+        free(cause);
+        return;
+    }
+    switch (r.type) {
+    case RECORD_HELLO:
+        h->python.version = r.text;
+        h->python.blocks_source = r.extra;
+        h->python.debug = r.debug;
+        h->python.refs_available = r.refs_available;
+        r.text = r.extra = NULL;
+        w->round_start = now();
+        break;
+    case RECORD_CALIBRATION:
+        h->calibrated = 1;
+        memcpy(h->calibration, r.counter, sizeof h->calibration);
+        break;
+    case RECORD_PHASE:
+        if (r.round < 1 || r.round > h->nrounds) {
+            break;
+        }
+        if (r.phase == PHASE_INIT) {
+            w->round_start = now();
+        }
+        if (r.round > h->started) {
+            h->started = r.round;
+        }
+        h->rounds[r.round - 1].phase = r.phase;
+        break;
+    case RECORD_COUNTERS:
+        if (r.round < 1 || r.round > h->nrounds) {
+            break;
+        }
+        h->rounds[r.round - 1].measured = 1;
+        for (m = 0; m < METRIC_COUNT; m++) {
+            h->rounds[r.round - 1].counter[m] = r.counter[m];
+        }
+        break;
+    case RECORD_FAIL:
+        w->has_fail = 1;
+        h->fail_round = r.round;
+        h->fail_phase = r.phase;
+        set_message(h, r.text);
+        r.text = NULL;
+        break;
+    case RECORD_END:
+        h->finished = 1;
+        break;
+    }
+    record_clear(&r);
+}
+
+static void
+handle_records(struct watch *w, const char *p, size_t n)
+{
+    char *nl;
+    size_t used = 0;
+
+    if (w->lost) {
+        return;
+    }
+    buffer_add(&w->records, p, n);
+    while ((nl = memchr(w->records.data + used, '\n',
+        w->records.len - used)) != NULL) {
+        *nl = '\0';
+        handle_record(w, w->records.data + used);
+        used = (size_t)(nl - w->records.data) + 1;
+    }
+    memmove(w->records.data, w->records.data + used, w->records.len - used);
+    w->records.len -= used;
+    if (w->records.len > RECORD_MAX && !w->lost) {
+        w->lost = 1;
+        set_message(w->h, xstrdup("the worker's report channel was "
+            "corrupted (a record line without end)"));
+    }
+}
+
+/* Reads what one descriptor has; closes it at EOF. */
+static void
+drain(struct watch *w, int *fd)
+{
+    char buf[65536];
+    ssize_t n;
+
+    n = read(*fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return;
+    }
+    if (n <= 0) {
+        close(*fd);
+        *fd = -1;
+        return;
+    }
+    if (*fd == w->rec_fd) {
+        handle_records(w, buf, (size_t)n);
+    } else if (*fd == w->err_fd) {
+        tail_add(&w->tail, buf, (size_t)n);
+        w->err_total += (size_t)n;
+        if (!w->h->settings->quiet) {
+            /* Best effort: our own stderr may be gone. */
+            if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
+                ;
+            }
+        }
+    }
+    /* stdout under -q: read and dropped so the target never blocks */
+}
+
+/* Reads every channel until none has data right now, for a second at
+ * most: a process that escaped the group may go on writing. */
+static void
+drain_all(struct watch *w)
+{
+    int *fds[3] = { &w->rec_fd, &w->err_fd, &w->out_fd }, i, busy = 1;
+    double until = now() + 1.0;
+    struct pollfd pfd;
+
+    while (busy && now() < until) {
+        busy = 0;
+        for (i = 0; i < 3; i++) {
+            if (*fds[i] < 0) {
+                continue;
+            }
+            pfd.fd = *fds[i];
+            pfd.events = POLLIN;
+            if (poll(&pfd, 1, 0) > 0) {
+                drain(w, fds[i]);
+                busy = 1;
+            }
+        }
+    }
+}
+
+static void
+kill_group(struct watch *w, int sig)
+{
+    if (w->pid > 0) {
+        kill(-w->pid, sig);
+        kill(w->pid, sig);      /* in case setpgid lost the race */
+    }
+}
+
+static pid_t
+spawn(const char *exe, const struct settings *st, int rec, int err, int out)
+{
+    char **argv = cli_worker_argv(exe, st, rec);
+    sigset_t all;
+    pid_t pid;
+
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    if (pid < 0) {
+        fatal("fork");
+    }
+    if (pid == 0) {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);   /* die with the supervisor */
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        if (dup2(err, STDERR_FILENO) < 0 ||
+            (out >= 0 && dup2(out, STDOUT_FILENO) < 0) ||
+            fcntl(rec, F_SETFD, 0) < 0) {
+            _exit(127);
+        }
+        execv(exe, argv);
+        dprintf(STDERR_FILENO, "refhunt: cannot run worker %s: %s\n", exe,
+            strerror(errno));
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    for (char **a = argv; *a != NULL; a++) {
+        free(*a);
+    }
+    free(argv);
+    return pid;
+}
+
+/* From the stderr tail: the interpreter's fatal error and what follows,
+ * or else its last lines. */
+static char *
+crash_text(const struct buffer *tail)
+{
+    const char *fatal_at, *p;
+    int lines = 0;
+
+    if (tail->len == 0) {
+        return NULL;
+    }
+    fatal_at = strstr(tail->data, "Fatal Python error");
+    if (fatal_at != NULL) {
+        return xstrdup(fatal_at);
+    }
+    for (p = tail->data + tail->len; p > tail->data; p--) {
+        if (p[-1] == '\n' && p != tail->data + tail->len && ++lines == 20) {
+            break;
+        }
+    }
+    return xstrdup(p);
+}
+
+/* What became of the hunt, from records, exit status and stderr. */
+static void
+classify(struct watch *w)
+{
+    struct hunt *h = w->h;
+    int round = h->started, sig;
+    enum phase phase = round > 0 ? h->rounds[round - 1].phase : PHASE_INIT;
+    char *extra;
+
+    h->fail_round = w->has_fail ? h->fail_round : round;
+    if (!w->has_fail) {
+        h->fail_phase = phase;
+    }
+    if (w->timed_out) {
+        h->status = STATUS_TIMEOUT;
+        extra = w->err_total > w->dump_from ?
+            xstrdup(w->tail.data + (w->tail.len -
+            (w->err_total - w->dump_from > w->tail.len ? w->tail.len :
+            w->err_total - w->dump_from))) : NULL;
+        set_message(h, xasprintf("round %d timed out after %g s in phase "
+            "%s%s%s", h->fail_round, h->settings->timeout,
+            phase_name(h->fail_phase), extra != NULL ? "; where it was:\n" :
+            "", extra != NULL ? extra : ""));
+        free(extra);
+        return;
+    }
+    if (interrupted) {
+        h->status = STATUS_INTERRUPTED;
+        set_message(h, xasprintf("interrupted by %s in round %d, phase %s",
+            signal_name(interrupted), h->fail_round,
+            phase_name(h->fail_phase)));
+        return;
+    }
+    if (w->lost) {
+        h->status = STATUS_CRASHED;
+        return;     /* the message says how the channel broke */
+    }
+    if (h->finished && w->exited && WIFEXITED(w->wstatus) &&
+        WEXITSTATUS(w->wstatus) == 0) {
+        h->status = STATUS_CLEAN;   /* the verdict decides */
+        return;
+    }
+    if (w->has_fail) {
+        h->status = STATUS_FAILED;
+        if (h->fail_round > 1 && (h->fail_phase == PHASE_INIT ||
+            h->fail_phase == PHASE_RUN) && h->rounds[0].measured) {
+            extra = h->message;
+            h->message = xasprintf("round %d failed after round 1 "
+                "succeeded: the target cannot be re-initialized in the same "
+                "process\n%s", h->fail_round, extra != NULL ? extra : "");
+            free(extra);
+        }
+        return;
+    }
+    if (w->exited && WIFSIGNALED(w->wstatus)) {
+        sig = WTERMSIG(w->wstatus);
+        h->status = STATUS_CRASHED;
+        h->signal = sig;
+        extra = crash_text(&w->tail);
+        set_message(h, xasprintf("the worker was killed by %s (%s) in "
+            "round %d, phase %s%s%s", signal_name(sig), strsignal(sig),
+            h->fail_round, phase_name(h->fail_phase),
+            extra != NULL ? "\n" : "", extra != NULL ? extra : ""));
+        free(extra);
+        return;
+    }
+    h->status = STATUS_FAILED;
+    h->exit_code = w->exited && WIFEXITED(w->wstatus) ?
+        WEXITSTATUS(w->wstatus) : -1;
+    if (h->python.version == NULL) {
+        extra = crash_text(&w->tail);
+        set_message(h, xasprintf("the worker did not start (exit status "
+            "%d)%s%s", h->exit_code, extra != NULL ? "\n" : "",
+            extra != NULL ? extra : ""));
+        free(extra);
+        return;
+    }
+    set_message(h, xasprintf("the worker exited with status %d in round %d, "
+        "phase %s, before the round ended (os._exit() or exit() in the "
+        "target?)", h->exit_code, h->fail_round, phase_name(h->fail_phase)));
+}
+
+void
+supervise_hunt(struct hunt *h, const char *exe)
+{
+    const struct settings *st = h->settings;
+    int rec[2], err[2], out[2] = { -1, -1 }, i;
+    struct pollfd pfd[3];
+    int *fds[3];
+    struct watch w;
+    double t;
+    pid_t r;
+
+    memset(&w, 0, sizeof w);
+    w.h = h;
+    if (pipe2(rec, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+        (st->quiet && pipe2(out, O_CLOEXEC) < 0)) {
+        fatal("pipe");
+    }
+    w.pid = spawn(exe, st, rec[1], err[1], out[1]);
+    close(rec[1]);
+    close(err[1]);
+    if (out[1] >= 0) {
+        close(out[1]);
+    }
+    w.rec_fd = rec[0];
+    w.err_fd = err[0];
+    w.out_fd = out[0];
+    w.round_start = now();
+    fds[0] = &w.rec_fd;
+    fds[1] = &w.err_fd;
+    fds[2] = &w.out_fd;
+
+    while (!w.exited) {
+        for (i = 0; i < 3; i++) {
+            pfd[i].fd = *fds[i];        /* poll skips negative fds */
+            pfd[i].events = POLLIN;
+            pfd[i].revents = 0;
+        }
+        if (poll(pfd, 3, POLL_MS) > 0) {
+            for (i = 0; i < 3; i++) {
+                if (pfd[i].revents != 0 && *fds[i] >= 0) {
+                    drain(&w, fds[i]);
+                }
+            }
+        }
+        t = now();
+        if (interrupted && w.kill_at == 0) {
+            w.kill_at = t;
+        }
+        if (w.lost && w.kill_at == 0) {
+            w.kill_at = t;
+        }
+        if (st->timeout > 0 && !w.timed_out && w.kill_at == 0 &&
+            t - w.round_start > st->timeout) {
+            /* faulthandler in the worker prints where it is stuck */
+            w.timed_out = 1;
+            w.dump_from = w.err_total;
+            kill(w.pid, SIGUSR1);
+            w.kill_at = t + DUMP_GRACE;
+        }
+        if (w.kill_at != 0 && t >= w.kill_at) {
+            kill_group(&w, SIGKILL);
+        }
+        r = waitpid(w.pid, &w.wstatus, WNOHANG);
+        if (r == w.pid) {
+            w.exited = 1;
+        } else if (r < 0 && errno != EINTR) {
+            fatal("waitpid");
+        }
+    }
+    /* No process of the hunt outlives it; then read what the worker wrote
+     * before it went, without waiting for an EOF that a child that left
+     * the group may never give. */
+    kill(-w.pid, SIGKILL);
+    drain_all(&w);
+    for (i = 0; i < 3; i++) {
+        if (*fds[i] >= 0) {
+            close(*fds[i]);
+        }
+    }
+    classify(&w);
+    if (w.tail.len > 0) {
+        h->output_tail = xstrdup(w.tail.data);
+    }
+    free(w.records.data);
+    free(w.tail.data);
+}

@@ -1,0 +1,18 @@
+/* supervise.h: one worker process per hunt, watched from outside. */
+#ifndef REFHUNT_SUPERVISE_H
+#define REFHUNT_SUPERVISE_H
+
+#include "hunt.h"
+
+/* SIGINT and SIGTERM end the hunt (the worker is killed, the report of the
+ * rounds done is still written); SIGPIPE is ignored. */
+void    supervise_signals(void);
+
+/* The signal that interrupted refhunt, or 0. */
+int     supervise_interrupted(void);
+
+/* Runs the worker (exe, re-executed) for h and fills h from its records,
+ * its exit and its stderr. Returns when no process of the hunt is left. */
+void    supervise_hunt(struct hunt *, const char *);
+
+#endif

@@ -1,0 +1,90 @@
+/* verdict.c: from counters to deltas, leaks, status and exit status. */
+#include <stdlib.h>
+
+#include "verdict.h"
+#include "xmalloc.h"
+
+int
+verdict_leaks(enum metric m, const int64_t *deltas, int n)
+{
+    int i, any = 0;
+
+    if (n <= 0) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (m == METRIC_FDS) {
+            any |= deltas[i] != 0;
+        } else if (deltas[i] < 1) {
+            return 0;
+        }
+    }
+    return m == METRIC_FDS ? any : 1;
+}
+
+void
+verdict_compute(struct hunt *h)
+{
+    const struct settings *st = h->settings;
+    int i, m, first = st->warmups;      /* index of the first tracked round */
+    const struct round *prev, *cur;
+
+    for (m = 0; m < METRIC_COUNT; m++) {
+        free(h->deltas[m]);
+        h->deltas[m] = xcalloc((size_t)st->tracked, sizeof(int64_t));
+        h->leaked[m] = 0;
+    }
+    /* A delta needs the round and the one before it measured. */
+    h->ndeltas = 0;
+    for (i = 0; i < st->tracked; i++) {
+        prev = &h->rounds[first + i - 1];
+        cur = &h->rounds[first + i];
+        if (!prev->measured || !cur->measured) {
+            break;
+        }
+        for (m = 0; m < METRIC_COUNT; m++) {
+            if (cur->counter[m] == COUNTER_NONE ||
+                prev->counter[m] == COUNTER_NONE) {
+                h->deltas[m][i] = COUNTER_NONE;
+                continue;
+            }
+            h->deltas[m][i] = cur->counter[m] - prev->counter[m];
+            if (h->calibrated && h->calibration[m] != COUNTER_NONE) {
+                h->deltas[m][i] -= h->calibration[m];
+            }
+        }
+        h->ndeltas++;
+    }
+    h->tracked_complete = h->ndeltas == st->tracked;
+    if (!h->tracked_complete) {
+        return;     /* no verdict on part of the rounds */
+    }
+    for (m = 0; m < METRIC_COUNT; m++) {
+        if (h->deltas[m][0] != COUNTER_NONE) {
+            h->leaked[m] = verdict_leaks(m, h->deltas[m], h->ndeltas);
+        }
+        if (h->leaked[m] && h->status == STATUS_CLEAN) {
+            h->status = STATUS_LEAK;
+        }
+    }
+}
+
+int
+verdict_exit_status(enum status s)
+{
+    switch (s) {
+    case STATUS_CLEAN:
+        return 0;
+    case STATUS_LEAK:
+        return 1;
+    case STATUS_FAILED:
+        return 3;
+    case STATUS_CRASHED:
+        return 4;
+    case STATUS_TIMEOUT:
+        return 5;
+    case STATUS_INTERRUPTED:
+        return 130;
+    }
+    return 2;
+}
