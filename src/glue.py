@@ -39,6 +39,7 @@ def _prepend_sys_path0(kind, target, safe_path):
 
 
 def _run_script(path):
+    path = os.path.abspath(path)    # as python does since 3.9
     main = sys.modules["__main__"]
     main.__file__ = path
     main.__cached__ = None

@@ -1,0 +1,571 @@
+#!/usr/bin/env python3
+"""End-to-end tests: the real refhunt binary on small targets and fixtures.
+
+    e2e.py --list                          the test names, one a line
+    e2e.py REFHUNT FIXTURES PYTHON NAME    run one test (exit 0, 1, or 77 skip)
+
+They assert what a user checks: exit status, verdict, the shape of the
+output and of the JSON report, never exact counts (those differ between
+Python versions and builds).
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TARGETS = os.path.join(HERE, "targets")
+SKIP = 77
+
+REFHUNT = FIXTURES = PYTHON = None
+TESTS = {}
+
+
+def test(func):
+    TESTS[func.__name__[len("test_"):]] = func
+    return func
+
+
+class Skip(Exception):
+    pass
+
+
+class Result:
+    def __init__(self, proc, json_report):
+        self.rc = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+        self.json = json_report
+
+    def __repr__(self):
+        return "exit %d\n--- stdout\n%s\n--- stderr\n%s\n--- json\n%s" % (
+            self.rc, self.out[-3000:], self.err[-3000:],
+            json.dumps(self.json, indent=1)[:3000])
+
+
+def env():
+    e = dict(os.environ)
+    e["PYTHONPATH"] = FIXTURES
+    e.pop("PYTHONHASHSEED", None)
+    return e
+
+
+def refhunt(*args, json_report=True, timeout=180, cwd=None):
+    """Runs refhunt ARGS with a --json file; the report parsed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "report.json")
+        argv = [REFHUNT] + (["--json", path] if json_report else []) + list(args)
+        proc = subprocess.run(argv, capture_output=True, text=True,
+                              errors="replace", timeout=timeout, env=env(),
+                              cwd=cwd)
+        report = None
+        if json_report and os.path.exists(path):
+            with open(path) as f:
+                report = json.load(f)
+        return Result(proc, report)
+
+
+def target(name):
+    return os.path.join(TARGETS, name)
+
+
+def expect(cond, what, r=None):
+    if not cond:
+        raise AssertionError(what + ("\n" + repr(r) if r is not None else ""))
+
+
+def expect_report_shape(r, status, exit_status):
+    """Every report has these fields, whatever happened."""
+    j = r.json
+    expect(j is not None, "no JSON report written", r)
+    for key in ("target", "status", "leaks", "deltas", "rounds", "mode",
+                "warmups", "tracked", "python", "message", "failure"):
+        expect(key in j, "JSON report lacks %r" % key, r)
+    expect(j["status"] == status, "status %r, wanted %r" % (j["status"], status), r)
+    expect(r.rc == exit_status, "exit %d, wanted %d" % (r.rc, exit_status), r)
+    expect(j["exit_status"] == exit_status, "JSON exit_status differs", r)
+    expect(j["mode"] == "reinit", "mode is not reinit", r)
+    expect(set(j["deltas"]) == {"refs", "blocks", "fds"}, "deltas keys", r)
+    expect(re.match(r"3\.\d+", j["python"]["version"] or ""), "python version", r)
+    if j["python"]["refs_available"]:
+        expect(j["python"]["debug"], "refs counted on a release build?", r)
+    else:
+        expect(j["deltas"]["refs"] is None, "refs deltas on a release build", r)
+    verdict = "refhunt: %s: %s" % (j["target"], status)
+    expect(verdict in r.out or verdict in r.err, "no verdict line %r" % verdict, r)
+
+
+def expect_complete(r):
+    j = r.json
+    expect(len(j["rounds"]) == j["warmups"] + j["tracked"], "rounds missing", r)
+    expect(all(rd["status"] == "ok" and rd["counters"] for rd in j["rounds"]),
+           "a round did not finish", r)
+    for metric in ("blocks", "fds"):
+        expect(len(j["deltas"][metric]) == j["tracked"],
+               "%s deltas: one per tracked round" % metric, r)
+
+
+def expect_leak(r, metric):
+    """The metric leaked: JSON says so, and regrtest's line is printed."""
+    j = r.json
+    noun = {"refs": "references", "blocks": "memory blocks",
+            "fds": "file descriptors"}[metric]
+    expect(metric in j["leaks"], "%s not among the leaks" % metric, r)
+    line = re.search(r"^%s leaked \[(-?\d+(, -?\d+)*)\] %s, sum=(-?\d+)$"
+                     % (re.escape(j["target"]), noun), r.out, re.M)
+    expect(line, "no regrtest line for %s" % noun, r)
+    deltas = [int(x) for x in line.group(1).split(", ")]
+    expect(deltas == j["deltas"][metric], "printed deltas differ from JSON", r)
+    expect(sum(deltas) == int(line.group(3)), "sum= is not the sum", r)
+    expect(len(deltas) == j["tracked"], "one delta per tracked round", r)
+
+
+def refs_counted(r):
+    return r.json["python"]["refs_available"]
+
+
+# ---------------------------------------------------------------- clean
+
+
+@test
+def test_clean_empty():
+    r = refhunt("-c", "pass")
+    expect_report_shape(r, "clean", 0)
+    expect_complete(r)
+    expect(r.json["leaks"] == [], "leaks reported", r)
+    expect("leaked" not in r.out, "a leak line for a clean target", r)
+
+
+@test
+def test_clean_script():
+    r = refhunt("-R", "2:4", target("clean.py"))
+    expect_report_shape(r, "clean", 0)
+    expect_complete(r)
+    expect(r.json["warmups"] == 2 and r.json["tracked"] == 4, "-R 2:4", r)
+
+
+@test
+def test_gc_twin_is_clean():
+    r = refhunt("-c", "import cycles\nn = cycles.WithGC()\nn.ref = n")
+    expect_report_shape(r, "clean", 0)
+
+
+@test
+def test_exit_zero_is_clean():
+    for code in ("raise SystemExit", "import sys; sys.exit(0)",
+                 "import sys; sys.exit(None)", "import sys; sys.exit(False)"):
+        r = refhunt("-c", code)
+        expect_report_shape(r, "clean", 0)
+
+
+@test
+def test_threads():
+    r = refhunt(target("threads.py"), timeout=120)
+    expect_report_shape(r, "clean", 0)
+    expect_complete(r)
+
+
+@test
+def test_daemon_thread_leaks():
+    """A daemon thread alive at finalization keeps its objects: no hang."""
+    r = refhunt(target("threads.py"), "daemon", timeout=120)
+    expect_report_shape(r, "leak", 1)
+    expect_complete(r)
+    expect_leak(r, "blocks")
+
+
+@test
+def test_flood_output():
+    """Megabytes on stdout and stderr neither block nor corrupt records."""
+    r = refhunt("-R", "1:1", target("flood.py"), "4")
+    expect_report_shape(r, "clean", 0)
+    expect_complete(r)
+    expect(r.out.count("x" * 1023) >= 2 * 4 * 1024, "stdout lost", r)
+    expect(r.err.count("x" * 1023) >= 2 * 4 * 1024, "stderr lost", r)
+    r = refhunt("-q", "-R", "1:1", target("flood.py"), "4")
+    expect_report_shape(r, "clean", 0)
+    expect("x" * 1023 not in r.out + r.err, "-q let the output through", r)
+
+
+# ---------------------------------------------------------------- leaks
+
+
+@test
+def test_ref_leak():
+    r = refhunt("-c", "import leakref\nleakref.leak(object())")
+    expect_report_shape(r, "leak", 1)
+    expect_complete(r)
+    expect_leak(r, "blocks")
+    if refs_counted(r):
+        expect_leak(r, "refs")
+        expect(all(d >= 1 for d in r.json["deltas"]["refs"]), "refs deltas", r)
+
+
+@test
+def test_block_leak():
+    r = refhunt("-c", "import leakblock\nleakblock.leak()")
+    expect_report_shape(r, "leak", 1)
+    expect_leak(r, "blocks")
+    expect("refs" not in r.json["leaks"], "a block leak is not a ref leak", r)
+    expect("fds" not in r.json["leaks"], "no fd leak here", r)
+
+
+@test
+def test_uncollectable_cycle_leaks():
+    r = refhunt("-c", "import cycles\nn = cycles.NoGC()\nn.ref = n")
+    expect_report_shape(r, "leak", 1)
+    expect_leak(r, "blocks")
+    if refs_counted(r):
+        expect_leak(r, "refs")
+
+
+@test
+def test_c_static_leaks():
+    """Single-phase init keeping an object in a C static: markupsafe's bug."""
+    r = refhunt("-c", "import stash")
+    expect_report_shape(r, "leak", 1)
+    expect_leak(r, "blocks")
+    if refs_counted(r):
+        expect_leak(r, "refs")
+
+
+@test
+def test_fd_leak():
+    r = refhunt(target("fdleak.py"))
+    expect_report_shape(r, "leak", 1)
+    expect_leak(r, "fds")
+    expect(r.json["deltas"]["fds"] == [1] * r.json["tracked"], "one fd a round", r)
+
+
+@test
+def test_verbose_table():
+    r = refhunt("-v", "-R", "2:3", "-c", "import leakref\nleakref.leak(object())")
+    expect_report_shape(r, "leak", 1)
+    rows = re.findall(r"^\s*(\d+) (warm-up|tracked) ", r.out, re.M)
+    expect([int(n) for n, _ in rows] == [1, 2, 3, 4, 5], "one row a round", r)
+    expect([k for _, k in rows] == ["warm-up"] * 2 + ["tracked"] * 3,
+           "rows say warm-up or tracked", r)
+    expect(re.search(r"^round\s+refs\s+\+refs\s+blocks\s+\+blocks\s+fds\s+\+fds$",
+                     r.out, re.M), "table header", r)
+
+
+@test
+def test_json_to_stdout():
+    r = refhunt("--json", "-", "-c", "import leakblock; leakblock.leak()",
+                json_report=False)
+    report = json.loads(r.out)
+    expect(report["status"] == "leak" and r.rc == 1, "JSON on stdout", r)
+    expect("refhunt: -c: leak" in r.err, "text report moves to stderr", r)
+
+
+# ---------------------------------------------------------------- failures
+
+
+@test
+def test_exception_fails():
+    r = refhunt(target("raises.py"))
+    expect_report_shape(r, "failed", 3)
+    j = r.json
+    expect(j["failure"]["round"] == 1 and j["failure"]["phase"] == "run",
+           "failure round and phase", r)
+    expect("ValueError: invariant broken in the target" in j["message"],
+           "traceback text in the report", r)
+    expect("in check_invariant" in j["message"], "traceback frames", r)
+    expect("glue" not in j["message"], "refhunt's own frames shown", r)
+    expect("Traceback (most recent call last)" in r.err, "traceback shown", r)
+    expect("ValueError: invariant broken in the target" in r.out,
+           "verdict names the error", r)
+
+
+@test
+def test_quiet_shows_traceback():
+    r = refhunt("-q", target("raises.py"))
+    expect_report_shape(r, "failed", 3)
+    expect(r.err == "", "-q: the target's stderr is captured", r)
+    expect("in check_invariant" in r.out, "-q: the report shows the traceback", r)
+
+
+@test
+def test_syntax_error_fails():
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "broken.py")
+        with open(path, "w") as f:
+            f.write("def f(:\n")
+        r = refhunt(path)
+    expect_report_shape(r, "failed", 3)
+    expect("SyntaxError" in r.json["message"], "SyntaxError shown", r)
+
+
+@test
+def test_exit_nonzero_fails():
+    r = refhunt("-c", "import sys; sys.exit(3)")
+    expect_report_shape(r, "failed", 3)
+    expect("status 3" in r.json["message"], "exit status named", r)
+    r = refhunt("-c", "import sys; sys.exit('bad config')")
+    expect_report_shape(r, "failed", 3)
+    expect("bad config" in r.json["message"] and "bad config" in r.err,
+           "SystemExit text shown", r)
+
+
+@test
+def test_missing_module_fails():
+    r = refhunt("-m", "no_such_module_here")
+    expect_report_shape(r, "failed", 3)
+    expect("No module named no_such_module_here" in r.json["message"],
+           "ImportError text", r)
+
+
+@test
+def test_os_exit():
+    r = refhunt("-c", "import os; os._exit(7)")
+    expect_report_shape(r, "failed", 3)
+    expect(r.json["failure"]["exit_code"] == 7, "exit code in JSON", r)
+    expect("status 7" in r.json["message"] and "round 1" in r.json["message"],
+           "message names status and round", r)
+
+
+@test
+def test_refuses_reinit():
+    r = refhunt("-c", "import refuseinit")
+    expect_report_shape(r, "failed", 3)
+    j = r.json
+    expect(j["failure"]["round"] == 2, "fails in round 2", r)
+    expect(j["rounds"][0]["status"] == "ok", "round 1 reported", r)
+    expect("cannot be re-initialized" in j["message"], "says why", r)
+    expect("cannot load module more than once per process" in j["message"],
+           "the module's own error", r)
+
+
+@test
+def test_crash_on_reinit():
+    r = refhunt("-c", "import crashinit")
+    expect_report_shape(r, "crashed", 4)
+    j = r.json
+    expect(j["failure"] == {"round": 2, "phase": "run", "signal": "SIGSEGV",
+                            "exit_code": None}, "round, phase, signal", r)
+    expect(j["rounds"][0]["status"] == "ok" and j["rounds"][0]["counters"],
+           "the finished round is kept", r)
+    expect("SIGSEGV" in r.out and "round 2" in r.out, "text names signal", r)
+    expect("Fatal Python error: Segmentation fault" in j["message"],
+           "faulthandler's text in the report", r)
+
+
+@test
+def test_crash_keeps_tracked_rounds():
+    """A crash in the last round still reports the deltas before it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        # the target counts its rounds in a file and crashes in round 6
+        script = os.path.join(tmp, "t.py")
+        with open(script, "w") as f:
+            f.write("import leakref, os, sys\nleakref.leak(object())\n"
+                    "count = os.path.join(%r, 'count')\n"
+                    "n = int(open(count).read()) if os.path.exists(count) else 0\n"
+                    "open(count, 'w').write(str(n + 1))\n"
+                    "if n == 5: import ctypes; ctypes.string_at(0)\n" % tmp)
+        r = refhunt("-R", "3:3", script)
+    expect_report_shape(r, "crashed", 4)
+    j = r.json
+    expect(j["failure"]["round"] == 6, "crash in round 6", r)
+    expect(len(j["deltas"]["blocks"]) == 2, "deltas of tracked rounds 4, 5", r)
+    expect(j["leaks"] == [], "no verdict on part of the rounds", r)
+
+
+@test
+def test_fatal_error():
+    r = refhunt("-c", "import fatal; fatal.abort('refhunt test abort')")
+    expect_report_shape(r, "crashed", 4)
+    j = r.json
+    expect(j["failure"]["signal"] == "SIGABRT", "SIGABRT", r)
+    expect("Fatal Python error" in j["message"] and
+           "refhunt test abort" in j["message"], "fatal error text", r)
+
+
+@test
+def test_timeout():
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.monotonic()
+        r = refhunt("--timeout", "1.5", target("hang.py"),
+                    os.path.join(tmp, "pid"))
+        took = time.monotonic() - start
+        pid = int(open(os.path.join(tmp, "pid")).read())
+    expect_report_shape(r, "timeout", 5)
+    expect(took < 30, "the round was killed", r)
+    j = r.json
+    expect(j["failure"]["round"] == 1 and j["failure"]["phase"] == "run",
+           "round and phase", r)
+    expect("timed out" in j["message"], "says timeout", r)
+    expect("in stuck_here" in j["message"] and "hang.py" in j["message"],
+           "where it was stuck", r)
+    expect_gone(pid, r)
+
+
+def expect_gone(pid, r):
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError("worker %d still running\n%r" % (pid, r))
+
+
+def interrupt(sig, status):
+    with tempfile.TemporaryDirectory() as tmp:
+        pidfile = os.path.join(tmp, "pid")
+        report = os.path.join(tmp, "r.json")
+        proc = subprocess.Popen([REFHUNT, "--json", report, target("hang.py"),
+                                 pidfile], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env())
+        for _ in range(300):
+            if os.path.exists(pidfile) and open(pidfile).read():
+                break
+            time.sleep(0.1)
+        worker = int(open(pidfile).read())
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+        r = Result(subprocess.CompletedProcess([], proc.returncode, out, err),
+                   json.load(open(report)))
+    expect(r.rc == status, "exit %d, wanted %d" % (r.rc, status), r)
+    expect(r.json["status"] == "interrupted", "JSON status", r)
+    expect("interrupted" in r.out, "verdict says interrupted", r)
+    expect_gone(worker, r)
+
+
+@test
+def test_sigint():
+    interrupt(signal.SIGINT, 130)
+
+
+@test
+def test_sigterm():
+    interrupt(signal.SIGTERM, 143)
+
+
+# ---------------------------------------------------------------- like python
+
+
+def seen_by(argv, cwd):
+    """What whoami.py reports when started by argv (refhunt or python)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "seen.json")
+        proc = subprocess.run([a.replace("OUT", out) for a in argv],
+                              capture_output=True, text=True, cwd=cwd,
+                              env=env(), timeout=120)
+        expect(proc.returncode == 0, "%s failed: %s" % (argv, proc.stderr))
+        with open(out) as f:
+            return json.loads(f.read().replace(out, "OUT"))
+
+
+@test
+def test_like_python_script():
+    theirs = seen_by([PYTHON, target("whoami.py"), "OUT", "-v", "--x=1"],
+                     cwd=HERE)
+    ours = seen_by([REFHUNT, "-R", "1:1", target("whoami.py"), "OUT", "-v",
+                    "--x=1"], cwd=HERE)
+    expect(ours == theirs, "script: refhunt %r, python %r" % (ours, theirs))
+    rel_theirs = seen_by([PYTHON, "targets/whoami.py", "OUT"], cwd=HERE)
+    rel_ours = seen_by([REFHUNT, "-R", "1:1", "targets/whoami.py", "OUT"], cwd=HERE)
+    expect(rel_ours == rel_theirs,
+           "relative script: refhunt %r, python %r" % (rel_ours, rel_theirs))
+
+
+@test
+def test_like_python_module():
+    theirs = seen_by([PYTHON, "-m", "whoami", "OUT", "a"], cwd=TARGETS)
+    ours = seen_by([REFHUNT, "-R", "1:1", "-m", "whoami", "OUT", "a"],
+                   cwd=TARGETS)
+    expect(ours == theirs, "-m: refhunt %r, python %r" % (ours, theirs))
+
+
+@test
+def test_like_python_code():
+    code = ("import json, sys; json.dump({'argv': sys.argv, 'name': __name__,"
+            " 'path0': sys.path[0]}, open(sys.argv[1], 'w'))")
+    theirs = seen_by([PYTHON, "-c", code, "OUT", "b"], cwd=TARGETS)
+    ours = seen_by([REFHUNT, "-R", "1:1", "-c", code, "OUT", "b"], cwd=TARGETS)
+    expect(ours == theirs, "-c: refhunt %r, python %r" % (ours, theirs))
+
+
+# ---------------------------------------------------------------- usage
+
+
+@test
+def test_usage_errors():
+    cases = [
+        (["-R", "0:0", "-c", "pass"], "-R warm-ups"),
+        (["-R", "x", "-c", "pass"], "'x' is not WARMUPS:TRACKED"),
+        (["--bogus", "-c", "pass"], "unknown option --bogus"),
+        (["-q"], "no target"),
+        ([], "no target"),
+        (["--timeout", "-1", "-c", "pass"], "--timeout"),
+        (["/no/such/script.py"], "/no/such/script.py: No such file"),
+        ([TARGETS], "is a directory"),
+        (["/dev/null"], "not a regular file"),
+    ]
+    for args, message in cases:
+        proc = subprocess.run([REFHUNT] + args, capture_output=True,
+                              text=True, env=env(), timeout=60)
+        expect(proc.returncode == 2, "%s: exit %d, wanted 2" % (args, proc.returncode))
+        expect(message in proc.stderr, "%s: %r not in %r" % (args, message, proc.stderr))
+        expect(proc.stdout == "", "%s: nothing on stdout" % args)
+
+
+@test
+def test_unreadable_script():
+    if os.geteuid() == 0:
+        raise Skip("root reads every file")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "secret.py")
+        open(path, "w").close()
+        os.chmod(path, 0)
+        proc = subprocess.run([REFHUNT, path], capture_output=True, text=True)
+    expect(proc.returncode == 2 and "Permission denied" in proc.stderr,
+           "unreadable: %r" % proc.stderr)
+
+
+@test
+def test_unwritable_json():
+    proc = subprocess.run([REFHUNT, "--json", "/no/such/dir/r.json", "-c", "pass"],
+                          capture_output=True, text=True, env=env(), timeout=60)
+    expect(proc.returncode == 2, "exit %d, wanted 2" % proc.returncode)
+    expect("/no/such/dir/r.json" in proc.stderr, "names the file: %r" % proc.stderr)
+    expect("refhunt: -c: clean" in proc.stdout, "text report still printed")
+
+
+@test
+def test_help_and_version():
+    proc = subprocess.run([REFHUNT, "--help"], capture_output=True, text=True)
+    expect(proc.returncode == 0 and "usage: refhunt" in proc.stdout, "--help")
+    for option in ("--huntrleaks", "--gc-passes", "--timeout", "--json",
+                   "--quiet", "--verbose", "--isolated", "--version"):
+        expect(option in proc.stdout, "--help lacks %s" % option)
+    proc = subprocess.run([REFHUNT, "--version"], capture_output=True, text=True)
+    expect(proc.returncode == 0, "--version exit")
+    expect(re.search(r"^refhunt \d+\.\d+\.\d+$", proc.stdout, re.M), "version line")
+    expect(re.search(r"^Python 3\.\d+\.\d+\S* \((debug|release) build\)",
+                     proc.stdout, re.M), "python line: %r" % proc.stdout)
+
+
+def main(argv):
+    global REFHUNT, FIXTURES, PYTHON
+    if argv[1:] == ["--list"]:
+        print("\n".join(TESTS))
+        return 0
+    REFHUNT, FIXTURES, PYTHON, name = argv[1:5]
+    REFHUNT = os.path.abspath(REFHUNT)
+    FIXTURES = os.path.abspath(FIXTURES)
+    try:
+        TESTS[name]()
+    except Skip as e:
+        print("skipped:", e)
+        return SKIP
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,154 @@
+/* test_cli.c: option parsing, as a user types it. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cli.h"
+
+/* Parses a NULL-terminated list of words after "refhunt". */
+static enum cli_result
+parse(struct settings *st, char **cause, const char *first, ...)
+{
+    static char *argv[64];
+    va_list ap;
+    int argc = 0;
+    const char *w;
+
+    argv[argc++] = "refhunt";
+    va_start(ap, first);
+    for (w = first; w != NULL; w = va_arg(ap, const char *)) {
+        argv[argc++] = (char *)w;
+    }
+    va_end(ap);
+    argv[argc] = NULL;
+    free(*cause);
+    *cause = NULL;
+    return cli_parse(argc, argv, st, cause);
+}
+
+/* The message for an error names what the user wrote wrong. */
+static void
+check_error(const char *needle, const char *first, ...)
+{
+    static char *argv[64];
+    struct settings st;
+    char *cause = NULL;
+    va_list ap;
+    int argc = 0;
+    const char *w;
+
+    argv[argc++] = "refhunt";
+    va_start(ap, first);
+    for (w = first; w != NULL; w = va_arg(ap, const char *)) {
+        argv[argc++] = (char *)w;
+    }
+    va_end(ap);
+    argv[argc] = NULL;
+    CHECK(cli_parse(argc, argv, &st, &cause) == CLI_ERROR);
+    CHECK(cause != NULL && strstr(cause, needle) != NULL);
+    if (cause == NULL || strstr(cause, needle) == NULL) {
+        fprintf(stderr, "  wanted '%s' in '%s'\n", needle,
+            cause ? cause : "(null)");
+    }
+    free(cause);
+}
+
+int
+main(void)
+{
+    struct settings st, again;
+    char *cause = NULL, **wargv;
+    int wargc;
+
+    /* Defaults: regrtest's 3:3, three gc passes, no timeout. */
+    CHECK(parse(&st, &cause, "mytest.py", NULL) == CLI_RUN);
+    CHECK(st.warmups == 3 && st.tracked == 3 && st.gc_passes == 3);
+    CHECK(st.timeout == 0 && st.json_path == NULL && st.worker_fd == -1);
+    CHECK(st.kind == TARGET_SCRIPT && st.nargs == 0);
+    CHECK_STR(st.target, "mytest.py");
+
+    CHECK(parse(&st, &cause, "-R", "2:5", "--gc-passes", "1", "--timeout",
+        "2.5", "--json", "out.json", "-q", "-I", "x.py", "a", "b",
+        NULL) == CLI_RUN);
+    CHECK(st.warmups == 2 && st.tracked == 5 && st.gc_passes == 1);
+    CHECK(st.timeout == 2.5 && st.quiet && st.isolated);
+    CHECK_STR(st.json_path, "out.json");
+    CHECK(st.nargs == 2);
+    CHECK_STR(st.args[0], "a");
+    CHECK_STR(st.args[1], "b");
+
+    CHECK(parse(&st, &cause, "--huntrleaks=1:1", "-v", "--json=-", "y.py",
+        NULL) == CLI_RUN);
+    CHECK(st.warmups == 1 && st.tracked == 1 && st.verbose);
+    CHECK_STR(st.json_path, "-");
+
+    /* What follows the target is the target's, options included. */
+    CHECK(parse(&st, &cause, "-c", "print(1)", "-v", "a", NULL) == CLI_RUN);
+    CHECK(st.kind == TARGET_CODE && !st.verbose && st.nargs == 2);
+    CHECK_STR(st.target, "print(1)");
+    CHECK_STR(st.args[0], "-v");
+    CHECK(parse(&st, &cause, "-m", "unittest", "-v", "tests.test_x",
+        NULL) == CLI_RUN);
+    CHECK(st.kind == TARGET_MODULE && st.nargs == 2);
+    CHECK_STR(st.target, "unittest");
+    CHECK(parse(&st, &cause, "-munittest", NULL) == CLI_RUN);
+    CHECK_STR(st.target, "unittest");
+    CHECK(parse(&st, &cause, "app.py", "-R", "1:1", NULL) == CLI_RUN);
+    CHECK(st.warmups == 3 && st.nargs == 2);
+    CHECK(parse(&st, &cause, "--", "-odd.py", NULL) == CLI_RUN);
+    CHECK_STR(st.target, "-odd.py");
+
+    CHECK(parse(&st, &cause, "--help", NULL) == CLI_HELP);
+    CHECK(parse(&st, &cause, "-h", "x.py", NULL) == CLI_HELP);
+    CHECK(parse(&st, &cause, "--version", NULL) == CLI_VERSION);
+
+    check_error("-R warm-ups", "-R", "0:0", "x.py", NULL);
+    check_error("-R tracked", "-R", "3:0", "x.py", NULL);
+    check_error("'x' is not WARMUPS:TRACKED", "-R", "x", "x.py", NULL);
+    check_error("-R warm-ups: '' is not", "-R", ":3", "x.py", NULL);
+    check_error("-R tracked rounds: '3:3'", "-R", "3:3:3", "x.py", NULL);
+    check_error("-R warm-ups: '-1'", "-R", "-1:3", "x.py", NULL);
+    check_error("--gc-passes: '-1'", "--gc-passes", "-1", "x.py", NULL);
+    check_error("--gc-passes: '2x'", "--gc-passes=2x", "x.py", NULL);
+    check_error("--timeout: '0'", "--timeout", "0", "x.py", NULL);
+    check_error("--timeout: 'soon'", "--timeout", "soon", "x.py", NULL);
+    check_error("--timeout: 'nan'", "--timeout", "nan", "x.py", NULL);
+    check_error("unknown option --bogus", "--bogus", "x.py", NULL);
+    check_error("unknown option -Z", "-Z", "x.py", NULL);
+    check_error("unknown option -Z", "-qZ", "x.py", NULL);
+    check_error("no target", NULL);
+    check_error("no target", "-q", NULL);
+    check_error("needs an argument", "-R", NULL);
+    check_error("needs an argument", "-c", NULL);
+    check_error("needs an argument", "--json", NULL);
+    check_error("-m: empty module name", "-m", "", NULL);
+    check_error("--json: empty file name", "--json", "", "x.py", NULL);
+    check_error("-q and -v", "-q", "-v", "x.py", NULL);
+    check_error("empty script name", "", NULL);
+
+    /* A worker told the settings parses them back the same. */
+    CHECK(parse(&st, &cause, "-R", "2:4", "--gc-passes", "0", "-I", "-m",
+        "pkg.mod", "--flag", "x y", NULL) == CLI_RUN);
+    wargv = cli_worker_argv("/bin/refhunt", &st, 7);
+    for (wargc = 0; wargv[wargc] != NULL; wargc++) {
+        ;
+    }
+    CHECK(cli_parse(wargc, wargv, &again, &cause) == CLI_RUN);
+    CHECK(again.worker_fd == 7 && again.warmups == 2 && again.tracked == 4);
+    CHECK(again.gc_passes == 0 && again.isolated);
+    CHECK(again.kind == TARGET_MODULE && again.nargs == 2);
+    CHECK_STR(again.target, "pkg.mod");
+    CHECK_STR(again.args[1], "x y");
+    wargv = cli_worker_argv("/bin/refhunt", &(struct settings){
+        .warmups = 1, .tracked = 1, .kind = TARGET_SCRIPT,
+        .target = "-dash.py" }, 9);
+    for (wargc = 0; wargv[wargc] != NULL; wargc++) {
+        ;
+    }
+    CHECK(cli_parse(wargc, wargv, &again, &cause) == CLI_RUN);
+    CHECK(again.kind == TARGET_SCRIPT);
+    CHECK_STR(again.target, "-dash.py");
+    free(cause);
+    return check_result("test_cli");
+}

@@ -1,0 +1,89 @@
+/* test_record.c: the worker's records survive the trip, bad ones do not
+ * pass. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "record.h"
+
+static int
+parses(const char *line, struct record *r)
+{
+    char *cause = NULL;
+    int rc = record_parse(line, r, &cause);
+
+    if (rc != 0) {
+        CHECK(cause != NULL && strstr(cause, "malformed record") != NULL);
+    }
+    free(cause);
+    return rc == 0;
+}
+
+static void
+check_roundtrip(const char *text)
+{
+    char *esc = record_escape(text), *back = record_unescape(esc);
+
+    CHECK(strchr(esc, '\n') == NULL && strchr(esc, '\r') == NULL);
+    CHECK_STR(back, text);
+    free(esc);
+    free(back);
+}
+
+int
+main(void)
+{
+    struct record r;
+
+    check_roundtrip("");
+    check_roundtrip("plain text");
+    check_roundtrip("Traceback:\n  File \"x.py\", line 1\nValueError: a\\b\n");
+    check_roundtrip("tab\there\rcr \x01\x1f\x7f \\n literal");
+    check_roundtrip("\xc3\xa9 \xff non-UTF-8 bytes pass as they are");
+
+    CHECK(parses("hello 3.11.2 1 1 pymalloc", &r));
+    CHECK(r.type == RECORD_HELLO && r.debug && r.refs_available);
+    CHECK_STR(r.text, "3.11.2");
+    CHECK_STR(r.extra, "pymalloc");
+    record_clear(&r);
+
+    CHECK(parses("calibration - 1922 0", &r));
+    CHECK(r.type == RECORD_CALIBRATION);
+    CHECK(r.counter[METRIC_REFS] == COUNTER_NONE);
+    CHECK(r.counter[METRIC_BLOCKS] == 1922 && r.counter[METRIC_FDS] == 0);
+
+    CHECK(parses("phase 2 collect", &r));
+    CHECK(r.type == RECORD_PHASE && r.round == 2 && r.phase == PHASE_COLLECT);
+
+    CHECK(parses("counters 6 -5 472 6", &r));
+    CHECK(r.type == RECORD_COUNTERS && r.round == 6);
+    CHECK(r.counter[METRIC_REFS] == -5 && r.counter[METRIC_FDS] == 6);
+
+    CHECK(parses("fail 2 run line one\\nZeroDivisionError: x y", &r));
+    CHECK(r.type == RECORD_FAIL && r.round == 2 && r.phase == PHASE_RUN);
+    CHECK_STR(r.text, "line one\nZeroDivisionError: x y");
+    record_clear(&r);
+
+    CHECK(parses("end", &r) && r.type == RECORD_END);
+
+    /* What a corrupted channel looks like is never taken for a record. */
+    CHECK(!parses("", &r));
+    CHECK(!parses("garbage", &r));
+    CHECK(!parses("endless", &r));
+    CHECK(!parses("end now", &r));
+    CHECK(!parses("phase x init", &r));
+    CHECK(!parses("phase 1 bogus", &r));
+    CHECK(!parses("phase 1 run extra", &r));
+    CHECK(!parses("phase -1 run", &r));
+    CHECK(!parses("counters 1 a 2 3", &r));
+    CHECK(!parses("counters 1 1 2", &r));
+    CHECK(!parses("counters 1 99999999999999999999 2 3", &r));
+    CHECK(!parses("counters 1 1 2 3 4", &r));
+    CHECK(!parses("fail 1 run", &r));
+    CHECK(!parses("fail one run text", &r));
+    CHECK(!parses("hello 3.11 2 1 pymalloc", &r));
+    CHECK(!parses("hello 3.11 1 1", &r));
+    CHECK(!parses("calibration 1 2", &r));
+    CHECK(!parses("phase 1 run\nend", &r));
+    return check_result("test_record");
+}
