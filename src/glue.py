@@ -7,12 +7,11 @@ same modules here, so that they cancel out of the deltas.
 
 # Imported before the target runs: a target that breaks the interpreter
 # (numpy's second initialization does) must not break the error report.
+# All of these are built in or loaded at start-up anyway: cheap.
 import faulthandler
 import gc
 import io
 import os
-import runpy
-import signal
 import sys
 
 
@@ -27,7 +26,7 @@ def _exit_status(code):
 
 def _prepend_sys_path0(kind, target, safe_path):
     """sys.path[0] as the python command sets it (see Modules/main.c)."""
-    if safe_path:
+    if safe_path or getattr(sys.flags, "safe_path", False):   # -I, -P
         return
     if kind == "script":
         path0 = os.path.dirname(os.path.realpath(target))
@@ -57,8 +56,9 @@ def _run_code(source):
 def _user_frames(exc):
     """The traceback without refhunt's and runpy's own frames."""
     tb = exc.__traceback__
+    runpy = sys.modules.get("runpy")
     while tb is not None and tb.tb_frame.f_code.co_filename in (
-            _GLUE_FILE, runpy.__file__):
+            _GLUE_FILE, getattr(runpy, "__file__", None)):
         tb = tb.tb_next
     return tb
 
@@ -85,16 +85,18 @@ def _report(exc):
     return text
 
 
-def run(kind, target, safe_path):
+def run(kind, target, safe_path, dump_signal):
     """Runs the target as `python` would; returns None or why it failed."""
     # The supervisor sends SIGUSR1 before it kills a round that timed out:
     # the traceback on stderr shows where the target was stuck.
-    faulthandler.register(signal.SIGUSR1, file=2, all_threads=True)
+    # (The number comes from C: the signal module costs 7 ms a round.)
+    faulthandler.register(dump_signal, file=2, all_threads=True)
     _prepend_sys_path0(kind, target, safe_path)
     try:
         if kind == "script":
             _run_script(target)
         elif kind == "module":
+            import runpy    # only here: it costs a debug build 10 ms a round
             runpy._run_module_as_main(target, alter_argv=True)
         else:
             _run_code(target)
@@ -108,7 +110,7 @@ def run(kind, target, safe_path):
     except BaseException as e:
         return _report(e)
     finally:
-        faulthandler.unregister(signal.SIGUSR1)
+        faulthandler.unregister(dump_signal)
     return None
 
 

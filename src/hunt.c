@@ -52,6 +52,8 @@ hunt_free(struct hunt *h)
     free(h->python.blocks_source);
     free(h->rounds);
     free(h->message);
+    free(h->note);
+    free(h->reason);
     free(h->output_tail);
     free(h);
 }
@@ -89,6 +91,7 @@ status_name(enum status s)
 {
     static const char *const names[] = {
         "clean", "leak", "failed", "crashed", "timeout", "interrupted",
+        "error",
     };
 
     return names[s];

@@ -33,7 +33,8 @@ enum status {
     STATUS_FAILED,
     STATUS_CRASHED,
     STATUS_TIMEOUT,
-    STATUS_INTERRUPTED,
+    STATUS_INTERRUPTED,     /* refhunt got SIGINT or SIGTERM */
+    STATUS_ERROR,           /* setup: the interpreter cannot even start */
 };
 
 struct round {
@@ -59,15 +60,19 @@ struct hunt {
     struct round   *rounds;                 /* [nrounds], round 1 at [0] */
 
     /* The interpreter's own leak per init/finalize cycle, subtracted. */
+    int             calibrating;            /* empty rounds under way */
     int             calibrated;
     int64_t         calibration[METRIC_COUNT];
 
     /* Why the hunt ended early; set by the supervisor. */
     enum status     status;
-    int             fail_round;             /* 0: before round 1 */
+    int             fail_round;             /* 0: a calibration round */
     enum phase      fail_phase;
     char           *message;                /* traceback, error, signal */
-    int             signal;                 /* that killed the worker */
+    char           *reason;                 /* why, short, or NULL */
+    char           *note;                   /* advice, one line, or NULL */
+    int             signal;                 /* that killed the worker, or
+                                               interrupted refhunt */
     int             exit_code;              /* of the worker, or -1 */
     char           *output_tail;            /* last of the target's stderr */
     int             finished;               /* the worker said "end" */

@@ -82,7 +82,7 @@ main(int argc, char **argv)
     struct settings st;
     struct hunt *h;
     char *cause = NULL, *exe;
-    int json_stdout, status, sig;
+    int json_stdout, status;
     FILE *text;
 
     switch (cli_parse(argc, argv, &st, &cause)) {
@@ -121,16 +121,12 @@ main(int argc, char **argv)
     text = json_stdout ? stderr : stdout;
     report_text(h, text);
     fflush(text);
-    status = verdict_exit_status(h->status);
+    status = verdict_exit_status(h);
     if (st.json_path != NULL &&
         report_json(h, json_stdout, st.json_path, &cause) != 0) {
         fprintf(stderr, "refhunt: %s\n", cause);
         free(cause);
         status = EXIT_USAGE;
-    }
-    sig = supervise_interrupted();
-    if (sig != 0) {
-        status = 128 + sig;
     }
     hunt_free(h);
     free(exe);

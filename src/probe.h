@@ -16,6 +16,10 @@
  * where the runtime resets its state on every start (3.12+). */
 void        probe_before_init(void);
 
+/* In the live interpreter, before Py_FinalizeEx: notes what finalization
+ * will leave behind by design. */
+void        probe_before_finalize(void);
+
 /* Reads refs, blocks and fds; COUNTER_NONE for what this build lacks. */
 void        probe_read(int64_t [METRIC_COUNT]);
 
@@ -26,9 +30,5 @@ int         probe_refs_available(void);
 
 /* How blocks are counted, one word for the report. */
 const char *probe_blocks_source(void);
-
-/* Whether this interpreter leaks on every init/finalize cycle by itself,
- * so that reinit rounds need a calibration against an empty target. */
-int         probe_leaks_per_cycle(void);
 
 #endif

@@ -69,10 +69,11 @@ table(const struct hunt *h, FILE *f)
         fputc('\n', f);
     }
     if (h->calibrated) {
-        fprintf(f, "calibration: an empty round grows by");
+        fprintf(f, "calibration: an empty round changes");
         for (m = 0; m < METRIC_COUNT; m++) {
             if (h->calibration[m] != COUNTER_NONE) {
-                fprintf(f, " %s %" PRId64, metric_key(m), h->calibration[m]);
+                fprintf(f, " %s by %+" PRId64, metric_key(m),
+                    h->calibration[m]);
             }
         }
         fprintf(f, "; subtracted from the deltas\n");
@@ -149,8 +150,14 @@ report_text(const struct hunt *h, FILE *f)
         if (h->fail_round > 0) {
             fprintf(f, " in round %d, phase %s", h->fail_round,
                 phase_name(h->fail_phase));
+        } else if (h->calibrating) {
+            fprintf(f, " in a calibration round, phase %s",
+                phase_name(h->fail_phase));
         }
-        if (h->message != NULL) {
+        /* The reason, or a target's failure: its traceback's last line. */
+        if (h->reason != NULL) {
+            fprintf(f, ": %s", h->reason);
+        } else if (h->message != NULL) {
             line = last_line(h->message);
             fprintf(f, ": %s", line);
             free(line);
@@ -158,9 +165,14 @@ report_text(const struct hunt *h, FILE *f)
         break;
     }
     measured(h, f);
-    /* The whole message where the target's own stderr did not show it. */
+    if (h->note != NULL) {
+        fprintf(f, "refhunt: %s\n", h->note);
+    }
+    /* The whole message where stderr did not show it already: the
+     * target's is captured with -q, refhunt's own setup errors are not
+     * on it. */
     if (h->status >= STATUS_FAILED && h->message != NULL &&
-        (st->quiet || h->status != STATUS_FAILED) &&
+        (st->quiet || h->status == STATUS_ERROR) &&
         strchr(h->message, '\n') != NULL) {
         fprintf(f, "%s%s", h->message,
             h->message[strlen(h->message) - 1] == '\n' ? "" : "\n");
@@ -294,7 +306,7 @@ json_hunt(const struct hunt *h, FILE *f)
         json_text(f, st->args[i]);
     }
     fprintf(f, "],\n  \"status\": \"%s\",\n  \"exit_status\": %d",
-        status_name(h->status), verdict_exit_status(h->status));
+        status_name(h->status), verdict_exit_status(h));
     fprintf(f, ",\n  \"leaks\": [");
     for (m = 0; m < METRIC_COUNT; m++) {
         if (h->leaked[m]) {
@@ -305,7 +317,8 @@ json_hunt(const struct hunt *h, FILE *f)
     fprintf(f, "],\n  \"deltas\": {");
     for (m = 0; m < METRIC_COUNT; m++) {
         fprintf(f, "%s\"%s\": ", m > 0 ? ", " : "", metric_key(m));
-        if (h->ndeltas > 0 && h->deltas[m][0] == COUNTER_NONE) {
+        if ((m == METRIC_REFS && !h->python.refs_available) ||
+            (h->ndeltas > 0 && h->deltas[m][0] == COUNTER_NONE)) {
             fputs("null", f);
             continue;
         }

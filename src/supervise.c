@@ -51,12 +51,6 @@ supervise_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
-int
-supervise_interrupted(void)
-{
-    return interrupted;
-}
-
 struct buffer {
     char   *data;
     size_t  len;
@@ -151,11 +145,16 @@ handle_record(struct watch *w, const char *line)
         memcpy(h->calibration, r.counter, sizeof h->calibration);
         break;
     case RECORD_PHASE:
-        if (r.round < 1 || r.round > h->nrounds) {
+        if (r.phase == PHASE_INIT) {
+            w->round_start = now();     /* --timeout is per round */
+        }
+        if (r.round == 0) {
+            h->calibrating = 1;
+            h->fail_phase = r.phase;
             break;
         }
-        if (r.phase == PHASE_INIT) {
-            w->round_start = now();
+        if (r.round > h->nrounds) {
+            break;
         }
         if (r.round > h->started) {
             h->started = r.round;
@@ -175,6 +174,9 @@ handle_record(struct watch *w, const char *line)
         w->has_fail = 1;
         h->fail_round = r.round;
         h->fail_phase = r.phase;
+        if (r.round >= 1 && r.round <= h->nrounds) {
+            h->rounds[r.round - 1].phase = r.phase;
+        }
         set_message(h, r.text);
         r.text = NULL;
         break;
@@ -337,86 +339,124 @@ crash_text(const struct buffer *tail)
     return xstrdup(p);
 }
 
+/* "round 2, phase run", or the calibration round's equivalent. */
+static char *
+where(const struct hunt *h)
+{
+    if (h->fail_round == 0 && h->calibrating) {
+        return xasprintf("a calibration round (empty target), phase %s",
+            phase_name(h->fail_phase));
+    }
+    return xasprintf("round %d, phase %s", h->fail_round,
+        phase_name(h->fail_phase));
+}
+
+/* What the target wrote to stderr since the timeout's SIGUSR1. */
+static char *
+timeout_dump(const struct watch *w)
+{
+    size_t n = w->err_total - w->dump_from;
+
+    if (n == 0) {
+        return NULL;
+    }
+    if (n > w->tail.len) {
+        n = w->tail.len;
+    }
+    return xstrdup(w->tail.data + w->tail.len - n);
+}
+
+/* Joins a first line and an optional body. */
+static char *
+with_body(char *first, char *body)
+{
+    char *s = xasprintf("%s%s%s", first, body != NULL ? "\n" : "",
+        body != NULL ? body : "");
+
+    free(first);
+    free(body);
+    return s;
+}
+
+/* Sets the reason (short, for the verdict line) and the message: the
+ * reason, where it happened, and the body (a traceback, a fatal error). */
+static void
+set_reason(struct hunt *h, char *reason, char *body)
+{
+    char *at = where(h);
+
+    free(h->reason);
+    h->reason = reason;
+    set_message(h, with_body(xasprintf("%s in %s", reason, at), body));
+    free(at);
+}
+
 /* What became of the hunt, from records, exit status and stderr. */
 static void
 classify(struct watch *w)
 {
     struct hunt *h = w->h;
-    int round = h->started, sig;
-    enum phase phase = round > 0 ? h->rounds[round - 1].phase : PHASE_INIT;
-    char *extra;
+    char *body;
+    int sig;
 
-    h->fail_round = w->has_fail ? h->fail_round : round;
-    if (!w->has_fail) {
-        h->fail_phase = phase;
+    /* Where it stopped: the fail record says, or else the last phase. */
+    if (!w->has_fail && h->calibrating) {
+        h->fail_round = 0;      /* fail_phase follows the phase records */
+    } else if (!w->has_fail) {
+        h->fail_round = h->started;
+        h->fail_phase = h->started > 0 ?
+            h->rounds[h->started - 1].phase : PHASE_INIT;
     }
     if (w->timed_out) {
         h->status = STATUS_TIMEOUT;
-        extra = w->err_total > w->dump_from ?
-            xstrdup(w->tail.data + (w->tail.len -
-            (w->err_total - w->dump_from > w->tail.len ? w->tail.len :
-            w->err_total - w->dump_from))) : NULL;
-        set_message(h, xasprintf("round %d timed out after %g s in phase "
-            "%s%s%s", h->fail_round, h->settings->timeout,
-            phase_name(h->fail_phase), extra != NULL ? "; where it was:\n" :
-            "", extra != NULL ? extra : ""));
-        free(extra);
-        return;
-    }
-    if (interrupted) {
+        set_reason(h, xasprintf("timed out after %g s",
+            h->settings->timeout), timeout_dump(w));
+    } else if (interrupted) {
         h->status = STATUS_INTERRUPTED;
-        set_message(h, xasprintf("interrupted by %s in round %d, phase %s",
-            signal_name(interrupted), h->fail_round,
-            phase_name(h->fail_phase)));
-        return;
-    }
-    if (w->lost) {
-        h->status = STATUS_CRASHED;
-        return;     /* the message says how the channel broke */
-    }
-    if (h->finished && w->exited && WIFEXITED(w->wstatus) &&
+        h->signal = interrupted;
+        set_reason(h, xasprintf("interrupted by %s",
+            signal_name(interrupted)), NULL);
+    } else if (w->lost) {
+        h->status = STATUS_CRASHED;     /* the message says how it broke */
+        h->reason = xstrdup("the worker's report channel broke");
+    } else if (h->finished && w->exited && WIFEXITED(w->wstatus) &&
         WEXITSTATUS(w->wstatus) == 0) {
-        h->status = STATUS_CLEAN;   /* the verdict decides */
-        return;
-    }
-    if (w->has_fail) {
+        h->status = STATUS_CLEAN;       /* the verdict decides */
+    } else if (w->has_fail && h->fail_round == 1 &&
+        h->fail_phase == PHASE_INIT) {
+        /* No target code has run: the interpreter itself cannot start. */
+        h->status = STATUS_ERROR;
+        body = h->message;
+        h->message = NULL;
+        set_reason(h, xstrdup("the embedded Python cannot be initialized"),
+            body);
+    } else if (w->has_fail) {
         h->status = STATUS_FAILED;
         if (h->fail_round > 1 && (h->fail_phase == PHASE_INIT ||
             h->fail_phase == PHASE_RUN) && h->rounds[0].measured) {
-            extra = h->message;
-            h->message = xasprintf("round %d failed after round 1 "
-                "succeeded: the target cannot be re-initialized in the same "
-                "process\n%s", h->fail_round, extra != NULL ? extra : "");
-            free(extra);
+            h->note = xasprintf("round %d failed after round 1 succeeded: "
+                "the target cannot be re-initialized in the same process",
+                h->fail_round);
+            h->message = with_body(xstrdup(h->note), h->message);
         }
-        return;
-    }
-    if (w->exited && WIFSIGNALED(w->wstatus)) {
+    } else if (w->exited && WIFSIGNALED(w->wstatus)) {
         sig = WTERMSIG(w->wstatus);
         h->status = STATUS_CRASHED;
         h->signal = sig;
-        extra = crash_text(&w->tail);
-        set_message(h, xasprintf("the worker was killed by %s (%s) in "
-            "round %d, phase %s%s%s", signal_name(sig), strsignal(sig),
-            h->fail_round, phase_name(h->fail_phase),
-            extra != NULL ? "\n" : "", extra != NULL ? extra : ""));
-        free(extra);
-        return;
+        set_reason(h, xasprintf("the worker was killed by %s (%s)",
+            signal_name(sig), strsignal(sig)), crash_text(&w->tail));
+    } else if (h->python.version == NULL) {
+        h->status = STATUS_ERROR;
+        h->exit_code = WIFEXITED(w->wstatus) ? WEXITSTATUS(w->wstatus) : -1;
+        set_reason(h, xasprintf("the worker did not start (exit status %d)",
+            h->exit_code), crash_text(&w->tail));
+    } else {
+        h->status = STATUS_FAILED;
+        h->exit_code = WIFEXITED(w->wstatus) ? WEXITSTATUS(w->wstatus) : -1;
+        set_reason(h, xasprintf("the worker exited with status %d before "
+            "the round ended (os._exit() or exit() in the target?)",
+            h->exit_code), NULL);
     }
-    h->status = STATUS_FAILED;
-    h->exit_code = w->exited && WIFEXITED(w->wstatus) ?
-        WEXITSTATUS(w->wstatus) : -1;
-    if (h->python.version == NULL) {
-        extra = crash_text(&w->tail);
-        set_message(h, xasprintf("the worker did not start (exit status "
-            "%d)%s%s", h->exit_code, extra != NULL ? "\n" : "",
-            extra != NULL ? extra : ""));
-        free(extra);
-        return;
-    }
-    set_message(h, xasprintf("the worker exited with status %d in round %d, "
-        "phase %s, before the round ended (os._exit() or exit() in the "
-        "target?)", h->exit_code, h->fail_round, phase_name(h->fail_phase)));
 }
 
 void

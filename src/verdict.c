@@ -70,9 +70,9 @@ verdict_compute(struct hunt *h)
 }
 
 int
-verdict_exit_status(enum status s)
+verdict_exit_status(const struct hunt *h)
 {
-    switch (s) {
+    switch (h->status) {
     case STATUS_CLEAN:
         return 0;
     case STATUS_LEAK:
@@ -84,7 +84,9 @@ verdict_exit_status(enum status s)
     case STATUS_TIMEOUT:
         return 5;
     case STATUS_INTERRUPTED:
-        return 130;
+        return 128 + (h->signal > 0 ? h->signal : 2);
+    case STATUS_ERROR:
+        return 2;
     }
     return 2;
 }

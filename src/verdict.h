@@ -13,7 +13,8 @@ int     verdict_leaks(enum metric, const int64_t *, int);
 /* Fills deltas and leaked[]; a hunt that ended well becomes clean or leak. */
 void    verdict_compute(struct hunt *);
 
-/* The process exit status for a status (see DESIGN.md). */
-int     verdict_exit_status(enum status);
+/* The process exit status of a hunt (see DESIGN.md); 128 + N when
+ * refhunt was interrupted by signal N. */
+int     verdict_exit_status(const struct hunt *);
 
 #endif

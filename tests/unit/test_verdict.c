@@ -58,12 +58,12 @@ main(void)
     CHECK(h->deltas[METRIC_REFS][0] == 2 && h->deltas[METRIC_REFS][2] == 2);
     CHECK(h->leaked[METRIC_REFS] && !h->leaked[METRIC_BLOCKS]);
     CHECK(h->status == STATUS_LEAK);
-    CHECK(verdict_exit_status(h->status) == 1);
+    CHECK(verdict_exit_status(h) == 1);
     hunt_free(h);
 
     h = hunt_with(&st, 1, 3, (int64_t[]){ 100, 101, 101, 102 }, 4);
     verdict_compute(h);
-    CHECK(h->status == STATUS_CLEAN && verdict_exit_status(h->status) == 0);
+    CHECK(h->status == STATUS_CLEAN && verdict_exit_status(h) == 0);
     hunt_free(h);
 
     /* The interpreter's own growth per cycle is taken off first. */
@@ -91,10 +91,19 @@ main(void)
     verdict_compute(h);
     CHECK(!h->tracked_complete && h->ndeltas == 1);
     CHECK(!h->leaked[METRIC_REFS] && h->status == STATUS_CRASHED);
-    CHECK(verdict_exit_status(h->status) == 4);
+    CHECK(verdict_exit_status(h) == 4);
     hunt_free(h);
 
-    CHECK(verdict_exit_status(STATUS_FAILED) == 3);
-    CHECK(verdict_exit_status(STATUS_TIMEOUT) == 5);
+    h = hunt_with(&st, 1, 1, (int64_t[]){ 0 }, 0);
+    h->status = STATUS_FAILED;
+    CHECK(verdict_exit_status(h) == 3);
+    h->status = STATUS_TIMEOUT;
+    CHECK(verdict_exit_status(h) == 5);
+    h->status = STATUS_ERROR;
+    CHECK(verdict_exit_status(h) == 2);
+    h->status = STATUS_INTERRUPTED;
+    h->signal = 15;
+    CHECK(verdict_exit_status(h) == 143);
+    hunt_free(h);
     return check_result("test_verdict");
 }
