@@ -264,3 +264,12 @@ probe_blocks_source(void)
     return "pymalloc";
 #endif
 }
+
+int
+probe_clean_cycle(void)
+{
+    /* Measured with -c pass, 3:3 (README): 3.10.13 and 3.11.7 release and
+     * 3.11.2 debug leave nothing; 3.9.18 leaves 2253 blocks a cycle and
+     * 3.12.1 and 3.13.0 leave their interned strings and more. */
+    return PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030C0000;
+}

@@ -23,6 +23,10 @@ void        probe_before_finalize(void);
 /* Reads refs, blocks and fds; COUNTER_NONE for what this build lacks. */
 void        probe_read(int64_t [METRIC_COUNT]);
 
+/* Whether an init/finalize cycle of an empty target is known to leave
+ * nothing behind on this version (no calibration needed). */
+int         probe_clean_cycle(void);
+
 /* The embedded Python's version, as "3.11.2". */
 const char *probe_version(void);
 int         probe_debug_build(void);

@@ -1,0 +1,52 @@
+#!/bin/sh
+# Measures what a hunt costs (hyperfine, from Debian's packages):
+#   1. `refhunt -R 3:3 SCRIPT` against six separate `python3-dbg SCRIPT`
+#      processes, for each script given (default: the shipped examples);
+#   2. one empty round: (-R 1:21 -c pass minus -R 1:1 -c pass) / 20.
+# Prints a table for README.md. Needs a build in ./build (scripts/setup.sh).
+set -eu
+cd "$(dirname "$0")/.."
+command -v hyperfine >/dev/null || {
+    echo "bench: needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
+refhunt=build/src/refhunt
+python=$($refhunt --version | sed -n 's/^Python .*, \(.*\)$/\1/p')
+runs=${RUNS:-10}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+[ $# -gt 0 ] || set -- tests/targets/clean.py tests/examples/render_page.py
+
+echo "refhunt: $($refhunt --version | tr '\n' ' ')"
+echo "machine: $(nproc) cores, $(uname -r)"
+echo
+echo "| script | refhunt -R 3:3 | 6 x $python | ratio |"
+echo "|---|---|---|---|"
+for script in "$@"; do
+    hyperfine -N -w 2 -r "$runs" -i --export-json "$out/h.json" \
+        "$refhunt -q -R 3:3 $script" \
+        "sh -c 'for i in 1 2 3 4 5 6; do $python $script >/dev/null; done'" \
+        >/dev/null
+    python3 - "$out/h.json" "$script" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+hunt, six = (x["mean"] for x in r)
+sd = [x["stddev"] for x in r]
+print("| %s | %.0f ms ± %.0f | %.0f ms ± %.0f | %.2f |" % (
+    sys.argv[2], hunt * 1e3, sd[0] * 1e3, six * 1e3, sd[1] * 1e3, hunt / six))
+PY
+done
+echo
+hyperfine -N -w 2 -r "$runs" --export-json "$out/e.json" \
+    "$refhunt -q -R 1:1 -c pass" "$refhunt -q -R 1:21 -c pass" >/dev/null
+python3 - "$out/e.json" "$python" <<'PY'
+import json, sys
+one, many = (x["mean"] for x in json.load(open(sys.argv[1]))["results"])
+print("one empty round (init, run `pass`, 3 gc passes, finalize, measure): "
+      "%.1f ms" % ((many - one) / 20 * 1e3))
+print("refhunt start-up and two rounds (-R 1:1 -c pass): %.0f ms" % (one * 1e3))
+PY
+hyperfine -N -w 2 -r "$runs" --export-json "$out/p.json" "$python -c pass" >/dev/null
+python3 - "$out/p.json" "$python" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["results"][0]["mean"]
+print("one `%s -c pass` process, for comparison: %.1f ms" % (sys.argv[2], t * 1e3))
+PY

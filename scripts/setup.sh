@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs what refhunt needs (Debian packages, only those missing), then
+# configures and builds it in ./build. Safe to run again: it only does
+# what is not done yet.
+set -eu
+cd "$(dirname "$0")/.."
+
+# meson/ninja build it; python3-dbg is the debug CPython that counts
+# references (with libpython3.11-dbg, its headers and library); mandoc
+# checks the man page; python3-markupsafe is the shipped example's leak.
+packages="gcc meson ninja-build pkg-config python3 python3-dbg mandoc python3-markupsafe"
+
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing$missing"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+if [ ! -f build/build.ninja ]; then
+    meson setup build ${REFHUNT_MESON_ARGS:-}
+fi
+ninja -C build
