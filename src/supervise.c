@@ -316,20 +316,15 @@ spawn(const char *exe, const struct settings *st, int rec, int err, int out)
     return pid;
 }
 
-/* From the stderr tail: the interpreter's fatal error and what follows,
- * or else its last lines. */
+/* The last 20 lines of the target's stderr, or NULL. */
 static char *
-crash_text(const struct buffer *tail)
+last_lines(const struct buffer *tail)
 {
-    const char *fatal_at, *p;
+    const char *p;
     int lines = 0;
 
     if (tail->len == 0) {
         return NULL;
-    }
-    fatal_at = strstr(tail->data, "Fatal Python error");
-    if (fatal_at != NULL) {
-        return xstrdup(fatal_at);
     }
     for (p = tail->data + tail->len; p > tail->data; p--) {
         if (p[-1] == '\n' && p != tail->data + tail->len && ++lines == 20) {
@@ -337,6 +332,20 @@ crash_text(const struct buffer *tail)
         }
     }
     return xstrdup(p);
+}
+
+/* From the stderr tail: the interpreter's fatal error and what follows,
+ * or else its last lines. */
+static char *
+crash_text(const struct buffer *tail)
+{
+    const char *fatal_at;
+
+    if (tail->len == 0) {
+        return NULL;
+    }
+    fatal_at = strstr(tail->data, "Fatal Python error");
+    return fatal_at != NULL ? xstrdup(fatal_at) : last_lines(tail);
 }
 
 /* "round 2, phase run", or the calibration round's equivalent. */
@@ -432,6 +441,12 @@ classify(struct watch *w)
             body);
     } else if (w->has_fail) {
         h->status = STATUS_FAILED;
+        /* An exit status alone says little: add what the target printed
+         * last (unittest's summary, say). */
+        if (h->message != NULL && strchr(h->message, '\n') == NULL) {
+            h->reason = xstrdup(h->message);
+            h->message = with_body(h->message, last_lines(&w->tail));
+        }
         if (h->fail_round > 1 && (h->fail_phase == PHASE_INIT ||
             h->fail_phase == PHASE_RUN) && h->rounds[0].measured) {
             h->note = xasprintf("round %d failed after round 1 succeeded: "

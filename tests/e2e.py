@@ -270,7 +270,25 @@ def test_json_to_stdout():
     expect("refhunt: -c: leak" in r.err, "text report moves to stderr", r)
 
 
+@test
+def test_unittest_module():
+    r = refhunt("-m", "unittest", "test_sample", cwd=TARGETS)
+    expect_report_shape(r, "clean", 0)
+    expect_complete(r)
+    expect("Ran 2 tests" in r.err and "OK" in r.err, "unittest's output", r)
+
+
 # ---------------------------------------------------------------- failures
+
+
+@test
+def test_unittest_failure():
+    r = refhunt("-q", "-m", "unittest", "test_sample", cwd=TARGETS,
+                extra_env={"REFHUNT_SAMPLE_FAIL": "1"})
+    expect_report_shape(r, "failed", 3)
+    expect(r.json["failure"]["round"] == 1, "fails in round 1", r)
+    expect("status 1" in r.json["message"], "unittest's exit status", r)
+    expect("FAILED (failures=1)" in r.out, "-q: unittest's summary shown", r)
 
 
 @test
