@@ -6,22 +6,32 @@
 #include "check.h"
 #include "cli.h"
 
+/* "refhunt" and a NULL-terminated list of words, as argv; returns argc. */
+static int
+make_argv(char **argv, const char *first, va_list ap)
+{
+    int argc = 0;
+    const char *w;
+
+    argv[argc++] = "refhunt";
+    for (w = first; w != NULL && argc < 63; w = va_arg(ap, const char *)) {
+        argv[argc++] = (char *)w;
+    }
+    argv[argc] = NULL;
+    return argc;
+}
+
 /* Parses a NULL-terminated list of words after "refhunt". */
 static enum cli_result
 parse(struct settings *st, char **cause, const char *first, ...)
 {
     static char *argv[64];
     va_list ap;
-    int argc = 0;
-    const char *w;
+    int argc;
 
-    argv[argc++] = "refhunt";
     va_start(ap, first);
-    for (w = first; w != NULL; w = va_arg(ap, const char *)) {
-        argv[argc++] = (char *)w;
-    }
+    argc = make_argv(argv, first, ap);
     va_end(ap);
-    argv[argc] = NULL;
     free(*cause);
     *cause = NULL;
     return cli_parse(argc, argv, st, cause);
@@ -35,16 +45,11 @@ check_error(const char *needle, const char *first, ...)
     struct settings st;
     char *cause = NULL;
     va_list ap;
-    int argc = 0;
-    const char *w;
+    int argc;
 
-    argv[argc++] = "refhunt";
     va_start(ap, first);
-    for (w = first; w != NULL; w = va_arg(ap, const char *)) {
-        argv[argc++] = (char *)w;
-    }
+    argc = make_argv(argv, first, ap);
     va_end(ap);
-    argv[argc] = NULL;
     CHECK(cli_parse(argc, argv, &st, &cause) == CLI_ERROR);
     CHECK(cause != NULL && strstr(cause, needle) != NULL);
     if (cause == NULL || strstr(cause, needle) == NULL) {
