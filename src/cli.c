@@ -17,10 +17,12 @@ enum {
     OPT_JSON,
     OPT_VERSION,
     OPT_WORKER_FD,
+    OPT_MODE,
 };
 
 static const struct option long_options[] = {
     { "huntrleaks", required_argument, NULL, 'R' },
+    { "mode",       required_argument, NULL, OPT_MODE },
     { "gc-passes",  required_argument, NULL, OPT_GC_PASSES },
     { "timeout",    required_argument, NULL, OPT_TIMEOUT },
     { "json",       required_argument, NULL, OPT_JSON },
@@ -47,12 +49,14 @@ cli_help(FILE *f)
     cli_usage(f);
     fprintf(f,
         "\n"
-        "Runs the target once per round, each round a whole interpreter lifetime\n"
-        "(initialize, run, collect, finalize), and reports the references, memory\n"
-        "blocks and file descriptors that every tracked round leaves behind.\n"
+        "Runs the target once per round and reports the references, memory blocks\n"
+        "and file descriptors that every tracked round leaves behind.\n"
         "\n"
         "options:\n"
         "  -R, --huntrleaks W:N  W warm-up rounds, then N tracked rounds (default 3:3)\n"
+        "  --mode MODE           reinit: each round a whole interpreter (default);\n"
+        "                        subinterp: each round a subinterpreter;\n"
+        "                        loop: one interpreter, regrtest's -R method\n"
         "  --gc-passes N         gc.collect() calls after each run (default 3)\n"
         "  --timeout SECONDS     kill a round that runs longer (default: no limit)\n"
         "  --json FILE           write the JSON report to FILE (- for stdout)\n"
@@ -65,6 +69,29 @@ cli_help(FILE *f)
         "\n"
         "exit status: 0 clean, 1 leak, 2 usage or setup error, 3 target failed,\n"
         "4 worker crashed, 5 timeout; 130/143 when interrupted.\n");
+}
+
+static const char *const mode_names[] = { "reinit", "subinterp", "loop" };
+
+const char *
+mode_name(enum mode m)
+{
+    return mode_names[m];
+}
+
+static int
+parse_mode(const char *s, enum mode *out, char **cause)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++) {
+        if (strcmp(s, mode_names[i]) == 0) {
+            *out = (enum mode)i;
+            return 0;
+        }
+    }
+    *cause = xasprintf("--mode: '%s' is not reinit, subinterp or loop", s);
+    return -1;
 }
 
 /* Parses a whole decimal number in [min, max]; names the option if not. */
@@ -148,6 +175,11 @@ cli_parse(int argc, char **argv, struct settings *st, char **cause)
         switch (opt) {
         case 'R':
             if (parse_huntrleaks(optarg, st, cause) != 0) {
+                return CLI_ERROR;
+            }
+            break;
+        case OPT_MODE:
+            if (parse_mode(optarg, &st->mode, cause) != 0) {
                 return CLI_ERROR;
             }
             break;
@@ -243,6 +275,7 @@ cli_worker_argv(const char *exe, const struct settings *st, int fd)
     av[n++] = xasprintf("--worker-fd=%d", fd);
     av[n++] = xasprintf("--huntrleaks=%d:%d", st->warmups, st->tracked);
     av[n++] = xasprintf("--gc-passes=%d", st->gc_passes);
+    av[n++] = xasprintf("--mode=%s", mode_name(st->mode));
     if (st->isolated) {
         av[n++] = xstrdup("-I");
     }

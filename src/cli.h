@@ -10,7 +10,15 @@ enum target_kind {
     TARGET_CODE,        /* refhunt -c code [arg ...] */
 };
 
+/* What must survive for a leak to count (DESIGN.md, "isolation modes"). */
+enum mode {
+    MODE_REINIT,        /* every round a whole interpreter lifetime */
+    MODE_SUBINTERP,     /* every round a subinterpreter */
+    MODE_LOOP,          /* one interpreter, the target re-run, regrtest's way */
+};
+
 struct settings {
+    enum mode         mode;
     int               warmups;      /* -R W:N, rounds before the tracked ones */
     int               tracked;      /* rounds whose deltas decide */
     int               gc_passes;    /* gc.collect() calls after each run */
@@ -37,6 +45,8 @@ enum cli_result {
 enum cli_result cli_parse(int, char **, struct settings *, char **);
 void            cli_usage(FILE *);
 void            cli_help(FILE *);
+
+const char     *mode_name(enum mode);
 
 /* Builds the argv that makes a worker run these settings. */
 char          **cli_worker_argv(const char *, const struct settings *, int);

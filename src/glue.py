@@ -1,8 +1,10 @@
 """refhunt's code inside the embedded interpreter: runs one round's target.
 
-The worker (worker.c) compiles this file into a private namespace in every
-new interpreter and calls run() and collect(). Every round imports the
-same modules here, so that they cancel out of the deltas.
+The worker (worker.c, embed.c) runs this file in a private namespace of
+every new (sub)interpreter and calls run() and collect(); in loop mode,
+where one interpreter serves every round, also loop_setup() once and
+cleanup() after every run. Every round imports the same modules here, so
+that they cancel out of the deltas.
 """
 
 # Imported before the target runs: a target that breaks the interpreter
@@ -22,6 +24,10 @@ def _exit_status(code):
     if isinstance(code, int):
         return int(code), None
     return 1, str(code)
+
+
+# What the first run in this interpreter set up, for the runs after it.
+_first = {}
 
 
 def _prepend_sys_path0(kind, target, safe_path):
@@ -85,13 +91,28 @@ def _report(exc):
     return text
 
 
-def run(kind, target, safe_path, dump_signal):
+def _fresh_main():
+    """A new __main__ for a run in an interpreter that ran the target before:
+    what the last run defined there goes, as it would with a new process."""
+    main = type(sys)("__main__")
+    main.__builtins__ = sys.modules["builtins"]
+    sys.modules["__main__"] = main
+
+
+def run(kind, target, safe_path, dump_signal, fresh_main):
     """Runs the target as `python` would; returns None or why it failed."""
     # The supervisor sends SIGUSR1 before it kills a round that timed out:
     # the traceback on stderr shows where the target was stuck.
     # (The number comes from C: the signal module costs 7 ms a round.)
     faulthandler.register(dump_signal, file=2, all_threads=True)
-    _prepend_sys_path0(kind, target, safe_path)
+    if not _first:
+        _first["argv"] = list(sys.argv)
+        _first["main"] = sys.modules["__main__"]
+        _prepend_sys_path0(kind, target, safe_path)
+    else:
+        sys.argv[:] = _first["argv"]
+    if fresh_main:
+        _fresh_main()
     try:
         if kind == "script":
             _run_script(target)
@@ -111,9 +132,154 @@ def run(kind, target, safe_path, dump_signal):
         return _report(e)
     finally:
         faulthandler.unregister(dump_signal)
+        if fresh_main:
+            sys.modules["__main__"] = _first["main"]
     return None
 
 
 def collect(passes):
     for _ in range(passes):
         gc.collect()
+
+
+# ---- loop mode: regrtest's refleak.py (dash_R_cleanup) and
+# utils.clear_caches, for what this interpreter has. Each step checks that
+# its module or function exists, so that one file serves 3.9 to 3.13.
+
+_TPFLAGS_IS_ABSTRACT = 1 << 20
+_snapshot = {}
+
+
+def _isabstract(obj):
+    return isinstance(obj, type) and bool(obj.__flags__ & _TPFLAGS_IS_ABSTRACT)
+
+
+def _abc_classes(namespace):
+    return [c for c in namespace if _isabstract(c)]
+
+
+def _abc_registry(cls):
+    try:
+        from _abc import _get_dump
+    except ImportError:     # the pure-Python abc
+        import weakref
+        return set(weakref.ref(obj) for obj in cls._abc_registry)
+    return _get_dump(cls)[0]
+
+
+def _warm_caches():
+    """Fills the small int, char and bytes caches that CPython fills lazily."""
+    s = bytes(range(256))
+    for i in range(256):
+        s[i:i + 1]
+    [chr(i) for i in range(256)]
+    list(range(-5, 257))
+
+
+def loop_setup():
+    """Before the first round: what cleanup() restores every round."""
+    import collections.abc
+    import copyreg
+    import warnings
+    _warm_caches()
+    _snapshot["filters"] = warnings.filters[:]
+    _snapshot["dispatch"] = copyreg.dispatch_table.copy()
+    _snapshot["importers"] = sys.path_importer_cache.copy()
+    try:
+        import zipimport
+        _snapshot["zipdirs"] = zipimport._zip_directory_cache.copy()
+    except (ImportError, AttributeError):
+        _snapshot["zipdirs"] = None
+    abcs = {}
+    for abc in _abc_classes(getattr(collections.abc, a)
+                            for a in collections.abc.__all__):
+        for obj in abc.__subclasses__() + [abc]:
+            abcs[obj] = _abc_registry(obj)
+    _snapshot["abcs"] = abcs
+    cleanup()
+    collect(3)
+
+
+def _clear_module_caches():
+    """regrtest's utils.clear_caches()."""
+    mods = sys.modules
+    for mod in list(mods.values()):
+        if hasattr(mod, "__warningregistry__"):
+            del mod.__warningregistry__
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        if stream is not None:
+            stream.flush()
+    steps = [
+        ("re", lambda m: m.purge()),
+        ("_strptime", lambda m: m._regex_cache.clear()),
+        ("urllib.parse", lambda m: m.clear_cache()),
+        ("urllib.request", lambda m: m.urlcleanup()),
+        ("linecache", lambda m: m.clearcache()),
+        ("mimetypes", lambda m: m._default_mime_types()),
+        ("filecmp", lambda m: m._cache.clear()),
+        ("struct", lambda m: m._clearcache()),
+        ("doctest", lambda m: setattr(m, "master", None)),
+        ("ctypes", lambda m: m._reset_cache()),
+        ("typing", _clear_typing),
+        ("fractions", lambda m: m._hash_algorithm.cache_clear()),
+        ("inspect", _clear_inspect),
+        ("importlib.metadata",
+         lambda m: m.FastPath.__new__.cache_clear()),
+    ]
+    for name, clear in steps:
+        mod = mods.get(name)
+        if mod is not None:
+            try:
+                clear(mod)
+            except AttributeError:  # not in this version
+                pass
+
+
+def _clear_typing(typing):
+    for f in typing._cleanups:
+        f()
+    for abc in _abc_classes(typing.__dict__.values()):
+        for obj in abc.__subclasses__() + [abc]:
+            obj._abc_caches_clear()
+
+
+def _clear_inspect(inspect):
+    cached = getattr(inspect, "_shadowed_dict_from_weakref_mro_tuple", None)
+    if cached is not None:
+        cached.cache_clear()
+    inspect._filesbymodname.clear()
+    inspect.modulesbyfile.clear()
+
+
+def cleanup():
+    """After every run: regrtest's dash_R_cleanup()."""
+    import collections.abc
+    import copyreg
+    import warnings
+    warnings.filters[:] = _snapshot["filters"]
+    copyreg.dispatch_table.clear()
+    copyreg.dispatch_table.update(_snapshot["dispatch"])
+    sys.path_importer_cache.clear()
+    sys.path_importer_cache.update(_snapshot["importers"])
+    if _snapshot["zipdirs"] is not None:
+        import zipimport
+        zipimport._zip_directory_cache.clear()
+        zipimport._zip_directory_cache.update(_snapshot["zipdirs"])
+    abcs = _snapshot["abcs"]
+    for abc in _abc_classes(getattr(collections.abc, a)
+                            for a in collections.abc.__all__):
+        for obj in abc.__subclasses__() + [abc]:
+            refs = abcs.get(obj)
+            if refs is not None:
+                obj._abc_registry_clear()
+                for ref in refs:
+                    subclass = ref()
+                    if subclass is not None:
+                        obj.register(subclass)
+            obj._abc_caches_clear()
+    _clear_module_caches()
+    # last, as regrtest does: the caches above hold types
+    if hasattr(sys, "_clear_internal_caches"):      # 3.13+
+        sys._clear_internal_caches()
+    else:
+        sys._clear_type_cache()

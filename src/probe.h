@@ -10,18 +10,32 @@
 
 #include <stdint.h>
 
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
 #include "hunt.h"
 
 /* Before each interpreter, after Py_PreInitialize: re-arms the counting
  * where the runtime resets its state on every start (3.12+). */
 void        probe_before_init(void);
 
-/* In the live interpreter, before Py_FinalizeEx: notes what finalization
- * will leave behind by design. */
+/* In the live (sub)interpreter, before Py_FinalizeEx or Py_EndInterpreter:
+ * notes what its end will leave behind by design. */
 void        probe_before_finalize(void);
 
-/* Reads refs, blocks and fds; COUNTER_NONE for what this build lacks. */
+/* Reads refs, blocks and fds after Py_FinalizeEx; COUNTER_NONE for what
+ * this build lacks. */
 void        probe_read(int64_t [METRIC_COUNT]);
+
+/* The same in a live interpreter (with the GIL), allocating nothing that
+ * stays: the measurement must not show up as a leak. */
+void        probe_read_live(int64_t [METRIC_COUNT]);
+
+/* A new subinterpreter, made current; NULL with *cause. */
+PyThreadState *probe_new_subinterpreter(char **);
+
+/* Ends it and makes the main interpreter's thread state current again. */
+void        probe_end_subinterpreter(PyThreadState *, PyThreadState *);
 
 /* Whether an init/finalize cycle of an empty target is known to leave
  * nothing behind on this version (no calibration needed). */

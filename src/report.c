@@ -9,12 +9,6 @@
 #include "verdict.h"
 #include "xmalloc.h"
 
-static const char *
-mode_name(void)
-{
-    return "reinit";
-}
-
 /* "mytest.py leaked [1, 1, 1] references, sum=3", as regrtest says it. */
 static void
 leak_line(const struct hunt *h, enum metric m, FILE *f)
@@ -46,7 +40,7 @@ table(const struct hunt *h, FILE *f)
 {
     const struct settings *st = h->settings;
     const struct round *r, *prev;
-    int i, m;
+    int i, m, first = 1;
 
     fprintf(f, "round            %12s %8s %12s %8s %6s %6s\n", "refs", "+refs",
         "blocks", "+blocks", "fds", "+fds");
@@ -72,8 +66,9 @@ table(const struct hunt *h, FILE *f)
         fprintf(f, "calibration: an empty round changes");
         for (m = 0; m < METRIC_COUNT; m++) {
             if (h->calibration[m] != COUNTER_NONE) {
-                fprintf(f, " %s by %+" PRId64, metric_key(m),
-                    h->calibration[m]);
+                fprintf(f, "%s %s by %+" PRId64, first ? "" : ",",
+                    metric_key(m), h->calibration[m]);
+                first = 0;
             }
         }
         fprintf(f, "; subtracted from the deltas\n");
@@ -101,7 +96,7 @@ measured(const struct hunt *h, FILE *f)
 {
     const struct settings *st = h->settings;
 
-    fprintf(f, " (%s mode, %d warm-up%s + %d tracked round%s", mode_name(),
+    fprintf(f, " (%s mode, %d warm-up%s + %d tracked round%s", mode_name(st->mode),
         st->warmups, st->warmups == 1 ? "" : "s", st->tracked,
         st->tracked == 1 ? "" : "s");
     if (h->python.version != NULL) {
@@ -343,7 +338,7 @@ json_hunt(const struct hunt *h, FILE *f)
     }
     fprintf(f, "%s],\n  \"mode\": \"%s\",\n  \"warmups\": %d,\n"
         "  \"tracked\": %d,\n  \"gc_passes\": %d", h->started > 0 ? "\n  " :
-        "", mode_name(), st->warmups, st->tracked, st->gc_passes);
+        "", mode_name(st->mode), st->warmups, st->tracked, st->gc_passes);
     fprintf(f, ",\n  \"calibration\": ");
     if (h->calibrated) {
         json_counters(f, h->calibration);
@@ -377,6 +372,8 @@ json_hunt(const struct hunt *h, FILE *f)
     }
     fprintf(f, ",\n  \"message\": ");
     json_text(f, h->message);
+    fprintf(f, ",\n  \"note\": ");
+    json_text(f, h->note);
     fprintf(f, "\n}\n");
 }
 

@@ -356,6 +356,9 @@ where(const struct hunt *h)
         return xasprintf("a calibration round (empty target), phase %s",
             phase_name(h->fail_phase));
     }
+    if (h->fail_round == 0) {
+        return xstrdup("before round 1");
+    }
     return xasprintf("round %d, phase %s", h->fail_round,
         phase_name(h->fail_phase));
 }
@@ -416,6 +419,9 @@ classify(struct watch *w)
         h->fail_phase = h->started > 0 ?
             h->rounds[h->started - 1].phase : PHASE_INIT;
     }
+    if (w->exited && WIFSIGNALED(w->wstatus)) {
+        h->signal = WTERMSIG(w->wstatus);   /* ours, if it timed out */
+    }
     if (w->timed_out) {
         h->status = STATUS_TIMEOUT;
         set_reason(h, xasprintf("timed out after %g s",
@@ -428,8 +434,8 @@ classify(struct watch *w)
     } else if (w->lost) {
         h->status = STATUS_CRASHED;     /* the message says how it broke */
         h->reason = xstrdup("the worker's report channel broke");
-    } else if (h->finished && w->exited && WIFEXITED(w->wstatus) &&
-        WEXITSTATUS(w->wstatus) == 0) {
+    } else if (!w->has_fail && h->finished && w->exited &&
+        WIFEXITED(w->wstatus) && WEXITSTATUS(w->wstatus) == 0) {
         h->status = STATUS_CLEAN;       /* the verdict decides */
     } else if (w->has_fail && h->fail_round == 1 &&
         h->fail_phase == PHASE_INIT) {
@@ -447,17 +453,16 @@ classify(struct watch *w)
             h->reason = xstrdup(h->message);
             h->message = with_body(h->message, last_lines(&w->tail));
         }
-        if (h->fail_round > 1 && (h->fail_phase == PHASE_INIT ||
-            h->fail_phase == PHASE_RUN) && h->rounds[0].measured) {
+        if (h->settings->mode == MODE_REINIT && h->fail_round > 1 &&
+            (h->fail_phase == PHASE_INIT || h->fail_phase == PHASE_RUN) &&
+            h->rounds[0].measured) {
             h->note = xasprintf("round %d failed after round 1 succeeded: "
-                "the target cannot be re-initialized in the same process",
-                h->fail_round);
-            h->message = with_body(xstrdup(h->note), h->message);
+                "the target may not survive re-initialization in one "
+                "process (numpy cannot); try --mode loop", h->fail_round);
         }
     } else if (w->exited && WIFSIGNALED(w->wstatus)) {
         sig = WTERMSIG(w->wstatus);
         h->status = STATUS_CRASHED;
-        h->signal = sig;
         set_reason(h, xasprintf("the worker was killed by %s (%s)",
             signal_name(sig), strsignal(sig)), crash_text(&w->tail));
     } else if (h->python.version == NULL) {

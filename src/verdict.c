@@ -56,8 +56,10 @@ verdict_compute(struct hunt *h)
         h->ndeltas++;
     }
     h->tracked_complete = h->ndeltas == st->tracked;
-    if (!h->tracked_complete) {
-        return;     /* no verdict on part of the rounds */
+    /* No verdict on part of the rounds, nor on rounds whose calibration
+     * or final phase failed. */
+    if (!h->tracked_complete || h->status != STATUS_CLEAN) {
+        return;
     }
     for (m = 0; m < METRIC_COUNT; m++) {
         if (h->deltas[m][0] != COUNTER_NONE) {

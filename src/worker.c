@@ -1,15 +1,17 @@
 /*
  * worker.c: the process that embeds CPython and runs the rounds.
  *
- * Reinit mode: every round is a whole interpreter lifetime,
- *   Py_PreInitialize, Py_InitializeFromConfig, run, gc passes,
- *   Py_FinalizeEx, then the counters, read outside any interpreter.
+ *   reinit     every round a whole interpreter lifetime: initialize, run,
+ *              gc passes, Py_FinalizeEx; counters read after it.
+ *   subinterp  the main interpreter stays; every round runs in a new
+ *              subinterpreter, ended before the counters are read.
+ *   loop       one interpreter; every round re-runs the target, then
+ *              clears the caches regrtest clears, then the gc passes.
  * A record goes to the supervisor before each phase starts, so a crash
  * names the phase it happened in.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <marshal.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -19,8 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "glue_py.h"
+#include "embed.h"
 #include "probe.h"
 #include "record.h"
 #include "verdict.h"
@@ -32,8 +33,10 @@
 
 struct worker {
     const struct settings *st;
-    int     fd;             /* the record channel */
-    int     lost;           /* the channel is gone: stop */
+    int             fd;             /* the record channel */
+    int             lost;           /* the channel is gone: stop */
+    PyObject       *glue;           /* loop: the one interpreter's glue */
+    PyThreadState  *main_tstate;    /* subinterp: the main interpreter */
 };
 
 static void
@@ -67,292 +70,172 @@ format_counter(char *buf, size_t size, int64_t v)
     }
 }
 
-/* The text of a failed PyStatus, for a fail record. */
-static char *
-status_text(PyStatus status)
-{
-    if (PyStatus_IsExit(status)) {
-        return xasprintf("the interpreter exited with status %d",
-            status.exitcode);
-    }
-    return xasprintf("%s%s%s", status.func != NULL ? status.func : "",
-        status.func != NULL ? ": " : "",
-        status.err_msg != NULL ? status.err_msg : "initialization failed");
-}
-
-/* sys.argv as the python command sets it. */
-static PyStatus
-set_argv(PyConfig *config, const struct settings *st)
-{
-    PyStatus status;
-    char **argv = xcalloc((size_t)st->nargs + 2, sizeof *argv);
-    int i;
-
-    switch (st->kind) {
-    case TARGET_SCRIPT:
-        argv[0] = (char *)st->target;
-        break;
-    case TARGET_MODULE:
-        argv[0] = "-m";     /* runpy puts the module's path here */
-        break;
-    case TARGET_CODE:
-        argv[0] = "-c";
-        break;
-    }
-    for (i = 0; i < st->nargs; i++) {
-        argv[i + 1] = st->args[i];
-    }
-    status = PyConfig_SetBytesArgv(config, st->nargs + 1, argv);
-    free(argv);
-    return status;
-}
-
-/* Starts one interpreter; on failure *cause says why. */
+/* The run and collect phases in the current interpreter; 0, or -1 with
+ * *phase and *cause. */
 static int
-start_interpreter(const struct settings *st, char **cause)
+run_phases(struct worker *w, PyObject *glue, int round, int empty,
+    enum phase *phase, char **cause)
 {
-    PyPreConfig preconfig;
-    PyConfig config;
-    PyStatus status;
+    const struct settings *st = w->st;
+    int loop = st->mode == MODE_LOOP;
 
-    if (st->isolated) {
-        PyPreConfig_InitIsolatedConfig(&preconfig);
-    } else {
-        PyPreConfig_InitPythonConfig(&preconfig);
-    }
-    status = Py_PreInitialize(&preconfig);
-    if (PyStatus_Exception(status)) {
-        *cause = status_text(status);
+    *phase = PHASE_RUN;
+    send_phase(w, round, PHASE_RUN);
+    if (embed_run(glue, st, empty, loop, cause) != 0) {
         return -1;
     }
-    probe_before_init();
+    *phase = PHASE_COLLECT;
+    send_phase(w, round, PHASE_COLLECT);
+    if (loop && embed_call_void(glue, "cleanup", PyTuple_New(0), cause) != 0) {
+        return -1;
+    }
+    return embed_call_void(glue, "collect", Py_BuildValue("(i)",
+        st->gc_passes), cause);
+}
 
-    if (st->isolated) {
-        PyConfig_InitIsolatedConfig(&config);
-    } else {
-        PyConfig_InitPythonConfig(&config);
-    }
-    config.parse_argv = 0;
-    /* Same hash seed every round, so that dict and set sizes repeat. */
-    if (st->isolated || getenv("PYTHONHASHSEED") == NULL) {
-        config.use_hash_seed = 1;
-        config.hash_seed = 0;
-    }
-    /* Tracebacks on stderr if the target crashes the process. */
-    config.faulthandler = 1;
-    /* As if started as the python it was built for: prefix, sys.executable. */
-    status = PyConfig_SetBytesString(&config, &config.program_name,
-        REFHUNT_PYTHON_EXECUTABLE);
-    if (PyStatus_Exception(status)) {
-        goto error;
-    }
-    status = set_argv(&config, st);
-    if (PyStatus_Exception(status)) {
-        goto error;
-    }
-    status = Py_InitializeFromConfig(&config);
-    if (PyStatus_Exception(status)) {
-        goto error;
-    }
-    PyConfig_Clear(&config);
-    return 0;
-error:
-    *cause = status_text(status);
-    PyConfig_Clear(&config);
+/* Sends the fail record; always -1. */
+static int
+fail(struct worker *w, int round, enum phase phase, char *cause)
+{
+    send_fail(w, round, phase, cause);
+    free(cause);
     return -1;
 }
 
-/* The text of the pending Python exception, cleared. */
-static char *
-fetch_error(const char *what)
-{
-    PyObject *type, *value, *tb, *s;
-    char *text = NULL;
-
-    PyErr_Fetch(&type, &value, &tb);
-    if (value != NULL && (s = PyObject_Str(value)) != NULL) {
-        const char *u = PyUnicode_AsUTF8(s);
-
-        if (u != NULL) {
-            text = xasprintf("%s: %s: %s", what,
-                ((PyTypeObject *)type)->tp_name, u);
-        }
-        Py_DECREF(s);
-    }
-    PyErr_Clear();
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
-    return text != NULL ? text : xasprintf("%s failed", what);
-}
-
-/* glue.py compiled once and marshalled: loading that in later rounds
- * costs 35 us instead of 1 ms of compiling (debug 3.11). */
-static char   *glue_marshalled;
-static size_t  glue_marshalled_len;
-
-static PyObject *
-glue_code(void)
-{
-    PyObject *code, *bytes;
-
-    if (glue_marshalled != NULL) {
-        return PyMarshal_ReadObjectFromString(glue_marshalled,
-            (Py_ssize_t)glue_marshalled_len);
-    }
-    code = Py_CompileString(refhunt_glue_py, "<refhunt glue.py>",
-        Py_file_input);
-    if (code == NULL) {
-        return NULL;
-    }
-    bytes = PyMarshal_WriteObjectToString(code, Py_MARSHAL_VERSION);
-    if (bytes == NULL) {
-        PyErr_Clear();      /* compile again next round */
-        return code;
-    }
-    glue_marshalled_len = (size_t)PyBytes_GET_SIZE(bytes);
-    glue_marshalled = xmalloc(glue_marshalled_len);
-    memcpy(glue_marshalled, PyBytes_AS_STRING(bytes), glue_marshalled_len);
-    Py_DECREF(bytes);
-    return code;
-}
-
-/* Runs glue.py in a fresh namespace; a new reference, or NULL. */
-static PyObject *
-load_glue(void)
-{
-    PyObject *ns, *code, *res;
-
-    ns = PyDict_New();
-    if (ns == NULL) {
-        return NULL;
-    }
-    if (PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins()) < 0) {
-        Py_DECREF(ns);
-        return NULL;
-    }
-    code = glue_code();
-    if (code == NULL) {
-        Py_DECREF(ns);
-        return NULL;
-    }
-    res = PyEval_EvalCode(code, ns, ns);
-    Py_DECREF(code);
-    if (res == NULL) {
-        Py_DECREF(ns);
-        return NULL;
-    }
-    Py_DECREF(res);
-    return ns;
-}
-
-/* Calls glue.NAME(args); NULL with *cause on an error of refhunt's own. */
-static PyObject *
-call_glue(PyObject *glue, const char *name, PyObject *args, char **cause)
-{
-    PyObject *func = PyDict_GetItemString(glue, name), *res;
-
-    if (func == NULL || args == NULL) {
-        *cause = fetch_error(name);
-        Py_XDECREF(args);
-        return NULL;
-    }
-    res = PyObject_CallObject(func, args);
-    Py_DECREF(args);
-    if (res == NULL) {
-        *cause = fetch_error(name);
-    }
-    return res;
-}
-
-static const char *
-kind_name(enum target_kind k)
-{
-    return k == TARGET_SCRIPT ? "script" : k == TARGET_MODULE ? "module" :
-        "code";
-}
-
-/*
- * Runs the target (or, to calibrate, the empty target "pass") and the gc
- * passes in the live interpreter; returns 0, or -1 with *cause (the
- * target's traceback or exit status) and *phase.
- */
+/* reinit: one interpreter lifetime; counters[] read after it. */
 static int
-run_target(struct worker *w, int round, int empty, enum phase *phase,
-    char **cause)
+reinit_round(struct worker *w, int round, int empty, int64_t counters[])
 {
-    const struct settings *st = w->st;
-    PyObject *glue, *res;
-    int rc = -1;
-
-    *phase = PHASE_RUN;
-    glue = load_glue();
-    if (glue == NULL) {
-        *cause = fetch_error("refhunt glue");
-        return -1;
-    }
-    send_phase(w, round, PHASE_RUN);
-    res = call_glue(glue, "run", Py_BuildValue("(ssii)",
-        empty ? "code" : kind_name(st->kind), empty ? "pass" : st->target,
-        st->isolated, SIGUSR1), cause);
-    if (res == NULL) {
-        goto out;
-    }
-    if (res != Py_None) {
-        const char *u = PyUnicode_AsUTF8(res);
-
-        *cause = xstrdup(u != NULL ? u : "the target failed");
-        PyErr_Clear();
-        Py_DECREF(res);
-        goto out;
-    }
-    Py_DECREF(res);
-    *phase = PHASE_COLLECT;
-    send_phase(w, round, PHASE_COLLECT);
-    res = call_glue(glue, "collect", Py_BuildValue("(i)", st->gc_passes),
-        cause);
-    if (res == NULL) {
-        goto out;
-    }
-    Py_DECREF(res);
-    rc = 0;
-out:
-    Py_DECREF(glue);
-    return rc;
-}
-
-/* One interpreter lifetime; counters[] read after it. 0, or -1 when the
- * round failed (the fail record is sent). */
-static int
-one_round(struct worker *w, int round, int empty, int64_t counters[])
-{
-    enum phase phase = PHASE_INIT;
-    char *cause = NULL;
+    enum phase phase = PHASE_RUN;
+    char *cause = NULL, *fin_cause = NULL;
+    PyObject *glue;
     int failed;
 
     send_phase(w, round, PHASE_INIT);
-    if (start_interpreter(w->st, &cause) != 0) {
-        send_fail(w, round, PHASE_INIT, cause);
-        free(cause);
-        return -1;
+    if (embed_start(w->st, &cause) != 0) {
+        return fail(w, round, PHASE_INIT, cause);
     }
-    failed = run_target(w, round, empty, &phase, &cause) != 0;
+    glue = embed_load_glue(&cause);
+    failed = glue == NULL ||
+        run_phases(w, glue, round, empty, &phase, &cause) != 0;
+    Py_XDECREF(glue);
     send_phase(w, round, PHASE_FINALIZE);
-    probe_before_finalize();
-    if (Py_FinalizeEx() < 0 && !failed) {
-        failed = 1;
-        phase = PHASE_FINALIZE;
-        cause = xstrdup("Py_FinalizeEx failed: buffered data could not be "
-            "written (stdout or stderr closed?)");
+    if (embed_finish(&fin_cause) != 0) {
+        if (!failed) {
+            return fail(w, round, PHASE_FINALIZE, fin_cause);
+        }
+        free(fin_cause);
     }
     if (failed) {
-        send_fail(w, round, phase, cause);
-        free(cause);
-        return -1;
+        return fail(w, round, phase, cause);
     }
     send_phase(w, round, PHASE_MEASURE);
     probe_read(counters);
     return 0;
+}
+
+/* subinterp: one subinterpreter lifetime; counters[] read in the main
+ * interpreter after it. */
+static int
+subinterp_round(struct worker *w, int round, int empty, int64_t counters[])
+{
+    enum phase phase = PHASE_RUN;
+    PyThreadState *sub;
+    char *cause = NULL;
+    PyObject *glue;
+    int failed;
+
+    send_phase(w, round, PHASE_INIT);
+    sub = probe_new_subinterpreter(&cause);
+    if (sub == NULL) {
+        return fail(w, round, PHASE_INIT, cause);
+    }
+    glue = embed_load_glue(&cause);
+    failed = glue == NULL ||
+        run_phases(w, glue, round, empty, &phase, &cause) != 0;
+    Py_XDECREF(glue);
+    send_phase(w, round, PHASE_FINALIZE);
+    probe_before_finalize();
+    probe_end_subinterpreter(sub, w->main_tstate);
+    if (failed) {
+        return fail(w, round, phase, cause);
+    }
+    send_phase(w, round, PHASE_MEASURE);
+    probe_read_live(counters);
+    return 0;
+}
+
+/* loop: the target once more in the one interpreter. */
+static int
+loop_round(struct worker *w, int round, int64_t counters[])
+{
+    enum phase phase;
+    char *cause = NULL;
+
+    if (run_phases(w, w->glue, round, 0, &phase, &cause) != 0) {
+        return fail(w, round, phase, cause);
+    }
+    send_phase(w, round, PHASE_MEASURE);
+    probe_read_live(counters);
+    return 0;
+}
+
+static int
+one_round(struct worker *w, int round, int empty, int64_t counters[])
+{
+    switch (w->st->mode) {
+    case MODE_REINIT:
+        return reinit_round(w, round, empty, counters);
+    case MODE_SUBINTERP:
+        return subinterp_round(w, round, empty, counters);
+    case MODE_LOOP:
+        break;
+    }
+    return loop_round(w, round, counters);
+}
+
+/* subinterp and loop: the interpreter that outlives the rounds, started
+ * in round 1's init phase. */
+static int
+start_main(struct worker *w)
+{
+    char *cause = NULL;
+
+    send_phase(w, 1, PHASE_INIT);
+    if (embed_start(w->st, &cause) != 0) {
+        return fail(w, 1, PHASE_INIT, cause);
+    }
+    w->main_tstate = PyThreadState_Get();
+    if (w->st->mode != MODE_LOOP) {
+        return 0;
+    }
+    /* regrtest's set-up: warm caches, snapshot what cleanup restores */
+    w->glue = embed_load_glue(&cause);
+    if (w->glue == NULL ||
+        embed_call_void(w->glue, "loop_setup", PyTuple_New(0), &cause) != 0) {
+        return fail(w, 1, PHASE_RUN, cause);
+    }
+    return 0;
+}
+
+/* Ends the main interpreter after the last round (or a failed one). */
+static int
+finish_main(struct worker *w, int round, int failed)
+{
+    char *cause = NULL;
+
+    Py_CLEAR(w->glue);
+    if (!failed) {
+        send_phase(w, round, PHASE_FINALIZE);
+    }
+    if (embed_finish(&cause) != 0) {
+        if (failed) {
+            free(cause);
+            return -1;
+        }
+        return fail(w, round, PHASE_FINALIZE, cause);
+    }
+    return failed ? -1 : 0;
 }
 
 /*
@@ -360,7 +243,7 @@ one_round(struct worker *w, int round, int empty, int64_t counters[])
  * per round, to be subtracted from the target's: the smallest, so that
  * noise never hides a leak of the target.
  */
-static void
+static int
 calibrate(struct worker *w)
 {
     int64_t prev[METRIC_COUNT], cur[METRIC_COUNT], least[METRIC_COUNT];
@@ -369,7 +252,7 @@ calibrate(struct worker *w)
 
     for (i = 0; i < CALIBRATION_ROUNDS; i++) {
         if (one_round(w, 0, 1, cur) != 0) {
-            return;     /* the fail record says why */
+            return -1;  /* the fail record says why */
         }
         for (m = 0; i > 0 && m < METRIC_COUNT; m++) {
             int64_t d = cur[m] == COUNTER_NONE ? COUNTER_NONE :
@@ -388,6 +271,7 @@ calibrate(struct worker *w)
         buf[1], buf[2]) != 0) {
         w->lost = 1;
     }
+    return 0;
 }
 
 /*
@@ -422,7 +306,7 @@ needs_calibration(const struct settings *st, int64_t (*counters)[METRIC_COUNT])
 int
 worker_main(const struct settings *st)
 {
-    struct worker w = { st, st->worker_fd, 0 };
+    struct worker w = { st, st->worker_fd, 0, NULL, NULL };
     int nrounds = st->warmups + st->tracked, round, m;
     int64_t (*counters)[METRIC_COUNT] = xcalloc((size_t)nrounds,
         sizeof *counters);
@@ -439,8 +323,14 @@ worker_main(const struct settings *st)
         return 2;
     }
     free(version);
+    if (st->mode != MODE_REINIT && start_main(&w) != 0) {
+        return 3;
+    }
     for (round = 1; round <= nrounds && !w.lost; round++) {
         if (one_round(&w, round, 0, counters[round - 1]) != 0) {
+            if (st->mode != MODE_REINIT) {
+                finish_main(&w, round, 1);
+            }
             return 3;
         }
         for (m = 0; m < METRIC_COUNT; m++) {
@@ -451,8 +341,16 @@ worker_main(const struct settings *st)
             w.lost = 1;
         }
     }
-    if (!w.lost && !probe_clean_cycle() && needs_calibration(st, counters)) {
-        calibrate(&w);
+    /* loop mode is regrtest's and needs none: nothing starts anew */
+    if (!w.lost && st->mode != MODE_LOOP && !probe_clean_cycle() &&
+        needs_calibration(st, counters) && calibrate(&w) != 0) {
+        if (st->mode != MODE_REINIT) {
+            finish_main(&w, 0, 1);
+        }
+        return 3;
+    }
+    if (st->mode != MODE_REINIT && finish_main(&w, nrounds, 0) != 0) {
+        return 3;
     }
     free(counters);
     if (w.lost || record_send(w.fd, "end\n") != 0) {

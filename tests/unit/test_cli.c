@@ -70,6 +70,7 @@ main(void)
     CHECK(parse(&st, &cause, "mytest.py", NULL) == CLI_RUN);
     CHECK(st.warmups == 3 && st.tracked == 3 && st.gc_passes == 3);
     CHECK(st.timeout == 0 && st.json_path == NULL && st.worker_fd == -1);
+    CHECK(st.mode == MODE_REINIT);
     CHECK(st.kind == TARGET_SCRIPT && st.nargs == 0);
     CHECK_STR(st.target, "mytest.py");
 
@@ -104,6 +105,12 @@ main(void)
     CHECK(parse(&st, &cause, "--", "-odd.py", NULL) == CLI_RUN);
     CHECK_STR(st.target, "-odd.py");
 
+    CHECK(parse(&st, &cause, "--mode", "loop", "t.py", NULL) == CLI_RUN);
+    CHECK(st.mode == MODE_LOOP);
+    CHECK(parse(&st, &cause, "--mode=subinterp", "t.py", NULL) == CLI_RUN);
+    CHECK(st.mode == MODE_SUBINTERP);
+    CHECK_STR(mode_name(MODE_REINIT), "reinit");
+
     CHECK(parse(&st, &cause, "--help", NULL) == CLI_HELP);
     CHECK(parse(&st, &cause, "-h", "x.py", NULL) == CLI_HELP);
     CHECK(parse(&st, &cause, "--version", NULL) == CLI_VERSION);
@@ -130,10 +137,12 @@ main(void)
     check_error("-m: empty module name", "-m", "", NULL);
     check_error("--json: empty file name", "--json", "", "x.py", NULL);
     check_error("-q and -v", "-q", "-v", "x.py", NULL);
+    check_error("--mode: 'fork' is not", "--mode", "fork", "x.py", NULL);
     check_error("empty script name", "", NULL);
 
     /* A worker told the settings parses them back the same. */
-    CHECK(parse(&st, &cause, "-R", "2:4", "--gc-passes", "0", "-I", "-m",
+    CHECK(parse(&st, &cause, "-R", "2:4", "--gc-passes", "0", "-I",
+        "--mode", "loop", "-m",
         "pkg.mod", "--flag", "x y", NULL) == CLI_RUN);
     wargv = cli_worker_argv("/bin/refhunt", &st, 7);
     for (wargc = 0; wargv[wargc] != NULL; wargc++) {
@@ -142,6 +151,7 @@ main(void)
     CHECK(cli_parse(wargc, wargv, &again, &cause) == CLI_RUN);
     CHECK(again.worker_fd == 7 && again.warmups == 2 && again.tracked == 4);
     CHECK(again.gc_passes == 0 && again.isolated);
+    CHECK(again.mode == MODE_LOOP);
     CHECK(again.kind == TARGET_MODULE && again.nargs == 2);
     CHECK_STR(again.target, "pkg.mod");
     CHECK_STR(again.args[1], "x y");

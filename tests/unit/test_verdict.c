@@ -94,6 +94,15 @@ main(void)
     CHECK(verdict_exit_status(h) == 4);
     hunt_free(h);
 
+    /* Every round measured, then a crash (in calibration, say): the
+     * deltas stand, no verdict on them. */
+    h = hunt_with(&st, 1, 2, (int64_t[]){ 1, 2, 3 }, 3);
+    h->status = STATUS_CRASHED;
+    verdict_compute(h);
+    CHECK(h->tracked_complete && h->ndeltas == 2);
+    CHECK(!h->leaked[METRIC_REFS] && h->status == STATUS_CRASHED);
+    hunt_free(h);
+
     h = hunt_with(&st, 1, 1, (int64_t[]){ 0 }, 0);
     h->status = STATUS_FAILED;
     CHECK(verdict_exit_status(h) == 3);

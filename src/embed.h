@@ -1,0 +1,31 @@
+/* embed.h: starting and stopping the embedded CPython, and calling
+ * glue.py in it. Every function but embed_start needs the GIL. */
+#ifndef REFHUNT_EMBED_H
+#define REFHUNT_EMBED_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "cli.h"
+
+/* Py_PreInitialize and Py_InitializeFromConfig as the settings say;
+ * 0, or -1 with *cause. */
+int         embed_start(const struct settings *, char **);
+
+/* Py_FinalizeEx; 0, or -1 with *cause. */
+int         embed_finish(char **);
+
+/* glue.py run in a fresh namespace of the current interpreter: a new
+ * reference, or NULL with *cause. */
+PyObject   *embed_load_glue(char **);
+
+/* glue.NAME(*args) (args is stolen): its result, or NULL with *cause. */
+PyObject   *embed_call(PyObject *, const char *, PyObject *, char **);
+int         embed_call_void(PyObject *, const char *, PyObject *, char **);
+
+/* Runs the target (empty: "pass") through glue.run; 0, or -1 with *cause
+ * holding the traceback or exit status. fresh_main: a new __main__ module
+ * for this run (rounds that share an interpreter). */
+int         embed_run(PyObject *, const struct settings *, int, int, char **);
+
+#endif
