@@ -166,10 +166,11 @@ def test_exit_zero_is_clean():
 
 def expect_clean_but_threading_on_39(r, mode="reinit"):
     """Clean, but for what 3.9 leaks by itself: `import threading` leaves
-    1288 blocks behind on every re-initialization (measured with 3.9.18);
-    then a leak of blocks only."""
+    1288 blocks behind on every re-initialization, and some (12 to 36)
+    in every subinterpreter (measured with 3.9.18); then a leak of blocks
+    only."""
     if r.json and r.json["python"]["version"].startswith("3.9.") and \
-            mode == "reinit" and r.json["status"] == "leak":
+            mode != "loop" and r.json["status"] == "leak":
         expect_report_shape(r, "leak", 1, mode=mode)
         expect(r.json["leaks"] == ["blocks"], "3.9: blocks only", r)
     else:
