@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -483,8 +484,8 @@ void
 supervise_hunt(struct hunt *h, const char *exe)
 {
     const struct settings *st = h->settings;
-    int rec[2], err[2], out[2] = { -1, -1 }, i;
-    struct pollfd pfd[3];
+    int rec[2], err[2], out[2] = { -1, -1 }, i, pidfd;
+    struct pollfd pfd[4];
     int *fds[3];
     struct watch w;
     double t;
@@ -497,6 +498,9 @@ supervise_hunt(struct hunt *h, const char *exe)
         fatal("pipe");
     }
     w.pid = spawn(exe, st, rec[1], err[1], out[1]);
+    /* Wakes poll when the worker exits; without it (Linux < 5.3) the loop
+     * notices within POLL_MS. */
+    pidfd = (int)syscall(SYS_pidfd_open, w.pid, 0);
     close(rec[1]);
     close(err[1]);
     if (out[1] >= 0) {
@@ -516,7 +520,10 @@ supervise_hunt(struct hunt *h, const char *exe)
             pfd[i].events = POLLIN;
             pfd[i].revents = 0;
         }
-        if (poll(pfd, 3, POLL_MS) > 0) {
+        pfd[3].fd = pidfd;              /* readable once the worker exits */
+        pfd[3].events = POLLIN;
+        pfd[3].revents = 0;
+        if (poll(pfd, 4, POLL_MS) > 0) {
             for (i = 0; i < 3; i++) {
                 if (pfd[i].revents != 0 && *fds[i] >= 0) {
                     drain(&w, fds[i]);
@@ -557,6 +564,9 @@ supervise_hunt(struct hunt *h, const char *exe)
         if (*fds[i] >= 0) {
             close(*fds[i]);
         }
+    }
+    if (pidfd >= 0) {
+        close(pidfd);
     }
     classify(&w);
     if (w.tail.len > 0) {
