@@ -1,0 +1,43 @@
+#!/bin/sh
+# Builds refhunt against every CPython on this machine and runs the test
+# suite with each: Debian's python3-dbg (3.11 debug) and the release builds
+# 3.9-3.13 under $PYENV_ROOT/versions (default /root/.pyenv). An
+# interpreter that is not installed is skipped and said so. Builds go to
+# build-matrix/NAME. Prints a table; exits 1 if any suite failed.
+set -u
+cd "$(dirname "$0")/.."
+pyenv_root=${PYENV_ROOT:-/root/.pyenv}
+candidates="/usr/bin/python3-dbg"
+for minor in 9 10 11 12 13; do
+    found=$(ls -d "$pyenv_root"/versions/3.$minor.*/bin/python3 2>/dev/null | sort -V | tail -1)
+    candidates="$candidates ${found:-3.$minor:absent}"
+done
+
+status=0
+echo "| interpreter | build | passed | failed | skipped | seconds |"
+echo "|---|---|---|---|---|---|"
+for py in $candidates; do
+    case $py in
+    *:absent) echo "| ${py%:absent} | not installed: skipped | | | | |"; continue ;;
+    esac
+    [ -x "$py" ] || { echo "| $py | not installed: skipped | | | | |"; continue; }
+    version=$("$py" -c 'import platform, sys; print(platform.python_version() + ("-debug" if hasattr(sys, "gettotalrefcount") else ""))')
+    dir=build-matrix/$version
+    start=$(date +%s)
+    if { [ -f "$dir/build.ninja" ] || meson setup "$dir" -Dpython="$py" >"$dir.log" 2>&1; } &&
+        ninja -C "$dir" >>"$dir.log" 2>&1; then
+        meson test -C "$dir" --num-processes 2 >>"$dir.log" 2>&1 || status=1
+        counts=$(python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import collections, json, sys
+c = collections.Counter(json.loads(l)["result"] for l in open(sys.argv[1]))
+ok = c["OK"] + c["EXPECTEDFAIL"]
+print("%d | %d | %d" % (ok, sum(c.values()) - ok - c["SKIP"], c["SKIP"]))
+PY
+)
+        echo "| $version | ok | $counts | $(( $(date +%s) - start )) |"
+    else
+        status=1
+        echo "| $version | FAILED (see $dir.log) | | | | |"
+    fi
+done
+exit $status
