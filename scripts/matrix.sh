@@ -14,6 +14,8 @@ for minor in 9 10 11 12 13; do
 done
 
 status=0
+totals=$(mktemp)
+trap 'rm -f "$totals"' EXIT
 echo "| interpreter | build | passed | failed | skipped | seconds |"
 echo "|---|---|---|---|---|---|"
 for py in $candidates; do
@@ -35,9 +37,12 @@ print("%d | %d | %d" % (ok, sum(c.values()) - ok - c["SKIP"], c["SKIP"]))
 PY
 )
         echo "| $version | ok | $counts | $(( $(date +%s) - start )) |"
+        echo "$counts" >>"$totals"
     else
         status=1
         echo "| $version | FAILED (see $dir.log) | | | | |"
     fi
 done
+awk -F' [|] ' '{ p += $1; f += $2; s += $3 }
+    END { printf "matrix: %d passed, %d failed, %d skipped\n", p, f, s }' "$totals"
 exit $status
