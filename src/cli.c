@@ -18,7 +18,14 @@ enum {
     OPT_VERSION,
     OPT_WORKER_FD,
     OPT_MODE,
+    OPT_BISECT,
+    OPT_SHOW_GROWTH,
+    OPT_TRACE_BLOCKS,
+    OPT_WORKER_TASK,
 };
+
+/* --show-growth and --trace-blocks without a number. */
+#define DEFAULT_TOP 10
 
 static const struct option long_options[] = {
     { "huntrleaks", required_argument, NULL, 'R' },
@@ -31,7 +38,11 @@ static const struct option long_options[] = {
     { "isolated",   no_argument,       NULL, 'I' },
     { "version",    no_argument,       NULL, OPT_VERSION },
     { "help",       no_argument,       NULL, 'h' },
+    { "bisect",     required_argument, NULL, OPT_BISECT },
+    { "show-growth", optional_argument, NULL, OPT_SHOW_GROWTH },
+    { "trace-blocks", optional_argument, NULL, OPT_TRACE_BLOCKS },
     { "worker-fd",  required_argument, NULL, OPT_WORKER_FD },   /* internal */
+    { "worker-task", required_argument, NULL, OPT_WORKER_TASK }, /* internal */
     { NULL, 0, NULL, 0 },
 };
 
@@ -58,6 +69,14 @@ cli_help(FILE *f)
         "                        subinterp: each round a subinterpreter;\n"
         "                        loop: one interpreter, regrtest's -R method\n"
         "  --gc-passes N         gc.collect() calls after each run (default 3)\n"
+        "  --bisect imports      find the imports of the target that leak on their\n"
+        "                        own (reinit rounds), deepest first\n"
+        "  --bisect tests        find the tests of -m unittest NAME ... that leak on\n"
+        "                        their own\n"
+        "  --show-growth[=N]     per round, the N types whose GC-tracked objects grew\n"
+        "                        most (default 10)\n"
+        "  --trace-blocks[=N]    loop mode: per round, the N allocation sites of the\n"
+        "                        memory blocks that survived it (default 10)\n"
         "  --timeout SECONDS     kill a round that runs longer (default: no limit)\n"
         "  --json FILE           write the JSON report to FILE (- for stdout)\n"
         "  -q, --quiet           capture the target's output; print only the verdict\n"
@@ -77,6 +96,36 @@ const char *
 mode_name(enum mode m)
 {
     return mode_names[m];
+}
+
+static int
+parse_bisect(const char *s, enum bisect *out, char **cause)
+{
+    if (strcmp(s, "imports") == 0) {
+        *out = BISECT_IMPORTS;
+    } else if (strcmp(s, "tests") == 0) {
+        *out = BISECT_TESTS;
+    } else {
+        *cause = xasprintf("--bisect: '%s' is not imports or tests", s);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+parse_task(const char *s, enum worker_task *out, char **cause)
+{
+    static const char *const names[] = { "hunt", "imports", "tests" };
+    size_t i;
+
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum worker_task)i;
+            return 0;
+        }
+    }
+    *cause = xasprintf("--worker-task: '%s' is not hunt, imports or tests", s);
+    return -1;
 }
 
 static int
@@ -177,6 +226,31 @@ cli_parse(int argc, char **argv, struct settings *st, char **cause)
             if (parse_huntrleaks(optarg, st, cause) != 0) {
                 return CLI_ERROR;
             }
+            st->rounds_given = 1;
+            break;
+        case OPT_BISECT:
+            if (parse_bisect(optarg, &st->bisect, cause) != 0) {
+                return CLI_ERROR;
+            }
+            break;
+        case OPT_SHOW_GROWTH:
+            st->show_growth = DEFAULT_TOP;
+            if (optarg != NULL && parse_int("--show-growth", optarg, 1, 1000,
+                &st->show_growth, cause) != 0) {
+                return CLI_ERROR;
+            }
+            break;
+        case OPT_TRACE_BLOCKS:
+            st->trace_blocks = DEFAULT_TOP;
+            if (optarg != NULL && parse_int("--trace-blocks", optarg, 1, 1000,
+                &st->trace_blocks, cause) != 0) {
+                return CLI_ERROR;
+            }
+            break;
+        case OPT_WORKER_TASK:
+            if (parse_task(optarg, &st->task, cause) != 0) {
+                return CLI_ERROR;
+            }
             break;
         case OPT_MODE:
             if (parse_mode(optarg, &st->mode, cause) != 0) {
@@ -247,6 +321,11 @@ cli_parse(int argc, char **argv, struct settings *st, char **cause)
         *cause = xstrdup("-q and -v cannot be used together");
         return CLI_ERROR;
     }
+    if (st->trace_blocks && st->mode != MODE_LOOP) {
+        *cause = xstrdup("--trace-blocks needs --mode loop: allocation sites "
+            "do not outlive an interpreter");
+        return CLI_ERROR;
+    }
     if (!target_set) {
         if (optind >= argc) {
             *cause = xstrdup("no target: give a script, -m module or -c code");
@@ -276,6 +355,16 @@ cli_worker_argv(const char *exe, const struct settings *st, int fd)
     av[n++] = xasprintf("--huntrleaks=%d:%d", st->warmups, st->tracked);
     av[n++] = xasprintf("--gc-passes=%d", st->gc_passes);
     av[n++] = xasprintf("--mode=%s", mode_name(st->mode));
+    if (st->show_growth) {
+        av[n++] = xasprintf("--show-growth=%d", st->show_growth);
+    }
+    if (st->trace_blocks) {
+        av[n++] = xasprintf("--trace-blocks=%d", st->trace_blocks);
+    }
+    if (st->task != TASK_HUNT) {
+        av[n++] = xstrdup(st->task == TASK_LIST_IMPORTS ?
+            "--worker-task=imports" : "--worker-task=tests");
+    }
     if (st->isolated) {
         av[n++] = xstrdup("-I");
     }

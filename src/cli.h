@@ -17,8 +17,26 @@ enum mode {
     MODE_LOOP,          /* one interpreter, the target re-run, regrtest's way */
 };
 
+/* --bisect: find which import or which test leaks on its own. */
+enum bisect {
+    BISECT_NONE,
+    BISECT_IMPORTS,
+    BISECT_TESTS,
+};
+
+/* What a worker is run for: the rounds, or a one-time discovery. */
+enum worker_task {
+    TASK_HUNT,
+    TASK_LIST_IMPORTS,  /* run the target once, list what it imported */
+    TASK_LIST_TESTS,    /* list the test ids of -m unittest NAME ... */
+};
+
 struct settings {
     enum mode         mode;
+    enum bisect       bisect;
+    int               rounds_given; /* -R was given (bisect has its own) */
+    int               show_growth;  /* --show-growth=N: top N types; 0 off */
+    int               trace_blocks; /* --trace-blocks=N: top N sites; 0 off */
     int               warmups;      /* -R W:N, rounds before the tracked ones */
     int               tracked;      /* rounds whose deltas decide */
     int               gc_passes;    /* gc.collect() calls after each run */
@@ -32,6 +50,7 @@ struct settings {
     char            **args;         /* sys.argv[1:] of the target */
     int               nargs;
     int               worker_fd;    /* record channel; -1 in the supervisor */
+    enum worker_task  task;
 };
 
 /* What cli_parse asks the caller to do. */

@@ -108,6 +108,7 @@ def run(kind, target, safe_path, dump_signal, fresh_main):
     if not _first:
         _first["argv"] = list(sys.argv)
         _first["main"] = sys.modules["__main__"]
+        _first["modules"] = set(sys.modules)
         _prepend_sys_path0(kind, target, safe_path)
     else:
         sys.argv[:] = _first["argv"]
@@ -140,6 +141,100 @@ def run(kind, target, safe_path, dump_signal, fresh_main):
 def collect(passes):
     for _ in range(passes):
         gc.collect()
+
+
+# ---- --bisect: what the target imports, which tests it has
+
+
+def imported():
+    """The modules the first run imported, in the order they were first
+    imported (sys.modules keeps insertion order)."""
+    start = _first.get("modules", ())
+    return [name for name in sys.modules
+            if name not in start and name != "__main__"]
+
+
+def list_tests(names, safe_path):
+    """The test ids that `python -m unittest NAMES` would run."""
+    import unittest
+    _prepend_sys_path0("module", "unittest", safe_path)
+    names = [n for n in names if not n.startswith("-")]
+    loader = unittest.TestLoader()
+    suite = loader.loadTestsFromNames(names) if names else loader.discover(".")
+    ids = []
+
+    def walk(test):
+        if isinstance(test, unittest.TestSuite):
+            for t in test:
+                walk(t)
+        elif isinstance(test, unittest.loader._FailedTest):
+            raise test._exception     # a name that does not load
+        else:
+            ids.append(test.id())
+    walk(suite)
+    return ids
+
+
+# ---- --show-growth and --trace-blocks: what grew, and where it was made
+
+
+def _type_name(obj):
+    t = type(obj)
+    module = getattr(t, "__module__", None)
+    if module in (None, "builtins"):
+        return t.__qualname__
+    return "%s.%s" % (module, t.__qualname__)
+
+
+def growth(limit, previous):
+    """objgraph's show_growth: GC-tracked objects per type, against the
+    counts of the round before (`previous`, "name\tcount" lines, kept by
+    the worker across interpreters). Returns the `limit` types that grew
+    most as (name, count, delta), and this round's counts as text."""
+    counts = {}
+    for obj in gc.get_objects():
+        name = _type_name(obj)
+        counts[name] = counts.get(name, 0) + 1
+    before = {}
+    for line in previous.splitlines():
+        name, _, count = line.rpartition("\t")
+        before[name] = int(count)
+    grown = [(count - before.get(name, 0), name, count)
+             for name, count in counts.items()
+             if count > before.get(name, 0)]
+    grown.sort(key=lambda g: (-g[0], g[1]))
+    text = "\n".join("%s\t%d" % item for item in counts.items())
+    return [(name, count, delta) for delta, name, count in grown[:limit]], text
+
+
+def trace_start(frames):
+    import tracemalloc
+    tracemalloc.start(frames)
+
+
+def trace(limit):
+    """The allocation sites of blocks that survived since the last call:
+    (count, size, "file:line" lines, newest frame first)."""
+    import tracemalloc
+    snapshot = tracemalloc.take_snapshot().filter_traces((
+        tracemalloc.Filter(False, tracemalloc.__file__),
+        tracemalloc.Filter(False, _GLUE_FILE),
+    ))
+    previous = _snapshot.get("trace")
+    _snapshot["trace"] = snapshot
+    if previous is None:
+        return []
+    ours = (_GLUE_FILE, getattr(sys.modules.get("runpy"), "__file__", None))
+    sites = []
+    for stat in snapshot.compare_to(previous, "traceback"):
+        if stat.count_diff > 0:
+            where = "\n".join("%s:%d" % (frame.filename, frame.lineno)
+                              for frame in reversed(stat.traceback)
+                              if frame.filename not in ours)
+            sites.append((stat.count_diff, stat.size_diff, where))
+            if len(sites) == limit:
+                break
+    return sites
 
 
 # ---- loop mode: regrtest's refleak.py (dash_R_cleanup) and
@@ -176,7 +271,7 @@ def _warm_caches():
     list(range(-5, 257))
 
 
-def loop_setup():
+def loop_setup(trace_frames):
     """Before the first round: what cleanup() restores every round."""
     import collections.abc
     import copyreg
@@ -198,6 +293,8 @@ def loop_setup():
     _snapshot["abcs"] = abcs
     cleanup()
     collect(3)
+    if trace_frames:
+        trace_start(trace_frames)
 
 
 def _clear_module_caches():

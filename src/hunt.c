@@ -37,13 +37,44 @@ hunt_new(const struct settings *st)
 }
 
 void
+names_add(struct names *ns, const char *name)
+{
+    ns->name = xreallocarray(ns->name, (size_t)ns->n + 1, sizeof *ns->name);
+    ns->name[ns->n++] = xstrdup(name);
+}
+
+void
+names_clear(struct names *ns)
+{
+    int i;
+
+    for (i = 0; i < ns->n; i++) {
+        free(ns->name[i]);
+    }
+    free(ns->name);
+    ns->name = NULL;
+    ns->n = 0;
+}
+
+void
 hunt_free(struct hunt *h)
 {
-    int m;
+    int i, j, m;
 
     if (h == NULL) {
         return;
     }
+    for (i = 0; i < h->nrounds; i++) {
+        for (j = 0; j < h->rounds[i].ngrowth; j++) {
+            free(h->rounds[i].growth[j].type);
+        }
+        for (j = 0; j < h->rounds[i].ntrace; j++) {
+            free(h->rounds[i].trace[j].where);
+        }
+        free(h->rounds[i].growth);
+        free(h->rounds[i].trace);
+    }
+    names_clear(&h->found);
     for (m = 0; m < METRIC_COUNT; m++) {
         free(h->deltas[m]);
     }

@@ -37,10 +37,34 @@ enum status {
     STATUS_ERROR,           /* setup: the interpreter cannot even start */
 };
 
+/* --show-growth: a type whose GC-tracked objects grew in a round. */
+struct growth {
+    char           *type;
+    int64_t         count;                  /* objects now */
+    int64_t         delta;                  /* more than the round before */
+};
+
+/* --trace-blocks: an allocation site of blocks that survived a round. */
+struct trace {
+    int64_t         count;                  /* blocks more */
+    int64_t         size;                   /* bytes more */
+    char           *where;                  /* "file:line" lines, newest first */
+};
+
 struct round {
     enum phase      phase;                  /* the last phase started */
     int             measured;               /* counters[] are read */
     int64_t         counter[METRIC_COUNT];
+    struct growth  *growth;
+    int             ngrowth;
+    struct trace   *trace;
+    int             ntrace;
+};
+
+/* Names a discovery worker sent: modules imported, or test ids. */
+struct names {
+    char          **name;
+    int             n;
 };
 
 struct python_info {
@@ -76,6 +100,7 @@ struct hunt {
     int             exit_code;              /* of the worker, or -1 */
     char           *output_tail;            /* last of the target's stderr */
     int             finished;               /* the worker said "end" */
+    struct names    found;                  /* module or test records */
 
     /* Filled by the verdict. */
     int             tracked_complete;       /* every tracked round measured */
@@ -86,6 +111,8 @@ struct hunt {
 
 struct hunt    *hunt_new(const struct settings *);
 void            hunt_free(struct hunt *);
+void            names_add(struct names *, const char *);
+void            names_clear(struct names *);
 
 const char     *phase_name(enum phase);
 const char     *metric_key(enum metric);       /* "refs" */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bisect.h"
 #include "cli.h"
 #include "config.h"
 #include "hunt.h"
@@ -110,8 +111,20 @@ main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    if (st.bisect == BISECT_TESTS &&
+        (st.kind != TARGET_MODULE || strcmp(st.target, "unittest") != 0)) {
+        fprintf(stderr, "refhunt: --bisect tests needs a unittest target: "
+            "-m unittest NAME ...\n");
+        return EXIT_USAGE;
+    }
+
     exe = self_path();
     supervise_signals();
+    if (st.bisect != BISECT_NONE) {
+        status = bisect_main(&st, exe);
+        free(exe);
+        return status;
+    }
     h = hunt_new(&st);
     supervise_hunt(h, exe);
     verdict_compute(h);

@@ -165,6 +165,10 @@ static const struct {
     { "phase",       RECORD_PHASE,       3 },
     { "counters",    RECORD_COUNTERS,    5 },
     { "fail",        RECORD_FAIL,        4 },
+    { "growth",      RECORD_GROWTH,      5 },
+    { "trace",       RECORD_TRACE,       5 },
+    { "module",      RECORD_MODULE,      2 },
+    { "test",        RECORD_TEST,        2 },
     { "end",         RECORD_END,         1 },
 };
 
@@ -190,7 +194,8 @@ record_parse(const char *line, struct record *r, char **cause)
     }
     /* The last field keeps the rest of the line: only a TEXT has spaces. */
     if (k == nkinds || split(copy, f, kinds[k].fields) != kinds[k].fields ||
-        (kinds[k].type != RECORD_FAIL &&
+        (kinds[k].type != RECORD_FAIL && kinds[k].type != RECORD_TRACE &&
+        kinds[k].type != RECORD_GROWTH && kinds[k].type != RECORD_TEST &&
         strchr(f[kinds[k].fields - 1], ' ') != NULL)) {
         goto bad;
     }
@@ -233,6 +238,20 @@ record_parse(const char *line, struct record *r, char **cause)
             goto bad;
         }
         r->text = record_unescape(f[3]);
+        break;
+    case RECORD_GROWTH:
+    case RECORD_TRACE:
+        if (parse_round(f[1], &r->round) != 0 ||
+            parse_counter(f[2], &r->value[0]) != 0 ||
+            parse_counter(f[3], &r->value[1]) != 0 ||
+            r->value[0] == COUNTER_NONE || r->value[1] == COUNTER_NONE) {
+            goto bad;
+        }
+        r->text = record_unescape(f[4]);
+        break;
+    case RECORD_MODULE:
+    case RECORD_TEST:
+        r->text = record_unescape(f[1]);
         break;
     case RECORD_END:
         break;

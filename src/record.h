@@ -6,6 +6,12 @@
  *   phase ROUND NAME                   NAME: init run collect finalize measure
  *   counters ROUND REFS BLOCKS FDS     "-" for a counter not available
  *   fail ROUND PHASE TEXT              the target failed; TEXT is escaped
+ *   growth ROUND COUNT DELTA TEXT      --show-growth: a type (TEXT) that
+ *                                      now has COUNT objects, DELTA more
+ *   trace ROUND COUNT SIZE TEXT        --trace-blocks: COUNT blocks of SIZE
+ *                                      bytes more, allocated where TEXT says
+ *   module TEXT                        a module the target imported
+ *   test TEXT                          a test id of the target
  *   end                                every round done
  *
  * Fields are separated by one space; TEXT escapes backslash, newline and
@@ -24,6 +30,10 @@ enum record_type {
     RECORD_PHASE,
     RECORD_COUNTERS,
     RECORD_FAIL,
+    RECORD_GROWTH,
+    RECORD_TRACE,
+    RECORD_MODULE,
+    RECORD_TEST,
     RECORD_END,
 };
 
@@ -32,9 +42,11 @@ struct record {
     int              round;
     enum phase       phase;
     int64_t          counter[METRIC_COUNT];
+    int64_t          value[2];  /* growth: count, delta; trace: count, size */
     int              debug;
     int              refs_available;
-    char            *text;      /* version (hello) or message (fail) */
+    char            *text;      /* version (hello), message (fail), type
+                                   (growth), traceback (trace), name */
     char            *extra;     /* blocks source (hello) */
 };
 

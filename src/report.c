@@ -5,13 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "report.h"
 #include "verdict.h"
 #include "xmalloc.h"
 
 /* "mytest.py leaked [1, 1, 1] references, sum=3", as regrtest says it. */
-static void
-leak_line(const struct hunt *h, enum metric m, FILE *f)
+void
+report_leak_line(const struct hunt *h, enum metric m, FILE *f)
 {
     int64_t sum = 0;
     int i;
@@ -113,6 +114,39 @@ measured(const struct hunt *h, FILE *f)
     fprintf(f, ")\n");
 }
 
+/* --show-growth and --trace-blocks, for the tracked rounds. */
+static void
+what_grew(const struct hunt *h, FILE *f)
+{
+    const struct round *r;
+    const char *p;
+    int i, j;
+
+    for (i = h->settings->warmups; i < h->started; i++) {
+        r = &h->rounds[i];
+        if (r->ngrowth > 0) {
+            fprintf(f, "round %d grew:", i + 1);
+            for (j = 0; j < r->ngrowth; j++) {
+                fprintf(f, "%s %s +%" PRId64 " (%" PRId64 ")", j > 0 ? "," :
+                    "", r->growth[j].type, r->growth[j].delta,
+                    r->growth[j].count);
+            }
+            fputc('\n', f);
+        }
+        if (r->ntrace > 0) {
+            fprintf(f, "round %d kept blocks allocated at:\n", i + 1);
+        }
+        for (j = 0; j < r->ntrace; j++) {
+            fprintf(f, "  +%" PRId64 " blocks, %+" PRId64 " B: ",
+                r->trace[j].count, r->trace[j].size);
+            for (p = r->trace[j].where; *p != '\0'; p++) {
+                fputs(*p == '\n' ? " <- " : (char[2]){ *p, '\0' }, f);
+            }
+            fputc('\n', f);
+        }
+    }
+}
+
 void
 report_text(const struct hunt *h, FILE *f)
 {
@@ -123,9 +157,10 @@ report_text(const struct hunt *h, FILE *f)
     if (st->verbose) {
         table(h, f);
     }
+    what_grew(h, f);
     for (m = 0; m < METRIC_COUNT; m++) {
         if (h->leaked[m]) {
-            leak_line(h, m, f);
+            report_leak_line(h, m, f);
         }
     }
     fprintf(f, "refhunt: %s: %s", h->name, status_name(h->status));
@@ -178,101 +213,33 @@ report_text(const struct hunt *h, FILE *f)
     }
 }
 
+/* A round's --show-growth and --trace-blocks findings, if any. */
 static void
-json_string(FILE *f, const char *s)
+json_round_extras(FILE *f, const struct round *r)
 {
-    const unsigned char *p;
+    int j;
 
-    if (s == NULL) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (p = (const unsigned char *)s; *p != '\0'; p++) {
-        switch (*p) {
-        case '"':  fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f) {
-                fprintf(f, "\\u%04x", *p);
-            } else {
-                fputc(*p, f);
-            }
+    if (r->ngrowth > 0) {
+        fputs(", \"growth\": [", f);
+        for (j = 0; j < r->ngrowth; j++) {
+            fprintf(f, "%s{\"type\": ", j > 0 ? ", " : "");
+            json_text(f, r->growth[j].type);
+            fprintf(f, ", \"count\": %" PRId64 ", \"delta\": %" PRId64 "}",
+                r->growth[j].count, r->growth[j].delta);
         }
+        fputc(']', f);
     }
-    fputc('"', f);
-}
-
-/* Bytes that are not UTF-8 (a path, a target's output) become U+FFFD, so
- * that the JSON stays valid. */
-static char *
-utf8_clean(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    char *out, *o;
-    int n, i;
-
-    if (s == NULL) {
-        return NULL;
-    }
-    out = o = xmalloc(strlen(s) * 3 + 1);
-    while (*p != '\0') {
-        n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 :
-            (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 :
-            0;
-        for (i = 1; i < n; i++) {
-            if ((p[i] & 0xc0) != 0x80) {
-                n = 0;
-                break;
-            }
+    if (r->ntrace > 0) {
+        fputs(", \"trace\": [", f);
+        for (j = 0; j < r->ntrace; j++) {
+            fprintf(f, "%s{\"count\": %" PRId64 ", \"size\": %" PRId64
+                ", \"traceback\": ", j > 0 ? ", " : "", r->trace[j].count,
+                r->trace[j].size);
+            json_lines(f, r->trace[j].where);
+            fputc('}', f);
         }
-        if (n == 0) {
-            memcpy(o, "\xef\xbf\xbd", 3);
-            o += 3;
-            p++;
-            continue;
-        }
-        memcpy(o, p, (size_t)n);
-        o += n;
-        p += n;
+        fputc(']', f);
     }
-    *o = '\0';
-    return out;
-}
-
-static void
-json_text(FILE *f, const char *s)
-{
-    char *clean = utf8_clean(s);
-
-    json_string(f, clean);
-    free(clean);
-}
-
-static void
-json_number(FILE *f, int64_t v)
-{
-    if (v == COUNTER_NONE) {
-        fputs("null", f);
-    } else {
-        fprintf(f, "%" PRId64, v);
-    }
-}
-
-static void
-json_counters(FILE *f, const int64_t *c)
-{
-    int m;
-
-    fputc('{', f);
-    for (m = 0; m < METRIC_COUNT; m++) {
-        fprintf(f, "%s\"%s\": ", m > 0 ? ", " : "", metric_key(m));
-        json_number(f, c[m]);
-    }
-    fputc('}', f);
 }
 
 static const char *
@@ -288,7 +255,7 @@ static void
 json_hunt(const struct hunt *h, FILE *f)
 {
     const struct settings *st = h->settings;
-    int i, m, first = 1;
+    int i;
 
     fprintf(f, "{\n  \"target\": ");
     json_text(f, h->name);
@@ -302,28 +269,11 @@ json_hunt(const struct hunt *h, FILE *f)
     }
     fprintf(f, "],\n  \"status\": \"%s\",\n  \"exit_status\": %d",
         status_name(h->status), verdict_exit_status(h));
-    fprintf(f, ",\n  \"leaks\": [");
-    for (m = 0; m < METRIC_COUNT; m++) {
-        if (h->leaked[m]) {
-            fprintf(f, "%s\"%s\"", first ? "" : ", ", metric_key(m));
-            first = 0;
-        }
-    }
-    fprintf(f, "],\n  \"deltas\": {");
-    for (m = 0; m < METRIC_COUNT; m++) {
-        fprintf(f, "%s\"%s\": ", m > 0 ? ", " : "", metric_key(m));
-        if ((m == METRIC_REFS && !h->python.refs_available) ||
-            (h->ndeltas > 0 && h->deltas[m][0] == COUNTER_NONE)) {
-            fputs("null", f);
-            continue;
-        }
-        fputc('[', f);
-        for (i = 0; i < h->ndeltas; i++) {
-            fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", h->deltas[m][i]);
-        }
-        fputc(']', f);
-    }
-    fprintf(f, "},\n  \"rounds\": [");
+    fprintf(f, ",\n  \"leaks\": ");
+    json_leaks(f, h);
+    fprintf(f, ",\n  \"deltas\": ");
+    json_deltas(f, h);
+    fprintf(f, ",\n  \"rounds\": [");
     for (i = 0; i < h->started; i++) {
         fprintf(f, "%s\n    {\"round\": %d, \"warmup\": %s, \"status\": "
             "\"%s\", \"phase\": \"%s\", \"counters\": ", i > 0 ? "," : "",
@@ -334,6 +284,7 @@ json_hunt(const struct hunt *h, FILE *f)
         } else {
             fputs("null", f);
         }
+        json_round_extras(f, &h->rounds[i]);
         fputc('}', f);
     }
     fprintf(f, "%s],\n  \"mode\": \"%s\",\n  \"warmups\": %d,\n"
@@ -356,7 +307,7 @@ json_hunt(const struct hunt *h, FILE *f)
         fprintf(f, "{\"round\": %d, \"phase\": \"%s\", \"signal\": ",
             h->fail_round, phase_name(h->fail_phase));
         if (h->signal > 0) {
-            json_string(f, signal_name(h->signal));
+            json_text(f, signal_name(h->signal));
         } else {
             fputs("null", f);
         }

@@ -6,6 +6,9 @@
 
 #include "hunt.h"
 
+/* "NAME leaked [1, 1, 1] references, sum=3", as regrtest says it. */
+void    report_leak_line(const struct hunt *, enum metric, FILE *);
+
 /* regrtest's leak lines, the -v table and the one-line verdict. */
 void    report_text(const struct hunt *, FILE *);
 

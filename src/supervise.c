@@ -52,6 +52,12 @@ supervise_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
+int
+supervise_interrupted(void)
+{
+    return interrupted;
+}
+
 struct buffer {
     char   *data;
     size_t  len;
@@ -180,6 +186,32 @@ handle_record(struct watch *w, const char *line)
         }
         set_message(h, r.text);
         r.text = NULL;
+        break;
+    case RECORD_GROWTH:
+        if (r.round >= 1 && r.round <= h->nrounds) {
+            struct round *rd = &h->rounds[r.round - 1];
+
+            rd->growth = xreallocarray(rd->growth, (size_t)rd->ngrowth + 1,
+                sizeof *rd->growth);
+            rd->growth[rd->ngrowth++] = (struct growth){ r.text, r.value[0],
+                r.value[1] };
+            r.text = NULL;
+        }
+        break;
+    case RECORD_TRACE:
+        if (r.round >= 1 && r.round <= h->nrounds) {
+            struct round *rd = &h->rounds[r.round - 1];
+
+            rd->trace = xreallocarray(rd->trace, (size_t)rd->ntrace + 1,
+                sizeof *rd->trace);
+            rd->trace[rd->ntrace++] = (struct trace){ r.value[0], r.value[1],
+                r.text };
+            r.text = NULL;
+        }
+        break;
+    case RECORD_MODULE:
+    case RECORD_TEST:
+        names_add(&h->found, r.text);
         break;
     case RECORD_END:
         h->finished = 1;

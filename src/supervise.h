@@ -8,6 +8,9 @@
  * rounds done is still written); SIGPIPE is ignored. */
 void    supervise_signals(void);
 
+/* The signal that interrupted refhunt, or 0. */
+int     supervise_interrupted(void);
+
 /* Runs the worker (exe, re-executed) for h and fills h from its records,
  * its exit and its stderr. Returns when no process of the hunt is left. */
 void    supervise_hunt(struct hunt *, const char *);

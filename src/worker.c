@@ -37,7 +37,11 @@ struct worker {
     int             lost;           /* the channel is gone: stop */
     PyObject       *glue;           /* loop: the one interpreter's glue */
     PyThreadState  *main_tstate;    /* subinterp: the main interpreter */
+    char           *growth_before;  /* --show-growth: last round's counts */
 };
+
+/* Frames kept per allocation for --trace-blocks. */
+#define TRACE_FRAMES 10
 
 static void
 send_phase(struct worker *w, int round, enum phase p)
@@ -68,6 +72,79 @@ format_counter(char *buf, size_t size, int64_t v)
     } else {
         snprintf(buf, size, "%" PRId64, v);
     }
+}
+
+/* --show-growth: the types that grew since the last round, as records.
+ * An error here is refhunt's, reported and not the target's fault. */
+static void
+send_growth(struct worker *w, PyObject *glue, int round)
+{
+    PyObject *res, *list, *text, *item;
+    const char *name, *counts;
+    char *cause = NULL, *esc;
+    long long count, delta;
+    Py_ssize_t i;
+
+    res = embed_call(glue, "growth", Py_BuildValue("(is)", w->st->show_growth,
+        w->growth_before != NULL ? w->growth_before : ""), &cause);
+    if (res == NULL || !PyArg_ParseTuple(res, "OU", &list, &text) ||
+        (counts = PyUnicode_AsUTF8(text)) == NULL) {
+        PyErr_Clear();
+        send_fail(w, round, PHASE_COLLECT, cause != NULL ? cause :
+            "--show-growth failed");
+        free(cause);
+        Py_XDECREF(res);
+        return;
+    }
+    free(w->growth_before);
+    w->growth_before = xstrdup(counts);
+    for (i = 0; i < PyList_Size(list); i++) {
+        item = PyList_GetItem(list, i);
+        if (!PyArg_ParseTuple(item, "sLL", &name, &count, &delta)) {
+            PyErr_Clear();
+            continue;
+        }
+        esc = record_escape(name);
+        if (!w->lost && record_send(w->fd, "growth %d %lld %lld %s\n", round,
+            count, delta, esc) != 0) {
+            w->lost = 1;
+        }
+        free(esc);
+    }
+    Py_DECREF(res);
+}
+
+/* --trace-blocks: where the blocks that survived this round were made. */
+static void
+send_trace(struct worker *w, PyObject *glue, int round)
+{
+    PyObject *res, *item;
+    long long count, size;
+    const char *where;
+    char *cause = NULL, *esc;
+    Py_ssize_t i;
+
+    res = embed_call(glue, "trace", Py_BuildValue("(i)",
+        w->st->trace_blocks), &cause);
+    if (res == NULL) {
+        send_fail(w, round, PHASE_MEASURE, cause);
+        free(cause);
+        return;
+    }
+    for (i = 0; i < PyList_Size(res); i++) {
+        item = PyList_GetItem(res, i);
+        if (!PyArg_ParseTuple(item, "LLs", &count, &size, &where)) {
+            PyErr_Clear();
+            continue;
+        }
+        esc = record_escape(where);
+        if (!w->lost && record_send(w->fd, "trace %d %lld %lld %s\n", round,
+            count, size, esc) != 0) {
+            w->lost = 1;
+        }
+        free(esc);
+    }
+    Py_DECREF(res);
 }
 
 /* The run and collect phases in the current interpreter; 0, or -1 with
@@ -118,6 +195,9 @@ reinit_round(struct worker *w, int round, int empty, int64_t counters[])
     glue = embed_load_glue(&cause);
     failed = glue == NULL ||
         run_phases(w, glue, round, empty, &phase, &cause) != 0;
+    if (!failed && !empty && w->st->show_growth) {
+        send_growth(w, glue, round);    /* before finalization: counted live */
+    }
     Py_XDECREF(glue);
     send_phase(w, round, PHASE_FINALIZE);
     if (embed_finish(&fin_cause) != 0) {
@@ -153,6 +233,9 @@ subinterp_round(struct worker *w, int round, int empty, int64_t counters[])
     glue = embed_load_glue(&cause);
     failed = glue == NULL ||
         run_phases(w, glue, round, empty, &phase, &cause) != 0;
+    if (!failed && !empty && w->st->show_growth) {
+        send_growth(w, glue, round);
+    }
     Py_XDECREF(glue);
     send_phase(w, round, PHASE_FINALIZE);
     probe_before_finalize();
@@ -177,6 +260,13 @@ loop_round(struct worker *w, int round, int64_t counters[])
     }
     send_phase(w, round, PHASE_MEASURE);
     probe_read_live(counters);
+    /* after the counters: what these allocate must not be measured */
+    if (w->st->show_growth) {
+        send_growth(w, w->glue, round);
+    }
+    if (w->st->trace_blocks) {
+        send_trace(w, w->glue, round);
+    }
     return 0;
 }
 
@@ -211,8 +301,9 @@ start_main(struct worker *w)
     }
     /* regrtest's set-up: warm caches, snapshot what cleanup restores */
     w->glue = embed_load_glue(&cause);
-    if (w->glue == NULL ||
-        embed_call_void(w->glue, "loop_setup", PyTuple_New(0), &cause) != 0) {
+    if (w->glue == NULL || embed_call_void(w->glue, "loop_setup",
+        Py_BuildValue("(i)", w->st->trace_blocks ? TRACE_FRAMES : 0),
+        &cause) != 0) {
         return fail(w, 1, PHASE_RUN, cause);
     }
     return 0;
@@ -303,10 +394,80 @@ needs_calibration(const struct settings *st, int64_t (*counters)[METRIC_COUNT])
     return leaks;
 }
 
+/*
+ * --bisect's discovery: one interpreter that runs the target once and
+ * lists what it imported, or lists the tests of -m unittest NAME ...
+ * without running them.
+ */
+static int
+discover(struct worker *w)
+{
+    const struct settings *st = w->st;
+    PyObject *glue, *names = NULL;
+    char *cause = NULL, *esc;
+    Py_ssize_t i;
+    const char *name;
+    int failed;
+
+    send_phase(w, 1, PHASE_INIT);
+    if (embed_start(st, &cause) != 0) {
+        return fail(w, 1, PHASE_INIT, cause);
+    }
+    send_phase(w, 1, PHASE_RUN);
+    glue = embed_load_glue(&cause);
+    if (glue != NULL && st->task == TASK_LIST_IMPORTS) {
+        if (embed_run(glue, st, 0, 0, &cause) == 0) {
+            names = embed_call(glue, "imported", PyTuple_New(0), &cause);
+        }
+    } else if (glue != NULL) {
+        PyObject *args = PyList_New(0);
+
+        for (i = 0; args != NULL && i < st->nargs; i++) {
+            PyObject *a = PyUnicode_DecodeFSDefault(st->args[i]);
+
+            if (a == NULL || PyList_Append(args, a) < 0) {
+                Py_CLEAR(args);
+            }
+            Py_XDECREF(a);
+        }
+        names = embed_call(glue, "list_tests", Py_BuildValue("(Ni)", args,
+            st->isolated), &cause);
+    }
+    failed = names == NULL;
+    for (i = 0; !failed && i < PyList_Size(names); i++) {
+        name = PyUnicode_AsUTF8(PyList_GetItem(names, i));
+        if (name == NULL) {
+            PyErr_Clear();
+            continue;
+        }
+        esc = record_escape(name);
+        if (!w->lost && record_send(w->fd, "%s %s\n",
+            st->task == TASK_LIST_IMPORTS ? "module" : "test", esc) != 0) {
+            w->lost = 1;
+        }
+        free(esc);
+    }
+    Py_XDECREF(names);
+    Py_XDECREF(glue);
+    if (failed) {
+        send_fail(w, 1, PHASE_RUN, cause);
+        free(cause);
+        cause = NULL;
+    }
+    send_phase(w, 1, PHASE_FINALIZE);
+    if (embed_finish(&cause) != 0) {
+        free(cause);
+    }
+    if (failed || w->lost || record_send(w->fd, "end\n") != 0) {
+        return 3;
+    }
+    return 0;
+}
+
 int
 worker_main(const struct settings *st)
 {
-    struct worker w = { st, st->worker_fd, 0, NULL, NULL };
+    struct worker w = { st, st->worker_fd, 0, NULL, NULL, NULL };
     int nrounds = st->warmups + st->tracked, round, m;
     int64_t (*counters)[METRIC_COUNT] = xcalloc((size_t)nrounds,
         sizeof *counters);
@@ -323,6 +484,9 @@ worker_main(const struct settings *st)
         return 2;
     }
     free(version);
+    if (st->task != TASK_HUNT) {
+        return discover(&w);
+    }
     if (st->mode != MODE_REINIT && start_main(&w) != 0) {
         return 3;
     }

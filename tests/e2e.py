@@ -368,6 +368,115 @@ def test_unittest_every_mode():
         expect("FAILED (failures=1)" in r.out, "unittest's summary", r)
 
 
+# ---------------------------------------------------------------- culprits
+
+
+def bisect(*args, cwd=None):
+    """refhunt --bisect ... --json FILE; the result and the report."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "bisect.json")
+        proc = subprocess.run([REFHUNT, "--json", path] + list(args),
+                              capture_output=True, text=True, env=env(),
+                              cwd=cwd, timeout=300)
+        report = json.load(open(path)) if os.path.exists(path) else None
+    return Result(proc, report)
+
+
+@test
+def test_bisect_imports():
+    r = bisect("--bisect", "imports", "bisect_me.py", cwd=TARGETS)
+    expect(r.rc == 1, "culprits found: exit 1", r)
+    culprits = {c["module"]: c for c in r.json["culprits"]}
+    expect(set(culprits) == {"stash", "opens_fd"},
+           "the two independent culprits, deepest: %s" % sorted(culprits), r)
+    expect(culprits["stash"]["through"] == ["wraps_stash"],
+           "wraps_stash leaks through stash", r)
+    expect("blocks" in culprits["stash"]["leaks"], "stash leaks blocks", r)
+    expect(culprits["opens_fd"]["leaks"] == ["fds"], "opens_fd leaks fds", r)
+    expect([f["module"] for f in r.json["failures"]] == ["needs_app"],
+           "the module that fails on its own is reported", r)
+    expect("ImportError: needs_app must be imported by bisect_me" in r.out,
+           "with its error", r)
+    expect(re.search(r"^stash leaked \[\d+(, \d+)*\] memory blocks", r.out, re.M),
+           "each culprit with its deltas", r)
+    expect(re.search(r"bisect imports: \d+ modules, 2 culprits "
+                     r"\(\d+ probes, \d+ rounds, [\d.]+ s\)", r.out),
+           "probes and rounds counted", r)
+    again = bisect("--bisect", "imports", "bisect_me.py", cwd=TARGETS)
+    expect(again.json["culprits"] == r.json["culprits"] and
+           again.json["probes"] == r.json["probes"], "deterministic", again)
+
+
+@test
+def test_bisect_imports_clean():
+    r = bisect("--bisect", "imports", "-c", "import json, textwrap")
+    expect(r.rc == 0 and r.json["culprits"] == [] and r.json["status"] == "clean",
+           "nothing to blame", r)
+
+
+@test
+def test_bisect_tests():
+    for mode in ("loop", "reinit"):
+        r = bisect("--bisect", "tests", "--mode", mode, "-m", "unittest",
+                   "test_leaky_suite", cwd=TARGETS)
+        expect(r.rc == 1, "%s: exit 1" % mode, r)
+        expect([c["test"] for c in r.json["culprits"]] ==
+               ["test_leaky_suite.Caching.test_cache_entry"],
+               "%s: the one leaking test" % mode, r)
+        expect(r.json["items"] == 8, "eight tests listed", r)
+        expect(r.json["mode"] == mode, "probes in the mode asked", r)
+
+
+@test
+def test_bisect_usage():
+    proc = subprocess.run([REFHUNT, "--bisect", "tests", target("clean.py")],
+                          capture_output=True, text=True, env=env())
+    expect(proc.returncode == 2 and "-m unittest" in proc.stderr,
+           "--bisect tests needs unittest: %r" % proc.stderr)
+    proc = subprocess.run([REFHUNT, "--bisect", "everything", "-c", "pass"],
+                          capture_output=True, text=True, env=env())
+    expect(proc.returncode == 2 and "imports or tests" in proc.stderr,
+           "--bisect value: %r" % proc.stderr)
+    r = bisect("--bisect", "tests", "-m", "unittest", "no_such_tests", cwd=TARGETS)
+    expect(r.rc == 3 and "No module named 'no_such_tests'" in r.out,
+           "a name that does not load fails the discovery", r)
+
+
+@test
+def test_show_growth():
+    code = ("import sys, cycles\n"
+            "sys.__dict__.setdefault('_kept', []).append(cycles.WithGC())")
+    r = refhunt("--mode", "loop", "--show-growth=5", "-c", code)
+    expect_report_shape(r, "leak", 1, mode="loop")
+    for rd in r.json["rounds"][r.json["warmups"]:]:
+        grown = {g["type"]: g for g in rd.get("growth", [])}
+        expect(grown.get("cycles.WithGC", {}).get("delta") == 1,
+               "round %d: one more cycles.WithGC" % rd["round"], r)
+        expect(len(grown) <= 5, "at most N types", r)
+    expect(re.search(r"^round 4 grew: .*cycles\.WithGC \+1 \(\d+\)", r.out, re.M),
+           "growth printed beside the deltas", r)
+    r = refhunt("--show-growth", "-R", "1:1", "-c", "pass")
+    expect_report_shape(r, "clean", 0)
+
+
+@test
+def test_trace_blocks():
+    r = refhunt("--mode", "loop", "--trace-blocks=3", target("grows.py"))
+    expect_report_shape(r, "leak", 1, mode="loop")
+    for rd in r.json["rounds"][r.json["warmups"]:]:
+        sites = [t["traceback"][0] for t in rd.get("trace", [])]
+        expect(any(site.endswith("grows.py:12") for site in sites),
+               "round %d: the allocating line grows.py:12 in %s"
+               % (rd["round"], sites), r)
+        expect(len(sites) <= 3, "at most N sites", r)
+    expect("grows.py:12" in r.out and "kept blocks allocated at" in r.out,
+           "sites printed", r)
+    proc = subprocess.run([REFHUNT, "--trace-blocks", "-c", "pass"],
+                          capture_output=True, text=True, env=env())
+    expect(proc.returncode == 2 and "--mode loop" in proc.stderr,
+           "--trace-blocks needs loop mode: %r" % proc.stderr)
+
+
 # ---------------------------------------------------------------- failures
 
 

@@ -64,6 +64,22 @@ main(void)
     CHECK_STR(r.text, "line one\nZeroDivisionError: x y");
     record_clear(&r);
 
+    CHECK(parses("growth 4 120 3 mymod.Node", &r));
+    CHECK(r.type == RECORD_GROWTH && r.round == 4 && r.value[0] == 120 &&
+        r.value[1] == 3);
+    CHECK_STR(r.text, "mymod.Node");
+    record_clear(&r);
+    CHECK(parses("trace 5 2 128 app.py:12\\nlib.py:3", &r));
+    CHECK(r.type == RECORD_TRACE && r.value[0] == 2 && r.value[1] == 128);
+    CHECK_STR(r.text, "app.py:12\nlib.py:3");
+    record_clear(&r);
+    CHECK(parses("module xml.etree.ElementTree", &r));
+    CHECK(r.type == RECORD_MODULE);
+    CHECK_STR(r.text, "xml.etree.ElementTree");
+    record_clear(&r);
+    CHECK(parses("test test_x.T.test_a", &r) && r.type == RECORD_TEST);
+    record_clear(&r);
+
     CHECK(parses("end", &r) && r.type == RECORD_END);
 
     /* What a corrupted channel looks like is never taken for a record. */
@@ -85,5 +101,10 @@ main(void)
     CHECK(!parses("hello 3.11 1 1", &r));
     CHECK(!parses("calibration 1 2", &r));
     CHECK(!parses("phase 1 run\nend", &r));
+    CHECK(!parses("growth 1 x 3 T", &r));
+    CHECK(!parses("growth 1 - 3 T", &r));
+    CHECK(!parses("trace 1 2", &r));
+    CHECK(!parses("module a b", &r));
+    CHECK(!parses("module", &r));
     return check_result("test_record");
 }

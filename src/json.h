@@ -1,0 +1,28 @@
+/* json.h: the pieces of refhunt's JSON reports, written to a FILE. */
+#ifndef REFHUNT_JSON_H
+#define REFHUNT_JSON_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hunt.h"
+
+/* A string (NULL: null); bytes that are not UTF-8 become U+FFFD. */
+void    json_text(FILE *, const char *);
+
+/* A text's lines as a list of strings. */
+void    json_lines(FILE *, const char *);
+
+/* A number; COUNTER_NONE: null. */
+void    json_number(FILE *, int64_t);
+
+/* {"refs": N, "blocks": N, "fds": N} */
+void    json_counters(FILE *, const int64_t *);
+
+/* ["refs", ...]: the metrics that leaked. */
+void    json_leaks(FILE *, const struct hunt *);
+
+/* {"refs": [...], "blocks": [...], "fds": [...]}: the tracked deltas. */
+void    json_deltas(FILE *, const struct hunt *);
+
+#endif
