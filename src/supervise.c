@@ -97,6 +97,9 @@ struct watch {
     size_t          err_total;                  /* stderr bytes seen */
     size_t          dump_from;                  /* err_total at SIGUSR1 */
     double          round_start;
+    int             clock_round;                /* round the clock is for */
+    int             last_round;                 /* of the last phase record */
+    enum phase      last_phase;
     double          kill_at;                    /* 0: not condemned */
     int             timed_out;
     int             lost;                       /* channel unreadable */
@@ -149,15 +152,20 @@ handle_record(struct watch *w, const char *line)
         break;
     case RECORD_CALIBRATION:
         h->calibrated = 1;
+        h->calibrating = 0;
         memcpy(h->calibration, r.counter, sizeof h->calibration);
         break;
     case RECORD_PHASE:
-        if (r.phase == PHASE_INIT) {
-            w->round_start = now();     /* --timeout is per round */
+        /* --timeout is per round: a round starts with init, or in loop
+         * mode with run */
+        if (r.phase == PHASE_INIT || r.round != w->clock_round) {
+            w->round_start = now();
+            w->clock_round = r.round;
         }
+        w->last_round = r.round;
+        w->last_phase = r.phase;
         if (r.round == 0) {
             h->calibrating = 1;
-            h->fail_phase = r.phase;
             break;
         }
         if (r.round > h->nrounds) {
@@ -166,7 +174,11 @@ handle_record(struct watch *w, const char *line)
         if (r.round > h->started) {
             h->started = r.round;
         }
-        h->rounds[r.round - 1].phase = r.phase;
+        /* (the main interpreter's finalization after the last round of
+         * subinterp and loop modes leaves the measured round as it is) */
+        if (!h->rounds[r.round - 1].measured) {
+            h->rounds[r.round - 1].phase = r.phase;
+        }
         break;
     case RECORD_COUNTERS:
         if (r.round < 1 || r.round > h->nrounds) {
@@ -386,13 +398,13 @@ static char *
 where(const struct hunt *h)
 {
     if (h->fail_round == 0 && h->calibrating) {
-        return xasprintf("a calibration round (empty target), phase %s",
+        return xasprintf("in a calibration round (empty target), phase %s",
             phase_name(h->fail_phase));
     }
     if (h->fail_round == 0) {
         return xstrdup("before round 1");
     }
-    return xasprintf("round %d, phase %s", h->fail_round,
+    return xasprintf("in round %d, phase %s", h->fail_round,
         phase_name(h->fail_phase));
 }
 
@@ -432,7 +444,7 @@ set_reason(struct hunt *h, char *reason, char *body)
 
     free(h->reason);
     h->reason = reason;
-    set_message(h, with_body(xasprintf("%s in %s", reason, at), body));
+    set_message(h, with_body(xasprintf("%s %s", reason, at), body));
     free(at);
 }
 
@@ -445,12 +457,9 @@ classify(struct watch *w)
     int sig;
 
     /* Where it stopped: the fail record says, or else the last phase. */
-    if (!w->has_fail && h->calibrating) {
-        h->fail_round = 0;      /* fail_phase follows the phase records */
-    } else if (!w->has_fail) {
-        h->fail_round = h->started;
-        h->fail_phase = h->started > 0 ?
-            h->rounds[h->started - 1].phase : PHASE_INIT;
+    if (!w->has_fail) {
+        h->fail_round = w->last_round;
+        h->fail_phase = w->last_phase;
     }
     if (w->exited && WIFSIGNALED(w->wstatus)) {
         h->signal = WTERMSIG(w->wstatus);   /* ours, if it timed out */
@@ -542,6 +551,7 @@ supervise_hunt(struct hunt *h, const char *exe)
     w.err_fd = err[0];
     w.out_fd = out[0];
     w.round_start = now();
+    w.clock_round = -1;
     fds[0] = &w.rec_fd;
     fds[1] = &w.err_fd;
     fds[2] = &w.out_fd;
