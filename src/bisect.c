@@ -74,6 +74,20 @@ item_kind(const struct bisection *b)
     return b->st->bisect == BISECT_IMPORTS ? "module" : "test";
 }
 
+/* A module name as a Python string literal (it is a name: no quotes or
+ * backslashes in it, refused if there were). */
+static const char *
+quoted(const char *name)
+{
+    static char buf[1024];
+
+    if (strlen(name) + 3 > sizeof buf || strpbrk(name, "'\\\n") != NULL) {
+        return "'<unnamed>'";
+    }
+    snprintf(buf, sizeof buf, "'%s'", name);
+    return buf;
+}
+
 /* The settings of a probe of items[lo, hi): quiet, no report files. */
 static struct settings *
 probe_settings(const struct bisection *b, int lo, int hi)
@@ -99,7 +113,10 @@ probe_settings(const struct bisection *b, int lo, int hi)
         ps->kind = TARGET_CODE;
         code = xstrdup("");
         for (i = lo; i < hi; i++) {
-            next = xasprintf("%simport %s\n", code, b->items.name[i]);
+            /* __import__: sys.modules also holds names that are no
+             * identifiers (_sysconfigdata_d_x86_64-linux-gnu) */
+            next = xasprintf("%s__import__(%s)\n", code,
+                quoted(b->items.name[i]));
             free(code);
             code = next;
         }
@@ -237,7 +254,8 @@ find_deepest(struct bisection *b)
     for (i = 0; i < b->nculprits; i++) {
         st = *b->st;
         st.kind = TARGET_CODE;
-        st.target = code = xasprintf("import %s", b->culprits[i].item);
+        st.target = code = xasprintf("__import__(%s)",
+            quoted(b->culprits[i].item));
         st.nargs = 0;
         st.quiet = 1;
         h = discover(&st, TASK_LIST_IMPORTS, b->exe);

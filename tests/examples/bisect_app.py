@@ -1,24 +1,25 @@
-"""An app that imports 20 standard modules, one of which (statistics)
+"""An app that imports 20 standard modules (some 150 modules in all with
+what they import), one of which (statistics)
 leaks on every interpreter lifetime through _decimal on CPython 3.11:
 `refhunt --bisect imports tests/examples/bisect_app.py` names _decimal."""
 import argparse
-import bisect
 import configparser
 import csv
 import dataclasses
 import difflib
+import doctest
 import enum
-import heapq
 import inspect
 import json
 import logging
 import pathlib
 import pprint
+import pydoc
 import shlex
 import statistics
-import string
 import tempfile
 import textwrap
+import unittest
 import xml.dom.minidom
 import zipfile
 
