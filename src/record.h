@@ -46,6 +46,14 @@ void    record_clear(struct record *);
 char   *record_escape(const char *);
 char   *record_unescape(const char *);
 
+/* The worker's exit status when its channel is gone. */
+#define RECORD_EXIT_LOST 86
+
+/* Makes fd the worker's channel: record_send then fails when the target
+ * closed it and something else took its number, or when a process that
+ * the target forked tries to send. */
+int     record_bind(int);
+
 /* Writes one whole record line to fd; -1 if the channel is gone. */
 int     record_send(int, const char *, ...)
             __attribute__((format(printf, 2, 3)));

@@ -11,6 +11,7 @@
 #include <Python.h>
 #include <marshal.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <inttypes.h>
@@ -34,6 +35,7 @@ struct worker {
     const struct settings *st;
     int     fd;             /* the record channel */
     int     lost;           /* the channel is gone: stop */
+    pid_t   pid;            /* the worker, not a child the target forked */
 };
 
 static void
@@ -295,6 +297,11 @@ run_target(struct worker *w, int round, int empty, enum phase *phase,
     res = call_glue(glue, "run", Py_BuildValue("(ssii)",
         empty ? "code" : kind_name(st->kind), empty ? "pass" : st->target,
         st->isolated, SIGUSR1), cause);
+    if (getpid() != w->pid) {
+        /* A child the target forked came back: as under python, the
+         * script is over for it. */
+        _exit(Py_FinalizeEx() < 0 ? 120 : res == Py_None ? 0 : 1);
+    }
     if (res == NULL) {
         goto out;
     }
@@ -422,14 +429,16 @@ needs_calibration(const struct settings *st, int64_t (*counters)[METRIC_COUNT])
 int
 worker_main(const struct settings *st)
 {
-    struct worker w = { st, st->worker_fd, 0 };
+    struct worker w = { st, st->worker_fd, 0, getpid() };
     int nrounds = st->warmups + st->tracked, round, m;
     int64_t (*counters)[METRIC_COUNT] = xcalloc((size_t)nrounds,
         sizeof *counters);
     char buf[METRIC_COUNT][32], *version;
 
     /* Children the target execs must not hold the channel open. */
-    if (fcntl(w.fd, F_SETFD, FD_CLOEXEC) < 0) {
+    if (fcntl(w.fd, F_SETFD, FD_CLOEXEC) < 0 || record_bind(w.fd) != 0) {
+        fprintf(stderr, "refhunt: --worker-fd %d: %s\n", w.fd,
+            strerror(errno));
         return 2;
     }
     version = record_escape(probe_version());
@@ -441,7 +450,7 @@ worker_main(const struct settings *st)
     free(version);
     for (round = 1; round <= nrounds && !w.lost; round++) {
         if (one_round(&w, round, 0, counters[round - 1]) != 0) {
-            return 3;
+            return w.lost ? RECORD_EXIT_LOST : 3;
         }
         for (m = 0; m < METRIC_COUNT; m++) {
             format_counter(buf[m], sizeof buf[m], counters[round - 1][m]);
@@ -456,7 +465,7 @@ worker_main(const struct settings *st)
     }
     free(counters);
     if (w.lost || record_send(w.fd, "end\n") != 0) {
-        return 2;
+        return RECORD_EXIT_LOST;
     }
     return 0;
 }
