@@ -12,6 +12,7 @@ Python versions and builds).
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -587,19 +588,34 @@ def test_help_and_version():
                      proc.stdout, re.M), "python line: %r" % proc.stdout)
 
 
-def main(argv):
+def wrapped(refhunt, tmp):
+    """refhunt itself, or under $REFHUNT_VALGRIND (meson test --setup
+    valgrind): a script in tmp that runs the supervisor under valgrind.
+    The worker it re-executes from /proc/self/exe runs natively."""
+    wrapper = os.environ.get("REFHUNT_VALGRIND")
+    if not wrapper:
+        return refhunt
+    path = os.path.join(tmp, "refhunt")
+    with open(path, "w") as f:
+        f.write('#!/bin/sh\nexec %s %s "$@"\n' % (wrapper, shlex.quote(refhunt)))
+    os.chmod(path, 0o755)
+    return path
+
+
+def main(argv, tests=TESTS):
     global REFHUNT, FIXTURES, PYTHON
     if argv[1:] == ["--list"]:
-        print("\n".join(TESTS))
+        print("\n".join(tests))
         return 0
     REFHUNT, FIXTURES, PYTHON, name = argv[1:5]
-    REFHUNT = os.path.abspath(REFHUNT)
     FIXTURES = os.path.abspath(FIXTURES)
-    try:
-        TESTS[name]()
-    except Skip as e:
-        print("skipped:", e)
-        return SKIP
+    with tempfile.TemporaryDirectory() as tmp:
+        REFHUNT = wrapped(os.path.abspath(REFHUNT), tmp)
+        try:
+            tests[name]()
+        except Skip as e:
+            print("skipped:", e)
+            return SKIP
     return 0
 
 
