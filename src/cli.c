@@ -313,3 +313,14 @@ cli_worker_argv(const char *exe, const struct settings *st, int fd)
     av[n] = NULL;
     return av;
 }
+
+void
+cli_worker_argv_free(char **av)
+{
+    char **a;
+
+    for (a = av; *a != NULL; a++) {
+        free(*a);
+    }
+    free(av);
+}

@@ -38,7 +38,8 @@ enum cli_result cli_parse(int, char **, struct settings *, char **);
 void            cli_usage(FILE *);
 void            cli_help(FILE *);
 
-/* Builds the argv that makes a worker run these settings. */
+/* Builds the argv that makes a worker run these settings; and frees it. */
 char          **cli_worker_argv(const char *, const struct settings *, int);
+void            cli_worker_argv_free(char **);
 
 #endif

@@ -200,10 +200,7 @@ spawn(const char *exe, const struct settings *st, int rec, int err, int out)
         _exit(127);
     }
     setpgid(pid, pid);
-    for (char **a = argv; *a != NULL; a++) {
-        free(*a);
-    }
-    free(argv);
+    cli_worker_argv_free(argv);
     return pid;
 }
 

@@ -431,8 +431,7 @@ worker_main(const struct settings *st)
 {
     struct worker w = { st, st->worker_fd, 0, getpid() };
     int nrounds = st->warmups + st->tracked, round, m;
-    int64_t (*counters)[METRIC_COUNT] = xcalloc((size_t)nrounds,
-        sizeof *counters);
+    int64_t (*counters)[METRIC_COUNT];
     char buf[METRIC_COUNT][32], *version;
 
     /* Children the target execs must not hold the channel open. */
@@ -445,11 +444,13 @@ worker_main(const struct settings *st)
     if (record_send(w.fd, "hello %s %d %d %s\n", version, probe_debug_build(),
         probe_refs_available(), probe_blocks_source()) != 0) {
         free(version);
-        return 2;
+        return RECORD_EXIT_LOST;
     }
     free(version);
+    counters = xcalloc((size_t)nrounds, sizeof *counters);
     for (round = 1; round <= nrounds && !w.lost; round++) {
         if (one_round(&w, round, 0, counters[round - 1]) != 0) {
+            free(counters);
             return w.lost ? RECORD_EXIT_LOST : 3;
         }
         for (m = 0; m < METRIC_COUNT; m++) {

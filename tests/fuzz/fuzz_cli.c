@@ -52,10 +52,7 @@ check_worker_argv(const struct settings *st)
     for (i = 0; i < st->nargs; i++) {
         REQUIRE(same(w.args[i], st->args[i]));
     }
-    for (i = 0; i < ac; i++) {
-        free(av[i]);
-    }
-    free(av);
+    cli_worker_argv_free(av);
 }
 
 int

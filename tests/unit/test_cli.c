@@ -157,6 +157,7 @@ main(void)
     CHECK(again.kind == TARGET_MODULE && again.nargs == 2);
     CHECK_STR(again.target, "pkg.mod");
     CHECK_STR(again.args[1], "x y");
+    cli_worker_argv_free(wargv);
     wargv = cli_worker_argv("/bin/refhunt", &(struct settings){
         .warmups = 1, .tracked = 1, .kind = TARGET_SCRIPT,
         .target = "-dash.py" }, 9);
@@ -166,6 +167,7 @@ main(void)
     CHECK(cli_parse(wargc, wargv, &again, &cause) == CLI_RUN);
     CHECK(again.kind == TARGET_SCRIPT);
     CHECK_STR(again.target, "-dash.py");
+    cli_worker_argv_free(wargv);
     free(cause);
     return check_result("test_cli");
 }
