@@ -89,7 +89,7 @@ parse_phase(const char *s, enum phase *out)
     return -1;
 }
 
-/* A counter field: a signed 64-bit number, or "-" for none. */
+/* A counter field: a number within RECORD_COUNTER_MAX, or "-" for none. */
 static int
 parse_counter(const char *s, int64_t *out)
 {
@@ -102,7 +102,8 @@ parse_counter(const char *s, int64_t *out)
     }
     errno = 0;
     v = strtoll(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno == ERANGE || v == LLONG_MIN) {
+    if (*s == '\0' || *end != '\0' || errno == ERANGE ||
+        v < -RECORD_COUNTER_MAX || v > RECORD_COUNTER_MAX) {
         return -1;
     }
     *out = v;

@@ -38,6 +38,11 @@ struct record {
     char            *extra;     /* blocks source (hello) */
 };
 
+/* No interpreter has 2^48 references, blocks or descriptors: a counter
+ * beyond that is corruption, and within it no delta or sum of deltas over
+ * 1000 rounds comes near overflowing. */
+#define RECORD_COUNTER_MAX (INT64_C(1) << 48)
+
 /* Parses one line (without its newline); 0, or -1 with *cause. */
 int     record_parse(const char *, struct record *, char **);
 void    record_clear(struct record *);
