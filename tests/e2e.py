@@ -321,10 +321,17 @@ def test_syntax_error_fails():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "broken.py")
         with open(path, "w") as f:
-            f.write("def f(:\n")
-        r = refhunt(path)
-    expect_report_shape(r, "failed", 3)
-    expect("SyntaxError" in r.json["message"], "SyntaxError shown", r)
+            f.write("x = 1\ndef f(:\n")
+        for quiet in ([], ["-q"]):
+            r = refhunt(*quiet, path)
+            expect_report_shape(r, "failed", 3)
+            expect("SyntaxError" in r.json["message"], "SyntaxError shown", r)
+            expect(r.json["failure"]["round"] == 1, "in round 1", r)
+            expect(re.search(r"^refhunt: .*: failed in round 1, phase run: "
+                             r"SyntaxError", r.out, re.M),
+                   "the verdict line names the SyntaxError", r)
+            expect("line 2" in (r.out if quiet else r.err),
+                   "the line is shown", r)
 
 
 @test

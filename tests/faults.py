@@ -202,26 +202,7 @@ def test_json_over_file_size_limit():
     expect("refhunt: -c: failed" in r.out, "text report still printed", r)
 
 
-# ----------------------------------------------------- odd targets, names
-
-
-@test
-def test_syntax_error_shown():
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "broken.py")
-        with open(path, "w") as f:
-            f.write("x = 1\ndef f(:\n    pass\n")
-        for quiet in ([], ["-q"]):
-            r = refhunt(*quiet, path)
-            expect_report_shape(r, "failed", 3)
-            expect("SyntaxError" in r.json["message"], "in the JSON", r)
-            expect(r.json["failure"]["round"] == 1, "in round 1", r)
-            verdict = [line for line in r.out.splitlines()
-                       if line.startswith("refhunt: %s: failed" % path)]
-            expect(verdict and "SyntaxError" in verdict[0],
-                   "the verdict line names the SyntaxError", r)
-            expect("line 2" in (r.out if quiet else r.err),
-                   "the line is shown", r)
+# ------------------------------------------------------------- odd names
 
 
 @test

@@ -12,18 +12,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fuzz.h"
 
 #define MAX_WORDS 64
-
-#define REQUIRE(cond) do {                                              \
-        if (!(cond)) {                                                  \
-            fprintf(stderr, "fuzz_cli: %s:%d: %s\n", __FILE__,          \
-                __LINE__, #cond);                                       \
-            abort();                                                    \
-        }                                                               \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static int
 same(const char *a, const char *b)

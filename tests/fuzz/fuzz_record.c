@@ -15,20 +15,11 @@
 
 #include "channel.h"
 #include "cli.h"
+#include "fuzz.h"
 #include "hunt.h"
 #include "record.h"
 #include "report.h"
 #include "verdict.h"
-
-#define REQUIRE(cond) do {                                              \
-        if (!(cond)) {                                                  \
-            fprintf(stderr, "fuzz_record: %s:%d: %s\n", __FILE__,       \
-                __LINE__, #cond);                                       \
-            abort();                                                    \
-        }                                                               \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void
 check_escape(const uint8_t *data, size_t size)
