@@ -1,4 +1,5 @@
 /* cli.c: the command line, parsed into one settings struct. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "record.h"
 #include "xmalloc.h"
 
 /* Long-only options are numbered from 256, out of the way of short ones. */
@@ -143,6 +145,14 @@ parse_mode(const char *s, enum mode *out, char **cause)
     return -1;
 }
 
+/* Whether s starts as a number is written: no blanks, no '+'. */
+static int
+plain_number(const char *s)
+{
+    return isdigit((unsigned char)s[s[0] == '-']) || (s[0] == '.' &&
+        isdigit((unsigned char)s[1]));
+}
+
 /* Parses a whole decimal number in [min, max]; names the option if not. */
 static int
 parse_int(const char *option, const char *s, long min, long max, int *out,
@@ -153,7 +163,8 @@ parse_int(const char *option, const char *s, long min, long max, int *out,
 
     errno = 0;
     v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno == ERANGE || v < min || v > max) {
+    if (!plain_number(s) || *end != '\0' || errno == ERANGE || v < min ||
+        v > max) {
         *cause = xasprintf("%s: '%s' is not a whole number from %ld to %ld",
             option, s, min, max);
         return -1;
@@ -193,7 +204,7 @@ parse_timeout(const char *s, double *out, char **cause)
 
     errno = 0;
     v = strtod(s, &end);
-    if (*s == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v) ||
+    if (!plain_number(s) || *end != '\0' || errno == ERANGE || !isfinite(v) ||
         v <= 0 || v > 86400 * 7) {
         *cause = xasprintf("--timeout: '%s' is not a number of seconds "
             "above 0", s);
@@ -203,10 +214,39 @@ parse_timeout(const char *s, double *out, char **cause)
     return 0;
 }
 
-enum cli_result
-cli_parse(int argc, char **argv, struct settings *st, char **cause)
+/* What is wrong with the option in word (argv's element that getopt was
+ * reading), from what getopt returned. */
+static char *
+bad_option(int opt, const char *word)
 {
-    int opt, target_set = 0;
+    const struct option *o;
+    size_t len;
+    int matches = 0;
+
+    if (strncmp(word, "--", 2) != 0) {
+        if (opt == ':') {
+            return xasprintf("option -%c needs an argument", optopt);
+        }
+        return xasprintf("unknown option -%c", optopt);
+    }
+    len = strcspn(word, "=");
+    if (opt == ':') {
+        return xasprintf("option %.*s needs an argument", (int)len, word);
+    }
+    if (optopt != 0) {
+        return xasprintf("option %.*s takes no argument", (int)len, word);
+    }
+    for (o = long_options; o->name != NULL; o++) {
+        matches += strncmp(o->name, word + 2, len - 2) == 0;
+    }
+    return xasprintf("%s option %.*s", matches > 1 ? "ambiguous" :
+        "unknown", (int)len, word);
+}
+
+static enum cli_result
+parse(int argc, char **argv, struct settings *st, char **cause)
+{
+    int opt, target_set = 0, at;
 
     memset(st, 0, sizeof *st);
     st->warmups = 3;
@@ -218,8 +258,10 @@ cli_parse(int argc, char **argv, struct settings *st, char **cause)
     optind = 0;     /* 0, not 1: glibc then reinitializes (tests parse twice) */
     opterr = 0;     /* we say what is wrong ourselves */
     /* '+': stop at the target; what follows belongs to it (as python does). */
-    while (!target_set &&
-        (opt = getopt_long(argc, argv, "+:R:c:m:qvIh", long_options,
+    /* at: the element getopt reads, for messages (optind moves past it,
+     * or not, in a cluster such as -qZ) */
+    while (!target_set && (at = optind > 0 ? optind : 1,
+        opt = getopt_long(argc, argv, "+:R:c:m:qvIh", long_options,
         NULL)) != -1) {
         switch (opt) {
         case 'R':
@@ -304,16 +346,8 @@ cli_parse(int argc, char **argv, struct settings *st, char **cause)
             return CLI_VERSION;
         case 'h':
             return CLI_HELP;
-        case ':':
-            *cause = xasprintf("option %s needs an argument",
-                argv[optind - 1]);
-            return CLI_ERROR;
         default:
-            if (optopt != 0) {
-                *cause = xasprintf("unknown option -%c", optopt);
-            } else {
-                *cause = xasprintf("unknown option %s", argv[optind - 1]);
-            }
+            *cause = bad_option(opt, argv[at]);
             return CLI_ERROR;
         }
     }
@@ -341,6 +375,21 @@ cli_parse(int argc, char **argv, struct settings *st, char **cause)
     st->args = argv + optind;
     st->nargs = argc - optind;
     return CLI_RUN;
+}
+
+enum cli_result
+cli_parse(int argc, char **argv, struct settings *st, char **cause)
+{
+    enum cli_result r = parse(argc, argv, st, cause);
+    char *shown;
+
+    if (r == CLI_ERROR) {
+        /* The user's words in it, control bytes escaped: one line. */
+        shown = record_escape(*cause);
+        free(*cause);
+        *cause = shown;
+    }
+    return r;
 }
 
 /* The worker is this binary again, told the same settings plus a channel. */
@@ -385,4 +434,15 @@ cli_worker_argv(const char *exe, const struct settings *st, int fd)
     }
     av[n] = NULL;
     return av;
+}
+
+void
+cli_worker_argv_free(char **av)
+{
+    char **a;
+
+    for (a = av; *a != NULL; a++) {
+        free(*a);
+    }
+    free(av);
 }

@@ -67,7 +67,8 @@ void            cli_help(FILE *);
 
 const char     *mode_name(enum mode);
 
-/* Builds the argv that makes a worker run these settings. */
+/* Builds the argv that makes a worker run these settings; and frees it. */
 char          **cli_worker_argv(const char *, const struct settings *, int);
+void            cli_worker_argv_free(char **);
 
 #endif

@@ -68,10 +68,13 @@ static char *
 self_path(void)
 {
     char buf[4096];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf);
 
     if (n <= 0) {
         fatal("readlink /proc/self/exe");
+    }
+    if (n == (ssize_t)sizeof buf) {
+        fatalx("readlink /proc/self/exe: the path is too long");
     }
     buf[n] = '\0';
     return xstrdup(buf);
@@ -83,7 +86,7 @@ main(int argc, char **argv)
     struct settings st;
     struct hunt *h;
     char *cause = NULL, *exe;
-    int json_stdout, status;
+    int json_stdout, json_failed, text_errno, status;
     FILE *text;
 
     switch (cli_parse(argc, argv, &st, &cause)) {
@@ -129,16 +132,25 @@ main(int argc, char **argv)
     supervise_hunt(h, exe);
     verdict_compute(h);
 
-    /* The person's report goes to stdout, unless the JSON does. */
+    /* The person's report goes to stdout, unless the JSON does. The JSON
+     * is written first: neither a reader of the text that leaves early
+     * (refhunt | head) nor a full disk for the text may cost it. */
     json_stdout = st.json_path != NULL && strcmp(st.json_path, "-") == 0;
     text = json_stdout ? stderr : stdout;
-    report_text(h, text);
-    fflush(text);
     status = verdict_exit_status(h);
-    if (st.json_path != NULL &&
-        report_json(h, json_stdout, st.json_path, &cause) != 0) {
+    json_failed = st.json_path != NULL &&
+        report_json(h, json_stdout, st.json_path, &cause) != 0;
+    report_text(h, text);
+    text_errno = fflush(text) != 0 || ferror(text) ? errno : 0;
+    if (json_failed) {
         fprintf(stderr, "refhunt: %s\n", cause);
         free(cause);
+        status = EXIT_USAGE;
+    }
+    /* A closed pipe is the reader's choice: the verdict stands. */
+    if (text_errno != 0 && text_errno != EPIPE) {
+        fprintf(stderr, "refhunt: cannot write the report to %s: %s\n",
+            json_stdout ? "stderr" : "stdout", strerror(text_errno));
         status = EXIT_USAGE;
     }
     hunt_free(h);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "record.h"
@@ -88,7 +89,7 @@ parse_phase(const char *s, enum phase *out)
     return -1;
 }
 
-/* A counter field: a signed 64-bit number, or "-" for none. */
+/* A counter field: a number within RECORD_COUNTER_MAX, or "-" for none. */
 static int
 parse_counter(const char *s, int64_t *out)
 {
@@ -101,7 +102,8 @@ parse_counter(const char *s, int64_t *out)
     }
     errno = 0;
     v = strtoll(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno == ERANGE || v == LLONG_MIN) {
+    if (*s == '\0' || *end != '\0' || errno == ERANGE ||
+        v < -RECORD_COUNTER_MAX || v > RECORD_COUNTER_MAX) {
         return -1;
     }
     *out = v;
@@ -275,6 +277,48 @@ record_clear(struct record *r)
     r->extra = NULL;
 }
 
+static struct {
+    int     fd;
+    pid_t   pid;
+    dev_t   dev;
+    ino_t   ino;
+} bound = { -1, 0, 0, 0 };
+
+int
+record_bind(int fd)
+{
+    struct stat sb;
+
+    if (fstat(fd, &sb) != 0) {
+        return -1;
+    }
+    bound.fd = fd;
+    bound.pid = getpid();
+    bound.dev = sb.st_dev;
+    bound.ino = sb.st_ino;
+    return 0;
+}
+
+/* Whether fd is still the channel bound to it, in the process bound. */
+static int
+still_bound(int fd)
+{
+    struct stat sb;
+
+    if (fd != bound.fd) {
+        return 1;
+    }
+    if (fstat(fd, &sb) != 0) {
+        return 0;
+    }
+    if (getpid() != bound.pid || sb.st_dev != bound.dev ||
+        sb.st_ino != bound.ino) {
+        errno = EBADF;
+        return 0;
+    }
+    return 1;
+}
+
 int
 record_send(int fd, const char *fmt, ...)
 {
@@ -284,6 +328,9 @@ record_send(int fd, const char *fmt, ...)
     size_t left;
     int len;
 
+    if (!still_bound(fd)) {
+        return -1;
+    }
     va_start(ap, fmt);
     len = vasprintf(&line, fmt, ap);
     va_end(ap);

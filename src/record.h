@@ -50,6 +50,11 @@ struct record {
     char            *extra;     /* blocks source (hello) */
 };
 
+/* No interpreter has 2^48 references, blocks or descriptors: a counter
+ * beyond that is corruption, and within it no delta or sum of deltas over
+ * 1000 rounds comes near overflowing. */
+#define RECORD_COUNTER_MAX (INT64_C(1) << 48)
+
 /* Parses one line (without its newline); 0, or -1 with *cause. */
 int     record_parse(const char *, struct record *, char **);
 void    record_clear(struct record *);
@@ -57,6 +62,14 @@ void    record_clear(struct record *);
 /* TEXT as it travels, and back. */
 char   *record_escape(const char *);
 char   *record_unescape(const char *);
+
+/* The worker's exit status when its channel is gone. */
+#define RECORD_EXIT_LOST 86
+
+/* Makes fd the worker's channel: record_send then fails when the target
+ * closed it and something else took its number, or when a process that
+ * the target forked tries to send. */
+int     record_bind(int);
 
 /* Writes one whole record line to fd; -1 if the channel is gone. */
 int     record_send(int, const char *, ...)

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "report.h"
@@ -333,6 +335,7 @@ report_json(const struct hunt *h, int to_stdout, const char *path,
     char **cause)
 {
     FILE *f = to_stdout ? stdout : fopen(path, "w");
+    struct stat sb;
     int failed;
 
     if (f == NULL) {
@@ -348,6 +351,10 @@ report_json(const struct hunt *h, int to_stdout, const char *path,
     if (!to_stdout && fclose(f) != 0 && !failed) {
         failed = 1;
         *cause = xasprintf("--json %s: %s", path, strerror(errno));
+    }
+    /* No half a report for a CI step to misread (a full disk, ulimit -f) */
+    if (failed && !to_stdout && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        unlink(path);
     }
     return failed ? -1 : 0;
 }

@@ -20,14 +20,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "cli.h"
 #include "record.h"
 #include "supervise.h"
 #include "xmalloc.h"
 
 #define TAIL_MAX        (64 * 1024)     /* of the target's stderr, kept */
-#define RECORD_MAX      (1024 * 1024)   /* longest record line accepted */
 #define DUMP_GRACE      2.0             /* seconds for the timeout traceback */
+#define LOST_GRACE      1.0             /* seconds to exit after the records end */
+#define RECORD_FD_MIN   100             /* the worker's end of the records */
 #define POLL_MS         100
 
 static volatile sig_atomic_t interrupted;
@@ -50,30 +52,14 @@ supervise_signals(void)
     sigaction(SIGTERM, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
+    /* Past a file size limit (ulimit -f), writes fail instead. */
+    sigaction(SIGXFSZ, &sa, NULL);
 }
 
 int
 supervise_interrupted(void)
 {
     return interrupted;
-}
-
-struct buffer {
-    char   *data;
-    size_t  len;
-    size_t  cap;
-};
-
-static void
-buffer_add(struct buffer *b, const char *p, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->data = xreallocarray(b->data, b->cap, 1);
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
 }
 
 /* Keeps the last TAIL_MAX bytes. */
@@ -92,18 +78,17 @@ struct watch {
     struct hunt    *h;
     pid_t           pid;
     int             rec_fd, err_fd, out_fd;     /* -1 once at EOF */
-    struct buffer   records;                    /* partial record line */
+    int             worker_fd;                  /* rec_fd's number there */
+    struct channel  ch;                         /* the records */
+    unsigned        starts;                     /* ch.starts seen */
     struct buffer   tail;                       /* the target's stderr */
     size_t          err_total;                  /* stderr bytes seen */
     size_t          dump_from;                  /* err_total at SIGUSR1 */
     double          round_start;
-    int             clock_round;                /* round the clock is for */
-    int             last_round;                 /* of the last phase record */
-    enum phase      last_phase;
     double          kill_at;                    /* 0: not condemned */
     int             timed_out;
-    int             lost;                       /* channel unreadable */
-    int             has_fail;
+    double          eof_at;                     /* records ended early */
+    int             gone;                       /* ... and for good */
     int             wstatus;
     int             exited;
 };
@@ -124,139 +109,6 @@ set_message(struct hunt *h, char *text)
     h->message = text;
 }
 
-static void
-handle_record(struct watch *w, const char *line)
-{
-    struct hunt *h = w->h;
-    struct record r;
-    char *cause;
-    int m;
-
-    if (record_parse(line, &r, &cause) != 0) {
-        if (!w->lost) {
-            w->lost = 1;
-            set_message(h, xasprintf("the worker's report channel was "
-                "corrupted (%s)", cause));
-        }
-        free(cause);
-        return;
-    }
-    switch (r.type) {
-    case RECORD_HELLO:
-        h->python.version = r.text;
-        h->python.blocks_source = r.extra;
-        h->python.debug = r.debug;
-        h->python.refs_available = r.refs_available;
-        r.text = r.extra = NULL;
-        w->round_start = now();
-        break;
-    case RECORD_CALIBRATION:
-        h->calibrated = 1;
-        h->calibrating = 0;
-        memcpy(h->calibration, r.counter, sizeof h->calibration);
-        break;
-    case RECORD_PHASE:
-        /* --timeout is per round: a round starts with init, or in loop
-         * mode with run */
-        if (r.phase == PHASE_INIT || r.round != w->clock_round) {
-            w->round_start = now();
-            w->clock_round = r.round;
-        }
-        w->last_round = r.round;
-        w->last_phase = r.phase;
-        if (r.round == 0) {
-            h->calibrating = 1;
-            break;
-        }
-        if (r.round > h->nrounds) {
-            break;
-        }
-        if (r.round > h->started) {
-            h->started = r.round;
-        }
-        /* (the main interpreter's finalization after the last round of
-         * subinterp and loop modes leaves the measured round as it is) */
-        if (!h->rounds[r.round - 1].measured) {
-            h->rounds[r.round - 1].phase = r.phase;
-        }
-        break;
-    case RECORD_COUNTERS:
-        if (r.round < 1 || r.round > h->nrounds) {
-            break;
-        }
-        h->rounds[r.round - 1].measured = 1;
-        for (m = 0; m < METRIC_COUNT; m++) {
-            h->rounds[r.round - 1].counter[m] = r.counter[m];
-        }
-        break;
-    case RECORD_FAIL:
-        w->has_fail = 1;
-        h->fail_round = r.round;
-        h->fail_phase = r.phase;
-        if (r.round >= 1 && r.round <= h->nrounds) {
-            h->rounds[r.round - 1].phase = r.phase;
-        }
-        set_message(h, r.text);
-        r.text = NULL;
-        break;
-    case RECORD_GROWTH:
-        if (r.round >= 1 && r.round <= h->nrounds) {
-            struct round *rd = &h->rounds[r.round - 1];
-
-            rd->growth = xreallocarray(rd->growth, (size_t)rd->ngrowth + 1,
-                sizeof *rd->growth);
-            rd->growth[rd->ngrowth++] = (struct growth){ r.text, r.value[0],
-                r.value[1] };
-            r.text = NULL;
-        }
-        break;
-    case RECORD_TRACE:
-        if (r.round >= 1 && r.round <= h->nrounds) {
-            struct round *rd = &h->rounds[r.round - 1];
-
-            rd->trace = xreallocarray(rd->trace, (size_t)rd->ntrace + 1,
-                sizeof *rd->trace);
-            rd->trace[rd->ntrace++] = (struct trace){ r.value[0], r.value[1],
-                r.text };
-            r.text = NULL;
-        }
-        break;
-    case RECORD_MODULE:
-    case RECORD_TEST:
-        names_add(&h->found, r.text);
-        break;
-    case RECORD_END:
-        h->finished = 1;
-        break;
-    }
-    record_clear(&r);
-}
-
-static void
-handle_records(struct watch *w, const char *p, size_t n)
-{
-    char *nl;
-    size_t used = 0;
-
-    if (w->lost) {
-        return;
-    }
-    buffer_add(&w->records, p, n);
-    while ((nl = memchr(w->records.data + used, '\n',
-        w->records.len - used)) != NULL) {
-        *nl = '\0';
-        handle_record(w, w->records.data + used);
-        used = (size_t)(nl - w->records.data) + 1;
-    }
-    memmove(w->records.data, w->records.data + used, w->records.len - used);
-    w->records.len -= used;
-    if (w->records.len > RECORD_MAX && !w->lost) {
-        w->lost = 1;
-        set_message(w->h, xstrdup("the worker's report channel was "
-            "corrupted (a record line without end)"));
-    }
-}
-
 /* Reads what one descriptor has; closes it at EOF. */
 static void
 drain(struct watch *w, int *fd)
@@ -274,7 +126,7 @@ drain(struct watch *w, int *fd)
         return;
     }
     if (*fd == w->rec_fd) {
-        handle_records(w, buf, (size_t)n);
+        channel_feed(&w->ch, buf, (size_t)n);
     } else if (*fd == w->err_fd) {
         tail_add(&w->tail, buf, (size_t)n);
         w->err_total += (size_t)n;
@@ -341,6 +193,7 @@ spawn(const char *exe, const struct settings *st, int rec, int err, int out)
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGPIPE, SIG_DFL);
+        signal(SIGXFSZ, SIG_DFL);
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
         if (dup2(err, STDERR_FILENO) < 0 ||
@@ -354,10 +207,7 @@ spawn(const char *exe, const struct settings *st, int rec, int err, int out)
         _exit(127);
     }
     setpgid(pid, pid);
-    for (char **a = argv; *a != NULL; a++) {
-        free(*a);
-    }
-    free(argv);
+    cli_worker_argv_free(argv);
     return pid;
 }
 
@@ -448,6 +298,21 @@ set_reason(struct hunt *h, char *reason, char *body)
     free(at);
 }
 
+#define LOST "the worker lost its report channel"
+
+/* Whether the records ended early although the worker did not fail: it
+ * said it lost them, exited 0 without "end", or outlived their EOF. */
+static int
+channel_lost(const struct watch *w)
+{
+    if (w->ch.has_fail || w->h->finished) {
+        return 0;
+    }
+    return w->gone || (WIFEXITED(w->wstatus) &&
+        (WEXITSTATUS(w->wstatus) == 0 ||
+        WEXITSTATUS(w->wstatus) == RECORD_EXIT_LOST));
+}
+
 /* What became of the hunt, from records, exit status and stderr. */
 static void
 classify(struct watch *w)
@@ -457,9 +322,9 @@ classify(struct watch *w)
     int sig;
 
     /* Where it stopped: the fail record says, or else the last phase. */
-    if (!w->has_fail) {
-        h->fail_round = w->last_round;
-        h->fail_phase = w->last_phase;
+    if (!w->ch.has_fail) {
+        h->fail_round = w->ch.last_round;
+        h->fail_phase = w->ch.last_phase;
     }
     if (w->exited && WIFSIGNALED(w->wstatus)) {
         h->signal = WTERMSIG(w->wstatus);   /* ours, if it timed out */
@@ -473,13 +338,21 @@ classify(struct watch *w)
         h->signal = interrupted;
         set_reason(h, xasprintf("interrupted by %s",
             signal_name(interrupted)), NULL);
-    } else if (w->lost) {
-        h->status = STATUS_CRASHED;     /* the message says how it broke */
-        h->reason = xstrdup("the worker's report channel broke");
-    } else if (!w->has_fail && h->finished && w->exited &&
+    } else if (w->ch.corrupted) {
+        h->status = STATUS_CRASHED;
+        body = h->message;              /* how it broke */
+        h->message = NULL;
+        set_reason(h, xstrdup(LOST), body);
+    } else if (channel_lost(w)) {
+        h->status = STATUS_CRASHED;
+        set_reason(h, xstrdup(LOST), xasprintf("the record pipe (descriptor "
+            "%d in the worker) was closed or replaced before the hunt ended "
+            "(does the target close descriptors it does not own, "
+            "os.closerange()?)", w->worker_fd));
+    } else if (!w->ch.has_fail && h->finished && w->exited &&
         WIFEXITED(w->wstatus) && WEXITSTATUS(w->wstatus) == 0) {
         h->status = STATUS_CLEAN;       /* the verdict decides */
-    } else if (w->has_fail && h->fail_round == 1 &&
+    } else if (w->ch.has_fail && h->fail_round == 1 &&
         h->fail_phase == PHASE_INIT) {
         /* No target code has run: the interpreter itself cannot start. */
         h->status = STATUS_ERROR;
@@ -487,7 +360,7 @@ classify(struct watch *w)
         h->message = NULL;
         set_reason(h, xstrdup("the embedded Python cannot be initialized"),
             body);
-    } else if (w->has_fail) {
+    } else if (w->ch.has_fail) {
         h->status = STATUS_FAILED;
         /* An exit status alone says little: add what the target printed
          * last (unittest's summary, say). */
@@ -521,6 +394,57 @@ classify(struct watch *w)
     }
 }
 
+/* A descriptor moved to RECORD_FD_MIN or above, where a target is less
+ * likely to clobber it by accident; the same one if that fails. */
+static int
+move_high(int fd)
+{
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, RECORD_FD_MIN);
+
+    if (high < 0) {
+        return fd;
+    }
+    close(fd);
+    return high;
+}
+
+/* Children of ours, once the worker is gone, can only be strays of the
+ * hunt (one hunt at a time): processes that left the worker's group
+ * (setsid) and came to us, the subreaper, when their parent died. Kills
+ * and reaps them, for two seconds at most. */
+static void
+reap_strays(void)
+{
+    char path[64], buf[4096], *p, *end;
+    double until = now() + 2.0;
+    struct timespec pause = { 0, 10 * 1000 * 1000 };
+    ssize_t n;
+    long pid;
+    int fd, any;
+
+    snprintf(path, sizeof path, "/proc/self/task/%ld/children",
+        (long)gettid());
+    do {
+        any = 0;
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+            return;     /* no CONFIG_PROC_CHILDREN: drain_all is bounded */
+        }
+        n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        buf[n > 0 ? n : 0] = '\0';
+        for (p = buf; (pid = strtol(p, &end, 10)) > 0; p = end) {
+            kill((pid_t)pid, SIGKILL);
+            any = 1;
+        }
+        while (waitpid(-1, NULL, WNOHANG) > 0) {
+            ;
+        }
+        if (any) {
+            nanosleep(&pause, NULL);
+        }
+    } while (any && now() < until);
+}
+
 void
 supervise_hunt(struct hunt *h, const char *exe)
 {
@@ -534,10 +458,15 @@ supervise_hunt(struct hunt *h, const char *exe)
 
     memset(&w, 0, sizeof w);
     w.h = h;
+    channel_init(&w.ch, h);
     if (pipe2(rec, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
         (st->quiet && pipe2(out, O_CLOEXEC) < 0)) {
         fatal("pipe");
     }
+    /* Processes the target starts and that leave its group are ours to
+     * kill when their parent dies. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    w.worker_fd = rec[1] = move_high(rec[1]);
     w.pid = spawn(exe, st, rec[1], err[1], out[1]);
     /* Wakes poll when the worker exits; without it (Linux < 5.3) the loop
      * notices within POLL_MS. */
@@ -551,7 +480,6 @@ supervise_hunt(struct hunt *h, const char *exe)
     w.err_fd = err[0];
     w.out_fd = out[0];
     w.round_start = now();
-    w.clock_round = -1;
     fds[0] = &w.rec_fd;
     fds[1] = &w.err_fd;
     fds[2] = &w.out_fd;
@@ -573,10 +501,21 @@ supervise_hunt(struct hunt *h, const char *exe)
             }
         }
         t = now();
-        if (interrupted && w.kill_at == 0) {
+        if (w.ch.starts != w.starts) {
+            w.starts = w.ch.starts;
+            w.round_start = t;          /* --timeout is per round */
+        }
+        /* The records ended before "end": the worker exits now (it
+         * failed, or died), or it lost its channel and goes on. */
+        if (w.rec_fd < 0 && !h->finished && w.eof_at == 0) {
+            w.eof_at = t;
+        }
+        if (w.eof_at != 0 && !w.gone && t - w.eof_at > LOST_GRACE &&
+            w.kill_at == 0) {
+            w.gone = 1;
             w.kill_at = t;
         }
-        if (w.lost && w.kill_at == 0) {
+        if ((interrupted || w.ch.corrupted) && w.kill_at == 0) {
             w.kill_at = t;
         }
         if (st->timeout > 0 && !w.timed_out && w.kill_at == 0 &&
@@ -601,6 +540,7 @@ supervise_hunt(struct hunt *h, const char *exe)
      * before it went, without waiting for an EOF that a child that left
      * the group may never give. */
     kill(-w.pid, SIGKILL);
+    reap_strays();
     drain_all(&w);
     for (i = 0; i < 3; i++) {
         if (*fds[i] >= 0) {
@@ -614,6 +554,6 @@ supervise_hunt(struct hunt *h, const char *exe)
     if (w.tail.len > 0) {
         h->output_tail = xstrdup(w.tail.data);
     }
-    free(w.records.data);
+    channel_free(&w.ch);
     free(w.tail.data);
 }

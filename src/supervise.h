@@ -5,7 +5,8 @@
 #include "hunt.h"
 
 /* SIGINT and SIGTERM end the hunt (the worker is killed, the report of the
- * rounds done is still written); SIGPIPE is ignored. */
+ * rounds done is still written); SIGPIPE and SIGXFSZ are ignored, so that
+ * writing a report fails instead of killing refhunt. */
 void    supervise_signals(void);
 
 /* The signal that interrupted refhunt, or 0. */

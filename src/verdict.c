@@ -55,6 +55,15 @@ verdict_compute(struct hunt *h)
         }
         h->ndeltas++;
     }
+    /* A metric missing from one round has no deltas at all. */
+    for (m = 0; m < METRIC_COUNT; m++) {
+        for (i = 0; i < h->ndeltas && h->deltas[m][i] != COUNTER_NONE; i++) {
+            ;
+        }
+        while (i < h->ndeltas) {
+            h->deltas[m][0] = h->deltas[m][i++] = COUNTER_NONE;
+        }
+    }
     h->tracked_complete = h->ndeltas == st->tracked;
     /* No verdict on part of the rounds, nor on rounds whose calibration
      * or final phase failed. */

@@ -13,6 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <inttypes.h>
@@ -38,6 +39,8 @@ struct worker {
     PyObject       *glue;           /* loop: the one interpreter's glue */
     PyThreadState  *main_tstate;    /* subinterp: the main interpreter */
     char           *growth_before;  /* --show-growth: last round's counts */
+    pid_t           pid;            /* the worker, not a child the target
+                                       forked */
 };
 
 /* Frames kept per allocation for --trace-blocks. */
@@ -154,11 +157,17 @@ run_phases(struct worker *w, PyObject *glue, int round, int empty,
     enum phase *phase, char **cause)
 {
     const struct settings *st = w->st;
-    int loop = st->mode == MODE_LOOP;
+    int loop = st->mode == MODE_LOOP, rc;
 
     *phase = PHASE_RUN;
     send_phase(w, round, PHASE_RUN);
-    if (embed_run(glue, st, empty, loop, cause) != 0) {
+    rc = embed_run(glue, st, empty, loop, cause);
+    if (getpid() != w->pid) {
+        /* A child the target forked came back: as under python, the
+         * script is over for it. */
+        _exit(Py_FinalizeEx() < 0 ? 120 : rc == 0 ? 0 : 1);
+    }
+    if (rc != 0) {
         return -1;
     }
     *phase = PHASE_COLLECT;
@@ -467,35 +476,38 @@ discover(struct worker *w)
 int
 worker_main(const struct settings *st)
 {
-    struct worker w = { st, st->worker_fd, 0, NULL, NULL, NULL };
-    int nrounds = st->warmups + st->tracked, round, m;
-    int64_t (*counters)[METRIC_COUNT] = xcalloc((size_t)nrounds,
-        sizeof *counters);
+    struct worker w = { st, st->worker_fd, 0, NULL, NULL, NULL, getpid() };
+    int nrounds = st->warmups + st->tracked, round, m, rc = 0;
+    int64_t (*counters)[METRIC_COUNT];
     char buf[METRIC_COUNT][32], *version;
 
     /* Children the target execs must not hold the channel open. */
-    if (fcntl(w.fd, F_SETFD, FD_CLOEXEC) < 0) {
+    if (fcntl(w.fd, F_SETFD, FD_CLOEXEC) < 0 || record_bind(w.fd) != 0) {
+        fprintf(stderr, "refhunt: --worker-fd %d: %s\n", w.fd,
+            strerror(errno));
         return 2;
     }
     version = record_escape(probe_version());
     if (record_send(w.fd, "hello %s %d %d %s\n", version, probe_debug_build(),
         probe_refs_available(), probe_blocks_source()) != 0) {
         free(version);
-        return 2;
+        return RECORD_EXIT_LOST;
     }
     free(version);
     if (st->task != TASK_HUNT) {
         return discover(&w);
     }
     if (st->mode != MODE_REINIT && start_main(&w) != 0) {
-        return 3;
+        return w.lost ? RECORD_EXIT_LOST : 3;
     }
-    for (round = 1; round <= nrounds && !w.lost; round++) {
+    counters = xcalloc((size_t)nrounds, sizeof *counters);
+    for (round = 1; round <= nrounds && !w.lost && rc == 0; round++) {
         if (one_round(&w, round, 0, counters[round - 1]) != 0) {
             if (st->mode != MODE_REINIT) {
                 finish_main(&w, round, 1);
             }
-            return 3;
+            rc = 3;
+            break;
         }
         for (m = 0; m < METRIC_COUNT; m++) {
             format_counter(buf[m], sizeof buf[m], counters[round - 1][m]);
@@ -506,19 +518,22 @@ worker_main(const struct settings *st)
         }
     }
     /* loop mode is regrtest's and needs none: nothing starts anew */
-    if (!w.lost && st->mode != MODE_LOOP && !probe_clean_cycle() &&
-        needs_calibration(st, counters) && calibrate(&w) != 0) {
+    if (rc == 0 && !w.lost && st->mode != MODE_LOOP &&
+        !probe_clean_cycle() && needs_calibration(st, counters) &&
+        calibrate(&w) != 0) {
         if (st->mode != MODE_REINIT) {
             finish_main(&w, 0, 1);
         }
-        return 3;
+        rc = 3;
     }
-    if (st->mode != MODE_REINIT && finish_main(&w, nrounds, 0) != 0) {
-        return 3;
+    if (rc == 0 && st->mode != MODE_REINIT &&
+        finish_main(&w, nrounds, 0) != 0) {
+        rc = 3;
     }
     free(counters);
-    if (w.lost || record_send(w.fd, "end\n") != 0) {
-        return 2;
+    free(w.growth_before);
+    if (w.lost || (rc == 0 && record_send(w.fd, "end\n") != 0)) {
+        return RECORD_EXIT_LOST;
     }
-    return 0;
+    return rc;
 }

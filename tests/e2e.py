@@ -12,6 +12,7 @@ Python versions and builds).
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -527,10 +528,17 @@ def test_syntax_error_fails():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "broken.py")
         with open(path, "w") as f:
-            f.write("def f(:\n")
-        r = refhunt(path)
-    expect_report_shape(r, "failed", 3)
-    expect("SyntaxError" in r.json["message"], "SyntaxError shown", r)
+            f.write("x = 1\ndef f(:\n")
+        for quiet in ([], ["-q"]):
+            r = refhunt(*quiet, path)
+            expect_report_shape(r, "failed", 3)
+            expect("SyntaxError" in r.json["message"], "SyntaxError shown", r)
+            expect(r.json["failure"]["round"] == 1, "in round 1", r)
+            expect(re.search(r"^refhunt: .*: failed in round 1, phase run: "
+                             r"SyntaxError", r.out, re.M),
+                   "the verdict line names the SyntaxError", r)
+            expect("line 2" in (r.out if quiet else r.err),
+                   "the line is shown", r)
 
 
 @test
@@ -799,19 +807,34 @@ def test_help_and_version():
                      proc.stdout, re.M), "python line: %r" % proc.stdout)
 
 
-def main(argv):
+def wrapped(refhunt, tmp):
+    """refhunt itself, or under $REFHUNT_VALGRIND (meson test --setup
+    valgrind): a script in tmp that runs the supervisor under valgrind.
+    The worker it re-executes from /proc/self/exe runs natively."""
+    wrapper = os.environ.get("REFHUNT_VALGRIND")
+    if not wrapper:
+        return refhunt
+    path = os.path.join(tmp, "refhunt")
+    with open(path, "w") as f:
+        f.write('#!/bin/sh\nexec %s %s "$@"\n' % (wrapper, shlex.quote(refhunt)))
+    os.chmod(path, 0o755)
+    return path
+
+
+def main(argv, tests=TESTS):
     global REFHUNT, FIXTURES, PYTHON
     if argv[1:] == ["--list"]:
-        print("\n".join(TESTS))
+        print("\n".join(tests))
         return 0
     REFHUNT, FIXTURES, PYTHON, name = argv[1:5]
-    REFHUNT = os.path.abspath(REFHUNT)
     FIXTURES = os.path.abspath(FIXTURES)
-    try:
-        TESTS[name]()
-    except Skip as e:
-        print("skipped:", e)
-        return SKIP
+    with tempfile.TemporaryDirectory() as tmp:
+        REFHUNT = wrapped(os.path.abspath(REFHUNT), tmp)
+        try:
+            tests[name]()
+        except Skip as e:
+            print("skipped:", e)
+            return SKIP
     return 0
 
 

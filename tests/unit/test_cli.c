@@ -129,6 +129,18 @@ main(void)
     check_error("unknown option --bogus", "--bogus", "x.py", NULL);
     check_error("unknown option -Z", "-Z", "x.py", NULL);
     check_error("unknown option -Z", "-qZ", "x.py", NULL);
+    check_error("unknown option -Z", "--json=a", "-Zq", "x.py", NULL);
+    check_error("unknown option -\\x03", "-\x03", "x.py", NULL);
+    check_error("unknown option --a\\nb", "--a\nb", "x.py", NULL);
+    check_error("option --help takes no argument", "--help=x", NULL);
+    check_error("option --version takes no argument", "--version=1", NULL);
+    check_error("ambiguous option --h", "--h", "x.py", NULL);
+    check_error("unknown option --bogus", "--bogus=1", "x.py", NULL);
+    check_error("option --json needs an argument", "-q", "--json", NULL);
+    check_error("option -R needs an argument", "-qR", NULL);
+    check_error("-R warm-ups: ' 3'", "-R", " 3:3", "x.py", NULL);
+    check_error("-R tracked rounds: '+3'", "-R", "3:+3", "x.py", NULL);
+    check_error("--timeout: ' 1'", "--timeout", " 1", "x.py", NULL);
     check_error("no target", NULL);
     check_error("no target", "-q", NULL);
     check_error("needs an argument", "-R", NULL);
@@ -155,6 +167,7 @@ main(void)
     CHECK(again.kind == TARGET_MODULE && again.nargs == 2);
     CHECK_STR(again.target, "pkg.mod");
     CHECK_STR(again.args[1], "x y");
+    cli_worker_argv_free(wargv);
     wargv = cli_worker_argv("/bin/refhunt", &(struct settings){
         .warmups = 1, .tracked = 1, .kind = TARGET_SCRIPT,
         .target = "-dash.py" }, 9);
@@ -164,6 +177,7 @@ main(void)
     CHECK(cli_parse(wargc, wargv, &again, &cause) == CLI_RUN);
     CHECK(again.kind == TARGET_SCRIPT);
     CHECK_STR(again.target, "-dash.py");
+    cli_worker_argv_free(wargv);
     free(cause);
     return check_result("test_cli");
 }

@@ -94,6 +94,9 @@ main(void)
     CHECK(!parses("counters 1 a 2 3", &r));
     CHECK(!parses("counters 1 1 2", &r));
     CHECK(!parses("counters 1 99999999999999999999 2 3", &r));
+    CHECK(!parses("counters 1 -9223372036854775808 2 3", &r));
+    CHECK(!parses("counters 1 281474976710657 2 3", &r));     /* 2^48 + 1 */
+    CHECK(parses("counters 1 -281474976710656 2 3", &r));
     CHECK(!parses("counters 1 1 2 3 4", &r));
     CHECK(!parses("fail 1 run", &r));
     CHECK(!parses("fail one run text", &r));

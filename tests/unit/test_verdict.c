@@ -84,6 +84,14 @@ main(void)
     CHECK(!h->leaked[METRIC_REFS] && h->status == STATUS_CLEAN);
     hunt_free(h);
 
+    /* ... nor one missing from some rounds only (a corrupted channel) */
+    h = hunt_with(&st, 1, 3, (int64_t[]){ 1, 2, COUNTER_NONE, 4 }, 4);
+    verdict_compute(h);
+    CHECK(h->deltas[METRIC_REFS][0] == COUNTER_NONE &&
+        h->deltas[METRIC_REFS][2] == COUNTER_NONE);
+    CHECK(!h->leaked[METRIC_REFS] && h->status == STATUS_CLEAN);
+    hunt_free(h);
+
     /* Rounds missing (a crash in round 4 of 5): deltas of what finished,
      * no verdict on part of them, the failure stands. */
     h = hunt_with(&st, 2, 3, (int64_t[]){ 1, 2, 3 }, 3);

@@ -1,0 +1,235 @@
+/* channel.c: the worker's record stream, applied to its hunt. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel.h"
+#include "record.h"
+#include "xmalloc.h"
+
+#define RECORD_MAX      (1024 * 1024)   /* longest record line accepted */
+
+void
+buffer_add(struct buffer *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->data = xreallocarray(b->data, b->cap, 1);
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void
+channel_init(struct channel *c, struct hunt *h)
+{
+    memset(c, 0, sizeof *c);
+    c->h = h;
+}
+
+void
+channel_free(struct channel *c)
+{
+    free(c->partial.data);
+    c->partial.data = NULL;
+    c->partial.len = c->partial.cap = 0;
+}
+
+static void
+corrupt(struct channel *c, char *why)
+{
+    free(c->h->message);
+    c->h->message = xasprintf("the worker's report channel was corrupted "
+        "(%s)", why);
+    free(why);
+    c->corrupted = 1;
+}
+
+static int
+all_measured(const struct hunt *h)
+{
+    return h->nrounds > 0 && h->rounds[h->nrounds - 1].measured;
+}
+
+/* Whether the record may come now; NULL, or what is wrong with it. */
+static const char *
+out_of_order(const struct channel *c, const struct record *r)
+{
+    const struct hunt *h = c->h;
+    int cur = h->started, open = cur > 0 && !h->rounds[cur - 1].measured;
+
+    if (h->finished) {
+        return "a record after end";
+    }
+    if (!c->hello || r->type == RECORD_HELLO) {
+        return c->hello ? "a second hello" :
+            r->type != RECORD_HELLO ? "no hello first" : NULL;
+    }
+    switch (r->type) {
+    case RECORD_PHASE:
+        if (r->round == 0) {
+            return all_measured(h) ? NULL : "a calibration round too early";
+        }
+        if ((r->round == cur && open) || (r->round == cur + 1 && !open &&
+            r->round <= h->nrounds && !h->calibrating)) {
+            return NULL;
+        }
+        /* subinterp and loop: the main interpreter ends after the last
+         * round (and its calibration) */
+        if (r->round == h->nrounds && all_measured(h) &&
+            r->phase == PHASE_FINALIZE && h->settings->mode != MODE_REINIT) {
+            return NULL;
+        }
+        return "a round out of turn";
+    case RECORD_GROWTH:
+    case RECORD_TRACE:
+        return r->round == cur && open ? NULL :
+            "findings of a round not under way";
+    case RECORD_MODULE:
+    case RECORD_TEST:
+        return h->settings->task != TASK_HUNT ? NULL :
+            "names from a worker not asked for them";
+    case RECORD_COUNTERS:
+        return r->round == cur && open && !h->calibrating ? NULL :
+            "counters of a round not under way";
+    case RECORD_FAIL:
+        return (r->round == 0 && h->calibrating) ||
+            (r->round == cur && r->round > 0 && !h->calibrating) ? NULL :
+            "a failure of a round not under way";
+    case RECORD_CALIBRATION:
+    case RECORD_END:
+        /* a discovery worker runs once, measures nothing */
+        return all_measured(h) || h->settings->task != TASK_HUNT ? NULL :
+            "the end before the last round";
+    case RECORD_HELLO:
+        break;
+    }
+    return NULL;
+}
+
+static void
+apply(struct channel *c, const char *line)
+{
+    struct hunt *h = c->h;
+    struct round *rd;
+    struct record r;
+    const char *wrong;
+    char *cause;
+    int m;
+
+    if (record_parse(line, &r, &cause) != 0) {
+        corrupt(c, cause);
+        return;
+    }
+    if ((wrong = out_of_order(c, &r)) != NULL) {
+        corrupt(c, xasprintf("%s: %.80s", wrong, line));
+        record_clear(&r);
+        return;
+    }
+    switch (r.type) {
+    case RECORD_HELLO:
+        c->hello = 1;
+        c->starts++;
+        h->python.version = r.text;
+        h->python.blocks_source = r.extra;
+        h->python.debug = r.debug;
+        h->python.refs_available = r.refs_available;
+        r.text = r.extra = NULL;
+        break;
+    case RECORD_CALIBRATION:
+        h->calibrated = 1;
+        h->calibrating = 0;
+        memcpy(h->calibration, r.counter, sizeof h->calibration);
+        break;
+    case RECORD_PHASE:
+        if (r.phase == PHASE_INIT || r.round > h->started) {
+            c->starts++;        /* --timeout is per round */
+        }
+        c->last_round = r.round;
+        c->last_phase = r.phase;
+        if (r.round == 0) {
+            h->calibrating = 1;
+            break;
+        }
+        h->started = r.round;
+        /* (the main interpreter's end after the last round of subinterp
+         * and loop modes leaves the measured round as it was) */
+        if (!h->rounds[r.round - 1].measured) {
+            h->rounds[r.round - 1].phase = r.phase;
+        }
+        break;
+    case RECORD_COUNTERS:
+        h->rounds[r.round - 1].measured = 1;
+        for (m = 0; m < METRIC_COUNT; m++) {
+            h->rounds[r.round - 1].counter[m] = r.counter[m];
+        }
+        break;
+    case RECORD_FAIL:
+        c->has_fail = 1;
+        h->fail_round = r.round;
+        h->fail_phase = r.phase;
+        if (r.round >= 1) {
+            h->rounds[r.round - 1].phase = r.phase;
+        }
+        free(h->message);
+        h->message = r.text;
+        r.text = NULL;
+        break;
+    case RECORD_GROWTH:
+        rd = &h->rounds[r.round - 1];
+        rd->growth = xreallocarray(rd->growth, (size_t)rd->ngrowth + 1,
+            sizeof *rd->growth);
+        rd->growth[rd->ngrowth++] = (struct growth){ r.text, r.value[0],
+            r.value[1] };
+        r.text = NULL;
+        break;
+    case RECORD_TRACE:
+        rd = &h->rounds[r.round - 1];
+        rd->trace = xreallocarray(rd->trace, (size_t)rd->ntrace + 1,
+            sizeof *rd->trace);
+        rd->trace[rd->ntrace++] = (struct trace){ r.value[0], r.value[1],
+            r.text };
+        r.text = NULL;
+        break;
+    case RECORD_MODULE:
+    case RECORD_TEST:
+        names_add(&h->found, r.text);
+        break;
+    case RECORD_END:
+        h->finished = 1;
+        break;
+    }
+    record_clear(&r);
+}
+
+void
+channel_feed(struct channel *c, const char *p, size_t n)
+{
+    struct buffer *b = &c->partial;
+    size_t used = 0;
+    char *nl;
+
+    if (c->corrupted) {
+        return;
+    }
+    buffer_add(b, p, n);
+    while (!c->corrupted &&
+        (nl = memchr(b->data + used, '\n', b->len - used)) != NULL) {
+        *nl = '\0';
+        if (strlen(b->data + used) != (size_t)(nl - b->data) - used) {
+            corrupt(c, xstrdup("a NUL byte in a record"));
+            break;
+        }
+        apply(c, b->data + used);
+        used = (size_t)(nl - b->data) + 1;
+    }
+    if (c->corrupted) {
+        return;
+    }
+    memmove(b->data, b->data + used, b->len - used);
+    b->len -= used;
+    b->data[b->len] = '\0';
+    if (b->len > RECORD_MAX) {
+        corrupt(c, xstrdup("a record line without end"));
+    }
+}

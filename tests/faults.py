@@ -1,0 +1,371 @@
+#!/usr/bin/env python3
+"""Fault injection: refhunt against hostile targets and a hostile world.
+
+    faults.py --list                          the test names, one a line
+    faults.py REFHUNT FIXTURES PYTHON NAME    run one test (exit 0, 1, or 77)
+
+Each test says what a user gets: the exit status, the status and message
+in the JSON report (which must be written whatever happens), and that no
+process of the hunt is left. The helpers are e2e.py's.
+"""
+
+import json
+import os
+import resource
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import e2e
+from e2e import Skip, expect, expect_complete, expect_gone, \
+    expect_report_shape, refhunt, target
+
+TESTS = {}
+
+
+def test(func):
+    TESTS[func.__name__[len("test_"):]] = func
+    return func
+
+
+def start(args, tmp, **popen):
+    """Starts refhunt --json TMP/r.json ARGS; the Popen and the JSON path."""
+    report = os.path.join(tmp, "r.json")
+    proc = subprocess.Popen([e2e.REFHUNT, "--json", report] + list(args),
+                            stdout=popen.pop("stdout", subprocess.PIPE),
+                            stderr=subprocess.PIPE, text=True, env=e2e.env(),
+                            **popen)
+    return proc, report
+
+
+def finish(proc, report, timeout=120):
+    """Waits for refhunt; a Result with the JSON report, if written."""
+    out, err = proc.communicate(timeout=timeout)
+    j = None
+    if os.path.exists(report):
+        with open(report) as f:
+            j = json.load(f)
+    return e2e.Result(subprocess.CompletedProcess([], proc.returncode,
+                                                  out or "", err), j)
+
+
+def wait_for(path, what, timeout=60):
+    """The contents of a file that a target writes, once there."""
+    for _ in range(int(timeout * 10)):
+        if os.path.exists(path) and open(path).read():
+            return open(path).read()
+        time.sleep(0.1)
+    raise AssertionError("no %s after %d s" % (what, timeout))
+
+
+def expect_partial(r, done):
+    """Rounds 1..done finished and are in the report, the next one is not."""
+    rounds = r.json["rounds"]
+    expect(len(rounds) == done + 1, "%d rounds reported" % len(rounds), r)
+    expect(all(x["status"] == "ok" and x["counters"] for x in rounds[:done]),
+           "the finished rounds are kept", r)
+    expect(rounds[done]["counters"] is None, "the killed round is open", r)
+
+
+# ------------------------------------------------------- the worker dies
+
+
+def hang_in_round(tmp, n, extra=()):
+    """Starts a hunt whose round n hangs; refhunt's Popen, JSON path and the
+    worker's pid."""
+    count = os.path.join(tmp, "count")
+    proc, report = start(list(extra) + ["-R", "2:2", target("roundwise.py"),
+                                        count, "hang", str(n)], tmp)
+    return proc, report, int(wait_for(count + ".pid", "worker pid"))
+
+
+@test
+def test_worker_sigkilled_mid_round():
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, report, worker = hang_in_round(tmp, 3)
+        os.kill(worker, signal.SIGKILL)
+        r = finish(proc, report)
+    expect_report_shape(r, "crashed", 4)
+    expect(r.json["failure"] == {"round": 3, "phase": "run",
+                                 "signal": "SIGKILL", "exit_code": None},
+           "round, phase and signal", r)
+    expect_partial(r, 2)
+    expect("killed by SIGKILL" in r.out, "the verdict names the signal", r)
+
+
+@test
+def test_sigint_partial_report():
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, report, worker = hang_in_round(tmp, 3)
+        proc.send_signal(signal.SIGINT)
+        r = finish(proc, report, timeout=30)
+    expect_report_shape(r, "interrupted", 130)
+    expect(r.json["failure"]["round"] == 3, "interrupted in round 3", r)
+    expect_partial(r, 2)
+    expect_gone(worker, r)
+
+
+# ------------------------------------------------- refhunt's own output
+
+
+@test
+def test_stdout_closed_early():
+    """refhunt | reader that leaves: the verdict stands, the JSON is whole."""
+    leak = ["-v", "-R", "2:2", "-c", "import leakblock; leakblock.leak()"]
+    with tempfile.TemporaryDirectory() as tmp:
+        read, write = os.pipe()
+        os.close(read)              # nobody will read refhunt's stdout
+        proc, report = start(leak, tmp, stdout=write)
+        os.close(write)
+        r = finish(proc, report)
+    expect_report_shape_json(r, "leak", 1)
+    expect_complete(r)
+    expect(r.err == "", "a closed pipe is no error to complain about", r)
+
+    # the same through a shell pipe, as a user types it
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "r.json")
+        line = " ".join(map(shlex.quote, [e2e.REFHUNT, "--json", report] +
+                            leak))
+        proc = subprocess.run(["bash", "-c", line + " | head -1; "
+                               "exit ${PIPESTATUS[0]}"], capture_output=True,
+                              text=True, env=e2e.env(), timeout=120)
+        with open(report) as f:
+            j = json.load(f)
+    expect(proc.returncode == 1 and j["status"] == "leak",
+           "| head -1: exit %d, %s" % (proc.returncode, j["status"]))
+    expect(proc.stdout.startswith("round "), "head got the table's first line")
+
+
+def expect_report_shape_json(r, status, exit_status):
+    """expect_report_shape without the verdict line, which nobody read."""
+    expect(r.json is not None, "no JSON report written", r)
+    expect(r.json["status"] == status and r.rc == exit_status and
+           r.json["exit_status"] == exit_status,
+           "wanted %s, exit %d" % (status, exit_status), r)
+
+
+@test
+def test_target_writes_to_closed_stdout():
+    """As under python: the target gets BrokenPipeError and fails."""
+    with tempfile.TemporaryDirectory() as tmp:
+        read, write = os.pipe()
+        os.close(read)
+        proc, report = start(["-c", "print('x' * 100000)"], tmp, stdout=write)
+        os.close(write)
+        r = finish(proc, report)
+    expect_report_shape_json(r, "failed", 3)
+    expect("BrokenPipeError" in r.json["message"], "says why", r)
+
+
+@test
+def test_json_to_full_device():
+    proc = subprocess.run([e2e.REFHUNT, "--json", "/dev/full", "-R", "1:1",
+                           "-c", "pass"], capture_output=True, text=True,
+                          env=e2e.env(), timeout=120)
+    expect(proc.returncode == 2, "exit %d, wanted 2" % proc.returncode)
+    expect("--json /dev/full: No space left on device" in proc.stderr,
+           "names the file and the error: %r" % proc.stderr)
+    expect("refhunt: -c: clean" in proc.stdout, "text report still printed")
+
+
+@test
+def test_text_to_full_device():
+    with tempfile.TemporaryDirectory() as tmp, open("/dev/full", "w") as full:
+        proc, report = start(["-R", "1:1", "-c", "pass"], tmp, stdout=full)
+        r = finish(proc, report)
+    expect(r.rc == 2, "exit 2 when the text report is lost", r)
+    expect("cannot write the report to stdout: No space left on device"
+           in r.err, "says so", r)
+    expect(r.json is not None and r.json["status"] == "clean",
+           "the JSON is written all the same", r)
+
+
+@test
+def test_json_over_file_size_limit():
+    """ulimit -f: no SIGXFSZ death, no half-written JSON left behind."""
+    if os.environ.get("REFHUNT_VALGRIND"):
+        raise Skip("valgrind writes files of its own past the limit")
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, report = start(["-R", "1:1", "-c", "raise ValueError('%s')"
+                              % ("x" * 4000)], tmp, preexec_fn=limit)
+        r = finish(proc, report)
+        expect(r.rc == 2, "exit 2", r)
+        expect("--json %s: File too large" % report in r.err, "says so", r)
+        expect(not os.path.exists(report), "a truncated JSON was left", r)
+    expect("refhunt: -c: failed" in r.out, "text report still printed", r)
+
+
+# ------------------------------------------------------------- odd names
+
+
+@test
+def test_non_utf8_path_and_args():
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = os.path.join(os.fsencode(tmp), b"caf\xe9-\xff\xfe")
+        os.mkdir(folder)
+        script = os.path.join(folder, b"t\x80.py")
+        with open(script, "w") as f:
+            f.write("import sys\nassert len(sys.argv) == 3, sys.argv\n"
+                    "raise SystemExit(sys.argv[2])\n")
+        argv = [os.fsencode(e2e.REFHUNT), b"--json",
+                os.path.join(folder, b"r\xff.json"), b"-R", b"1:1", script,
+                b"\xff\xfe arg", b"\xc3(bad\n"]
+        proc = subprocess.run(argv, capture_output=True, env=e2e.env(),
+                              timeout=120)
+        with open(os.path.join(folder, b"r\xff.json"), "rb") as f:
+            raw = f.read()
+    j = json.loads(raw.decode("utf-8"))       # valid UTF-8, valid JSON
+    expect(proc.returncode == 3 and j["status"] == "failed",
+           "exit %d: %r" % (proc.returncode, proc.stderr))
+    expect("\ufffd" in j["target"] and len(j["argv"]) == 3,
+           "target and argv kept, bytes replaced: %r" % j)
+    expect(b"caf\xe9-\xff\xfe" in proc.stdout,
+           "the text report names the path as it is: %r" % proc.stdout)
+
+
+@test
+def test_long_paths_and_args():
+    with tempfile.TemporaryDirectory() as tmp:
+        # a path just under PATH_MAX (4096)
+        folder = tmp
+        while len(folder) + 251 + 205 < 4095:
+            folder = os.path.join(folder, "d" * 250)
+        os.makedirs(folder)
+        script = os.path.join(folder, "t" * 200 + ".py")
+        with open(script, "w") as f:
+            f.write("import sys\nassert len(sys.argv) == 1002\n"
+                    "assert sys.argv[1] == 'a' * 120000\n")
+        args = ["a" * 120000] + ["arg%d" % i for i in range(1000)]
+        r = refhunt("-R", "1:1", script, *args)
+        expect_report_shape(r, "clean", 0)
+        expect(r.json["argv"] == [script] + args, "argv kept whole", r)
+
+        # one over PATH_MAX: a usage error that names it
+        longer = os.path.join(folder, "x" * 255, "y" * 255 + ".py")
+        proc = subprocess.run([e2e.REFHUNT, longer], capture_output=True,
+                              text=True, env=e2e.env(), timeout=60)
+    expect(proc.returncode == 2 and "File name too long" in proc.stderr,
+           "too long: exit %d %r" % (proc.returncode, proc.stderr[-300:]))
+
+
+# ------------------------------------------------ hostile target processes
+
+
+@test
+def test_forked_children_outlive_round():
+    with tempfile.TemporaryDirectory() as tmp:
+        pids = os.path.join(tmp, "pids")
+        began = time.monotonic()
+        r = refhunt("-R", "1:1", target("forks.py"), pids, timeout=120)
+        took = time.monotonic() - began
+        children = [int(p) for p in open(pids).read().split()]
+    expect(r.json["status"] in ("clean", "leak"), "the hunt ran", r)
+    expect_complete(r)
+    expect(took < 30, "refhunt waited %.1f s for the children" % took, r)
+    expect(len(children) == 6, "two rounds, three children each", r)
+    for pid in children:
+        expect_gone(pid, r)
+
+
+def expect_channel_lost(r, how):
+    expect_report_shape(r, "crashed", 4)
+    expect("the worker lost its report channel" in r.out, "verdict says", r)
+    expect(how in r.json["message"], "message says %r" % how, r)
+    expect(r.json["failure"]["round"] == 1, "in round 1", r)
+
+
+@test
+def test_target_closes_every_descriptor():
+    for how in ([], ["hang"], ["reuse"]):
+        began = time.monotonic()
+        r = refhunt("-R", "1:1", target("closefds.py"), *how)
+        expect_channel_lost(r, "closed or replaced before the hunt ended")
+        expect(time.monotonic() - began < 30, "%s: no hang" % how, r)
+
+
+@test
+def test_target_writes_garbage_on_channel():
+    r = refhunt("-R", "1:1", target("garbage.py"), "\xff garbage\\n")
+    expect_channel_lost(r, "corrupted (malformed record")
+    # records that parse, but out of turn, are no better
+    r = refhunt("-R", "1:1", target("garbage.py"), "end\\n")
+    expect_channel_lost(r, "corrupted (the end before the last round")
+
+
+# ------------------------------------------------------------------- soak
+
+
+def vm_kb(pid, key):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def soak(tmp, action, rounds):
+    """A hunt of -R rounds:rounds of roundwise.py; the Result, the peak
+    VmHWM of the supervisor and its VmRSS samples."""
+    count = os.path.join(tmp, "count-%s-%d" % (action, rounds))
+    proc, report = start(["-q", "-R", "%d:%d" % (rounds, rounds),
+                          target("roundwise.py"), count, action,
+                          str(rounds + 1)], tmp)
+    hwm, rss = 0, []
+    while proc.poll() is None:
+        hwm = max(hwm, vm_kb(proc.pid, "VmHWM") or 0)
+        rss.append(vm_kb(proc.pid, "VmRSS"))
+        time.sleep(0.05)
+    return finish(proc, report), hwm, [x for x in rss if x]
+
+
+@test
+def test_soak_200_leaking_200_clean_rounds():
+    """Each hunt: 200 rounds that leak and 200 that do not. The verdict
+    follows the tracked ones, and the supervisor's memory stays flat."""
+    measured = not (os.environ.get("REFHUNT_VALGRIND") or
+                    os.environ.get("ASAN_OPTIONS"))
+    with tempfile.TemporaryDirectory() as tmp:
+        short, short_hwm, _ = soak(tmp, "leak-from", 5)
+        expect_report_shape(short, "leak", 1)
+        began = time.monotonic()
+        late, late_hwm, late_rss = soak(tmp, "leak-from", 200)
+        early, early_hwm, _ = soak(tmp, "leak-before", 200)
+        took = time.monotonic() - began
+    expect_report_shape(late, "leak", 1)      # tracked rounds 201-400 leak
+    expect_complete(late)
+    expect(late.json["deltas"]["blocks"] == [1] * 200 or
+           all(d >= 1 for d in late.json["deltas"]["blocks"]),
+           "a block a round", late)
+    expect_report_shape(early, "clean", 0)    # warm-ups leak, tracked don't
+    expect_complete(early)
+    print("soak: 800 rounds in %.1f s; supervisor VmHWM %d KiB (10 rounds), "
+          "%d and %d KiB (400 rounds); VmRSS %s .. %s KiB" % (
+              took, short_hwm, late_hwm, early_hwm,
+              late_rss[len(late_rss) // 4] if late_rss else "?",
+              late_rss[-1] if late_rss else "?"))
+    if not measured:
+        print("(memory not checked under valgrind or ASan)")
+        return
+    expect(max(late_hwm, early_hwm) <= short_hwm + 1024,
+           "supervisor memory grew: %d KiB for 10 rounds, %d and %d for 400"
+           % (short_hwm, late_hwm, early_hwm))
+    quarter = late_rss[len(late_rss) // 4:]
+    expect(max(quarter) - min(quarter) <= 512,
+           "VmRSS moved by %d KiB after the first quarter of the hunt"
+           % (max(quarter) - min(quarter)))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--list"] and len(sys.argv) < 5:
+        raise SystemExit(__doc__)
+    sys.exit(e2e.main(sys.argv, TESTS))

@@ -1,0 +1,80 @@
+/* test_channel.c: a worker's record stream, whole or in pieces, and what
+ * the supervisor makes of one that breaks the protocol. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel.h"
+#include "check.h"
+
+#define GOOD "hello 3.11.2 1 1 pymalloc\n"                              \
+    "phase 1 init\nphase 1 run\nphase 1 collect\nphase 1 finalize\n"    \
+    "phase 1 measure\ncounters 1 10 20 3\n"                             \
+    "phase 2 init\nphase 2 run\nphase 2 finalize\nphase 2 measure\n"    \
+    "counters 2 11 22 3\n"
+
+/* Feeds text in reads of n bytes to a -R 1:1 hunt; 1 if it stayed sound. */
+static int
+feed(const char *text, size_t len, size_t n, int *finished)
+{
+    static struct settings st = { .warmups = 1, .tracked = 1,
+        .kind = TARGET_CODE, .target = "pass", .worker_fd = -1 };
+    struct hunt *h = hunt_new(&st);
+    struct channel c;
+    size_t off;
+    int sound;
+
+    channel_init(&c, h);
+    for (off = 0; off < len; off += n) {
+        channel_feed(&c, text + off, len - off < n ? len - off : n);
+    }
+    sound = !c.corrupted;
+    if (c.corrupted) {
+        CHECK(h->message != NULL &&
+            strstr(h->message, "report channel was corrupted") != NULL);
+    }
+    *finished = h->finished;
+    channel_free(&c);
+    hunt_free(h);
+    return sound;
+}
+
+static int
+sound_len(const char *text, size_t len)
+{
+    int finished;
+
+    return feed(text, len, 1, &finished) && feed(text, len, 7, &finished) &&
+        feed(text, len, 4096, &finished);
+}
+
+/* A literal, NUL bytes and all. */
+#define sound(text) sound_len(text, sizeof(text) - 1)
+
+int
+main(void)
+{
+    int finished;
+
+    CHECK(feed(GOOD "end\n", sizeof(GOOD "end\n") - 1, 3, &finished) && finished);
+    CHECK(sound(GOOD "phase 0 init\nphase 0 measure\ncalibration - 5 0\n"
+        "end\n"));
+    CHECK(sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nphase 1 run\n"
+        "phase 1 finalize\nfail 1 run Traceback\\nValueError\n"));
+    CHECK(sound(GOOD));                    /* the worker died: not corrupt */
+
+    /* Whatever else writes to the channel is caught. */
+    CHECK(!sound("phase 1 init\n"));                    /* no hello */
+    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nhello 3.11.2 1 1 x\n"));
+    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nend\n"));
+    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 2 init\n"));
+    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\n"
+        "counters 2 1 1 1\n"));
+    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\n"
+        "phase 0 init\n"));
+    CHECK(!sound(GOOD "phase 3 init\n"));                /* past -R 1:1 */
+    CHECK(!sound(GOOD "end\nend\n"));
+    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nfail 2 run x\n"));
+    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1\0init\n"));
+    CHECK(!sound("hello 3.11.2 1 1 pymalloc\n\xff\xfe garbage\n"));
+    return check_result("test_channel");
+}
