@@ -24,6 +24,14 @@ enum {
     OPT_SHOW_GROWTH,
     OPT_TRACE_BLOCKS,
     OPT_WORKER_TASK,
+    OPT_EACH,
+    OPT_SHARD,
+    OPT_JUNIT,
+    OPT_BASELINE,
+    OPT_WRITE_BASELINE,
+    OPT_COLOR,
+    OPT_JUNIT_CASE,
+    OPT_BASELINE_OUT,
 };
 
 /* --show-growth and --trace-blocks without a number. */
@@ -45,6 +53,15 @@ static const struct option long_options[] = {
     { "trace-blocks", optional_argument, NULL, OPT_TRACE_BLOCKS },
     { "worker-fd",  required_argument, NULL, OPT_WORKER_FD },   /* internal */
     { "worker-task", required_argument, NULL, OPT_WORKER_TASK }, /* internal */
+    { "each",       no_argument,       NULL, OPT_EACH },
+    { "jobs",       required_argument, NULL, 'j' },
+    { "shard",      required_argument, NULL, OPT_SHARD },
+    { "junit",      required_argument, NULL, OPT_JUNIT },
+    { "baseline",   required_argument, NULL, OPT_BASELINE },
+    { "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
+    { "color",      required_argument, NULL, OPT_COLOR },
+    { "junit-case", required_argument, NULL, OPT_JUNIT_CASE },   /* internal */
+    { "baseline-out", required_argument, NULL, OPT_BASELINE_OUT }, /* internal */
     { NULL, 0, NULL, 0 },
 };
 
@@ -80,6 +97,15 @@ cli_help(FILE *f)
         "  --trace-blocks[=N]    loop mode: per round, the N allocation sites of the\n"
         "                        memory blocks that survived it (default 10)\n"
         "  --timeout SECONDS     kill a round that runs longer (default: no limit)\n"
+        "  --each                every operand is a target of its own: scripts, or\n"
+        "                        the arguments of -m module (-m unittest a b: two)\n"
+        "  -j, --jobs N          with --each: hunts at once (default: the cores)\n"
+        "  --shard K/N           with --each: hunt only part K of N (for CI matrices)\n"
+        "  --junit FILE          write a JUnit XML report, one testcase a target\n"
+        "  --baseline FILE       known leaks (METRIC MAX TARGET a line) are no failure\n"
+        "  --write-baseline FILE write this run's leaks as a baseline\n"
+        "  --color WHEN          auto (default: on a terminal, unless NO_COLOR is\n"
+        "                        set), always or never\n"
         "  --json FILE           write the JSON report to FILE (- for stdout)\n"
         "  -q, --quiet           capture the target's output; print only the verdict\n"
         "  -v, --verbose         print every round's counters and deltas\n"
@@ -173,6 +199,30 @@ parse_int(const char *option, const char *s, long min, long max, int *out,
     return 0;
 }
 
+/* --shard K/N: 1 <= K <= N. */
+static int
+parse_shard(const char *s, struct settings *st, char **cause)
+{
+    char *copy = xstrdup(s), *slash = strchr(copy, '/');
+    int rc = -1;
+
+    if (slash == NULL) {
+        *cause = xasprintf("--shard: '%s' is not K/N, e.g. 2/4", s);
+        goto out;
+    }
+    *slash = '\0';
+    if (parse_int("--shard N", slash + 1, 1, 10000, &st->shard_n,
+        cause) != 0 ||
+        parse_int("--shard K", copy, 1, st->shard_n, &st->shard_k,
+        cause) != 0) {
+        goto out;
+    }
+    rc = 0;
+out:
+    free(copy);
+    return rc;
+}
+
 /* -R W:N as regrtest takes it: at least one warm-up and one tracked round. */
 static int
 parse_huntrleaks(const char *s, struct settings *st, char **cause)
@@ -261,7 +311,7 @@ parse(int argc, char **argv, struct settings *st, char **cause)
     /* at: the element getopt reads, for messages (optind moves past it,
      * or not, in a cluster such as -qZ) */
     while (!target_set && (at = optind > 0 ? optind : 1,
-        opt = getopt_long(argc, argv, "+:R:c:m:qvIh", long_options,
+        opt = getopt_long(argc, argv, "+:R:c:m:j:qvIh", long_options,
         NULL)) != -1) {
         switch (opt) {
         case 'R':
@@ -342,6 +392,46 @@ parse(int argc, char **argv, struct settings *st, char **cause)
                 return CLI_ERROR;
             }
             break;
+        case OPT_EACH:
+            st->each = 1;
+            break;
+        case 'j':
+            if (parse_int("-j", optarg, 1, 1024, &st->jobs, cause) != 0) {
+                return CLI_ERROR;
+            }
+            break;
+        case OPT_SHARD:
+            if (parse_shard(optarg, st, cause) != 0) {
+                return CLI_ERROR;
+            }
+            break;
+        case OPT_JUNIT:
+        case OPT_BASELINE:
+        case OPT_WRITE_BASELINE:
+        case OPT_JUNIT_CASE:
+        case OPT_BASELINE_OUT:
+            if (*optarg == '\0') {
+                *cause = xasprintf("%s: empty file name", argv[at]);
+                return CLI_ERROR;
+            }
+            *(opt == OPT_JUNIT ? &st->junit_path : opt == OPT_BASELINE ?
+                &st->baseline_path : opt == OPT_WRITE_BASELINE ?
+                &st->write_baseline_path : opt == OPT_JUNIT_CASE ?
+                &st->junit_case_path : &st->baseline_out_path) = optarg;
+            break;
+        case OPT_COLOR:
+            if (strcmp(optarg, "auto") == 0) {
+                st->color = COLOR_AUTO;
+            } else if (strcmp(optarg, "always") == 0) {
+                st->color = COLOR_ALWAYS;
+            } else if (strcmp(optarg, "never") == 0) {
+                st->color = COLOR_NEVER;
+            } else {
+                *cause = xasprintf("--color: '%s' is not auto, always or "
+                    "never", optarg);
+                return CLI_ERROR;
+            }
+            break;
         case OPT_VERSION:
             return CLI_VERSION;
         case 'h':
@@ -353,6 +443,14 @@ parse(int argc, char **argv, struct settings *st, char **cause)
     }
     if (st->quiet && st->verbose) {
         *cause = xstrdup("-q and -v cannot be used together");
+        return CLI_ERROR;
+    }
+    if (st->shard_n > 0 && !st->each) {
+        *cause = xstrdup("--shard needs --each: it splits many targets");
+        return CLI_ERROR;
+    }
+    if (st->each && st->bisect != BISECT_NONE) {
+        *cause = xstrdup("--bisect works on one target, not with --each");
         return CLI_ERROR;
     }
     if (st->trace_blocks && st->mode != MODE_LOOP) {
@@ -393,14 +491,22 @@ cli_parse(int argc, char **argv, struct settings *st, char **cause)
 }
 
 /* The worker is this binary again, told the same settings plus a channel. */
-char **
-cli_worker_argv(const char *exe, const struct settings *st, int fd)
+/* exe, extra, then the settings both a worker and a child hunt take. */
+static char **
+common_argv(const char *exe, const struct settings *st,
+    const char *const *extra)
 {
-    char **av = xcalloc((size_t)st->nargs + 16, sizeof *av);
-    int n = 0, i;
+    char **av;
+    int n = 0, i, nextra = 0;
 
+    while (extra != NULL && extra[nextra] != NULL) {
+        nextra++;
+    }
+    av = xcalloc((size_t)st->nargs + (size_t)nextra + 16, sizeof *av);
     av[n++] = xstrdup(exe);
-    av[n++] = xasprintf("--worker-fd=%d", fd);
+    for (i = 0; i < nextra; i++) {
+        av[n++] = xstrdup(extra[i]);
+    }
     av[n++] = xasprintf("--huntrleaks=%d:%d", st->warmups, st->tracked);
     av[n++] = xasprintf("--gc-passes=%d", st->gc_passes);
     av[n++] = xasprintf("--mode=%s", mode_name(st->mode));
@@ -434,6 +540,24 @@ cli_worker_argv(const char *exe, const struct settings *st, int fd)
     }
     av[n] = NULL;
     return av;
+}
+
+char **
+cli_worker_argv(const char *exe, const struct settings *st, int fd)
+{
+    char *fdarg = xasprintf("--worker-fd=%d", fd), **av;
+    const char *extra[] = { fdarg, NULL };
+
+    av = common_argv(exe, st, extra);
+    free(fdarg);
+    return av;
+}
+
+char **
+cli_child_argv(const char *exe, const struct settings *st,
+    const char *const *extra)
+{
+    return common_argv(exe, st, extra);
 }
 
 void

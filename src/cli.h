@@ -31,8 +31,25 @@ enum worker_task {
     TASK_LIST_TESTS,    /* list the test ids of -m unittest NAME ... */
 };
 
+/* --color: the verdict words in color. */
+enum color {
+    COLOR_AUTO,         /* on a terminal, unless NO_COLOR is set */
+    COLOR_ALWAYS,
+    COLOR_NEVER,
+};
+
 struct settings {
     enum mode         mode;
+    int               each;         /* --each: every operand a target */
+    int               jobs;         /* -j N: hunts at once; 0: cores */
+    int               shard_k;      /* --shard K/N: this machine's part */
+    int               shard_n;      /* 0: no sharding */
+    const char       *junit_path;   /* --junit FILE */
+    const char       *baseline_path;        /* --baseline FILE */
+    const char       *write_baseline_path;  /* --write-baseline FILE */
+    enum color        color;
+    const char       *junit_case_path;      /* internal: one <testcase> */
+    const char       *baseline_out_path;    /* internal: baseline lines */
     enum bisect       bisect;
     int               rounds_given; /* -R was given (bisect has its own) */
     int               show_growth;  /* --show-growth=N: top N types; 0 off */
@@ -69,6 +86,11 @@ const char     *mode_name(enum mode);
 
 /* Builds the argv that makes a worker run these settings; and frees it. */
 char          **cli_worker_argv(const char *, const struct settings *, int);
+
+/* The argv of a refhunt that hunts st's target (already one target) with
+ * the options given in extra (NULL-terminated) first. */
+char          **cli_child_argv(const char *, const struct settings *,
+                    const char *const *);
 void            cli_worker_argv_free(char **);
 
 #endif

@@ -11,6 +11,7 @@ struct hunt *
 hunt_new(const struct settings *st)
 {
     struct hunt *h = xcalloc(1, sizeof *h);
+    char *next;
     int i, m;
 
     h->settings = st;
@@ -19,7 +20,14 @@ hunt_new(const struct settings *st)
         h->name = xstrdup(st->target);
         break;
     case TARGET_MODULE:
+        /* with its arguments: "-m unittest tests.test_a" is one target of
+         * several */
         h->name = xasprintf("-m %s", st->target);
+        for (i = 0; i < st->nargs; i++) {
+            next = xasprintf("%s %s", h->name, st->args[i]);
+            free(h->name);
+            h->name = next;
+        }
         break;
     case TARGET_CODE:
         h->name = xstrdup("-c");

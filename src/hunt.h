@@ -107,6 +107,8 @@ struct hunt {
     int64_t        *deltas[METRIC_COUNT];   /* [settings->tracked] */
     int             ndeltas;
     int             leaked[METRIC_COUNT];
+    int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
+    double          seconds;                /* the hunt took */
 };
 
 struct hunt    *hunt_new(const struct settings *);

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "hunt.h"
 #include "probe.h"
+#include "run.h"
 #include "report.h"
 #include "supervise.h"
 #include "verdict.h"
@@ -84,10 +85,8 @@ int
 main(int argc, char **argv)
 {
     struct settings st;
-    struct hunt *h;
     char *cause = NULL, *exe;
-    int json_stdout, json_failed, text_errno, status;
-    FILE *text;
+    int status, color;
 
     switch (cli_parse(argc, argv, &st, &cause)) {
     case CLI_HELP:
@@ -108,7 +107,8 @@ main(int argc, char **argv)
     if (st.worker_fd >= 0) {
         return worker_main(&st);
     }
-    if (st.kind == TARGET_SCRIPT && check_script(st.target, &cause) != 0) {
+    if (st.kind == TARGET_SCRIPT && !st.each &&
+        check_script(st.target, &cause) != 0) {
         fprintf(stderr, "refhunt: %s\n", cause);
         free(cause);
         return EXIT_USAGE;
@@ -123,37 +123,18 @@ main(int argc, char **argv)
 
     exe = self_path();
     supervise_signals();
-    if (st.bisect != BISECT_NONE) {
+    color = st.color == COLOR_ALWAYS || (st.color == COLOR_AUTO &&
+        isatty(st.json_path != NULL && strcmp(st.json_path, "-") == 0 ?
+        STDERR_FILENO : STDOUT_FILENO) && getenv("NO_COLOR") == NULL &&
+        (getenv("TERM") == NULL || strcmp(getenv("TERM"), "dumb") != 0));
+    report_set_color(color);
+    if (st.each) {
+        status = run_each(&st, exe, color);
+    } else if (st.bisect != BISECT_NONE) {
         status = bisect_main(&st, exe);
-        free(exe);
-        return status;
+    } else {
+        status = run_one(&st, exe);
     }
-    h = hunt_new(&st);
-    supervise_hunt(h, exe);
-    verdict_compute(h);
-
-    /* The person's report goes to stdout, unless the JSON does. The JSON
-     * is written first: neither a reader of the text that leaves early
-     * (refhunt | head) nor a full disk for the text may cost it. */
-    json_stdout = st.json_path != NULL && strcmp(st.json_path, "-") == 0;
-    text = json_stdout ? stderr : stdout;
-    status = verdict_exit_status(h);
-    json_failed = st.json_path != NULL &&
-        report_json(h, json_stdout, st.json_path, &cause) != 0;
-    report_text(h, text);
-    text_errno = fflush(text) != 0 || ferror(text) ? errno : 0;
-    if (json_failed) {
-        fprintf(stderr, "refhunt: %s\n", cause);
-        free(cause);
-        status = EXIT_USAGE;
-    }
-    /* A closed pipe is the reader's choice: the verdict stands. */
-    if (text_errno != 0 && text_errno != EPIPE) {
-        fprintf(stderr, "refhunt: cannot write the report to %s: %s\n",
-            json_stdout ? "stderr" : "stdout", strerror(text_errno));
-        status = EXIT_USAGE;
-    }
-    hunt_free(h);
     free(exe);
     return status;
 }

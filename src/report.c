@@ -12,9 +12,37 @@
 #include "verdict.h"
 #include "xmalloc.h"
 
-/* "mytest.py leaked [1, 1, 1] references, sum=3", as regrtest says it. */
+static char *last_line(const char *);
+
+/* ANSI colors of the verdict words, when report_set_color() said so. */
+static int use_color;
+
 void
-report_leak_line(const struct hunt *h, enum metric m, FILE *f)
+report_set_color(int on)
+{
+    use_color = on;
+}
+
+static const char *
+color_of(enum status s)
+{
+    if (!use_color) {
+        return "";
+    }
+    return s == STATUS_CLEAN ? "\033[32m" : s == STATUS_INTERRUPTED ?
+        "\033[33m" : "\033[1;31m";
+}
+
+static const char *
+color_end(void)
+{
+    return use_color ? "\033[0m" : "";
+}
+
+/* "mytest.py leaked [1, 1, 1] references, sum=3", as regrtest says it;
+ * without the newline. */
+static void
+leak_words(const struct hunt *h, enum metric m, FILE *f)
 {
     int64_t sum = 0;
     int i;
@@ -24,7 +52,91 @@ report_leak_line(const struct hunt *h, enum metric m, FILE *f)
         fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", h->deltas[m][i]);
         sum += h->deltas[m][i];
     }
-    fprintf(f, "] %s, sum=%" PRId64 "\n", metric_noun(m), sum);
+    fprintf(f, "] %s, sum=%" PRId64, metric_noun(m), sum);
+}
+
+void
+report_leak_line(const struct hunt *h, enum metric m, FILE *f)
+{
+    leak_words(h, m, f);
+    fputc('\n', f);
+}
+
+/* GitHub Actions workflow commands escape these in messages... */
+static void
+gh_text(FILE *f, const char *s, int property)
+{
+    for (; s != NULL && *s != '\0'; s++) {
+        if (*s == '%') {
+            fputs("%25", f);
+        } else if (*s == '\r') {
+            fputs("%0D", f);
+        } else if (*s == '\n') {
+            fputs("%0A", f);
+        } else if (property && *s == ':') {     /* ... and these in values */
+            fputs("%3A", f);
+        } else if (property && *s == ',') {
+            fputs("%2C", f);
+        } else {
+            fputc(*s, f);
+        }
+    }
+}
+
+/* "::error file=F,title=T::" */
+static void
+gh_begin(FILE *f, const char *level, const struct hunt *h, const char *title)
+{
+    fprintf(f, "::%s ", level);
+    if (h->settings->kind == TARGET_SCRIPT) {
+        fputs("file=", f);
+        gh_text(f, h->name, 1);
+        fputc(',', f);
+    }
+    fputs("title=", f);
+    gh_text(f, title, 1);
+    fputs("::", f);
+}
+
+void
+report_annotations(const struct hunt *h, FILE *f)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem;
+    int m;
+
+    for (m = 0; m < METRIC_COUNT; m++) {
+        if (!h->leaked[m] && h->known[m] == 0) {
+            continue;
+        }
+        if ((mem = open_memstream(&text, &len)) == NULL) {
+            return;
+        }
+        leak_words(h, m, mem);
+        if (h->known[m] > 0) {
+            fprintf(mem, " (known: the baseline allows %" PRId64 " a round)",
+                h->known[m]);
+        }
+        fclose(mem);
+        gh_begin(f, h->known[m] > 0 ? "notice" : "error", h,
+            h->known[m] > 0 ? "refhunt: known leak" : "refhunt: leak");
+        gh_text(f, text, 0);
+        fputc('\n', f);
+        free(text);
+        text = NULL;
+    }
+    if (h->status >= STATUS_FAILED) {
+        text = xasprintf("refhunt: %s", status_name(h->status));
+        gh_begin(f, "error", h, text);
+        free(text);
+        fprintf(f, "%s: ", h->name);
+        text = h->reason != NULL ? xstrdup(h->reason) : h->message != NULL ?
+            last_line(h->message) : xstrdup(status_name(h->status));
+        gh_text(f, text, 0);
+        free(text);
+        fputc('\n', f);
+    }
 }
 
 static void
@@ -163,9 +275,14 @@ report_text(const struct hunt *h, FILE *f)
     for (m = 0; m < METRIC_COUNT; m++) {
         if (h->leaked[m]) {
             report_leak_line(h, m, f);
+        } else if (h->known[m] > 0) {
+            leak_words(h, m, f);
+            fprintf(f, " (known: the baseline allows %" PRId64 " a round)\n",
+                h->known[m]);
         }
     }
-    fprintf(f, "refhunt: %s: %s", h->name, status_name(h->status));
+    fprintf(f, "refhunt: %s: %s%s%s", h->name, color_of(h->status),
+        status_name(h->status), color_end());
     switch (h->status) {
     case STATUS_CLEAN:
         fprintf(f, ", no leak");
@@ -257,7 +374,7 @@ static void
 json_hunt(const struct hunt *h, FILE *f)
 {
     const struct settings *st = h->settings;
-    int i;
+    int i, more;
 
     fprintf(f, "{\n  \"target\": ");
     json_text(f, h->name);
@@ -273,6 +390,16 @@ json_hunt(const struct hunt *h, FILE *f)
         status_name(h->status), verdict_exit_status(h));
     fprintf(f, ",\n  \"leaks\": ");
     json_leaks(f, h);
+    fprintf(f, ",\n  \"known\": {");
+    for (i = 0, more = 0; i < METRIC_COUNT; i++) {
+        if (h->known[i] > 0) {
+            fprintf(f, "%s\"%s\": %" PRId64, more ? ", " : "",
+                metric_key((enum metric)i), h->known[i]);
+            more = 1;
+        }
+    }
+    fputc('}', f);
+    fprintf(f, ",\n  \"seconds\": %.3f", h->seconds);
     fprintf(f, ",\n  \"deltas\": ");
     json_deltas(f, h);
     fprintf(f, ",\n  \"rounds\": [");

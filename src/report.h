@@ -9,6 +9,12 @@
 /* "NAME leaked [1, 1, 1] references, sum=3", as regrtest says it. */
 void    report_leak_line(const struct hunt *, enum metric, FILE *);
 
+/* Colors for the verdict words (a terminal, --color). */
+void    report_set_color(int);
+
+/* GitHub Actions annotations (::error ...) for leaks and failures. */
+void    report_annotations(const struct hunt *, FILE *);
+
 /* regrtest's leak lines, the -v table and the one-line verdict. */
 void    report_text(const struct hunt *, FILE *);
 

@@ -62,6 +62,51 @@ supervise_interrupted(void)
     return interrupted;
 }
 
+/* Where progress goes: a pipe to a parent refhunt (REFHUNT_PROGRESS_FD,
+ * "ROUND/ROUNDS" lines), or a line redrawn on stderr, or nowhere. */
+static int progress_fd = -1;
+static int progress_tty;
+
+void
+supervise_progress(int tty)
+{
+    const char *env = getenv("REFHUNT_PROGRESS_FD");
+    char *end;
+    long fd;
+
+    if (env != NULL) {
+        fd = strtol(env, &end, 10);
+        if (*env != '\0' && *end == '\0' && fd > 2 && fd < 65536 &&
+            fcntl((int)fd, F_GETFD) >= 0) {
+            progress_fd = (int)fd;
+            fcntl(progress_fd, F_SETFD, FD_CLOEXEC);
+        }
+        unsetenv("REFHUNT_PROGRESS_FD");    /* not for the worker */
+        return;
+    }
+    progress_tty = tty;
+}
+
+static void
+progress(const struct hunt *h, int round, double elapsed)
+{
+    char line[256];
+    int n;
+
+    if (progress_fd >= 0) {
+        n = snprintf(line, sizeof line, "%d/%d\n", round, h->nrounds);
+    } else if (progress_tty) {
+        n = snprintf(line, sizeof line, "\r\033[Krefhunt: %.60s: round %d/%d, "
+            "%.1f s", h->name, round, h->nrounds, elapsed);
+    } else {
+        return;
+    }
+    if (n > 0 && write(progress_fd >= 0 ? progress_fd : STDERR_FILENO, line,
+        (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0) {
+        progress_fd = -1;   /* the parent is gone: no more */
+    }
+}
+
 /* Keeps the last TAIL_MAX bytes. */
 static void
 tail_add(struct buffer *b, const char *p, size_t n)
@@ -453,11 +498,12 @@ supervise_hunt(struct hunt *h, const char *exe)
     struct pollfd pfd[4];
     int *fds[3];
     struct watch w;
-    double t;
+    double t, started;
     pid_t r;
 
     memset(&w, 0, sizeof w);
     w.h = h;
+    started = now();
     channel_init(&w.ch, h);
     if (pipe2(rec, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
         (st->quiet && pipe2(out, O_CLOEXEC) < 0)) {
@@ -504,6 +550,9 @@ supervise_hunt(struct hunt *h, const char *exe)
         if (w.ch.starts != w.starts) {
             w.starts = w.ch.starts;
             w.round_start = t;          /* --timeout is per round */
+            if (h->started > 0) {
+                progress(h, h->started, t - started);
+            }
         }
         /* The records ended before "end": the worker exits now (it
          * failed, or died), or it lost its channel and goes on. */
@@ -551,6 +600,10 @@ supervise_hunt(struct hunt *h, const char *exe)
         close(pidfd);
     }
     classify(&w);
+    h->seconds = now() - started;
+    if (progress_tty && write(STDERR_FILENO, "\r\033[K", 4) < 0) {
+        ;   /* the line is cleared, or stderr is gone */
+    }
     if (w.tail.len > 0) {
         h->output_tail = xstrdup(w.tail.data);
     }

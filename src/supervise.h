@@ -9,6 +9,10 @@
  * writing a report fails instead of killing refhunt. */
 void    supervise_signals(void);
 
+/* Progress of the rounds: to a parent refhunt if REFHUNT_PROGRESS_FD
+ * names a descriptor, else, if tty, a line redrawn on stderr. */
+void    supervise_progress(int);
+
 /* The signal that interrupted refhunt, or 0. */
 int     supervise_interrupted(void);
 

@@ -1,0 +1,117 @@
+/* junit.c: the JUnit XML report, one <testcase> a target. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "junit.h"
+#include "report.h"
+#include "xmalloc.h"
+
+/* Text as XML character data or attribute: escaped, control bytes (which
+ * XML 1.0 cannot hold) replaced. */
+static void
+xml_text(FILE *f, const char *s)
+{
+    const unsigned char *p;
+
+    for (p = (const unsigned char *)(s != NULL ? s : ""); *p != '\0'; p++) {
+        switch (*p) {
+        case '&':  fputs("&amp;", f); break;
+        case '<':  fputs("&lt;", f); break;
+        case '>':  fputs("&gt;", f); break;
+        case '"':  fputs("&quot;", f); break;
+        case '\n': fputs("&#10;", f); break;
+        case '\t': fputs("&#9;", f); break;
+        default:
+            fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+        }
+    }
+}
+
+/* The last line of a message (a traceback's exception), in a static
+ * buffer. */
+static const char *
+last_line(const char *text)
+{
+    static char line[512];
+    const char *end, *start;
+
+    if (text == NULL) {
+        return "";
+    }
+    end = text + strlen(text);
+    while (end > text && end[-1] == '\n') {
+        end--;
+    }
+    for (start = end; start > text && start[-1] != '\n'; start--) {
+        ;
+    }
+    snprintf(line, sizeof line, "%.*s", (int)(end - start), start);
+    return line;
+}
+
+void
+junit_case(FILE *f, const struct hunt *h)
+{
+    char *lines = NULL, *summary;
+    size_t len = 0;
+    FILE *mem;
+    int m;
+
+    fprintf(f, "  <testcase classname=\"refhunt.%s\" name=\"",
+        mode_name(h->settings->mode));
+    xml_text(f, h->name);
+    fprintf(f, "\" time=\"%.3f\"", h->seconds);
+    if (h->status == STATUS_CLEAN) {
+        fputs("/>\n", f);
+        return;
+    }
+    /* The failure's body: the leak lines, or the message. */
+    mem = open_memstream(&lines, &len);
+    for (m = 0; mem != NULL && m < METRIC_COUNT; m++) {
+        if (h->leaked[m]) {
+            report_leak_line(h, m, mem);
+        }
+    }
+    if (mem != NULL) {
+        fclose(mem);
+    }
+    summary = h->status == STATUS_LEAK ? xstrdup("leak") :
+        xasprintf("%s: %s", status_name(h->status),
+        h->reason != NULL ? h->reason : last_line(h->message));
+    fprintf(f, ">\n    <failure type=\"%s\" message=\"", status_name(h->status));
+    xml_text(f, summary);
+    fputs("\">", f);
+    xml_text(f, lines);
+    if (h->status != STATUS_LEAK) {
+        xml_text(f, h->message);
+    }
+    fputs("</failure>\n  </testcase>\n", f);
+    free(summary);
+    free(lines);
+}
+
+void
+junit_begin(FILE *f, int tests, int failures, double seconds)
+{
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<testsuites tests=\"%d\" failures=\"%d\">\n"
+        "<testsuite name=\"refhunt\" tests=\"%d\" failures=\"%d\" "
+        "errors=\"0\" time=\"%.3f\">\n", tests, failures, tests, failures,
+        seconds);
+}
+
+void
+junit_end(FILE *f)
+{
+    fputs("</testsuite>\n</testsuites>\n", f);
+}
+
+void
+junit_bare_failure(FILE *f, const char *name, int exit_status)
+{
+    fputs("  <testcase classname=\"refhunt\" name=\"", f);
+    xml_text(f, name);
+    fprintf(f, "\">\n    <failure type=\"error\" message=\"refhunt exited "
+        "with status %d\"/>\n  </testcase>\n", exit_status);
+}
