@@ -20,18 +20,18 @@ hunt_new(const struct settings *st)
         h->name = xstrdup(st->target);
         break;
     case TARGET_MODULE:
-        /* with its arguments: "-m unittest tests.test_a" is one target of
-         * several */
         h->name = xasprintf("-m %s", st->target);
-        for (i = 0; i < st->nargs; i++) {
-            next = xasprintf("%s %s", h->name, st->args[i]);
-            free(h->name);
-            h->name = next;
-        }
         break;
     case TARGET_CODE:
-        h->name = xstrdup("-c");
+        h->name = xstrdup("-c");    /* the code itself may be long */
         break;
+    }
+    /* with the arguments: "-m unittest tests.test_a" is one target of
+     * several */
+    for (i = 0; st->kind != TARGET_SCRIPT && i < st->nargs; i++) {
+        next = xasprintf("%s %s", h->name, st->args[i]);
+        free(h->name);
+        h->name = next;
     }
     h->nrounds = st->warmups + st->tracked;
     h->rounds = xcalloc((size_t)h->nrounds, sizeof *h->rounds);
