@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "bisect.h"
 #include "json.h"
 #include "report.h"
@@ -58,15 +59,6 @@ struct bisection {
     int             together;       /* ... but no item on its own */
     double          started;
 };
-
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const char *
 item_kind(const struct bisection *b)
@@ -341,7 +333,7 @@ text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
         item_kind(b), b->items.n == 1 ? "" : "s", deepest,
         deepest == 1 ? "" : "s");
     fprintf(f, " (%d probe%s, %d rounds, %.1f s)\n", b->probes,
-        b->probes == 1 ? "" : "s", b->rounds, now() - b->started);
+        b->probes == 1 ? "" : "s", b->rounds, clock_now() - b->started);
 }
 
 static int
@@ -398,7 +390,7 @@ json_report(const struct bisection *b, const struct hunt *disc, int status,
     fprintf(f, "],\n  \"together\": %s,\n  \"probes\": %d,\n  \"rounds\": %d,"
         "\n  \"seconds\": %.2f,\n  \"mode\": \"%s\"\n}\n",
         b->together ? "true" : "false", b->probes, b->rounds,
-        now() - b->started, mode_name(b->st->bisect == BISECT_IMPORTS ?
+        clock_now() - b->started, mode_name(b->st->bisect == BISECT_IMPORTS ?
         MODE_REINIT : b->st->mode));
     if (fflush(f) != 0 || ferror(f) || (!to_stdout && fclose(f) != 0)) {
         *cause = xasprintf("--json %s: cannot write", path);
@@ -420,7 +412,7 @@ bisect_main(const struct settings *st, const char *exe)
     memset(&b, 0, sizeof b);
     b.st = st;
     b.exe = exe;
-    b.started = now();
+    b.started = clock_now();
     disc = discover(st, st->bisect == BISECT_IMPORTS ? TASK_LIST_IMPORTS :
         TASK_LIST_TESTS, exe);
     if (disc->status != STATUS_CLEAN) {

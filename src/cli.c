@@ -118,7 +118,11 @@ cli_help(FILE *f)
         "4 worker crashed, 5 timeout; 130/143 when interrupted.\n");
 }
 
+/* The words of the options that take one, in their enums' order. */
 static const char *const mode_names[] = { "reinit", "subinterp", "loop" };
+static const char *const bisect_names[] = { "imports", "tests" };
+static const char *const task_names[] = { "hunt", "imports", "tests" };
+static const char *const color_names[] = { "auto", "always", "never" };
 
 const char *
 mode_name(enum mode m)
@@ -126,48 +130,29 @@ mode_name(enum mode m)
     return mode_names[m];
 }
 
+/* One of names, as its index; -1 with a message that lists them. */
 static int
-parse_bisect(const char *s, enum bisect *out, char **cause)
+parse_choice(const char *option, const char *s, const char *const *names,
+    int n, int *out, char **cause)
 {
-    if (strcmp(s, "imports") == 0) {
-        *out = BISECT_IMPORTS;
-    } else if (strcmp(s, "tests") == 0) {
-        *out = BISECT_TESTS;
-    } else {
-        *cause = xasprintf("--bisect: '%s' is not imports or tests", s);
-        return -1;
-    }
-    return 0;
-}
+    char *list, *next;
+    int i;
 
-static int
-parse_task(const char *s, enum worker_task *out, char **cause)
-{
-    static const char *const names[] = { "hunt", "imports", "tests" };
-    size_t i;
-
-    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+    for (i = 0; i < n; i++) {
         if (strcmp(s, names[i]) == 0) {
-            *out = (enum worker_task)i;
+            *out = i;
             return 0;
         }
     }
-    *cause = xasprintf("--worker-task: '%s' is not hunt, imports or tests", s);
-    return -1;
-}
-
-static int
-parse_mode(const char *s, enum mode *out, char **cause)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++) {
-        if (strcmp(s, mode_names[i]) == 0) {
-            *out = (enum mode)i;
-            return 0;
-        }
+    list = xstrdup(names[0]);
+    for (i = 1; i < n; i++) {
+        next = xasprintf("%s%s%s", list, i == n - 1 ? " or " : ", ",
+            names[i]);
+        free(list);
+        list = next;
     }
-    *cause = xasprintf("--mode: '%s' is not reinit, subinterp or loop", s);
+    *cause = xasprintf("%s: '%s' is not %s", option, s, list);
+    free(list);
     return -1;
 }
 
@@ -296,7 +281,7 @@ bad_option(int opt, const char *word)
 static enum cli_result
 parse(int argc, char **argv, struct settings *st, char **cause)
 {
-    int opt, target_set = 0, at;
+    int opt, target_set = 0, at, choice;
 
     memset(st, 0, sizeof *st);
     st->warmups = 3;
@@ -321,9 +306,11 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             st->rounds_given = 1;
             break;
         case OPT_BISECT:
-            if (parse_bisect(optarg, &st->bisect, cause) != 0) {
+            if (parse_choice("--bisect", optarg, bisect_names, 2, &choice,
+                cause) != 0) {
                 return CLI_ERROR;
             }
+            st->bisect = choice == 0 ? BISECT_IMPORTS : BISECT_TESTS;
             break;
         case OPT_SHOW_GROWTH:
             st->show_growth = DEFAULT_TOP;
@@ -340,14 +327,18 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             }
             break;
         case OPT_WORKER_TASK:
-            if (parse_task(optarg, &st->task, cause) != 0) {
+            if (parse_choice("--worker-task", optarg, task_names, 3, &choice,
+                cause) != 0) {
                 return CLI_ERROR;
             }
+            st->task = (enum worker_task)choice;
             break;
         case OPT_MODE:
-            if (parse_mode(optarg, &st->mode, cause) != 0) {
+            if (parse_choice("--mode", optarg, mode_names, 3, &choice,
+                cause) != 0) {
                 return CLI_ERROR;
             }
+            st->mode = (enum mode)choice;
             break;
         case OPT_GC_PASSES:
             if (parse_int("--gc-passes", optarg, 0, 100, &st->gc_passes,
@@ -420,17 +411,11 @@ parse(int argc, char **argv, struct settings *st, char **cause)
                 &st->junit_case_path : &st->baseline_out_path) = optarg;
             break;
         case OPT_COLOR:
-            if (strcmp(optarg, "auto") == 0) {
-                st->color = COLOR_AUTO;
-            } else if (strcmp(optarg, "always") == 0) {
-                st->color = COLOR_ALWAYS;
-            } else if (strcmp(optarg, "never") == 0) {
-                st->color = COLOR_NEVER;
-            } else {
-                *cause = xasprintf("--color: '%s' is not auto, always or "
-                    "never", optarg);
+            if (parse_choice("--color", optarg, color_names, 3, &choice,
+                cause) != 0) {
                 return CLI_ERROR;
             }
+            st->color = (enum color)choice;
             break;
         case OPT_VERSION:
             return CLI_VERSION;

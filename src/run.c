@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "baseline.h"
 #include "junit.h"
 #include "report.h"
@@ -32,15 +33,6 @@
 #include "xmalloc.h"
 
 #define EXIT_USAGE 2
-
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Opens a report file; "-" is stdout. */
 static FILE *
@@ -514,7 +506,7 @@ run_each(const struct settings *st, const char *exe, int color)
     int worst = 0, tty = isatty(STDERR_FILENO), failed = 0;
     FILE *text = st->json_path != NULL && strcmp(st->json_path, "-") == 0 ?
         stderr : stdout;
-    double started = now();
+    double started = clock_now();
     pid_t pid;
 
     if (st->baseline_path != NULL) {
@@ -606,7 +598,7 @@ run_each(const struct settings *st, const char *exe, int color)
             printed++;
         }
         if (tty && ndone < njobs) {
-            draw_progress(jobs, njobs, ndone, now() - started);
+            draw_progress(jobs, njobs, ndone, clock_now() - started);
         }
     }
     if (tty) {
@@ -619,12 +611,12 @@ run_each(const struct settings *st, const char *exe, int color)
         n += jobs[i].done && jobs[i].exit_status == 0;
     }
     fprintf(text, "refhunt: %d target%s: %d clean, %d not (%.1f s, -j %d)\n",
-        njobs, njobs == 1 ? "" : "s", n, njobs - n, now() - started,
+        njobs, njobs == 1 ? "" : "s", n, njobs - n, clock_now() - started,
         jobs_max);
     if ((st->json_path != NULL &&
         write_json(st, jobs, njobs, worst, &cause) != 0) ||
         (st->junit_path != NULL &&
-        write_junit_all(st, jobs, njobs, now() - started, &cause) != 0) ||
+        write_junit_all(st, jobs, njobs, clock_now() - started, &cause) != 0) ||
         (st->write_baseline_path != NULL &&
         write_baseline_all(st, jobs, njobs, &cause) != 0)) {
         fprintf(stderr, "refhunt: %s\n", cause);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "channel.h"
 #include "cli.h"
 #include "record.h"
@@ -138,15 +139,6 @@ struct watch {
     int             exited;
 };
 
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 set_message(struct hunt *h, char *text)
 {
@@ -191,10 +183,10 @@ static void
 drain_all(struct watch *w)
 {
     int *fds[3] = { &w->rec_fd, &w->err_fd, &w->out_fd }, i, busy = 1;
-    double until = now() + 1.0;
+    double until = clock_now() + 1.0;
     struct pollfd pfd;
 
-    while (busy && now() < until) {
+    while (busy && clock_now() < until) {
         busy = 0;
         for (i = 0; i < 3; i++) {
             if (*fds[i] < 0) {
@@ -461,7 +453,7 @@ static void
 reap_strays(void)
 {
     char path[64], buf[4096], *p, *end;
-    double until = now() + 2.0;
+    double until = clock_now() + 2.0;
     struct timespec pause = { 0, 10 * 1000 * 1000 };
     ssize_t n;
     long pid;
@@ -487,7 +479,7 @@ reap_strays(void)
         if (any) {
             nanosleep(&pause, NULL);
         }
-    } while (any && now() < until);
+    } while (any && clock_now() < until);
 }
 
 void
@@ -503,7 +495,7 @@ supervise_hunt(struct hunt *h, const char *exe)
 
     memset(&w, 0, sizeof w);
     w.h = h;
-    started = now();
+    started = clock_now();
     channel_init(&w.ch, h);
     if (pipe2(rec, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
         (st->quiet && pipe2(out, O_CLOEXEC) < 0)) {
@@ -525,7 +517,7 @@ supervise_hunt(struct hunt *h, const char *exe)
     w.rec_fd = rec[0];
     w.err_fd = err[0];
     w.out_fd = out[0];
-    w.round_start = now();
+    w.round_start = clock_now();
     fds[0] = &w.rec_fd;
     fds[1] = &w.err_fd;
     fds[2] = &w.out_fd;
@@ -546,7 +538,7 @@ supervise_hunt(struct hunt *h, const char *exe)
                 }
             }
         }
-        t = now();
+        t = clock_now();
         if (w.ch.starts != w.starts) {
             w.starts = w.ch.starts;
             w.round_start = t;          /* --timeout is per round */
@@ -600,7 +592,7 @@ supervise_hunt(struct hunt *h, const char *exe)
         close(pidfd);
     }
     classify(&w);
-    h->seconds = now() - started;
+    h->seconds = clock_now() - started;
     if (progress_tty && write(STDERR_FILENO, "\r\033[K", 4) < 0) {
         ;   /* the line is cleared, or stderr is gone */
     }

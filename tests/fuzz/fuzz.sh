@@ -17,7 +17,7 @@ cd "$src"
 # The parts of refhunt without Python, built for the fuzzer.
 if ! "$clang" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -Isrc -o "$exe" tests/fuzz/fuzz_"$name".c src/channel.c src/cli.c \
+    -Isrc -o "$exe" tests/fuzz/fuzz_"$name".c src/channel.c src/clock.c src/cli.c \
     src/hunt.c src/json.c src/junit.c src/baseline.c src/record.c \
     src/report.c src/verdict.c \
     src/xmalloc.c \
