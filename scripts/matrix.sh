@@ -14,6 +14,7 @@ for minor in 9 10 11 12 13; do
 done
 
 status=0
+mkdir -p build-matrix
 totals=$(mktemp)
 trap 'rm -f "$totals"' EXIT
 echo "| interpreter | build | passed | failed | skipped | seconds |"
