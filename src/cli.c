@@ -184,22 +184,21 @@ parse_int(const char *option, const char *s, long min, long max, int *out,
     return 0;
 }
 
-/* --shard K/N: 1 <= K <= N. */
+/* "A<sep>B": two whole numbers from min to max, named in messages. */
 static int
-parse_shard(const char *s, struct settings *st, char **cause)
+parse_pair(const char *s, char sep, const char *form, const char *name_a,
+    const char *name_b, long min, long max, int *a, int *b, char **cause)
 {
-    char *copy = xstrdup(s), *slash = strchr(copy, '/');
+    char *copy = xstrdup(s), *mid = strchr(copy, sep);
     int rc = -1;
 
-    if (slash == NULL) {
-        *cause = xasprintf("--shard: '%s' is not K/N, e.g. 2/4", s);
+    if (mid == NULL) {
+        *cause = xasprintf("%s: '%s' is not %s", name_a, s, form);
         goto out;
     }
-    *slash = '\0';
-    if (parse_int("--shard N", slash + 1, 1, 10000, &st->shard_n,
-        cause) != 0 ||
-        parse_int("--shard K", copy, 1, st->shard_n, &st->shard_k,
-        cause) != 0) {
+    *mid = '\0';
+    if (parse_int(name_a, copy, min, max, a, cause) != 0 ||
+        parse_int(name_b, mid + 1, min, max, b, cause) != 0) {
         goto out;
     }
     rc = 0;
@@ -208,27 +207,28 @@ out:
     return rc;
 }
 
+/* --shard K/N: 1 <= K <= N. */
+static int
+parse_shard(const char *s, struct settings *st, char **cause)
+{
+    if (parse_pair(s, '/', "K/N, e.g. 2/4", "--shard K", "--shard N", 1,
+        10000, &st->shard_k, &st->shard_n, cause) != 0) {
+        return -1;
+    }
+    if (st->shard_k > st->shard_n) {
+        *cause = xasprintf("--shard K: %d is more than N, %d", st->shard_k,
+            st->shard_n);
+        return -1;
+    }
+    return 0;
+}
+
 /* -R W:N as regrtest takes it: at least one warm-up and one tracked round. */
 static int
 parse_huntrleaks(const char *s, struct settings *st, char **cause)
 {
-    char *copy = xstrdup(s), *colon = strchr(copy, ':');
-    int rc = -1;
-
-    if (colon == NULL) {
-        *cause = xasprintf("-R: '%s' is not WARMUPS:TRACKED, e.g. 3:3", s);
-        goto out;
-    }
-    *colon = '\0';
-    if (parse_int("-R warm-ups", copy, 1, 1000, &st->warmups, cause) != 0 ||
-        parse_int("-R tracked rounds", colon + 1, 1, 1000, &st->tracked,
-            cause) != 0) {
-        goto out;
-    }
-    rc = 0;
-out:
-    free(copy);
-    return rc;
+    return parse_pair(s, ':', "WARMUPS:TRACKED, e.g. 3:3", "-R warm-ups",
+        "-R tracked rounds", 1, 1000, &st->warmups, &st->tracked, cause);
 }
 
 static int
