@@ -284,7 +284,7 @@ static void
 text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
 {
     const struct culprit *c;
-    const char *line, *last;
+    char *line;
     int i, j, m, deepest = 0, first;
 
     for (i = 0; i < b->nculprits; i++) {
@@ -313,16 +313,10 @@ text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
         }
     }
     for (i = 0; i < b->nfailures; i++) {
-        last = b->failures[i].message + strlen(b->failures[i].message);
-        while (last > b->failures[i].message && last[-1] == '\n') {
-            last--;
-        }
-        line = last;
-        while (line > b->failures[i].message && line[-1] != '\n') {
-            line--;
-        }
-        fprintf(f, "refhunt: %s %s fails on its own: %.*s\n", item_kind(b),
-            b->failures[i].item, (int)(last - line), line);
+        line = report_last_line(b->failures[i].message);
+        fprintf(f, "refhunt: %s %s fails on its own: %s\n", item_kind(b),
+            b->failures[i].item, line);
+        free(line);
     }
     if (b->together) {
         fprintf(f, "refhunt: the %s%s leak together but none on its own\n",
@@ -332,8 +326,10 @@ text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
         b->st->bisect == BISECT_IMPORTS ? "imports" : "tests", b->items.n,
         item_kind(b), b->items.n == 1 ? "" : "s", deepest,
         deepest == 1 ? "" : "s");
-    fprintf(f, " (%d probe%s, %d rounds, %.1f s)\n", b->probes,
-        b->probes == 1 ? "" : "s", b->rounds, clock_now() - b->started);
+    fprintf(f, " (%d probe%s, %d rounds, %.1f s)%s\n", b->probes,
+        b->probes == 1 ? "" : "s", b->rounds, clock_now() - b->started,
+        supervise_interrupted() ? "; interrupted: the search is not "
+        "complete" : "");
 }
 
 static int
@@ -354,8 +350,8 @@ json_report(const struct bisection *b, const struct hunt *disc, int status,
     fprintf(f, ",\n  \"bisect\": \"%s\",\n  \"status\": \"%s\",\n"
         "  \"exit_status\": %d,\n  \"items\": %d,\n  \"culprits\": [",
         b->st->bisect == BISECT_IMPORTS ? "imports" : "tests",
-        status == 1 ? "leak" : status == 0 ? "clean" : "failed", status,
-        b->items.n);
+        status == 1 ? "leak" : status == 0 ? "clean" : status >= 128 ?
+        "interrupted" : status == 2 ? "error" : "failed", status, b->items.n);
     first = 1;
     for (i = 0; i < b->nculprits; i++) {
         c = &b->culprits[i];
@@ -387,7 +383,9 @@ json_report(const struct bisection *b, const struct hunt *disc, int status,
         json_text(f, b->failures[i].message);
         fputc('}', f);
     }
-    fprintf(f, "],\n  \"together\": %s,\n  \"probes\": %d,\n  \"rounds\": %d,"
+    fprintf(f, "],\n  \"message\": ");
+    json_text(f, disc->status != STATUS_CLEAN ? disc->message : NULL);
+    fprintf(f, ",\n  \"together\": %s,\n  \"probes\": %d,\n  \"rounds\": %d,"
         "\n  \"seconds\": %.2f,\n  \"mode\": \"%s\"\n}\n",
         b->together ? "true" : "false", b->probes, b->rounds,
         clock_now() - b->started, mode_name(b->st->bisect == BISECT_IMPORTS ?
@@ -406,7 +404,7 @@ bisect_main(const struct settings *st, const char *exe)
     struct hunt *disc;
     FILE *text = st->json_path != NULL && strcmp(st->json_path, "-") == 0 ?
         stderr : stdout;
-    char *cause = NULL;
+    char *cause = NULL, *last;
     int status, i, real = 0;
 
     memset(&b, 0, sizeof b);
@@ -416,15 +414,24 @@ bisect_main(const struct settings *st, const char *exe)
     disc = discover(st, st->bisect == BISECT_IMPORTS ? TASK_LIST_IMPORTS :
         TASK_LIST_TESTS, exe);
     if (disc->status != STATUS_CLEAN) {
-        /* the target itself fails: nothing to bisect */
+        /* the target itself fails: nothing to bisect, and the reports
+         * say why */
+        status = verdict_exit_status(disc);
+        last = report_last_line(disc->message);
         fprintf(text, "refhunt: %s: bisect %s: the target's first run "
             "failed: %s\n", disc->name, st->bisect == BISECT_IMPORTS ?
-            "imports" : "tests", disc->reason != NULL ? disc->reason :
-            disc->message != NULL ? disc->message : status_name(disc->status));
-        if (st->quiet && disc->message != NULL) {
+            "imports" : "tests", disc->reason != NULL ? disc->reason : last);
+        free(last);
+        if (st->quiet && disc->message != NULL &&
+            strchr(disc->message, '\n') != NULL) {
             fprintf(text, "%s\n", disc->message);
         }
-        status = verdict_exit_status(disc);
+        if (st->json_path != NULL &&
+            json_report(&b, disc, status, &cause) != 0) {
+            fprintf(stderr, "refhunt: %s\n", cause);
+            free(cause);
+            status = 2;
+        }
         free((char *)disc->settings);
         hunt_free(disc);
         return status;

@@ -434,6 +434,16 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         *cause = xstrdup("--shard needs --each: it splits many targets");
         return CLI_ERROR;
     }
+    if (st->jobs > 0 && !st->each) {
+        *cause = xstrdup("-j needs --each: one target is one hunt");
+        return CLI_ERROR;
+    }
+    if (st->bisect != BISECT_NONE && (st->junit_path != NULL ||
+        st->baseline_path != NULL || st->write_baseline_path != NULL)) {
+        *cause = xstrdup("--bisect writes its report as text and --json "
+            "only (no --junit or baselines)");
+        return CLI_ERROR;
+    }
     if (st->each && st->bisect != BISECT_NONE) {
         *cause = xstrdup("--bisect works on one target, not with --each");
         return CLI_ERROR;
@@ -457,6 +467,11 @@ parse(int argc, char **argv, struct settings *st, char **cause)
     }
     st->args = argv + optind;
     st->nargs = argc - optind;
+    if (st->each && st->kind != TARGET_SCRIPT && st->nargs == 0) {
+        *cause = xasprintf("--each %s needs arguments: each one is a "
+            "target", st->kind == TARGET_MODULE ? "-m module" : "-c code");
+        return CLI_ERROR;
+    }
     return CLI_RUN;
 }
 

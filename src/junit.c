@@ -28,32 +28,10 @@ xml_text(FILE *f, const char *s)
     }
 }
 
-/* The last line of a message (a traceback's exception), in a static
- * buffer. */
-static const char *
-last_line(const char *text)
-{
-    static char line[512];
-    const char *end, *start;
-
-    if (text == NULL) {
-        return "";
-    }
-    end = text + strlen(text);
-    while (end > text && end[-1] == '\n') {
-        end--;
-    }
-    for (start = end; start > text && start[-1] != '\n'; start--) {
-        ;
-    }
-    snprintf(line, sizeof line, "%.*s", (int)(end - start), start);
-    return line;
-}
-
 void
 junit_case(FILE *f, const struct hunt *h)
 {
-    char *lines = NULL, *summary;
+    char *lines = NULL, *summary, *last;
     size_t len = 0;
     FILE *mem;
     int m;
@@ -76,9 +54,11 @@ junit_case(FILE *f, const struct hunt *h)
     if (mem != NULL) {
         fclose(mem);
     }
+    last = report_last_line(h->message);
     summary = h->status == STATUS_LEAK ? xstrdup("leak") :
         xasprintf("%s: %s", status_name(h->status),
-        h->reason != NULL ? h->reason : last_line(h->message));
+        h->reason != NULL ? h->reason : last);
+    free(last);
     fprintf(f, ">\n    <failure type=\"%s\" message=\"", status_name(h->status));
     xml_text(f, summary);
     fputs("\">", f);

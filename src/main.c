@@ -125,7 +125,8 @@ main(int argc, char **argv)
     supervise_signals();
     color = st.color == COLOR_ALWAYS || (st.color == COLOR_AUTO &&
         isatty(st.json_path != NULL && strcmp(st.json_path, "-") == 0 ?
-        STDERR_FILENO : STDOUT_FILENO) && getenv("NO_COLOR") == NULL &&
+        STDERR_FILENO : STDOUT_FILENO) && (getenv("NO_COLOR") == NULL ||
+        *getenv("NO_COLOR") == '\0') &&
         (getenv("TERM") == NULL || strcmp(getenv("TERM"), "dumb") != 0));
     report_set_color(color);
     if (st.each) {

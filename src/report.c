@@ -12,8 +12,6 @@
 #include "verdict.h"
 #include "xmalloc.h"
 
-static char *last_line(const char *);
-
 /* ANSI colors of the verdict words, when report_set_color() said so. */
 static int use_color;
 
@@ -132,7 +130,7 @@ report_annotations(const struct hunt *h, FILE *f)
         free(text);
         fprintf(f, "%s: ", h->name);
         text = h->reason != NULL ? xstrdup(h->reason) : h->message != NULL ?
-            last_line(h->message) : xstrdup(status_name(h->status));
+            report_last_line(h->message) : xstrdup(status_name(h->status));
         gh_text(f, text, 0);
         free(text);
         fputc('\n', f);
@@ -191,10 +189,15 @@ table(const struct hunt *h, FILE *f)
 }
 
 /* The last non-empty line of a text. */
-static char *
-last_line(const char *text)
+char *
+report_last_line(const char *text)
 {
-    const char *end = text + strlen(text), *start;
+    const char *end, *start;
+
+    if (text == NULL) {
+        return xstrdup("");
+    }
+    end = text + strlen(text);
 
     while (end > text && (end[-1] == '\n' || end[-1] == ' ')) {
         end--;
@@ -307,7 +310,7 @@ report_text(const struct hunt *h, FILE *f)
         if (h->reason != NULL) {
             fprintf(f, ": %s", h->reason);
         } else if (h->message != NULL) {
-            line = last_line(h->message);
+            line = report_last_line(h->message);
             fprintf(f, ": %s", line);
             free(line);
         }

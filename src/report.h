@@ -9,6 +9,10 @@
 /* "NAME leaked [1, 1, 1] references, sum=3", as regrtest says it. */
 void    report_leak_line(const struct hunt *, enum metric, FILE *);
 
+/* The last non-empty line of a text (a traceback's exception), newly
+ * allocated; "" for NULL. */
+char   *report_last_line(const char *);
+
 /* Colors for the verdict words (a terminal, --color). */
 void    report_set_color(int);
 

@@ -140,8 +140,12 @@ run_one(const struct settings *st, const char *exe)
         free(cause);
         failed = 1;
     }
-    if (write_junit(st, h, &cause) != 0 ||
-        write_baseline(st, h, &cause) != 0) {
+    if (write_junit(st, h, &cause) != 0) {
+        fprintf(stderr, "refhunt: %s\n", cause);
+        free(cause);
+        failed = 1;
+    }
+    if (write_baseline(st, h, &cause) != 0) {
         fprintf(stderr, "refhunt: %s\n", cause);
         free(cause);
         failed = 1;
@@ -241,7 +245,9 @@ start(struct job *j, const char *exe, const struct settings *st, int color)
     int n = 0, fd, p[2] = { -1, -1 };
 
     opts[n++] = xasprintf("--json=%s", json);
-    opts[n++] = xstrdup("-q");
+    /* the target's own output is no part of a many-target report; -v
+     * asks for everything */
+    opts[n++] = xstrdup(st->verbose ? "-v" : "-q");
     opts[n++] = xstrdup(color ? "--color=always" : "--color=never");
     if (st->junit_path != NULL) {
         opts[n++] = xasprintf("--junit-case=%s", junit);
@@ -256,7 +262,8 @@ start(struct job *j, const char *exe, const struct settings *st, int color)
         opts[n++] = xasprintf("--timeout=%g", st->timeout);
     }
     opts[n] = NULL;
-    j->st.quiet = 0;        /* -q is in opts; -v goes as it was given */
+    j->st.quiet = 0;        /* -q or -v are in opts */
+    j->st.verbose = 0;
     argv = cli_child_argv(exe, &j->st, (const char *const *)opts);
     if (pipe2(p, O_CLOEXEC) < 0) {
         p[0] = p[1] = -1;
@@ -271,9 +278,11 @@ start(struct job *j, const char *exe, const struct settings *st, int color)
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGPIPE, SIG_DFL);
-        if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
-            dup2(fd, STDOUT_FILENO) < 0 ||
-            (fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
+        /* O_CLOEXEC: only the dup2 copies go on to the hunt */
+        if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+            0600)) < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+            (fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+            0600)) < 0 ||
             dup2(fd, STDERR_FILENO) < 0) {
             _exit(EXIT_USAGE);
         }
@@ -416,7 +425,8 @@ write_json(const struct settings *st, struct job *jobs, int njobs, int worst,
                 }
                 fputc((unsigned char)*p < 0x20 ? '?' : *p, f);
             }
-            fprintf(f, "\", \"status\": \"error\", \"exit_status\": %d}\n",
+            fprintf(f, "\", \"status\": \"%s\", \"exit_status\": %d}\n",
+                jobs[i].pid < 0 ? "interrupted" : "error",
                 jobs[i].exit_status);
         }
         free(data);
@@ -520,10 +530,9 @@ run_each(const struct settings *st, const char *exe, int color)
     }
     jobs = plan(st, &njobs);
     if (njobs == 0) {
+        /* still the reports, empty, for a CI job that collects them */
         fprintf(stderr, "refhunt: --shard %d/%d leaves no target of these\n",
             st->shard_k, st->shard_n);
-        free(jobs);
-        return 0;
     }
     if ((root = mkdtemp(tmpl)) == NULL) {
         fatal("mkdtemp");
@@ -606,6 +615,12 @@ run_each(const struct settings *st, const char *exe, int color)
     }
     if (supervise_interrupted()) {
         worst = 128 + supervise_interrupted();
+        for (i = 0; i < njobs; i++) {
+            if (jobs[i].pid < 0) {      /* never started: interrupted too */
+                jobs[i].done = 1;
+                jobs[i].exit_status = worst;
+            }
+        }
     }
     for (i = 0, n = 0; i < njobs; i++) {
         n += jobs[i].done && jobs[i].exit_status == 0;
@@ -613,15 +628,23 @@ run_each(const struct settings *st, const char *exe, int color)
     fprintf(text, "refhunt: %d target%s: %d clean, %d not (%.1f s, -j %d)\n",
         njobs, njobs == 1 ? "" : "s", n, njobs - n, clock_now() - started,
         jobs_max);
-    if ((st->json_path != NULL &&
-        write_json(st, jobs, njobs, worst, &cause) != 0) ||
-        (st->junit_path != NULL &&
-        write_junit_all(st, jobs, njobs, clock_now() - started, &cause) != 0) ||
-        (st->write_baseline_path != NULL &&
-        write_baseline_all(st, jobs, njobs, &cause) != 0)) {
-        fprintf(stderr, "refhunt: %s\n", cause);
-        free(cause);
-        failed = 1;
+    /* Every report asked for, each whatever became of the others. */
+    for (i = 0; i < 3; i++) {
+        int rc = 0;
+
+        if (i == 0 && st->json_path != NULL) {
+            rc = write_json(st, jobs, njobs, worst, &cause);
+        } else if (i == 1 && st->junit_path != NULL) {
+            rc = write_junit_all(st, jobs, njobs, clock_now() - started,
+                &cause);
+        } else if (i == 2 && st->write_baseline_path != NULL) {
+            rc = write_baseline_all(st, jobs, njobs, &cause);
+        }
+        if (rc != 0) {
+            fprintf(stderr, "refhunt: %s\n", cause);
+            free(cause);
+            failed = 1;
+        }
     }
     for (i = 0; i < njobs; i++) {
         remove_dir(jobs[i].dir);
