@@ -424,7 +424,8 @@ bisect_main(const struct settings *st, const char *exe)
         free(last);
         if (st->quiet && disc->message != NULL &&
             strchr(disc->message, '\n') != NULL) {
-            fprintf(text, "%s\n", disc->message);
+            fprintf(text, "%s%s", disc->message,
+                disc->message[strlen(disc->message) - 1] == '\n' ? "" : "\n");
         }
         if (st->json_path != NULL &&
             json_report(&b, disc, status, &cause) != 0) {

@@ -46,14 +46,16 @@ static int
 close_report(FILE *f, const char *option, const char *path, char **cause)
 {
     int failed = fflush(f) != 0 || ferror(f);
+    struct stat sb;
 
     if (f != stdout && fclose(f) != 0) {
         failed = 1;
     }
     if (failed) {
         *cause = xasprintf("%s %s: %s", option, path, strerror(errno));
-        if (f != stdout) {
-            unlink(path);       /* no half a report */
+        /* no half a report; but never a device such as /dev/full */
+        if (f != stdout && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            unlink(path);
         }
     }
     return failed ? -1 : 0;

@@ -177,6 +177,26 @@ def test_baseline():
 
 
 @test
+def test_reports_to_full_device():
+    """A report that cannot be written is exit 2, the others are still
+    written, and /dev/full stays a device (refhunt runs as root in CI)."""
+    if not os.path.exists("/dev/full"):
+        raise e2e.Skip("no /dev/full")
+    for option in ("--json", "--junit", "--write-baseline"):
+        with tempfile.TemporaryDirectory() as tmp:
+            other = os.path.join(tmp, "junit.xml" if option != "--junit" else "r.json")
+            proc = subprocess.run([e2e.REFHUNT, "--each", option, "/dev/full",
+                                   "--junit" if option != "--junit" else "--json",
+                                   other, "-R", "1:1", "fdleak.py"],
+                                  capture_output=True, text=True, cwd=TARGETS,
+                                  env=e2e.env())
+            expect(proc.returncode == 2 and "/dev/full" in proc.stderr,
+                   "%s /dev/full: exit 2, named: %r" % (option, proc.stderr))
+            expect(os.path.getsize(other) > 0, "%s: the other report written" % option)
+        expect(not os.path.isfile("/dev/full"), "/dev/full is still a device")
+
+
+@test
 def test_color():
     r = run("--color=always", "fdleak.py")
     expect("\033[1;31mleak\033[0m" in r.out, "the verdict in color", r)
