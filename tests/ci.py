@@ -273,20 +273,5 @@ def test_each_interrupted():
         expect_gone(pid, r)
 
 
-def main(argv):
-    if argv[1:] == ["--list"]:
-        print("\n".join(TESTS))
-        return 0
-    e2e.REFHUNT = os.path.abspath(argv[1])
-    e2e.FIXTURES = os.path.abspath(argv[2])
-    e2e.PYTHON = argv[3]
-    try:
-        TESTS[argv[4]]()
-    except e2e.Skip as e:
-        print("skipped:", e)
-        return e2e.SKIP
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(e2e.main(sys.argv, TESTS))
