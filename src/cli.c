@@ -70,7 +70,9 @@ cli_usage(FILE *f)
 {
     fprintf(f, "usage: refhunt [options] script.py [arg ...]\n"
                "       refhunt [options] -m module [arg ...]\n"
-               "       refhunt [options] -c code [arg ...]\n");
+               "       refhunt [options] -c code [arg ...]\n"
+               "       refhunt [options] --each script.py ...\n"
+               "       refhunt [options] --each -m module arg ...\n");
 }
 
 void

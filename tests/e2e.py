@@ -797,8 +797,11 @@ def test_python_cannot_start():
 def test_help_and_version():
     proc = subprocess.run([REFHUNT, "--help"], capture_output=True, text=True)
     expect(proc.returncode == 0 and "usage: refhunt" in proc.stdout, "--help")
-    for option in ("--huntrleaks", "--gc-passes", "--timeout", "--json",
-                   "--quiet", "--verbose", "--isolated", "--version"):
+    for option in ("--huntrleaks", "--mode", "--gc-passes", "--timeout",
+                   "--json", "--quiet", "--verbose", "--isolated", "--version",
+                   "--bisect", "--show-growth", "--trace-blocks", "--each",
+                   "--jobs", "--shard", "--junit", "--baseline",
+                   "--write-baseline", "--color"):
         expect(option in proc.stdout, "--help lacks %s" % option)
     proc = subprocess.run([REFHUNT, "--version"], capture_output=True, text=True)
     expect(proc.returncode == 0, "--version exit")
