@@ -34,11 +34,17 @@
 
 #define EXIT_USAGE 2
 
-/* Opens a report file; "-" is stdout. */
+/* Opens a report file ("-" is stdout); NULL with *cause naming the
+ * option and file. */
 static FILE *
-open_report(const char *path)
+open_report(const char *option, const char *path, char **cause)
 {
-    return strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+
+    if (f == NULL) {
+        *cause = xasprintf("%s %s: %s", option, path, strerror(errno));
+    }
+    return f;
 }
 
 /* Closes it; -1 with *cause naming the option and file on any error. */
@@ -72,8 +78,7 @@ write_junit(const struct settings *st, const struct hunt *h, char **cause)
     if (path == NULL) {
         return 0;
     }
-    if ((f = open_report(path)) == NULL) {
-        *cause = xasprintf("--junit %s: %s", path, strerror(errno));
+    if ((f = open_report("--junit", path, cause)) == NULL) {
         return -1;
     }
     if (st->junit_path != NULL) {
@@ -97,8 +102,7 @@ write_baseline(const struct settings *st, const struct hunt *h, char **cause)
     if (path == NULL) {
         return 0;
     }
-    if ((f = open_report(path)) == NULL) {
-        *cause = xasprintf("--write-baseline %s: %s", path, strerror(errno));
+    if ((f = open_report("--write-baseline", path, cause)) == NULL) {
         return -1;
     }
     if (st->write_baseline_path != NULL) {
@@ -404,12 +408,11 @@ static int
 write_json(const struct settings *st, struct job *jobs, int njobs, int worst,
     char **cause)
 {
-    FILE *f = open_report(st->json_path);
+    FILE *f = open_report("--json", st->json_path, cause);
     char *path, *data;
     int i;
 
     if (f == NULL) {
-        *cause = xasprintf("--json %s: %s", st->json_path, strerror(errno));
         return -1;
     }
     fprintf(f, "{\"exit_status\": %d, \"targets\": [", worst);
@@ -442,11 +445,10 @@ static int
 write_junit_all(const struct settings *st, struct job *jobs, int njobs,
     double seconds, char **cause)
 {
-    FILE *f = open_report(st->junit_path);
+    FILE *f = open_report("--junit", st->junit_path, cause);
     int i, failures = 0;
 
     if (f == NULL) {
-        *cause = xasprintf("--junit %s: %s", st->junit_path, strerror(errno));
         return -1;
     }
     for (i = 0; i < njobs; i++) {
@@ -473,12 +475,11 @@ static int
 write_baseline_all(const struct settings *st, struct job *jobs, int njobs,
     char **cause)
 {
-    FILE *f = open_report(st->write_baseline_path);
+    FILE *f = open_report("--write-baseline", st->write_baseline_path,
+        cause);
     int i;
 
     if (f == NULL) {
-        *cause = xasprintf("--write-baseline %s: %s",
-            st->write_baseline_path, strerror(errno));
         return -1;
     }
     fprintf(f, "# refhunt baseline: METRIC MAX TARGET a line\n");

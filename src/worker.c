@@ -55,16 +55,26 @@ send_phase(struct worker *w, int round, enum phase p)
     }
 }
 
+/* A record whose last field is a TEXT: head (its other fields), then the
+ * text escaped. */
 static void
-send_fail(struct worker *w, int round, enum phase p, const char *text)
+send_text(struct worker *w, const char *head, const char *text)
 {
     char *esc = record_escape(text);
 
-    if (!w->lost &&
-        record_send(w->fd, "fail %d %s %s\n", round, phase_name(p), esc) != 0) {
+    if (!w->lost && record_send(w->fd, "%s %s\n", head, esc) != 0) {
         w->lost = 1;
     }
     free(esc);
+}
+
+static void
+send_fail(struct worker *w, int round, enum phase p, const char *text)
+{
+    char *head = xasprintf("fail %d %s", round, phase_name(p));
+
+    send_text(w, head, text);
+    free(head);
 }
 
 static void
@@ -84,7 +94,7 @@ send_growth(struct worker *w, PyObject *glue, int round)
 {
     PyObject *res, *list, *text, *item;
     const char *name, *counts;
-    char *cause = NULL, *esc;
+    char *cause = NULL, *head;
     long long count, delta;
     Py_ssize_t i;
 
@@ -107,12 +117,9 @@ send_growth(struct worker *w, PyObject *glue, int round)
             PyErr_Clear();
             continue;
         }
-        esc = record_escape(name);
-        if (!w->lost && record_send(w->fd, "growth %d %lld %lld %s\n", round,
-            count, delta, esc) != 0) {
-            w->lost = 1;
-        }
-        free(esc);
+        head = xasprintf("growth %d %lld %lld", round, count, delta);
+        send_text(w, head, name);
+        free(head);
     }
     Py_DECREF(res);
 }
@@ -124,7 +131,7 @@ send_trace(struct worker *w, PyObject *glue, int round)
     PyObject *res, *item;
     long long count, size;
     const char *where;
-    char *cause = NULL, *esc;
+    char *cause = NULL, *head;
     Py_ssize_t i;
 
     res = embed_call(glue, "trace", Py_BuildValue("(i)",
@@ -140,12 +147,9 @@ send_trace(struct worker *w, PyObject *glue, int round)
             PyErr_Clear();
             continue;
         }
-        esc = record_escape(where);
-        if (!w->lost && record_send(w->fd, "trace %d %lld %lld %s\n", round,
-            count, size, esc) != 0) {
-            w->lost = 1;
-        }
-        free(esc);
+        head = xasprintf("trace %d %lld %lld", round, count, size);
+        send_text(w, head, where);
+        free(head);
     }
     Py_DECREF(res);
 }
@@ -413,7 +417,7 @@ discover(struct worker *w)
 {
     const struct settings *st = w->st;
     PyObject *glue, *names = NULL;
-    char *cause = NULL, *esc;
+    char *cause = NULL;
     Py_ssize_t i;
     const char *name;
     int failed;
@@ -449,12 +453,7 @@ discover(struct worker *w)
             PyErr_Clear();
             continue;
         }
-        esc = record_escape(name);
-        if (!w->lost && record_send(w->fd, "%s %s\n",
-            st->task == TASK_LIST_IMPORTS ? "module" : "test", esc) != 0) {
-            w->lost = 1;
-        }
-        free(esc);
+        send_text(w, st->task == TASK_LIST_IMPORTS ? "module" : "test", name);
     }
     Py_XDECREF(names);
     Py_XDECREF(glue);

@@ -131,6 +131,13 @@ def refs_counted(r):
     return r.json["python"]["refs_available"]
 
 
+def expect_object_leak(r):
+    """An object kept alive: blocks leak, and references where counted."""
+    expect_leak(r, "blocks")
+    if refs_counted(r):
+        expect_leak(r, "refs")
+
+
 # ---------------------------------------------------------------- clean
 
 
@@ -234,9 +241,7 @@ def test_block_leak():
 def test_uncollectable_cycle_leaks():
     r = refhunt("-c", "import cycles\nn = cycles.NoGC()\nn.ref = n")
     expect_report_shape(r, "leak", 1)
-    expect_leak(r, "blocks")
-    if refs_counted(r):
-        expect_leak(r, "refs")
+    expect_object_leak(r)
 
 
 @test
@@ -244,9 +249,7 @@ def test_c_static_leaks():
     """Single-phase init keeping an object in a C static: markupsafe's bug."""
     r = refhunt("-c", "import stash")
     expect_report_shape(r, "leak", 1)
-    expect_leak(r, "blocks")
-    if refs_counted(r):
-        expect_leak(r, "refs")
+    expect_object_leak(r)
 
 
 @test
