@@ -51,6 +51,17 @@ names_add(struct names *ns, const char *name)
     ns->name[ns->n++] = xstrdup(name);
 }
 
+/* An import record: a module, and the index of the one that imported it
+ * (a later record, or -1). */
+void
+hunt_add_import(struct hunt *h, const char *name, int by)
+{
+    h->found_by = xreallocarray(h->found_by, (size_t)h->found.n + 1,
+        sizeof *h->found_by);
+    h->found_by[h->found.n] = by;
+    names_add(&h->found, name);
+}
+
 void
 names_clear(struct names *ns)
 {
@@ -83,6 +94,8 @@ hunt_free(struct hunt *h)
         free(h->rounds[i].trace);
     }
     names_clear(&h->found);
+    free(h->found_by);
+    names_clear(&h->paths);
     for (m = 0; m < METRIC_COUNT; m++) {
         free(h->deltas[m]);
     }

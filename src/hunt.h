@@ -101,6 +101,10 @@ struct hunt {
     char           *output_tail;            /* last of the target's stderr */
     int             finished;               /* the worker said "end" */
     struct names    found;                  /* module or test records */
+    int            *found_by;               /* import records: the index in
+                                               found of the module that
+                                               imported each, or -1 */
+    struct names    paths;                  /* path records */
 
     /* Filled by the verdict. */
     int             tracked_complete;       /* every tracked round measured */
@@ -115,6 +119,7 @@ struct hunt    *hunt_new(const struct settings *);
 void            hunt_free(struct hunt *);
 void            names_add(struct names *, const char *);
 void            names_clear(struct names *);
+void            hunt_add_import(struct hunt *, const char *, int);
 
 const char     *phase_name(enum phase);
 const char     *metric_key(enum metric);       /* "refs" */

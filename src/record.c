@@ -170,6 +170,8 @@ static const struct {
     { "growth",      RECORD_GROWTH,      5 },
     { "trace",       RECORD_TRACE,       5 },
     { "module",      RECORD_MODULE,      2 },
+    { "import",      RECORD_IMPORT,      3 },
+    { "path",        RECORD_PATH,        2 },
     { "test",        RECORD_TEST,        2 },
     { "end",         RECORD_END,         1 },
 };
@@ -198,6 +200,7 @@ record_parse(const char *line, struct record *r, char **cause)
     if (k == nkinds || split(copy, f, kinds[k].fields) != kinds[k].fields ||
         (kinds[k].type != RECORD_FAIL && kinds[k].type != RECORD_TRACE &&
         kinds[k].type != RECORD_GROWTH && kinds[k].type != RECORD_TEST &&
+        kinds[k].type != RECORD_PATH &&
         strchr(f[kinds[k].fields - 1], ' ') != NULL)) {
         goto bad;
     }
@@ -252,8 +255,16 @@ record_parse(const char *line, struct record *r, char **cause)
         r->text = record_unescape(f[4]);
         break;
     case RECORD_MODULE:
+    case RECORD_PATH:
     case RECORD_TEST:
         r->text = record_unescape(f[1]);
+        break;
+    case RECORD_IMPORT:
+        if (parse_counter(f[1], &r->value[0]) != 0 || r->value[0] < -1 ||
+            r->value[0] > INT_MAX) {
+            goto bad;
+        }
+        r->text = record_unescape(f[2]);
         break;
     case RECORD_END:
         break;
