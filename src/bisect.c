@@ -136,7 +136,7 @@ paths_code(const struct names *paths)
 }
 
 /* The settings of a probe of the items idx[0, n): quiet, no report files.
- * n < 0: the target itself. */
+ * n < 0: the target itself. They own their target and args array. */
 static struct settings *
 probe_settings(const struct bisection *b, const int *idx, int n)
 {
@@ -159,6 +159,10 @@ probe_settings(const struct bisection *b, const int *idx, int n)
         /* reinit rounds: what each import leaves behind in the process */
         ps->mode = MODE_REINIT;
         if (n < 0) {
+            ps->target = xstrdup(ps->target);
+            ps->args = xcalloc((size_t)ps->nargs + 1, sizeof *ps->args);
+            memcpy(ps->args, b->st->args, (size_t)ps->nargs *
+                sizeof *ps->args);
             return ps;
         }
         ps->kind = TARGET_CODE;
@@ -176,7 +180,7 @@ probe_settings(const struct bisection *b, const int *idx, int n)
         ps->nargs = 0;
     } else {
         ps->kind = TARGET_MODULE;
-        ps->target = "unittest";
+        ps->target = xstrdup("unittest");
         ps->args = xcalloc((size_t)n + 1, sizeof *ps->args);
         for (i = 0; i < n; i++) {
             ps->args[i] = b->items.name[idx[i]];
@@ -195,13 +199,8 @@ free_probe(struct hunt *h)
         return;
     }
     ps = (struct settings *)h->settings;
-    if (ps->kind == TARGET_CODE) {
-        free((char *)ps->target);
-    }
-    if (ps->bisect == BISECT_NONE && ps->kind == TARGET_MODULE &&
-        ps->args != NULL && strcmp(ps->target, "unittest") == 0) {
-        free(ps->args);
-    }
+    free((char *)ps->target);
+    free(ps->args);
     hunt_free(h);
     free(ps);
 }
@@ -400,6 +399,14 @@ find_failure(struct bisection *b, int lo, int hi, struct hunt *failed)
     free_probe(failed);
 }
 
+static void
+know(struct bisection *b, int i)
+{
+    b->known = xreallocarray(b->known, (size_t)b->nknown + 1,
+        sizeof *b->known);
+    b->known[b->nknown++] = i;
+}
+
 /* Names item i a culprit: h is its probe with the known items, which
  * gave ref without it. */
 static struct culprit *
@@ -419,74 +426,100 @@ add_culprit(struct bisection *b, int i, struct hunt *h,
     for (j = b->by != NULL ? b->by[i] : -1; j >= 0; j = b->by[j]) {
         names_add(&c->through, b->items.name[j]);
     }
-    b->known = xreallocarray(b->known, (size_t)b->nknown + 1,
-        sizeof *b->known);
-    b->known[b->nknown++] = i;
+    know(b, i);
     return c;
 }
 
-/* Item i made the probe leak more but does not with the culprits found so
- * far alone: the smallest group of items before it that does, found by
- * binary search over windows [j, i] (the largest j that leaks more), then
- * tried as a pair. Returns the probe of the culprits with the group. */
+
+/* Probes the known items with items j and e alone. */
 static struct hunt *
-find_group(struct bisection *b, int i, const struct hunt *ref)
+probe_pair(struct bisection *b, int j, int e)
 {
-    int lo = 0, hi = i, mid, k;
+    struct hunt *h;
+
+    know(b, j);
+    h = probe_with(b, -1, e);
+    b->nknown--;
+    return h;
+}
+
+/*
+ * The search ended at item i, which does not leak more with the culprits
+ * found so far: the items leak together. The smallest group is found by
+ * binary search: the shortest window [0, e] that leaks more than ref,
+ * then the shortest [j, e]; then j and e are tried as a pair. *end is e,
+ * the culprit named; returns its probe with the group and the known
+ * items, the next reference, or NULL when [0, i] does not leak more
+ * (noise: the search goes on after i).
+ */
+static struct hunt *
+find_group(struct bisection *b, int i, const struct hunt *ref, int *end)
+{
+    int lo = -1, hi = i, mid, k, j;
     struct hunt *h, *w;
     struct culprit *c;
 
     h = probe_with(b, 0, i + 1);
     while (exceeds(h, ref) && hi - lo > 1 && !supervise_interrupted()) {
         mid = lo + (hi - lo) / 2;
-        w = probe_with(b, mid, i + 1);
+        w = probe_with(b, 0, mid + 1);
+        if (exceeds(w, ref)) {
+            free_probe(h);
+            h = w;
+            hi = mid;
+        } else {
+            free_probe(w);
+            lo = mid;
+        }
+    }
+    if (!exceeds(h, ref) || supervise_interrupted()) {
+        free_probe(h);
+        return NULL;
+    }
+    *end = hi;
+    /* [0, e] leaks more; [e, e] does not (or e is a culprit of its own) */
+    w = probe_with(b, -1, hi);
+    if (exceeds(w, ref)) {
+        free_probe(h);
+        add_culprit(b, hi, w, ref, NULL);
+        return w;
+    }
+    free_probe(w);
+    for (lo = 0, j = hi; j - lo > 1 && !supervise_interrupted(); ) {
+        mid = lo + (j - lo) / 2;
+        w = probe_with(b, mid, *end + 1);
         if (exceeds(w, ref)) {
             free_probe(h);
             h = w;
             lo = mid;
         } else {
             free_probe(w);
-            hi = mid;
+            j = mid;
         }
     }
-    if (!exceeds(h, ref)) {
-        /* never alone: not a leak of its own (noise); go on past it */
+    /* the group is [lo, e], or the pair lo, e */
+    w = *end - lo > 1 ? probe_pair(b, lo, *end) : NULL;
+    if (w != NULL && exceeds(w, ref)) {
         free_probe(h);
-        return NULL;
-    }
-    if (i - lo > 1) {
-        /* the window's first and last may be enough */
-        b->known = xreallocarray(b->known, (size_t)b->nknown + 1,
-            sizeof *b->known);
-        b->known[b->nknown++] = lo;
-        w = probe_with(b, -1, i);
-        b->nknown--;
-        if (exceeds(w, ref)) {
-            free_probe(h);
-            h = w;
-            hi = i;     /* the pair */
-        } else {
-            free_probe(w);
-            hi = lo + 1;
-        }
-    }
-    c = add_culprit(b, i, h, ref, NULL);
-    b->nknown--;
-    if (hi == i && i - lo > 1) {
-        names_add(&c->group, b->items.name[lo]);
-        b->known[b->nknown++] = lo;
+        h = w;
+        j = -1;
     } else {
-        for (k = lo; k < i; k++) {
+        free_probe(w);
+        j = 0;
+    }
+    c = add_culprit(b, *end, h, ref, NULL);
+    b->nknown--;
+    for (k = lo; k < *end && (j == 0 || k == lo); k++) {
+        for (i = 0; i < b->nknown && b->known[i] != k; i++) {
+            ;
+        }
+        if (i == b->nknown) {   /* not a culprit already */
             names_add(&c->group, b->items.name[k]);
-            b->known = xreallocarray(b->known, (size_t)b->nknown + 1,
-                sizeof *b->known);
-            b->known[b->nknown++] = k;
+            know(b, k);
         }
     }
-    b->known = xreallocarray(b->known, (size_t)b->nknown + 1,
-        sizeof *b->known);
-    b->known[b->nknown++] = i;
-    return h;   /* the known items, the group and i */
+    know(b, *end);
+    return h;   /* the known items, the group and e */
 }
 
 /*
@@ -550,8 +583,9 @@ search(struct bisection *b)
             ref = h;    /* the new reference: the known items with it */
         } else {
             free_probe(h);
-            h = find_group(b, lo, ref);
+            h = find_group(b, lo, ref, &hi);
             ref = h != NULL ? h : ref;
+            lo = h != NULL ? hi : lo;
         }
         base = lo + 1;
     }

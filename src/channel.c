@@ -86,13 +86,13 @@ out_of_order(const struct channel *c, const struct record *r)
         return r->round == cur && open ? NULL :
             "findings of a round not under way";
     case RECORD_MODULE:
+    case RECORD_PATH:
         /* reinit: round 1 lists its imports (importshare.c) */
         return h->settings->task == TASK_HUNT &&
             (h->settings->mode != MODE_REINIT || cur != 1 || !open) ?
             "names from a worker not asked for them" : NULL;
     case RECORD_TEST:
     case RECORD_IMPORT:
-    case RECORD_PATH:
         return h->settings->task != TASK_HUNT ? NULL :
             "names from a worker not asked for them";
     case RECORD_COUNTERS:

@@ -98,6 +98,7 @@ hunt_free(struct hunt *h)
     names_clear(&h->paths);
     for (m = 0; m < METRIC_COUNT; m++) {
         free(h->deltas[m]);
+        free(h->import_deltas[m]);
     }
     free(h->name);
     free(h->python.version);

@@ -112,6 +112,8 @@ struct hunt {
     int             ndeltas;
     int             leaked[METRIC_COUNT];
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
+    int64_t        *import_deltas[METRIC_COUNT];   /* importshare.c: deltas
+                                               of its imports alone, or NULL */
     double          seconds;                /* the hunt took */
 };
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "importshare.h"
 #include "baseline.h"
 #include "junit.h"
 #include "report.h"
@@ -133,6 +134,7 @@ run_one(const struct settings *st, const char *exe)
     h = hunt_new(st);
     supervise_hunt(h, exe);
     verdict_compute(h);
+    importshare_measure(h, exe);    /* reinit leak: how much is imports' */
     if (base != NULL) {
         baseline_apply(base, h);
     }

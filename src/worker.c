@@ -154,6 +154,30 @@ send_trace(struct worker *w, PyObject *glue, int round)
     Py_DECREF(res);
 }
 
+/* The sys.path entries the target added, as path records. */
+static void
+send_paths(struct worker *w, PyObject *glue)
+{
+    PyObject *paths;
+    char *cause = NULL;
+    Py_ssize_t i;
+
+    paths = embed_call(glue, "added_paths", PyTuple_New(0), &cause);
+    if (paths == NULL) {
+        free(cause);    /* then modules from there fail on their own */
+        return;
+    }
+    for (i = 0; i < PyList_Size(paths); i++) {
+        const char *p = PyBytes_AsString(PyList_GetItem(paths, i));
+
+        if (p != NULL) {
+            send_text(w, "path", p);
+        }
+        PyErr_Clear();
+    }
+    Py_DECREF(paths);
+}
+
 /* reinit, after round 1's run: the modules it imported, for the share of
  * its leak that importing them alone accounts for (importshare.c). */
 static void
@@ -163,6 +187,7 @@ send_modules(struct worker *w, PyObject *glue)
     char *cause = NULL;
     Py_ssize_t i;
 
+    send_paths(w, glue);
     names = embed_call(glue, "imported", PyTuple_New(0), &cause);
     if (names == NULL) {
         free(cause);    /* no share then, and no failure of the target */
@@ -432,30 +457,6 @@ needs_calibration(const struct settings *st, int64_t (*counters)[METRIC_COUNT])
     }
     free(deltas);
     return leaks;
-}
-
-/* The sys.path entries the target added, as path records. */
-static void
-send_paths(struct worker *w, PyObject *glue)
-{
-    PyObject *paths;
-    char *cause = NULL;
-    Py_ssize_t i;
-
-    paths = embed_call(glue, "added_paths", PyTuple_New(0), &cause);
-    if (paths == NULL) {
-        free(cause);    /* then modules from there fail on their own */
-        return;
-    }
-    for (i = 0; i < PyList_Size(paths); i++) {
-        const char *p = PyBytes_AsString(PyList_GetItem(paths, i));
-
-        if (p != NULL) {
-            send_text(w, "path", p);
-        }
-        PyErr_Clear();
-    }
-    Py_DECREF(paths);
 }
 
 /* An import record from a (name, by) of glue's imported(). */

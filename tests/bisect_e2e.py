@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""End-to-end tests of --bisect imports and of the import-time share of a
+reinit leak, on real modules and fixtures, each compared with an
+independent measurement: a reinit loop of a few lines of C (initialize,
+run, finalize, read the counters), built here against the same Python.
+
+    bisect_e2e.py --list                          the test names
+    bisect_e2e.py REFHUNT FIXTURES PYTHON NAME    run one (exit 0, 1, 77)
+
+The helpers are e2e.py's.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import tempfile
+
+import e2e
+from e2e import Skip, bisect, expect, refhunt, target
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLES = os.path.join(HERE, "examples")
+TESTS = {}
+
+
+def test(func):
+    TESTS[func.__name__[len("test_"):]] = func
+    return func
+
+
+# ---------------------------------------------------------------- the loop
+
+LOOP_C = r"""
+#include <Python.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Each cycle: initialize as argv[3] would (its prefix, not the first
+ * python on PATH), run argv[1], finalize; then the total refs (-1 without
+ * Py_REF_DEBUG) and the allocated blocks. */
+int
+main(int argc, char **argv)
+{
+    int i, n = atoi(argv[2]);
+    PyConfig config;
+
+    for (i = 0; i < n; i++) {
+        PyConfig_InitPythonConfig(&config);
+        if (PyStatus_Exception(PyConfig_SetBytesString(&config,
+            &config.program_name, argv[3])) ||
+            PyStatus_Exception(Py_InitializeFromConfig(&config))) {
+            return 2;
+        }
+        PyConfig_Clear(&config);
+        if (PyRun_SimpleString(argv[1]) != 0) {
+            return 3;
+        }
+        if (Py_FinalizeEx() < 0) {
+            return 4;
+        }
+#if defined(Py_REF_DEBUG) && PY_VERSION_HEX >= 0x030C0000
+        printf("%lld ", (long long)_Py_GetGlobalRefTotal());
+#elif defined(Py_REF_DEBUG)
+        printf("%lld ", (long long)_Py_GetRefTotal());
+#else
+        printf("-1 ");
+#endif
+        printf("%lld\n", (long long)_Py_GetAllocatedBlocks());
+    }
+    return 0;
+}
+"""
+
+_loop = {}
+
+
+def loop_binary():
+    """The reinit loop, compiled once per test against e2e.PYTHON."""
+    if "exe" in _loop:
+        return _loop["exe"]
+    info = subprocess.run([e2e.PYTHON, "-c", "import sysconfig as s; v = "
+                           "s.get_config_var; print(s.get_paths()['include']);"
+                           "print(v('LIBDIR')); print(v('LDVERSION'));"
+                           "print(v('LIBS') or ''); print(v('SYSLIBS') or '')"],
+                          capture_output=True, text=True, check=True)
+    include, libdir, ldversion, libs, syslibs = info.stdout.split("\n")[:5]
+    tmp = tempfile.mkdtemp()
+    src = os.path.join(tmp, "loop.c")
+    exe = os.path.join(tmp, "loop")
+    with open(src, "w") as f:
+        f.write(LOOP_C)
+    cc = os.environ.get("CC", "cc")
+    proc = subprocess.run([cc, "-I" + include, src, "-o", exe, "-L" + libdir,
+                           "-Wl,-rpath," + libdir, "-lpython" + ldversion]
+                          + libs.split() + syslibs.split(),
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise Skip("cannot build the reinit loop: " + proc.stderr[-500:])
+    _loop["exe"] = exe
+    return exe
+
+
+def reinit_growth(code, cwd=None):
+    """What `code` leaves behind per reinit cycle, measured by the loop:
+    (refs, blocks) of the last cycle (refs None without a debug build)."""
+    if cwd is not None:     # an embedded interpreter has no script dir
+        code = "import sys\nsys.path.insert(0, '.')\n" + code
+    # a fixed hash seed, as refhunt's: random ones lay dicts out anew
+    env = dict(e2e.env(), PYTHONHASHSEED="0")
+    proc = subprocess.run([loop_binary(), code, "4", e2e.PYTHON],
+                          capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=120)
+    expect(proc.returncode == 0, "the reinit loop ran %r: %s" %
+           (code, proc.stderr[-2000:]))
+    rows = [tuple(int(x) for x in line.split())
+            for line in proc.stdout.splitlines() if line.strip()]
+    refs = rows[-1][0] - rows[-2][0] if rows[-1][0] >= 0 else None
+    return refs, rows[-1][1] - rows[-2][1]
+
+
+def leaks(code, cwd=None):
+    refs, blocks = reinit_growth(code, cwd)
+    return blocks >= 1 or (refs is not None and refs >= 1)
+
+
+def culprit_names(r):
+    return sorted(c["module"] for c in r.json["culprits"] if not c["group"])
+
+
+def expect_summary(r, culprits, groups=0):
+    line = re.search(r"bisect imports: (\d+) modules, (\d+) culprits?"
+                     r"(, (\d+) leaking groups?)? \((\d+) probes, (\d+) "
+                     r"rounds, [\d.]+ s\)", r.out)
+    expect(line, "the summary line", r)
+    expect(int(line.group(2)) == culprits, "%d culprits counted" % culprits, r)
+    expect(int(line.group(4) or 0) == groups, "%d groups counted" % groups, r)
+    expect(int(line.group(5)) == r.json["probes"], "probes as in JSON", r)
+
+
+# ---------------------------------------------------------------- bisect
+
+
+@test
+def test_mutual_imports_name_the_accelerator():
+    """markupsafe and markupsafe._speedups import each other: the
+    accelerator completes first and is named (it was 0 culprits, exit 0)."""
+    if not leaks("import markupsafe._speedups"):
+        raise Skip("markupsafe._speedups does not leak here (or is missing)")
+    _, blocks = reinit_growth("import markupsafe._speedups")
+    r = bisect("--bisect", "imports", os.path.join(EXAMPLES, "render_page.py"))
+    expect(r.rc == 1, "a culprit: exit 1", r)
+    expect(culprit_names(r) == ["markupsafe._speedups"], "the accelerator", r)
+    c = r.json["culprits"][0]
+    expect(c["through"] == ["markupsafe"], "markupsafe leaks through it", r)
+    expect("blocks" in c["leaks"], "its leak", r)
+    expect(abs(c["deltas"]["blocks"][-1] - blocks) <= blocks // 10,
+           "about what the loop measured (%d blocks)" % blocks, r)
+    expect(re.search(r"^markupsafe\._speedups leaked \[\d+, \d+\] ", r.out,
+                     re.M), "regrtest's line for it", r)
+    expect_summary(r, 1)
+
+
+@test
+def test_bisect_app_names_decimal():
+    if not leaks("import _decimal"):
+        raise Skip("_decimal does not leak on this Python")
+    expect(not leaks("import json, pathlib, textwrap"), "the loop: clean ones")
+    r = bisect("--bisect", "imports", os.path.join(EXAMPLES, "bisect_app.py"))
+    expect(r.rc == 1, "exit 1", r)
+    expect("_decimal" in culprit_names(r), "_decimal named", r)
+    through = [c for c in r.json["culprits"] if c["module"] == "_decimal"][0]
+    expect({"decimal", "statistics"} <= set(through["through"]),
+           "statistics leaks through it", r)
+    for c in r.json["culprits"]:
+        expect(leaks("import " + c["module"]) or c["group"],
+               "the loop agrees that %s leaks" % c["module"], r)
+
+
+@test
+def test_two_independent_culprits():
+    cwd = e2e.TARGETS
+    expect(leaks("import stash", cwd), "the loop: stash leaks")
+    r = bisect("--bisect", "imports", "two_leaks.py", cwd=cwd)
+    expect(r.rc == 1, "exit 1", r)
+    expect(culprit_names(r) == ["opens_fd", "stash"], "both named", r)
+    expect(r.json["failures"] == [] and r.json["additions"] == [],
+           "nothing else", r)
+    expect_summary(r, 2)
+
+
+@test
+def test_no_single_culprit_reports_the_group():
+    """pair_b leaks only after pair_a: the two are reported, exit 1."""
+    cwd = e2e.TARGETS
+    expect(not leaks("import pair_b", cwd), "the loop: pair_b alone is clean")
+    expect(not leaks("import pair_a", cwd), "the loop: pair_a alone is clean")
+    expect(leaks("import pair_a, pair_b", cwd), "the loop: together they leak")
+    r = bisect("--bisect", "imports", "leaks_together.py", cwd=cwd)
+    expect(r.rc == 1, "a leak: exit 1, never 0 culprits and 0", r)
+    groups = [c for c in r.json["culprits"] if c["group"]]
+    expect(len(groups) == 1 and groups[0]["module"] == "pair_b" and
+           groups[0]["group"] == ["pair_a"], "the group: pair_a, pair_b", r)
+    expect("pair_b leaks only together with 1 module before it" in r.out,
+           "said in words", r)
+    expect_summary(r, 0, groups=1)
+
+
+@test
+def test_own_code_leak_is_not_zero_culprits():
+    """No import leaks, the target does: exit 1, and where it leaks."""
+    code = "import leakref, json\nleakref.leak(object())"
+    expect(leaks(code) and not leaks("import leakref, json"),
+           "the loop: the code leaks, its imports do not")
+    r = bisect("--bisect", "imports", "-c", code)
+    expect(r.rc == 1, "exit 1", r)
+    expect(r.json["own_code"] is not None and r.json["own_code"]["leaks"],
+           "own_code", r)
+    expect("leaks in its own code" in r.out, "said", r)
+    expect_summary(r, 0)
+
+
+@test
+def test_unnamed_modules_left_out_quietly():
+    """A module in sys.modules without a spec (Cython's cython_runtime) or
+    under another name (os.path) is not bisected, nor reported."""
+    code = ("import sys, types\n"
+            "sys.modules['cython_runtime'] = types.ModuleType('cython_runtime')\n"
+            "sys.modules['json_alias'] = __import__('json')\n")
+    r = bisect("--bisect", "imports", "-c", code)
+    expect(r.rc == 0 and r.json["failures"] == [], "nothing fails", r)
+    expect("cython_runtime" not in r.out + r.err, "not named", r)
+    expect(r.json["items"] > 0, "json and what it imports are there", r)
+
+
+@test
+def test_pytest_run_three_culprits():
+    """The benchmark's case (scripts/bench-bisect.sh): a pytest run of
+    three tests, about 270 modules; on 3.11 _socket, _datetime, _decimal
+    leak. At most 40 probes."""
+    proc = subprocess.run([e2e.PYTHON, "-c", "import pytest"],
+                          capture_output=True)
+    if proc.returncode != 0:
+        raise Skip("no pytest for this Python")
+    expected = sorted(m for m in ("_socket", "_datetime", "_decimal")
+                      if leaks("import " + m))
+    r = bisect("--bisect", "imports", "-m", "pytest", "-q", "-p",
+               "no:cacheprovider", os.path.join(EXAMPLES, "test_services.py"))
+    expect(r.json["items"] > 150, "pytest's modules listed", r)
+    expect(r.json["failures"] == [], "each importable by name (rootdir)", r)
+    if expected:
+        expect(r.rc == 1, "exit 1", r)
+    for m in expected:
+        expect(m in culprit_names(r), "%s named" % m, r)
+    for c in r.json["culprits"]:
+        expect(leaks("import " + c["module"]) or c["group"],
+               "the loop agrees on %s" % c["module"], r)
+    expect(r.json["probes"] <= 40, "at most 40 probes", r)
+
+
+# ---------------------------------------------------------------- share
+
+
+def share_line(r, noun):
+    return re.search(r"^  of which \[(-?\d+(, -?\d+)*)\] %s come from importing "
+                     r"its modules alone \(--bisect imports names them\)$"
+                     % noun, r.out, re.M)
+
+
+@test
+def test_import_share_of_an_import_leak():
+    """All of the leak comes from importing: the share says so."""
+    cwd = e2e.TARGETS
+    expect(leaks("import wraps_stash, opens_fd", cwd), "the loop: a leak")
+    r = refhunt("two_leaks.py", cwd=cwd)
+    expect(r.rc == 1 and r.json["status"] == "leak", "a leak", r)
+    share = r.json["import_deltas"]
+    expect(share is not None, "import_deltas measured", r)
+    expect(all(d >= 1 for d in share["blocks"]), "blocks from imports", r)
+    expect(share["fds"] == r.json["deltas"]["fds"], "the fd is the import's", r)
+    expect(share_line(r, "memory blocks"), "the share printed", r)
+    expect("own code" not in r.out, "not its own code", r)
+
+
+@test
+def test_import_share_script_dir():
+    """The share imports from where the target imported (the script's
+    directory), from any working directory."""
+    r = refhunt(target("two_leaks.py"), cwd="/")
+    expect(r.rc == 1, "a leak", r)
+    expect(r.json["import_deltas"]["fds"] == r.json["deltas"]["fds"],
+           "opens_fd found from /", r)
+
+
+@test
+def test_import_share_of_own_code():
+    """None of the leak comes from importing: the share says that too."""
+    code = "import leakref, json\nleakref.leak(object())"
+    expect(not leaks("import leakref, json"), "the loop: imports clean")
+    r = refhunt("-c", code)
+    expect(r.rc == 1 and r.json["leaks"], "a leak", r)
+    share = r.json["import_deltas"]
+    expect(share is not None and all(d < 1 for d in share["blocks"]),
+           "no blocks from imports", r)
+    expect("none of which comes from importing its modules alone: the leak "
+           "is in its own code" in r.out, "said", r)
+    expect(not share_line(r, "memory blocks"), "no import share line", r)
+
+
+@test
+def test_import_share_only_when_it_matters():
+    r = refhunt("-c", "import json")
+    expect(r.rc == 0 and r.json["import_deltas"] is None, "clean: no share", r)
+    r = refhunt("--mode", "loop", "-c",
+                "import sys\nsys.__dict__.setdefault('_k', []).append([])")
+    expect(r.rc == 1 and r.json["import_deltas"] is None,
+           "loop mode: no share", r)
+
+
+if __name__ == "__main__":
+    sys.exit(e2e.main(sys.argv, TESTS))
