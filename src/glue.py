@@ -171,19 +171,26 @@ def watch_imports():
     import each other (markupsafe and markupsafe._speedups)."""
     import _thread
     from importlib import _bootstrap
-    load = _bootstrap._load_unlocked
-    loading = {}        # thread id: the names being loaded, innermost last
+    # Compiled as importlib's own, so that a traceback through it is
+    # trimmed as python trims importlib's frames.
+    space = {"load": _bootstrap._load_unlocked, "loading": {},
+             "get_ident": _thread.get_ident, "completed": _completed}
+    exec(compile(_WATCH, _bootstrap._find_and_load.__code__.co_filename,
+                 "exec"), space)
+    _bootstrap._load_unlocked = space["_load_unlocked"]
 
-    def _load_unlocked(spec):
-        stack = loading.setdefault(_thread.get_ident(), [])
-        stack.append(spec.name)
-        try:
-            module = load(spec)
-        finally:
-            stack.pop()
-        _completed.append((spec.name, stack[-1] if stack else None))
-        return module
-    _bootstrap._load_unlocked = _load_unlocked
+
+_WATCH = """
+def _load_unlocked(spec):
+    stack = loading.setdefault(get_ident(), [])
+    stack.append(spec.name)
+    try:
+        module = load(spec)
+    finally:
+        stack.pop()
+    completed.append((spec.name, stack[-1] if stack else None))
+    return module
+"""
 
 
 def imported():

@@ -235,6 +235,23 @@ def test_unnamed_modules_left_out_quietly():
 
 
 @test
+def test_discovery_traceback_as_python():
+    """Watching imports adds no frame to the target's traceback."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "app.py"), "w") as f:
+            f.write("import json\nimport broken\n")
+        with open(os.path.join(tmp, "broken.py"), "w") as f:
+            f.write("x = 1\nraise ValueError('boom')\n")
+        r = bisect("--bisect", "imports", "app.py", cwd=tmp)
+        python = subprocess.run([e2e.PYTHON, "app.py"], cwd=tmp,
+                                capture_output=True, text=True)
+    expect(r.rc == 3 and "ValueError: boom" in r.err, "the target failed", r)
+    frames = re.findall(r'^  File "([^"]+)"', r.err, re.M)
+    expect(frames == re.findall(r'^  File "([^"]+)"', python.stderr, re.M),
+           "the frames python shows: %r" % python.stderr, r)
+
+
+@test
 def test_pytest_run_three_culprits():
     """The benchmark's case (scripts/bench-bisect.sh): a pytest run of
     three tests, about 270 modules; on 3.11 _socket, _datetime, _decimal
