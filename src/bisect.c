@@ -420,8 +420,9 @@ add_culprit(struct bisection *b, int i, struct hunt *h,
         sizeof *b->culprits);
     c = &b->culprits[b->nculprits++];
     *c = (struct culprit){ b->items.name[i], h, alone,
-        alone != NULL ? increment(alone, NULL) : increment(h, ref), 0,
-        { NULL, 0 }, { NULL, 0 } };
+        alone != NULL && alone->status == STATUS_LEAK ?
+        increment(alone, NULL) : increment(h, ref), 0, { NULL, 0 },
+        { NULL, 0 } };
     c->view.name = c->item;
     for (j = b->by != NULL ? b->by[i] : -1; j >= 0; j = b->by[j]) {
         names_add(&c->through, b->items.name[j]);

@@ -96,33 +96,49 @@ def loop_binary():
                            "-Wl,-rpath," + libdir, "-lpython" + ldversion]
                           + libs.split() + syslibs.split(),
                           capture_output=True, text=True)
-    if proc.returncode != 0:
+    _loop["exe"] = exe if proc.returncode == 0 else None
+    if proc.returncode != 0 and "_Py_GetAllocatedBlocks" not in proc.stderr:
         raise Skip("cannot build the reinit loop: " + proc.stderr[-500:])
-    _loop["exe"] = exe
-    return exe
+    return _loop["exe"]
 
 
 def reinit_growth(code, cwd=None):
     """What `code` leaves behind per reinit cycle, measured by the loop:
-    (refs, blocks) of the last cycle (refs None without a debug build)."""
+    [(refs, blocks)] for cycles 3 to 5 (refs None without a debug build)."""
     if cwd is not None:     # an embedded interpreter has no script dir
         code = "import sys\nsys.path.insert(0, '.')\n" + code
     # a fixed hash seed, as refhunt's: random ones lay dicts out anew
     env = dict(e2e.env(), PYTHONHASHSEED="0")
-    proc = subprocess.run([loop_binary(), code, "4", e2e.PYTHON],
-                          capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=120)
+    proc = subprocess.run([loop_binary(), code, "5", e2e.PYTHON],
+                          capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=120)
     expect(proc.returncode == 0, "the reinit loop ran %r: %s" %
            (code, proc.stderr[-2000:]))
     rows = [tuple(int(x) for x in line.split())
             for line in proc.stdout.splitlines() if line.strip()]
-    refs = rows[-1][0] - rows[-2][0] if rows[-1][0] >= 0 else None
-    return refs, rows[-1][1] - rows[-2][1]
+    return [(b[0] - a[0] if b[0] >= 0 else None, b[1] - a[1])
+            for a, b in zip(rows[1:], rows[2:])]
 
 
 def leaks(code, cwd=None):
-    refs, blocks = reinit_growth(code, cwd)
-    return blocks >= 1 or (refs is not None and refs >= 1)
+    """Whether the loop sees `code` leak: more than an empty cycle does in
+    every cycle (release 3.9 leaks blocks by itself); None where it
+    cannot count blocks after finalization (3.12+ exports no counter)."""
+    if loop_binary() is None:
+        return None
+    grown, empty = reinit_growth(code, cwd), reinit_growth("pass", cwd)
+    for k in (0, 1):
+        if grown[0][k] is not None and \
+                min(g[k] for g in grown) > max(e[k] for e in empty):
+            return True
+    return False
+
+
+def loop_says(code, leaking, cwd=None):
+    """The independent measurement agrees (or cannot measure here)."""
+    seen = leaks(code, cwd)
+    expect(seen is None or seen == leaking, "the reinit loop says %r %s"
+           % (code, "leaks" if seen else "does not leak"))
 
 
 def culprit_names(r):
@@ -146,9 +162,13 @@ def expect_summary(r, culprits, groups=0):
 def test_mutual_imports_name_the_accelerator():
     """markupsafe and markupsafe._speedups import each other: the
     accelerator completes first and is named (it was 0 culprits, exit 0)."""
+    if subprocess.run([e2e.PYTHON, "-c", "import markupsafe._speedups"],
+                      capture_output=True).returncode != 0:
+        raise Skip("no markupsafe._speedups for this Python")
     if not leaks("import markupsafe._speedups"):
-        raise Skip("markupsafe._speedups does not leak here (or is missing)")
-    _, blocks = reinit_growth("import markupsafe._speedups")
+        raise Skip("markupsafe._speedups does not leak here")
+    blocks = reinit_growth("import markupsafe._speedups")[-1][1] - \
+        reinit_growth("pass")[-1][1]
     r = bisect("--bisect", "imports", os.path.join(EXAMPLES, "render_page.py"))
     expect(r.rc == 1, "a culprit: exit 1", r)
     expect(culprit_names(r) == ["markupsafe._speedups"], "the accelerator", r)
@@ -166,7 +186,7 @@ def test_mutual_imports_name_the_accelerator():
 def test_bisect_app_names_decimal():
     if not leaks("import _decimal"):
         raise Skip("_decimal does not leak on this Python")
-    expect(not leaks("import json, pathlib, textwrap"), "the loop: clean ones")
+    loop_says("import json, pathlib, textwrap", False)
     r = bisect("--bisect", "imports", os.path.join(EXAMPLES, "bisect_app.py"))
     expect(r.rc == 1, "exit 1", r)
     expect("_decimal" in culprit_names(r), "_decimal named", r)
@@ -174,14 +194,13 @@ def test_bisect_app_names_decimal():
     expect({"decimal", "statistics"} <= set(through["through"]),
            "statistics leaks through it", r)
     for c in r.json["culprits"]:
-        expect(leaks("import " + c["module"]) or c["group"],
-               "the loop agrees that %s leaks" % c["module"], r)
+        loop_says("import " + c["module"], True)
 
 
 @test
 def test_two_independent_culprits():
     cwd = e2e.TARGETS
-    expect(leaks("import stash", cwd), "the loop: stash leaks")
+    loop_says("import stash", True, cwd)
     r = bisect("--bisect", "imports", "two_leaks.py", cwd=cwd)
     expect(r.rc == 1, "exit 1", r)
     expect(culprit_names(r) == ["opens_fd", "stash"], "both named", r)
@@ -194,9 +213,12 @@ def test_two_independent_culprits():
 def test_no_single_culprit_reports_the_group():
     """pair_b leaks only after pair_a: the two are reported, exit 1."""
     cwd = e2e.TARGETS
-    expect(not leaks("import pair_b", cwd), "the loop: pair_b alone is clean")
-    expect(not leaks("import pair_a", cwd), "the loop: pair_a alone is clean")
-    expect(leaks("import pair_a, pair_b", cwd), "the loop: together they leak")
+    if leaks("import pair_a", cwd):
+        # measured on 3.9.18: importing any module from a source file
+        # leaves 1287 blocks behind on every re-initialization
+        raise Skip("on this Python, pair_a alone leaks: no group to find")
+    loop_says("import pair_b", False, cwd)
+    loop_says("import pair_a, pair_b", True, cwd)
     r = bisect("--bisect", "imports", "leaks_together.py", cwd=cwd)
     expect(r.rc == 1, "a leak: exit 1, never 0 culprits and 0", r)
     groups = [c for c in r.json["culprits"] if c["group"]]
@@ -211,8 +233,8 @@ def test_no_single_culprit_reports_the_group():
 def test_own_code_leak_is_not_zero_culprits():
     """No import leaks, the target does: exit 1, and where it leaks."""
     code = "import leakref, json\nleakref.leak(object())"
-    expect(leaks(code) and not leaks("import leakref, json"),
-           "the loop: the code leaks, its imports do not")
+    loop_says(code, True)
+    loop_says("import leakref, json", False)
     r = bisect("--bisect", "imports", "-c", code)
     expect(r.rc == 1, "exit 1", r)
     expect(r.json["own_code"] is not None and r.json["own_code"]["leaks"],
@@ -271,8 +293,7 @@ def test_pytest_run_three_culprits():
     for m in expected:
         expect(m in culprit_names(r), "%s named" % m, r)
     for c in r.json["culprits"]:
-        expect(leaks("import " + c["module"]) or c["group"],
-               "the loop agrees on %s" % c["module"], r)
+        loop_says("import " + c["module"], True)
     expect(r.json["probes"] <= 40, "at most 40 probes", r)
 
 
@@ -289,7 +310,7 @@ def share_line(r, noun):
 def test_import_share_of_an_import_leak():
     """All of the leak comes from importing: the share says so."""
     cwd = e2e.TARGETS
-    expect(leaks("import wraps_stash, opens_fd", cwd), "the loop: a leak")
+    loop_says("import wraps_stash, opens_fd", True, cwd)
     r = refhunt("two_leaks.py", cwd=cwd)
     expect(r.rc == 1 and r.json["status"] == "leak", "a leak", r)
     share = r.json["import_deltas"]
@@ -314,7 +335,7 @@ def test_import_share_script_dir():
 def test_import_share_of_own_code():
     """None of the leak comes from importing: the share says that too."""
     code = "import leakref, json\nleakref.leak(object())"
-    expect(not leaks("import leakref, json"), "the loop: imports clean")
+    loop_says("import leakref, json", False)
     r = refhunt("-c", code)
     expect(r.rc == 1 and r.json["leaks"], "a leak", r)
     share = r.json["import_deltas"]
