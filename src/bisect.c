@@ -3,25 +3,31 @@
  * test leaks on its own.
  *
  * A discovery worker lists the items: the modules the target imported, in
- * the order their imports completed, or the test ids of -m unittest NAME.
- * A module completes before every module that imports it, even when the
- * two import each other (markupsafe and its _speedups), so a module that
- * leaks only through another comes after it.
+ * the order their imports completed (a submodule with its package), or
+ * the test ids of -m unittest NAME. A module completes before every
+ * module that imports it, even when the two import each other (markupsafe
+ * and its _speedups), so the first module of the list that leaks is a
+ * culprit, and the modules that leak only through it come after it.
  *
- * The search runs over prefixes of that order (DESIGN.md, "Bisecting
- * imports"): the first prefix that leaks ends at a culprit, found by
- * binary search. Leaks add up, so the next culprit ends the first longer
- * prefix that leaks more than the prefix of the culprits found so far;
- * and so on until the whole list leaks no more than that. About log2(n)
- * probes a culprit, and one more to hunt each culprit on its own. A
- * culprit that does not leak on its own leaks together with items before
- * it: the smallest such group found is reported instead.
+ * The search (DESIGN.md, "Bisecting imports"), over items that leaks add
+ * up: a probe holds the culprits found so far (the known items) and a run
+ * of the items after the last of them. The first run is the rest of the
+ * list; when it leaks more than the known items alone (ref), it is halved,
+ * in order: when the first half leaks more, the next culprit is in it,
+ * else in the second half, which is not probed. About log2(n) probes a
+ * culprit; a culprit found after others is also probed on its own (one
+ * that does not leak alone only adds to them). Then the rest of the list
+ * after it, and so on until the rest leaks no more than the known items.
+ * With the known items in every probe, the modules that leak through
+ * them add nothing. That is the search over prefixes of the order, less
+ * the items of a prefix that added nothing.
  *
- * A prefix that fails holds an item that fails on its own: binary search
- * finds the first, which is reported and left out with the modules that
- * imported it (they would fail the same way), and the search goes on.
- * When no import leaks, the target itself is hunted: a leak there is in
- * its own code, never "0 culprits" and exit 0.
+ * An item that does not leak more with the known ones when the search
+ * ends at it leaks only together with items before it: the smallest such
+ * group found is reported. A probe that fails holds an item that fails on
+ * its own: it is found by halving, reported and left out with the modules
+ * that imported it. When no import leaks, the target itself is hunted: a
+ * leak there is in its own code, never "0 culprits" and exit 0.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -399,6 +405,7 @@ find_failure(struct bisection *b, int lo, int hi, struct hunt *failed)
     free_probe(failed);
 }
 
+/* Puts item i in every probe from now on. */
 static void
 know(struct bisection *b, int i)
 {
@@ -431,7 +438,6 @@ add_culprit(struct bisection *b, int i, struct hunt *h,
     return c;
 }
 
-
 /* Probes the known items with items j and e alone. */
 static struct hunt *
 probe_pair(struct bisection *b, int j, int e)
@@ -456,7 +462,7 @@ probe_pair(struct bisection *b, int j, int e)
 static struct hunt *
 find_group(struct bisection *b, int i, const struct hunt *ref, int *end)
 {
-    int lo = -1, hi = i, mid, k, j;
+    int lo = -1, hi = i, mid, k, j, pair;
     struct hunt *h, *w;
     struct culprit *c;
 
@@ -498,23 +504,22 @@ find_group(struct bisection *b, int i, const struct hunt *ref, int *end)
             j = mid;
         }
     }
-    /* the group is [lo, e], or the pair lo, e */
+    /* the group is the pair lo, e if that leaks more, else [lo, e] */
     w = *end - lo > 1 ? probe_pair(b, lo, *end) : NULL;
-    if (w != NULL && exceeds(w, ref)) {
+    pair = w != NULL && exceeds(w, ref);
+    if (pair) {
         free_probe(h);
         h = w;
-        j = -1;
     } else {
         free_probe(w);
-        j = 0;
     }
     c = add_culprit(b, *end, h, ref, NULL);
     b->nknown--;
-    for (k = lo; k < *end && (j == 0 || k == lo); k++) {
-        for (i = 0; i < b->nknown && b->known[i] != k; i++) {
+    for (k = lo; k < (pair ? lo + 1 : *end); k++) {
+        for (j = 0; j < b->nknown && b->known[j] != k; j++) {
             ;
         }
-        if (i == b->nknown) {   /* not a culprit already */
+        if (j == b->nknown) {   /* not a culprit already */
             names_add(&c->group, b->items.name[k]);
             know(b, k);
         }

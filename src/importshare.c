@@ -90,7 +90,11 @@ importshare_measure(struct hunt *h, const char *exe)
     p = hunt_new(&ps);
     supervise_hunt(p, exe);
     verdict_compute(p);
-    if (p->status <= STATUS_LEAK && p->ndeltas == h->ndeltas) {
+    if (p->status == STATUS_INTERRUPTED) {
+        /* refhunt was: the run ends as interrupted, as it would have */
+        h->status = STATUS_INTERRUPTED;
+        h->signal = p->signal;
+    } else if (p->status <= STATUS_LEAK && p->ndeltas == h->ndeltas) {
         for (m = 0; m < METRIC_COUNT; m++) {
             h->import_deltas[m] = xcalloc((size_t)h->ndeltas + 1,
                 sizeof *h->import_deltas[m]);
