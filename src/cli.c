@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "record.h"
@@ -30,8 +32,6 @@ enum {
     OPT_BASELINE,
     OPT_WRITE_BASELINE,
     OPT_COLOR,
-    OPT_JUNIT_CASE,
-    OPT_BASELINE_OUT,
 };
 
 /* --show-growth and --trace-blocks without a number. */
@@ -60,8 +60,6 @@ static const struct option long_options[] = {
     { "baseline",   required_argument, NULL, OPT_BASELINE },
     { "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
     { "color",      required_argument, NULL, OPT_COLOR },
-    { "junit-case", required_argument, NULL, OPT_JUNIT_CASE },   /* internal */
-    { "baseline-out", required_argument, NULL, OPT_BASELINE_OUT }, /* internal */
     { NULL, 0, NULL, 0 },
 };
 
@@ -401,16 +399,12 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         case OPT_JUNIT:
         case OPT_BASELINE:
         case OPT_WRITE_BASELINE:
-        case OPT_JUNIT_CASE:
-        case OPT_BASELINE_OUT:
             if (*optarg == '\0') {
                 *cause = xasprintf("%s: empty file name", argv[at]);
                 return CLI_ERROR;
             }
             *(opt == OPT_JUNIT ? &st->junit_path : opt == OPT_BASELINE ?
-                &st->baseline_path : opt == OPT_WRITE_BASELINE ?
-                &st->write_baseline_path : opt == OPT_JUNIT_CASE ?
-                &st->junit_case_path : &st->baseline_out_path) = optarg;
+                &st->baseline_path : &st->write_baseline_path) = optarg;
             break;
         case OPT_COLOR:
             if (parse_choice("--color", optarg, color_names, 3, &choice,
@@ -448,6 +442,12 @@ parse(int argc, char **argv, struct settings *st, char **cause)
     }
     if (st->each && st->bisect != BISECT_NONE) {
         *cause = xstrdup("--bisect works on one target, not with --each");
+        return CLI_ERROR;
+    }
+    if (st->bisect == BISECT_TESTS && (!target_set ||
+        st->kind != TARGET_MODULE || strcmp(st->target, "unittest") != 0)) {
+        *cause = xstrdup("--bisect tests needs a unittest target: "
+            "-m unittest NAME ...");
         return CLI_ERROR;
     }
     if (st->trace_blocks && st->mode != MODE_LOOP) {
@@ -492,8 +492,7 @@ cli_parse(int argc, char **argv, struct settings *st, char **cause)
     return r;
 }
 
-/* The worker is this binary again, told the same settings plus a channel. */
-/* exe, extra, then the settings both a worker and a child hunt take. */
+/* The worker's argv: its program, extra, then the settings it takes. */
 static char **
 common_argv(const char *exe, const struct settings *st,
     const char *const *extra)
@@ -555,13 +554,6 @@ cli_worker_argv(const char *exe, const struct settings *st, int fd)
     return av;
 }
 
-char **
-cli_child_argv(const char *exe, const struct settings *st,
-    const char *const *extra)
-{
-    return common_argv(exe, st, extra);
-}
-
 void
 cli_worker_argv_free(char **av)
 {
@@ -571,4 +563,31 @@ cli_worker_argv_free(char **av)
         free(*a);
     }
     free(av);
+}
+
+int
+cli_check_script(const struct settings *st, char **cause)
+{
+    struct stat sb;
+
+    if (st->kind != TARGET_SCRIPT || st->each) {
+        return 0;       /* --each: a missing one fails as its own hunt */
+    }
+    if (stat(st->target, &sb) != 0) {
+        *cause = xasprintf("%s: %s", st->target, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        *cause = xasprintf("%s: is a directory, not a script", st->target);
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        *cause = xasprintf("%s: not a regular file", st->target);
+        return -1;
+    }
+    if (access(st->target, R_OK) != 0) {
+        *cause = xasprintf("%s: %s", st->target, strerror(errno));
+        return -1;
+    }
+    return 0;
 }

@@ -70,6 +70,7 @@ importshare_measure(struct hunt *h, const char *exe)
     const struct settings *st = h->settings;
     struct settings ps;
     struct hunt *p;
+    char *code;
     int m;
 
     if (st->mode != MODE_REINIT || st->task != TASK_HUNT ||
@@ -78,7 +79,7 @@ importshare_measure(struct hunt *h, const char *exe)
     }
     ps = *st;
     ps.kind = TARGET_CODE;
-    ps.target = import_code(h);
+    ps.target = code = import_code(h);
     ps.args = NULL;
     ps.nargs = 0;
     ps.quiet = 1;
@@ -102,6 +103,6 @@ importshare_measure(struct hunt *h, const char *exe)
                 (size_t)h->ndeltas * sizeof *h->import_deltas[m]);
         }
     }
-    free((char *)ps.target);
+    free(code);
     hunt_free(p);
 }
