@@ -101,12 +101,16 @@ struct hunt {
     char           *output_tail;            /* last of the target's stderr */
     int             finished;               /* the worker said "end" */
     struct names    found;                  /* module or test records */
+    struct names    untrusted;              /* extension modules whose
+                                               refcounting bypasses the
+                                               refs total */
 
     /* Filled by the verdict. */
     int             tracked_complete;       /* every tracked round measured */
     int64_t        *deltas[METRIC_COUNT];   /* [settings->tracked] */
     int             ndeltas;
     int             leaked[METRIC_COUNT];
+    int             refs_untrusted;         /* refs shown, not deciding */
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
     double          seconds;                /* the hunt took */
 };
@@ -114,6 +118,7 @@ struct hunt {
 struct hunt    *hunt_new(const struct settings *);
 void            hunt_free(struct hunt *);
 void            names_add(struct names *, const char *);
+int             names_has(const struct names *, const char *);
 void            names_clear(struct names *);
 
 const char     *phase_name(enum phase);

@@ -264,6 +264,33 @@ what_grew(const struct hunt *h, FILE *f)
     }
 }
 
+/* Names at most this many untrusted modules in the text; JSON has all. */
+#define UNTRUSTED_SHOWN 4
+
+/* Why refs did not decide, with their deltas all the same. */
+static void
+untrusted_refs(const struct hunt *h, FILE *f)
+{
+    int i;
+
+    fprintf(f, "%s: references [", h->name);
+    for (i = 0; i < h->ndeltas && h->deltas[METRIC_REFS][0] != COUNTER_NONE;
+        i++) {
+        fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", h->deltas[METRIC_REFS][i]);
+    }
+    fprintf(f, "] not trusted: ");
+    for (i = 0; i < h->untrusted.n && i < UNTRUSTED_SHOWN; i++) {
+        fprintf(f, "%s%s", i > 0 ? ", " : "", h->untrusted.name[i]);
+    }
+    if (h->untrusted.n > UNTRUSTED_SHOWN) {
+        fprintf(f, " and %d more", h->untrusted.n - UNTRUSTED_SHOWN);
+    }
+    fprintf(f, " %s not built for a debug interpreter (their reference "
+        "counting bypasses the total); blocks and fds decide "
+        "(--trust-refs: references too)\n", h->untrusted.n > 1 ? "were" :
+        "was");
+}
+
 void
 report_text(const struct hunt *h, FILE *f)
 {
@@ -275,6 +302,9 @@ report_text(const struct hunt *h, FILE *f)
         table(h, f);
     }
     what_grew(h, f);
+    if (h->refs_untrusted) {
+        untrusted_refs(h, f);
+    }
     for (m = 0; m < METRIC_COUNT; m++) {
         if (h->leaked[m]) {
             report_leak_line(h, m, f);
@@ -405,6 +435,8 @@ json_hunt(const struct hunt *h, FILE *f)
     fprintf(f, ",\n  \"seconds\": %.3f", h->seconds);
     fprintf(f, ",\n  \"deltas\": ");
     json_deltas(f, h);
+    fprintf(f, ",\n  ");
+    json_refs_trust(f, h);
     fprintf(f, ",\n  \"rounds\": [");
     for (i = 0; i < h->started; i++) {
         fprintf(f, "%s\n    {\"round\": %d, \"warmup\": %s, \"status\": "
