@@ -285,10 +285,9 @@ untrusted_refs(const struct hunt *h, FILE *f)
     if (h->untrusted.n > UNTRUSTED_SHOWN) {
         fprintf(f, " and %d more", h->untrusted.n - UNTRUSTED_SHOWN);
     }
-    fprintf(f, " %s not built for a debug interpreter (their reference "
-        "counting bypasses the total); blocks and fds decide "
-        "(--trust-refs: references too)\n", h->untrusted.n > 1 ? "were" :
-        "was");
+    fprintf(f, ", not built for a debug interpreter, %s the total with "
+        "inline reference counting; blocks and fds decide (--trust-refs: "
+        "references too)\n", h->untrusted.n > 1 ? "bypass" : "bypasses");
 }
 
 void
