@@ -274,8 +274,7 @@ untrusted_refs(const struct hunt *h, FILE *f)
     int i;
 
     fprintf(f, "%s: references [", h->name);
-    for (i = 0; i < h->ndeltas && h->deltas[METRIC_REFS][0] != COUNTER_NONE;
-        i++) {
+    for (i = 0; i < h->ndeltas; i++) {
         fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", h->deltas[METRIC_REFS][i]);
     }
     fprintf(f, "] not trusted: ");
@@ -301,7 +300,7 @@ report_text(const struct hunt *h, FILE *f)
         table(h, f);
     }
     what_grew(h, f);
-    if (h->refs_untrusted) {
+    if (h->refs_untrusted && h->ndeltas > 0) {
         untrusted_refs(h, f);
     }
     for (m = 0; m < METRIC_COUNT; m++) {
