@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "record.h"
@@ -457,6 +459,12 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         *cause = xstrdup("--bisect works on one target, not with --each");
         return CLI_ERROR;
     }
+    if (st->bisect == BISECT_TESTS && (!target_set ||
+        st->kind != TARGET_MODULE || strcmp(st->target, "unittest") != 0)) {
+        *cause = xstrdup("--bisect tests needs a unittest target: "
+            "-m unittest NAME ...");
+        return CLI_ERROR;
+    }
     if (st->trace_blocks && st->mode != MODE_LOOP) {
         *cause = xstrdup("--trace-blocks needs --mode loop: allocation sites "
             "do not outlive an interpreter");
@@ -581,4 +589,31 @@ cli_worker_argv_free(char **av)
         free(*a);
     }
     free(av);
+}
+
+int
+cli_check_script(const struct settings *st, char **cause)
+{
+    struct stat sb;
+
+    if (st->kind != TARGET_SCRIPT || st->each) {
+        return 0;       /* --each: a missing one fails as its own hunt */
+    }
+    if (stat(st->target, &sb) != 0) {
+        *cause = xasprintf("%s: %s", st->target, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        *cause = xasprintf("%s: is a directory, not a script", st->target);
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        *cause = xasprintf("%s: not a regular file", st->target);
+        return -1;
+    }
+    if (access(st->target, R_OK) != 0) {
+        *cause = xasprintf("%s: %s", st->target, strerror(errno));
+        return -1;
+    }
+    return 0;
 }

@@ -81,6 +81,10 @@ enum cli_result {
 };
 
 enum cli_result cli_parse(int, char **, struct settings *, char **);
+
+/* A script target must be a readable regular file: 0, or -1 with *cause
+ * (a usage error, before any hunt). */
+int             cli_check_script(const struct settings *, char **);
 void            cli_usage(FILE *);
 void            cli_help(FILE *);
 

@@ -27,7 +27,7 @@
 
 #include <stdint.h>
 
-#include "hunt.h"
+#include "measure.h"
 
 enum record_type {
     RECORD_HELLO,

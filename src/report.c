@@ -1,11 +1,8 @@
 /* report.c: the hunt as text for a person and JSON for a machine. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "json.h"
 #include "report.h"
@@ -490,31 +487,27 @@ json_hunt(const struct hunt *h, FILE *f)
     fprintf(f, "\n}\n");
 }
 
-int
-report_json(const struct hunt *h, int to_stdout, const char *path,
-    char **cause)
+void
+report_json(FILE *f, struct hunt *const *hunts, int n, int many)
 {
-    FILE *f = to_stdout ? stdout : fopen(path, "w");
-    struct stat sb;
-    int failed;
+    enum status worst = STATUS_CLEAN;
+    int i, sig = 0;
 
-    if (f == NULL) {
-        *cause = xasprintf("--json %s: %s", path, strerror(errno));
-        return -1;
+    if (!many) {
+        json_hunt(hunts[0], f);
+        return;
     }
-    json_hunt(h, f);
-    failed = fflush(f) != 0 || ferror(f);
-    if (failed) {
-        *cause = xasprintf("--json %s: %s", to_stdout ? "-" : path,
-            strerror(errno));
+    for (i = 0; i < n; i++) {
+        worst = status_worst(worst, hunts[i]->status);
+        if (hunts[i]->status == STATUS_INTERRUPTED) {
+            sig = hunts[i]->signal;
+        }
     }
-    if (!to_stdout && fclose(f) != 0 && !failed) {
-        failed = 1;
-        *cause = xasprintf("--json %s: %s", path, strerror(errno));
+    fprintf(f, "{\"exit_status\": %d, \"targets\": [",
+        n > 0 ? status_exit(worst, sig) : EXIT_CLEAN);
+    for (i = 0; i < n; i++) {
+        fputs(i > 0 ? ",\n" : "\n", f);
+        json_hunt(hunts[i], f);
     }
-    /* No half a report for a CI step to misread (a full disk, ulimit -f) */
-    if (failed && !to_stdout && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
-        unlink(path);
-    }
-    return failed ? -1 : 0;
+    fprintf(f, "]}\n");
 }
