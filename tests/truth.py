@@ -76,6 +76,24 @@ def independent(code, rounds=8):
             [a - b for a, b in zip(blocks, blocks0)])
 
 
+def independent_reinit(code, rounds=6):
+    """(refs deltas, blocks deltas) of the last 3 of `rounds` whole
+    interpreter lifetimes in tests/indep/reinit.c (no code of refhunt's);
+    None when a round fails (the code raises or the process dies)."""
+    helper = os.path.join(os.path.dirname(e2e.FIXTURES), "indep_reinit")
+    proc = subprocess.run([helper, e2e.PYTHON, code, str(rounds)],
+                          capture_output=True, text=True, env=e2e.env(),
+                          timeout=300)
+    if proc.returncode == e2e.SKIP:
+        raise e2e.Skip("no independent reinit measurement on 3.12+")
+    if proc.returncode != 0:
+        return None
+    counts = json.loads(proc.stdout)
+    refs = [b[0] - a[0] if a[0] is not None else None
+            for a, b in zip(counts[-4:], counts[-3:])]
+    return refs, [b[1] - a[1] for a, b in zip(counts[-4:], counts[-3:])]
+
+
 def importable(module):
     proc = subprocess.run([e2e.PYTHON, "-c", "import " + module],
                           capture_output=True, env=e2e.env(), timeout=120)
@@ -203,24 +221,69 @@ def test_markupsafe_reinit_still_leaks():
 
 
 @truth_test
-def test_packages_reinit_subinterp_decide_on_blocks():
-    """Packages that keep state across interpreters leak blocks; refs are
-    shown, never decide."""
+def test_packages_reinit_as_measured():
+    """Each package's workload in reinit mode against whole interpreter
+    lifetimes measured independently (tests/indep/reinit.c): a leak where
+    every round keeps blocks, clean where none does, failed or crashed
+    where the package cannot be initialized again; refs never decide."""
+    seen = 0
+    for module, code in PACKAGES.items():
+        if not importable(module):
+            continue
+        seen += 1
+        measured = independent_reinit(code)
+        r = refhunt("-q", "-c", code)
+        if measured is None:
+            expect(r.json["status"] in ("failed", "crashed"),
+                   "%s cannot run twice independently either" % module, r)
+            continue
+        refs, blocks = measured
+        keeps = all(d >= 1 for d in blocks)
+        expect_report_shape(r, "leak" if keeps else "clean", int(keeps))
+        if keeps:
+            expect_leak(r, "blocks")
+        if r.json["python"]["refs_available"] and r.json["untrusted_refs"]:
+            expect_untrusted(r, module)
+    if seen == 0:
+        raise e2e.Skip("no extension package installed for %s" % e2e.PYTHON)
+
+
+@truth_test
+def test_fixtures_reinit_as_measured():
+    """The fixtures in reinit mode against the independent measurement:
+    refhunt leaks where it says every round keeps blocks or references."""
+    for code in ("pass", "import leakblock; leakblock.leak()",
+                 "import stash", "import releasebuilt; releasebuilt.drift()",
+                 "import releasebuilt; releasebuilt.leak_object()"):
+        measured = independent_reinit(code)
+        expect(measured is not None, "independently, %r runs" % code)
+        refs, blocks = measured
+        trusted = "releasebuilt" not in code
+        keeps = all(d >= 1 for d in blocks) or (
+            trusted and refs[0] is not None and all(d >= 1 for d in refs))
+        r = refhunt("-q", "-c", code)
+        expect_report_shape(r, "leak" if keeps else "clean", int(keeps))
+
+
+@truth_test
+def test_packages_subinterp_decide_on_blocks():
+    """Packages that keep state across subinterpreters leak blocks; refs
+    are shown, never decide (no independent measurement of subinterpreter
+    rounds here)."""
     seen = 0
     for module in ("simplejson", "ujson", "psutil"):
         if not importable(module):
             continue
-        for mode in ("reinit", "subinterp"):
-            r = refhunt("--mode", mode, "-c", PACKAGES[module])
-            if r.json["status"] == "failed" and mode == "subinterp":
-                continue    # 3.12+: single-phase modules refuse to load
-            seen += 1
-            expect_report_shape(r, "leak", 1, mode=mode)
-            expect_leak(r, "blocks")
-            if r.json["python"]["refs_available"]:
-                expect_untrusted(r, module)
+        r = refhunt("--mode", "subinterp", "-c", PACKAGES[module])
+        if r.json["status"] == "failed":
+            continue    # 3.12+: single-phase modules refuse to load
+        seen += 1
+        expect_report_shape(r, "leak", 1, mode="subinterp")
+        expect_leak(r, "blocks")
+        if r.json["python"]["refs_available"]:
+            expect_untrusted(r, module)
     if seen == 0:
-        raise e2e.Skip("none of the packages is installed for %s" % e2e.PYTHON)
+        raise e2e.Skip("none of the packages loads in a subinterpreter")
 
 
 # ------------------------------------------------ calibration
