@@ -32,8 +32,6 @@ enum {
     OPT_BASELINE,
     OPT_WRITE_BASELINE,
     OPT_COLOR,
-    OPT_JUNIT_CASE,
-    OPT_BASELINE_OUT,
     OPT_TRUST_REFS,
 };
 
@@ -64,8 +62,6 @@ static const struct option long_options[] = {
     { "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
     { "color",      required_argument, NULL, OPT_COLOR },
     { "trust-refs", no_argument,       NULL, OPT_TRUST_REFS },
-    { "junit-case", required_argument, NULL, OPT_JUNIT_CASE },   /* internal */
-    { "baseline-out", required_argument, NULL, OPT_BASELINE_OUT }, /* internal */
     { NULL, 0, NULL, 0 },
 };
 
@@ -410,16 +406,12 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         case OPT_JUNIT:
         case OPT_BASELINE:
         case OPT_WRITE_BASELINE:
-        case OPT_JUNIT_CASE:
-        case OPT_BASELINE_OUT:
             if (*optarg == '\0') {
                 *cause = xasprintf("%s: empty file name", argv[at]);
                 return CLI_ERROR;
             }
             *(opt == OPT_JUNIT ? &st->junit_path : opt == OPT_BASELINE ?
-                &st->baseline_path : opt == OPT_WRITE_BASELINE ?
-                &st->write_baseline_path : opt == OPT_JUNIT_CASE ?
-                &st->junit_case_path : &st->baseline_out_path) = optarg;
+                &st->baseline_path : &st->write_baseline_path) = optarg;
             break;
         case OPT_COLOR:
             if (parse_choice("--color", optarg, color_names, 3, &choice,
@@ -507,8 +499,7 @@ cli_parse(int argc, char **argv, struct settings *st, char **cause)
     return r;
 }
 
-/* The worker is this binary again, told the same settings plus a channel. */
-/* exe, extra, then the settings both a worker and a child hunt take. */
+/* The worker's argv: its program, extra, then the settings it takes. */
 static char **
 common_argv(const char *exe, const struct settings *st,
     const char *const *extra)
@@ -571,13 +562,6 @@ cli_worker_argv(const char *exe, const struct settings *st, int fd)
     av = common_argv(exe, st, extra);
     free(fdarg);
     return av;
-}
-
-char **
-cli_child_argv(const char *exe, const struct settings *st,
-    const char *const *extra)
-{
-    return common_argv(exe, st, extra);
 }
 
 void

@@ -48,8 +48,6 @@ struct settings {
     const char       *baseline_path;        /* --baseline FILE */
     const char       *write_baseline_path;  /* --write-baseline FILE */
     enum color        color;
-    const char       *junit_case_path;      /* internal: one <testcase> */
-    const char       *baseline_out_path;    /* internal: baseline lines */
     enum bisect       bisect;
     int               rounds_given; /* -R was given (bisect has its own) */
     int               show_growth;  /* --show-growth=N: top N types; 0 off */
@@ -90,13 +88,10 @@ void            cli_help(FILE *);
 
 const char     *mode_name(enum mode);
 
-/* Builds the argv that makes a worker run these settings; and frees it. */
+/* Builds the argv that makes the worker program (the first argument) run
+ * these settings with the channel fd; and frees it. */
 char          **cli_worker_argv(const char *, const struct settings *, int);
 
-/* The argv of a refhunt that hunts st's target (already one target) with
- * the options given in extra (NULL-terminated) first. */
-char          **cli_child_argv(const char *, const struct settings *,
-                    const char *const *);
 void            cli_worker_argv_free(char **);
 
 #endif

@@ -185,16 +185,48 @@ glue_code(void)
     return code;
 }
 
+/* glue._c_compile(source: bytes, filename: str, ignore_cookie: bool):
+ * compile() without PyAST_Check, which builds the ast module's types in
+ * every new interpreter (glue.py's _compile says more). */
+static PyObject *
+c_compile(PyObject *self, PyObject *args)
+{
+    PyCompilerFlags flags = _PyCompilerFlags_INIT;
+    PyObject *filename;
+    const char *source;
+    int ignore_cookie;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "yUp", &source, &filename, &ignore_cookie)) {
+        return NULL;
+    }
+    if (ignore_cookie) {
+        flags.cf_flags |= PyCF_IGNORE_COOKIE;
+    }
+    return Py_CompileStringObject(source, filename, Py_file_input, &flags,
+        -1);
+}
+
+static PyMethodDef c_compile_def = {
+    "_c_compile", c_compile, METH_VARARGS, NULL,
+};
+
 /* Runs glue.py in a fresh namespace; a new reference, or NULL. */
 PyObject *
 embed_load_glue(char **cause)
 {
-    PyObject *ns, *code, *res;
+    PyObject *ns, *code, *res, *func;
+    int rc;
 
     ns = PyDict_New();
     if (ns == NULL ||
         PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins()) < 0 ||
-        (code = glue_code()) == NULL) {
+        (func = PyCFunction_New(&c_compile_def, NULL)) == NULL) {
+        goto error;
+    }
+    rc = PyDict_SetItemString(ns, "_c_compile", func);
+    Py_DECREF(func);
+    if (rc < 0 || (code = glue_code()) == NULL) {
         goto error;
     }
     res = PyEval_EvalCode(code, ns, ns);

@@ -279,6 +279,26 @@ def test_forked_children_outlive_round():
         expect_gone(pid, r)
 
 
+@test
+def test_strays_side_by_side():
+    """Each hunt's orphans are its own: a hunt that ends (clean.py) kills
+    its strays only, not the daemon of the hunt still running beside it,
+    and when both are over no process of either is left."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pids = os.path.join(tmp, "pids")
+        r = refhunt("--each", "-j", "2", "-R", "1:1",
+                    target("daemon_alive.py"), target("clean.py"),
+                    timeout=120, extra_env={"DAEMON_PIDS": pids})
+        daemons = [int(p) for p in open(pids).read().split()]
+    statuses = [t["status"] for t in r.json["targets"]]
+    expect(statuses[0] in ("clean", "leak"),
+           "the daemon lived as long as its hunt", r)
+    expect(statuses[1] == "clean", "the hunt beside it ran", r)
+    expect(len(daemons) == 2, "two rounds, a daemon each", r)
+    for pid in daemons:
+        expect_gone(pid, r)
+
+
 def expect_channel_lost(r, how):
     expect_report_shape(r, "crashed", 4)
     expect("the worker lost its report channel" in r.out, "verdict says", r)
