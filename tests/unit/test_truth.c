@@ -6,6 +6,7 @@
 
 #include "channel.h"
 #include "check.h"
+#include "cli.h"
 #include "record.h"
 #include "verdict.h"
 
@@ -185,6 +186,31 @@ test_cut(void)
     free(big);
 }
 
+/* --trust-refs parses, and reaches the worker. */
+static void
+test_trust_refs_option(void)
+{
+    char w0[] = "refhunt", w1[] = "--trust-refs", w2[] = "-c", w3[] = "pass",
+        q[] = "-q";
+    char *argv[] = { w0, w1, w2, w3, NULL };
+    struct settings st, back;
+    char *cause = NULL, **wargv;
+    int n;
+
+    CHECK(cli_parse(4, argv, &st, &cause) == CLI_RUN && st.trust_refs);
+    wargv = cli_worker_argv("refhunt-worker", &st, 100);
+    for (n = 0; wargv[n] != NULL; n++) {
+        ;
+    }
+    CHECK(cli_parse(n, wargv, &back, &cause) == CLI_RUN && back.trust_refs);
+    cli_worker_argv_free(wargv);
+    free(cause);
+    cause = NULL;
+    argv[1] = q;
+    CHECK(cli_parse(4, argv, &st, &cause) == CLI_RUN && !st.trust_refs);
+    free(cause);
+}
+
 int
 main(void)
 {
@@ -192,5 +218,6 @@ main(void)
     test_untrusted_refs();
     test_untrusted_record();
     test_cut();
+    test_trust_refs_option();
     return check_result("test_truth");
 }
