@@ -32,6 +32,7 @@ enum {
     OPT_BASELINE,
     OPT_WRITE_BASELINE,
     OPT_COLOR,
+    OPT_TRUST_REFS,
 };
 
 /* --show-growth and --trace-blocks without a number. */
@@ -60,6 +61,7 @@ static const struct option long_options[] = {
     { "baseline",   required_argument, NULL, OPT_BASELINE },
     { "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
     { "color",      required_argument, NULL, OPT_COLOR },
+    { "trust-refs", no_argument,       NULL, OPT_TRUST_REFS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -97,6 +99,8 @@ cli_help(FILE *f)
         "  --trace-blocks[=N]    loop mode: per round, the N allocation sites of the\n"
         "                        memory blocks that survived it (default 10)\n"
         "  --timeout SECONDS     kill a round that runs longer (default: no limit)\n"
+        "  --trust-refs          let references decide even when extension modules\n"
+        "                        not built for a debug interpreter are loaded\n"
         "  --each                every operand is a target of its own: scripts, or\n"
         "                        the arguments of -m module (-m unittest a b: two)\n"
         "  -j, --jobs N          with --each: hunts at once (default: the cores)\n"
@@ -367,6 +371,9 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         case 'I':
             st->isolated = 1;
             break;
+        case OPT_TRUST_REFS:
+            st->trust_refs = 1;
+            break;
         case 'c':
         case 'm':
             st->kind = opt == 'c' ? TARGET_CODE : TARGET_MODULE;
@@ -523,6 +530,9 @@ common_argv(const char *exe, const struct settings *st,
     }
     if (st->isolated) {
         av[n++] = xstrdup("-I");
+    }
+    if (st->trust_refs) {
+        av[n++] = xstrdup("--trust-refs");
     }
     switch (st->kind) {
     case TARGET_CODE:

@@ -61,6 +61,19 @@ hunt_add_import(struct hunt *h, const char *name, int by)
     names_add(&h->found, name);
 }
 
+int
+names_has(const struct names *ns, const char *name)
+{
+    int i;
+
+    for (i = 0; i < ns->n; i++) {
+        if (strcmp(ns->name[i], name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void
 names_clear(struct names *ns)
 {
@@ -95,6 +108,7 @@ hunt_free(struct hunt *h)
     names_clear(&h->found);
     free(h->found_by);
     names_clear(&h->paths);
+    names_clear(&h->untrusted);
     for (m = 0; m < METRIC_COUNT; m++) {
         free(h->deltas[m]);
         free(h->import_deltas[m]);

@@ -80,12 +80,16 @@ struct hunt {
                                                found of the module that
                                                imported each, or -1 */
     struct names    paths;                  /* path records */
+    struct names    untrusted;              /* extension modules whose
+                                               refcounting bypasses the
+                                               refs total */
 
     /* Filled by the verdict. */
     int             tracked_complete;       /* every tracked round measured */
     int64_t        *deltas[METRIC_COUNT];   /* [settings->tracked] */
     int             ndeltas;
     int             leaked[METRIC_COUNT];
+    int             refs_untrusted;         /* refs shown, not deciding */
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
     int64_t        *import_deltas[METRIC_COUNT];   /* importshare.c: deltas
                                                of its imports alone, or NULL */
@@ -97,6 +101,7 @@ void            hunt_free(struct hunt *);
 /* Ends a hunt that could not run: an error, and why. */
 void            hunt_set_error(struct hunt *, const char *);
 void            names_add(struct names *, const char *);
+int             names_has(const struct names *, const char *);
 void            names_clear(struct names *);
 void            hunt_add_import(struct hunt *, const char *, int);
 

@@ -284,6 +284,31 @@ import_share(const struct hunt *h, enum metric m, FILE *f)
         "imports names them)\n", metric_noun(m));
 }
 
+/* Names at most this many untrusted modules in the text; JSON has all. */
+#define UNTRUSTED_SHOWN 4
+
+/* Why refs did not decide, with their deltas all the same. */
+static void
+untrusted_refs(const struct hunt *h, FILE *f)
+{
+    int i;
+
+    fprintf(f, "%s: references [", h->name);
+    for (i = 0; i < h->ndeltas; i++) {
+        fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", h->deltas[METRIC_REFS][i]);
+    }
+    fprintf(f, "] not trusted: ");
+    for (i = 0; i < h->untrusted.n && i < UNTRUSTED_SHOWN; i++) {
+        fprintf(f, "%s%s", i > 0 ? ", " : "", h->untrusted.name[i]);
+    }
+    if (h->untrusted.n > UNTRUSTED_SHOWN) {
+        fprintf(f, " and %d more", h->untrusted.n - UNTRUSTED_SHOWN);
+    }
+    fprintf(f, ", not built for a debug interpreter, %s the total with "
+        "inline reference counting; blocks and fds decide (--trust-refs: "
+        "references too)\n", h->untrusted.n > 1 ? "bypass" : "bypasses");
+}
+
 void
 report_text(const struct hunt *h, FILE *f)
 {
@@ -295,6 +320,9 @@ report_text(const struct hunt *h, FILE *f)
         table(h, f);
     }
     what_grew(h, f);
+    if (h->refs_untrusted && h->ndeltas > 0) {
+        untrusted_refs(h, f);
+    }
     for (m = 0; m < METRIC_COUNT; m++) {
         if (h->leaked[m]) {
             report_leak_line(h, m, f);
@@ -435,6 +463,8 @@ json_hunt(const struct hunt *h, FILE *f)
     } else {
         fputs("null", f);
     }
+    fprintf(f, ",\n  ");
+    json_refs_trust(f, h);
     fprintf(f, ",\n  \"rounds\": [");
     for (i = 0; i < h->started; i++) {
         fprintf(f, "%s\n    {\"round\": %d, \"warmup\": %s, \"status\": "
