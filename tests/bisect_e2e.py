@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """End-to-end tests of --bisect imports and of the import-time share of a
 reinit leak, on real modules and fixtures, each compared with an
-independent measurement: a reinit loop of a few lines of C (initialize,
-run, finalize, read the counters), built here against the same Python.
+independent measurement: tests/indep/reinit.c, a reinit loop that shares
+no code with refhunt (initialize, run, finalize, read the counters).
 
     bisect_e2e.py --list                          the test names
     bisect_e2e.py REFHUNT FIXTURES PYTHON NAME    run one (exit 0, 1, 77)
@@ -10,11 +10,11 @@ run, finalize, read the counters), built here against the same Python.
 The helpers are e2e.py's.
 """
 
+import json
 import os
 import re
 import subprocess
 import sys
-import sysconfig
 import tempfile
 
 import e2e
@@ -32,91 +32,23 @@ def test(func):
 
 # ---------------------------------------------------------------- the loop
 
-LOOP_C = r"""
-#include <Python.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-/* Each cycle: initialize as argv[3] would (its prefix, not the first
- * python on PATH), run argv[1], finalize; then the total refs (-1 without
- * Py_REF_DEBUG) and the allocated blocks. */
-int
-main(int argc, char **argv)
-{
-    int i, n = atoi(argv[2]);
-    PyConfig config;
-
-    for (i = 0; i < n; i++) {
-        PyConfig_InitPythonConfig(&config);
-        if (PyStatus_Exception(PyConfig_SetBytesString(&config,
-            &config.program_name, argv[3])) ||
-            PyStatus_Exception(Py_InitializeFromConfig(&config))) {
-            return 2;
-        }
-        PyConfig_Clear(&config);
-        if (PyRun_SimpleString(argv[1]) != 0) {
-            return 3;
-        }
-        if (Py_FinalizeEx() < 0) {
-            return 4;
-        }
-#if defined(Py_REF_DEBUG) && PY_VERSION_HEX >= 0x030C0000
-        printf("%lld ", (long long)_Py_GetGlobalRefTotal());
-#elif defined(Py_REF_DEBUG)
-        printf("%lld ", (long long)_Py_GetRefTotal());
-#else
-        printf("-1 ");
-#endif
-        printf("%lld\n", (long long)_Py_GetAllocatedBlocks());
-    }
-    return 0;
-}
-"""
-
-_loop = {}
-
-
-def loop_binary():
-    """The reinit loop, compiled once per test against e2e.PYTHON."""
-    if "exe" in _loop:
-        return _loop["exe"]
-    info = subprocess.run([e2e.PYTHON, "-c", "import sysconfig as s; v = "
-                           "s.get_config_var; print(s.get_paths()['include']);"
-                           "print(v('LIBDIR')); print(v('LDVERSION'));"
-                           "print(v('LIBS') or ''); print(v('SYSLIBS') or '')"],
-                          capture_output=True, text=True, check=True)
-    include, libdir, ldversion, libs, syslibs = info.stdout.split("\n")[:5]
-    tmp = tempfile.mkdtemp()
-    src = os.path.join(tmp, "loop.c")
-    exe = os.path.join(tmp, "loop")
-    with open(src, "w") as f:
-        f.write(LOOP_C)
-    cc = os.environ.get("CC", "cc")
-    proc = subprocess.run([cc, "-I" + include, src, "-o", exe, "-L" + libdir,
-                           "-Wl,-rpath," + libdir, "-lpython" + ldversion]
-                          + libs.split() + syslibs.split(),
-                          capture_output=True, text=True)
-    _loop["exe"] = exe if proc.returncode == 0 else None
-    if proc.returncode != 0 and "_Py_GetAllocatedBlocks" not in proc.stderr:
-        raise Skip("cannot build the reinit loop: " + proc.stderr[-500:])
-    return _loop["exe"]
-
 
 def reinit_growth(code, cwd=None):
-    """What `code` leaves behind per reinit cycle, measured by the loop:
-    [(refs, blocks)] for cycles 3 to 5 (refs None without a debug build)."""
+    """What `code` leaves behind per reinit cycle, measured by
+    tests/indep/reinit.c (initialize, run, finalize; no code of refhunt's):
+    [(refs, blocks)] for cycles 3 to 5 (refs None on a release build), or
+    None where it cannot count blocks after finalization (3.12+)."""
     if cwd is not None:     # an embedded interpreter has no script dir
         code = "import sys\nsys.path.insert(0, '.')\n" + code
-    # a fixed hash seed, as refhunt's: random ones lay dicts out anew
-    env = dict(e2e.env(), PYTHONHASHSEED="0")
-    proc = subprocess.run([loop_binary(), code, "5", e2e.PYTHON],
-                          capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=120)
+    helper = os.path.join(os.path.dirname(e2e.FIXTURES), "indep_reinit")
+    proc = subprocess.run([helper, e2e.PYTHON, code, "5"], capture_output=True,
+                          text=True, env=e2e.env(), cwd=cwd, timeout=120)
+    if proc.returncode == e2e.SKIP:
+        return None
     expect(proc.returncode == 0, "the reinit loop ran %r: %s" %
            (code, proc.stderr[-2000:]))
-    rows = [tuple(int(x) for x in line.split())
-            for line in proc.stdout.splitlines() if line.strip()]
-    return [(b[0] - a[0] if b[0] >= 0 else None, b[1] - a[1])
+    rows = json.loads(proc.stdout)
+    return [(b[0] - a[0] if b[0] is not None else None, b[1] - a[1])
             for a, b in zip(rows[1:], rows[2:])]
 
 
@@ -124,9 +56,9 @@ def leaks(code, cwd=None):
     """Whether the loop sees `code` leak: more than an empty cycle does in
     every cycle (release 3.9 leaks blocks by itself); None where it
     cannot count blocks after finalization (3.12+ exports no counter)."""
-    if loop_binary() is None:
-        return None
     grown, empty = reinit_growth(code, cwd), reinit_growth("pass", cwd)
+    if grown is None:
+        return None
     for k in (0, 1):
         if grown[0][k] is not None and \
                 min(g[k] for g in grown) > max(e[k] for e in empty):
