@@ -89,6 +89,10 @@ def expect_summary(r, culprits, groups=0):
 
 # ---------------------------------------------------------------- bisect
 
+# A leak in the target's own code, of a hundred objects: more than the
+# calibration of release 3.12/3.13 can hide.
+OWN_LEAK = "import leakref, json\nleakref.leak([object() for _ in range(100)])"
+
 
 @test
 def test_mutual_imports_name_the_accelerator():
@@ -164,7 +168,7 @@ def test_no_single_culprit_reports_the_group():
 @test
 def test_own_code_leak_is_not_zero_culprits():
     """No import leaks, the target does: exit 1, and where it leaks."""
-    code = "import leakref, json\nleakref.leak(object())"
+    code = OWN_LEAK
     loop_says(code, True)
     loop_says("import leakref, json", False)
     r = bisect("--bisect", "imports", "-c", code)
@@ -247,9 +251,12 @@ def test_import_share_of_an_import_leak():
     expect(r.rc == 1 and r.json["status"] == "leak", "a leak", r)
     share = r.json["import_deltas"]
     expect(share is not None, "import_deltas measured", r)
-    expect(all(d >= 1 for d in share["blocks"]), "blocks from imports", r)
-    expect(share["fds"] == r.json["deltas"]["fds"], "the fd is the import's", r)
-    expect(share_line(r, "memory blocks"), "the share printed", r)
+    for m in r.json["leaks"]:
+        expect(all(d >= 1 for d in share[m]) if m != "fds" else
+               share[m] == r.json["deltas"][m], "%s: from imports" % m, r)
+        noun = {"refs": "references", "blocks": "memory blocks",
+                "fds": "file descriptors"}[m]
+        expect(share_line(r, noun), "the share printed", r)
     expect("own code" not in r.out, "not its own code", r)
 
 
@@ -266,13 +273,13 @@ def test_import_share_script_dir():
 @test
 def test_import_share_of_own_code():
     """None of the leak comes from importing: the share says that too."""
-    code = "import leakref, json\nleakref.leak(object())"
+    code = OWN_LEAK
     loop_says("import leakref, json", False)
     r = refhunt("-c", code)
     expect(r.rc == 1 and r.json["leaks"], "a leak", r)
     share = r.json["import_deltas"]
-    expect(share is not None and all(d < 1 for d in share["blocks"]),
-           "no blocks from imports", r)
+    expect(share is not None and "blocks" in r.json["leaks"] and
+           all(d < 1 for d in share["blocks"]), "no blocks from imports", r)
     expect("none of which comes from importing its modules alone: the leak "
            "is in its own code" in r.out, "said", r)
     expect(not share_line(r, "memory blocks"), "no import share line", r)
