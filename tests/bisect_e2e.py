@@ -180,6 +180,17 @@ def test_own_code_leak_is_not_zero_culprits():
 
 
 @test
+def test_failing_module_left_out_with_its_importers():
+    """needs_app fails on its own; app_helpers, which imports it, is left
+    out with it at no cost of its own, and the search goes on."""
+    r = bisect("--bisect", "imports", "fails_through.py", cwd=e2e.TARGETS)
+    expect(r.rc == 1 and culprit_names(r) == ["opens_fd"], "opens_fd", r)
+    expect([(f["module"], f["with"]) for f in r.json["failures"]] ==
+           [("needs_app", ["app_helpers"])], "needs_app, with app_helpers", r)
+    expect("left out with it (they import it): app_helpers" in r.out, "said", r)
+
+
+@test
 def test_unnamed_modules_left_out_quietly():
     """A module in sys.modules without a spec (Cython's cython_runtime) or
     under another name (os.path) is not bisected, nor reported."""
