@@ -636,6 +636,7 @@ static void
 text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
 {
     const struct culprit *c;
+    const char *why;
     char *line;
     int i, m, ngroups = 0, nadds = 0, n, r;
 
@@ -692,9 +693,9 @@ text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
             "modules alone does not leak\n", disc->name);
     } else if (b->own != NULL && b->own->status != STATUS_CLEAN) {
         line = report_last_line(b->own->message);
+        why = b->own->reason != NULL ? b->own->reason : line;
         fprintf(f, "refhunt: %s itself: %s%s%s\n", disc->name,
-            status_name(b->own->status), line[0] != '\0' ? ": " : "",
-            b->own->reason != NULL ? b->own->reason : line);
+            status_name(b->own->status), why[0] != '\0' ? ": " : "", why);
         free(line);
     }
     if (b->together) {
