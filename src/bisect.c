@@ -38,6 +38,7 @@
 #include "clock.h"
 #include "bisect.h"
 #include "json.h"
+#include "output.h"
 #include "report.h"
 #include "supervise.h"
 #include "verdict.h"
@@ -144,7 +145,8 @@ paths_code(const struct names *paths)
 /* The settings of a probe of the items idx[0, n): quiet, no report files.
  * n < 0: the target itself. They own their target and args array. */
 static struct settings *
-probe_settings(const struct bisection *b, const int *idx, int n)
+probe_settings(const struct bisection *b, const int *idx, int n,
+    char **target)
 {
     struct settings *ps = xmalloc(sizeof *ps);
     char *code, *next;
@@ -168,7 +170,7 @@ probe_settings(const struct bisection *b, const int *idx, int n)
         ps->mode = MODE_REINIT;
         ps->gc_passes = ps->gc_passes > 1 ? 1 : ps->gc_passes;
         if (n < 0) {
-            ps->target = xstrdup(ps->target);
+            ps->target = *target = xstrdup(ps->target);
             ps->args = xcalloc((size_t)ps->nargs + 1, sizeof *ps->args);
             memcpy(ps->args, b->st->args, (size_t)ps->nargs *
                 sizeof *ps->args);
@@ -184,12 +186,12 @@ probe_settings(const struct bisection *b, const int *idx, int n)
             free(code);
             code = next;
         }
-        ps->target = code;
+        ps->target = *target = code;
         ps->args = NULL;
         ps->nargs = 0;
     } else {
         ps->kind = TARGET_MODULE;
-        ps->target = xstrdup("unittest");
+        ps->target = *target = xstrdup("unittest");
         ps->args = xcalloc((size_t)n + 1, sizeof *ps->args);
         for (i = 0; i < n; i++) {
             ps->args[i] = b->items.name[idx[i]];
@@ -202,24 +204,20 @@ probe_settings(const struct bisection *b, const int *idx, int n)
 static void
 free_probe(struct hunt *h)
 {
-    struct settings *ps;
-
-    if (h == NULL) {
-        return;
-    }
-    ps = (struct settings *)h->settings;
-    free((char *)ps->target);
-    free(ps->args);
-    hunt_free(h);
-    free(ps);
+    hunt_free(h);       /* with the settings it owns */
 }
 
 /* Hunts the items idx[0, n) as one target (n < 0: the target itself). */
 static struct hunt *
 probe(struct bisection *b, const int *idx, int n)
 {
-    struct hunt *h = hunt_new(probe_settings(b, idx, n));
+    char *target;
+    struct settings *ps = probe_settings(b, idx, n, &target);
+    struct hunt *h = hunt_new(ps);
 
+    h->owned_settings = ps;
+    h->owned_target = target;
+    h->owned_args = ps->args;
     supervise_hunt(h, b->exe);
     verdict_compute(h);
     b->probes++;
@@ -615,6 +613,7 @@ discover(const struct settings *st, enum worker_task task, const char *exe)
     ds->show_growth = 0;
     ds->trace_blocks = 0;
     h = hunt_new(ds);
+    h->owned_settings = ds;
     supervise_hunt(h, exe);
     return h;
 }
@@ -729,26 +728,19 @@ json_names(FILE *f, const struct names *ns)
     fputc(']', f);
 }
 
-static int
-json_report(const struct bisection *b, const struct hunt *disc, int status,
-    char **cause)
+static void
+json_report(const struct bisection *b, const struct hunt *disc,
+    enum status status, FILE *f)
 {
-    const char *path = b->st->json_path;
-    int to_stdout = strcmp(path, "-") == 0, i, more;
-    FILE *f = to_stdout ? stdout : fopen(path, "w");
     const struct culprit *c;
+    int i, more;
 
-    if (f == NULL) {
-        *cause = xasprintf("--json %s: cannot open", path);
-        return -1;
-    }
     fprintf(f, "{\n  \"target\": ");
     json_text(f, disc->name);
     fprintf(f, ",\n  \"bisect\": \"%s\",\n  \"status\": \"%s\",\n"
         "  \"exit_status\": %d,\n  \"items\": %d,\n  \"culprits\": [",
         b->st->bisect == BISECT_IMPORTS ? "imports" : "tests",
-        status == 1 ? "leak" : status == 0 ? "clean" : status >= 128 ?
-        "interrupted" : status == 2 ? "error" : "failed", status,
+        status_name(status), status_exit(status, supervise_interrupted()),
         b->discovered);
     for (i = 0, more = 0; i < b->nculprits; i++) {
         c = &b->culprits[i];
@@ -808,34 +800,52 @@ json_report(const struct bisection *b, const struct hunt *disc, int status,
         b->together ? "true" : "false", b->probes, b->rounds,
         clock_now() - b->started, mode_name(b->st->bisect == BISECT_IMPORTS ?
         MODE_REINIT : b->st->mode));
-    if (fflush(f) != 0 || ferror(f) || (!to_stdout && fclose(f) != 0)) {
-        *cause = xasprintf("--json %s: cannot write", path);
-        return -1;
-    }
-    return 0;
 }
 
-/* The exit status of a finished search. */
-static int
+/* What the finished search found: its status. */
+static enum status
 outcome(const struct bisection *b)
 {
     int i;
 
     if (supervise_interrupted()) {
-        return 128 + supervise_interrupted();
+        return STATUS_INTERRUPTED;
     }
     for (i = 0; i < b->nculprits; i++) {
         if (!b->culprits[i].adds) {
-            return 1;
+            return STATUS_LEAK;
         }
     }
     if (b->together) {
-        return 1;
+        return STATUS_LEAK;
     }
     if (b->broken) {
-        return 2;
+        return STATUS_ERROR;
     }
-    return b->own != NULL ? verdict_exit_status(b->own) : 0;
+    return b->own != NULL ? b->own->status : STATUS_CLEAN;
+}
+
+/* --json: the report through the one way report files are written; 0,
+ * or -1 (and why, on stderr). */
+static int
+write_json(const struct bisection *b, const struct hunt *disc,
+    enum status status)
+{
+    struct output_file o;
+    char *cause = NULL;
+
+    if (b->st->json_path == NULL) {
+        return 0;
+    }
+    if (output_open(&o, "--json", b->st->json_path, &cause) == 0) {
+        json_report(b, disc, status, o.f);
+        if (output_commit(&o, &cause) == 0) {
+            return 0;
+        }
+    }
+    fprintf(stderr, "refhunt: %s\n", cause);
+    free(cause);
+    return -1;
 }
 
 int
@@ -845,8 +855,9 @@ bisect_main(const struct settings *st, const char *exe)
     struct hunt *disc;
     FILE *text = st->json_path != NULL && strcmp(st->json_path, "-") == 0 ?
         stderr : stdout;
-    char *cause = NULL, *last;
-    int status, i, m;
+    enum status status;
+    char *last;
+    int exit_status, i, m;
 
     memset(&b, 0, sizeof b);
     b.st = st;
@@ -857,7 +868,7 @@ bisect_main(const struct settings *st, const char *exe)
     if (disc->status != STATUS_CLEAN) {
         /* the target itself fails: nothing to bisect, and the reports
          * say why */
-        status = verdict_exit_status(disc);
+        status = disc->status;
         last = report_last_line(disc->message);
         fprintf(text, "refhunt: %s: bisect %s: the target's first run "
             "failed: %s\n", disc->name, st->bisect == BISECT_IMPORTS ?
@@ -868,15 +879,10 @@ bisect_main(const struct settings *st, const char *exe)
             fprintf(text, "%s%s", disc->message,
                 disc->message[strlen(disc->message) - 1] == '\n' ? "" : "\n");
         }
-        if (st->json_path != NULL &&
-            json_report(&b, disc, status, &cause) != 0) {
-            fprintf(stderr, "refhunt: %s\n", cause);
-            free(cause);
-            status = 2;
-        }
-        free((char *)disc->settings);
+        exit_status = write_json(&b, disc, status) != 0 ? EXIT_USAGE :
+            status_exit(status, disc->signal);
         hunt_free(disc);
-        return status;
+        return exit_status;
     }
     b.items = disc->found;
     b.by = disc->found_by;
@@ -901,11 +907,8 @@ bisect_main(const struct settings *st, const char *exe)
     status = outcome(&b);
     text_report(&b, disc, text);
     fflush(text);
-    if (st->json_path != NULL && json_report(&b, disc, status, &cause) != 0) {
-        fprintf(stderr, "refhunt: %s\n", cause);
-        free(cause);
-        status = 2;
-    }
+    exit_status = write_json(&b, disc, status) != 0 ? EXIT_USAGE :
+        status_exit(status, supervise_interrupted());
     for (i = 0; i < b.nculprits; i++) {
         for (m = 0; m < METRIC_COUNT; m++) {
             free(b.culprits[i].view.deltas[m]);
@@ -927,7 +930,6 @@ bisect_main(const struct settings *st, const char *exe)
     free(b.by);
     names_clear(&b.items);
     names_clear(&b.paths);
-    free((char *)disc->settings);
     hunt_free(disc);
-    return status;
+    return exit_status;
 }

@@ -122,6 +122,9 @@ hunt_free(struct hunt *h)
     free(h->reason);
     free(h->output_tail);
     free(h->kept_out);
+    free(h->owned_target);
+    free(h->owned_args);
+    free(h->owned_settings);
     free(h->kept_err);
     free(h);
 }

@@ -47,6 +47,11 @@ struct python_info {
 
 struct hunt {
     const struct settings *settings;
+    /* What the hunt's maker handed over (a bisect probe's own settings,
+     * their code and argument list): freed with the hunt. */
+    struct settings *owned_settings;
+    char           *owned_target;
+    char          **owned_args;
     char           *name;                   /* the target as printed */
     struct python_info python;
 
