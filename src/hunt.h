@@ -52,6 +52,7 @@ struct hunt {
     struct settings *owned_settings;
     char           *owned_target;
     char          **owned_args;
+    struct hunt    *follows;    /* the hunt this follow-up measures for */
     char           *name;                   /* the target as printed */
     struct python_info python;
 

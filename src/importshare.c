@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "importshare.h"
-#include "supervise.h"
 #include "verdict.h"
 #include "xmalloc.h"
 
@@ -64,32 +63,42 @@ import_code(const struct hunt *h)
     return code;
 }
 
-void
-importshare_measure(struct hunt *h, const char *exe)
+struct hunt *
+importshare_hunt(struct hunt *h)
 {
     const struct settings *st = h->settings;
-    struct settings ps;
+    struct settings *ps;
     struct hunt *p;
-    char *code;
-    int m;
 
     if (st->mode != MODE_REINIT || st->task != TASK_HUNT ||
         st->bisect != BISECT_NONE || h->status != STATUS_LEAK) {
-        return;
+        return NULL;
     }
-    ps = *st;
-    ps.kind = TARGET_CODE;
-    ps.target = code = import_code(h);
-    ps.args = NULL;
-    ps.nargs = 0;
-    ps.quiet = 1;
-    ps.verbose = 0;
-    ps.show_growth = 0;
-    ps.trace_blocks = 0;
-    ps.json_path = NULL;
-    ps.warmups = 1;     /* imports leak from round 2 on: enough */
-    p = hunt_new(&ps);
-    supervise_hunt(p, exe);
+    ps = xmalloc(sizeof *ps);
+    *ps = *st;
+    ps->kind = TARGET_CODE;
+    ps->args = NULL;
+    ps->nargs = 0;
+    ps->quiet = 1;
+    ps->verbose = 0;
+    ps->show_growth = 0;
+    ps->trace_blocks = 0;
+    ps->json_path = NULL;
+    ps->warmups = 1;    /* imports leak from round 2 on: enough */
+    p = hunt_new(ps);
+    p->owned_settings = ps;
+    p->owned_target = import_code(h);
+    ps->target = p->owned_target;
+    p->follows = h;
+    return p;
+}
+
+void
+importshare_apply(struct hunt *p)
+{
+    struct hunt *h = p->follows;
+    int m;
+
     verdict_compute(p);
     if (p->status == STATUS_INTERRUPTED) {
         /* refhunt was: the run ends as interrupted, as it would have */
@@ -103,6 +112,4 @@ importshare_measure(struct hunt *h, const char *exe)
                 (size_t)h->ndeltas * sizeof *h->import_deltas[m]);
         }
     }
-    free(code);
-    hunt_free(p);
 }

@@ -28,7 +28,6 @@
 /* The run as a whole: its targets, and what is printed so far. */
 struct run {
     const struct settings *st;
-    const char     *worker;         /* the worker program */
     struct settings *targets;       /* one settings a target */
     struct hunt   **hunts;
     int             n;
@@ -101,15 +100,24 @@ print_hunt(const struct run *r, const struct hunt *h)
     fflush(r->text);
 }
 
-/* A hunt ended: its verdict, and the texts that are due now. */
-static void
+/* A hunt ended: its verdict, and the texts that are due now; or first
+ * the follow-up that measures its import share. */
+static struct hunt *
 hunt_done(struct hunt *h, void *arg)
 {
     struct run *r = arg;
+    struct hunt *share;
 
-    verdict_compute(h);
-    if (!r->st->each) {     /* a hunt of its own: nothing else is running */
-        importshare_measure(h, r->worker);
+    if (h->follows != NULL) {
+        importshare_apply(h);
+        share = h;
+        h = h->follows;
+        hunt_free(share);
+    } else {
+        verdict_compute(h);
+        if ((share = importshare_hunt(h)) != NULL) {
+            return share;
+        }
     }
     if (r->base != NULL) {
         baseline_apply(r->base, h);
@@ -118,6 +126,7 @@ hunt_done(struct hunt *h, void *arg)
     while (r->printed < r->n && r->hunts[r->printed]->done) {
         print_hunt(r, r->hunts[r->printed++]);
     }
+    return NULL;
 }
 
 /* Writes one report file; 0, or -1 (and why, on stderr). */
@@ -151,7 +160,7 @@ write_report(const struct run *r, const char *option, const char *path,
 int
 run_hunts(const struct settings *st, const char *worker, char **cause)
 {
-    struct run r = { .st = st, .worker = worker };
+    struct run r = { .st = st };
     struct baseline *base = NULL;
     struct supervision sv = { .worker = worker, .done = hunt_done,
         .arg = &r };

@@ -282,6 +282,25 @@ def test_import_share_script_dir():
 
 
 @test
+def test_import_share_with_each():
+    """--each: the share is a follow-up hunt run beside the others; each
+    target's report, in order, has its own."""
+    r = refhunt("--each", "-j", "2", target("two_leaks.py"),
+                target("clean.py"), target("two_leaks.py"))
+    expect(r.rc == 1, "a leak", r)
+    reports = r.json["targets"]
+    expect([t["status"] for t in reports] == ["leak", "clean", "leak"],
+           "in order", r)
+    for t in reports[0], reports[2]:
+        expect(t["import_deltas"] is not None and
+               t["import_deltas"]["fds"] == t["deltas"]["fds"],
+               "the share measured for each leak", r)
+    expect(reports[1]["import_deltas"] is None, "none for a clean one", r)
+    expect(len(re.findall(r"come from importing its modules alone", r.out))
+           >= 2, "printed under each leak", r)
+
+
+@test
 def test_import_share_of_own_code():
     """None of the leak comes from importing: the share says that too."""
     code = OWN_LEAK
