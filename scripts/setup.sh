@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # meson/ninja build it; python3-dbg is the debug CPython that counts
 # references (with libpython3.11-dbg, its headers and library); mandoc
 # checks the man page; python3-markupsafe is the shipped example's leak;
+# python3-pytest runs the --per-test tests;
 # clang-14 and libclang-rt-14-dev (libFuzzer, sanitizers) build the fuzz
 # tests, valgrind runs the supervisor in `meson test --setup valgrind`.
-packages="gcc meson ninja-build pkg-config python3 python3-dbg mandoc python3-markupsafe
+packages="gcc meson ninja-build pkg-config python3 python3-dbg mandoc python3-markupsafe python3-pytest
 clang-14 libclang-rt-14-dev valgrind"
 
 missing=""

@@ -66,6 +66,9 @@ struct settings {
     const char       *target;       /* script path, module name or code */
     char            **args;         /* sys.argv[1:] of the target */
     int               nargs;
+    int               child;        /* a target of --each (REFHUNT_CHILD) */
+    int               per_test;     /* --per-test: every test a verdict */
+    int               test_start;   /* internal: the first test to run */
     int               worker_fd;    /* record channel; -1 in the supervisor */
     enum worker_task  task;
 };

@@ -143,7 +143,7 @@ def collect(passes):
         gc.collect()
 
 
-# ---- --bisect: what the target imports, which tests it has
+# ---- --bisect imports: what the target imported (tests: pertest.py)
 
 
 def imported():
@@ -152,27 +152,6 @@ def imported():
     start = _first.get("modules", ())
     return [name for name in sys.modules
             if name not in start and name != "__main__"]
-
-
-def list_tests(names, safe_path):
-    """The test ids that `python -m unittest NAMES` would run."""
-    import unittest
-    _prepend_sys_path0("module", "unittest", safe_path)
-    names = [n for n in names if not n.startswith("-")]
-    loader = unittest.TestLoader()
-    suite = loader.loadTestsFromNames(names) if names else loader.discover(".")
-    ids = []
-
-    def walk(test):
-        if isinstance(test, unittest.TestSuite):
-            for t in test:
-                walk(t)
-        elif isinstance(test, unittest.loader._FailedTest):
-            raise test._exception     # a name that does not load
-        else:
-            ids.append(test.id())
-    walk(suite)
-    return ids
 
 
 # ---- --show-growth and --trace-blocks: what grew, and where it was made

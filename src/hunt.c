@@ -83,6 +83,11 @@ hunt_free(struct hunt *h)
         free(h->rounds[i].trace);
     }
     names_clear(&h->found);
+    for (i = 0; i < h->tests.n; i++) {
+        hunt_free(h->tests.hunt[i]);
+    }
+    free(h->tests.hunt);
+    free(h->outcome);
     for (m = 0; m < METRIC_COUNT; m++) {
         free(h->deltas[m]);
     }

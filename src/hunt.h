@@ -74,6 +74,14 @@ struct python_info {
     char           *blocks_source;          /* how blocks are counted */
 };
 
+/* --per-test: the tests a worker ran, each a hunt of its own (its rounds
+ * are the test's runs, its name the test id). */
+struct tests {
+    struct hunt   **hunt;                   /* [n], in the order they ran */
+    int             n;
+    int             open;                   /* the last one has not ended */
+};
+
 struct hunt {
     const struct settings *settings;
     char           *name;                   /* the target as printed */
@@ -101,6 +109,9 @@ struct hunt {
     char           *output_tail;            /* last of the target's stderr */
     int             finished;               /* the worker said "end" */
     struct names    found;                  /* module or test records */
+    struct tests    tests;                  /* --per-test */
+    char           *outcome;                /* a test's: "skipped",
+                                               "xfailed", or NULL */
 
     /* Filled by the verdict. */
     int             tracked_complete;       /* every tracked round measured */
@@ -108,6 +119,8 @@ struct hunt {
     int             ndeltas;
     int             leaked[METRIC_COUNT];
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
+    int64_t         allowed[METRIC_COUNT];  /* --baseline's MAX, also when
+                                               the leak is beyond it */
     double          seconds;                /* the hunt took */
 };
 

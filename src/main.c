@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "config.h"
 #include "hunt.h"
+#include "pertest.h"
 #include "probe.h"
 #include "run.h"
 #include "report.h"
@@ -104,6 +105,11 @@ main(int argc, char **argv)
     case CLI_RUN:
         break;
     }
+    /* a target of --each: the parent reports for the whole run */
+    if (getenv("REFHUNT_CHILD") != NULL) {
+        st.child = 1;
+        unsetenv("REFHUNT_CHILD");
+    }
     if (st.worker_fd >= 0) {
         return worker_main(&st);
     }
@@ -114,10 +120,11 @@ main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    if (st.bisect == BISECT_TESTS &&
-        (st.kind != TARGET_MODULE || strcmp(st.target, "unittest") != 0)) {
-        fprintf(stderr, "refhunt: --bisect tests needs a unittest target: "
-            "-m unittest NAME ...\n");
+    if (st.bisect == BISECT_TESTS && (st.kind != TARGET_MODULE ||
+        (strcmp(st.target, "unittest") != 0 &&
+        strcmp(st.target, "pytest") != 0))) {
+        fprintf(stderr, "refhunt: --bisect tests needs a test runner: "
+            "-m unittest NAME ... or -m pytest ARGS\n");
         return EXIT_USAGE;
     }
 
@@ -131,6 +138,8 @@ main(int argc, char **argv)
     report_set_color(color);
     if (st.each) {
         status = run_each(&st, exe, color);
+    } else if (st.per_test) {
+        status = pertest_main(&st, exe);
     } else if (st.bisect != BISECT_NONE) {
         status = bisect_main(&st, exe);
     } else {

@@ -9,6 +9,9 @@
 /* "NAME leaked [1, 1, 1] references, sum=3", as regrtest says it. */
 void    report_leak_line(const struct hunt *, enum metric, FILE *);
 
+/* The same, with what --baseline allows when it has an entry. */
+void    report_leak_line_baseline(const struct hunt *, enum metric, FILE *);
+
 /* The last non-empty line of a text (a traceback's exception), newly
  * allocated; "" for NULL. */
 char   *report_last_line(const char *);

@@ -106,7 +106,7 @@ write_baseline(const struct settings *st, const struct hunt *h, char **cause)
         return -1;
     }
     if (st->write_baseline_path != NULL) {
-        fprintf(f, "# refhunt baseline: METRIC MAX TARGET a line\n");
+        baseline_header(f, st);
     }
     baseline_write(f, h);
     return close_report(f, "--write-baseline", path, cause);
@@ -157,6 +157,9 @@ run_one(const struct settings *st, const char *exe)
         failed = 1;
     }
     report_text(h, text);
+    if (base != NULL && !st->child) {
+        baseline_unmatched(base, st->baseline_path, stderr);
+    }
     if (getenv("GITHUB_ACTIONS") != NULL &&
         strcmp(getenv("GITHUB_ACTIONS"), "true") == 0) {
         report_annotations(h, text);
@@ -298,6 +301,9 @@ start(struct job *j, const char *exe, const struct settings *st, int color)
             snprintf(env, sizeof env, "%d", p[1]);
             setenv("REFHUNT_PROGRESS_FD", env, 1);
         }
+        /* the run reports what its baseline did not match, not each
+         * target on its own */
+        setenv("REFHUNT_CHILD", "1", 1);
         execv(exe, argv);
         dprintf(STDERR_FILENO, "refhunt: cannot run %s: %s\n", exe,
             strerror(errno));
@@ -482,7 +488,7 @@ write_baseline_all(const struct settings *st, struct job *jobs, int njobs,
     if (f == NULL) {
         return -1;
     }
-    fprintf(f, "# refhunt baseline: METRIC MAX TARGET a line\n");
+    baseline_header(f, st);
     for (i = 0; i < njobs; i++) {
         relay(&jobs[i], "baseline", f);
     }
