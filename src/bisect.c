@@ -3,7 +3,9 @@
  * test leaks on its own.
  *
  * A discovery worker lists the items: the modules the target imported, in
- * the order it first imported them, or the test ids of -m unittest NAME.
+ * the order it first imported them, or the test ids of -m unittest NAME
+ * (names as python -m unittest takes them, file paths too) or the node
+ * ids of -m pytest ARGS (probes run in loop mode unless --mode is given).
  * Then groups of items are hunted (probes) and split, deterministically,
  * halves in order: a group that leaks is split until single items are
  * left; a group that does not leak is dropped; when the first half of a
@@ -116,10 +118,15 @@ probe_settings(const struct bisection *b, int lo, int hi)
         ps->args = NULL;
         ps->nargs = 0;
     } else {
+        /* the runner given, with the test ids: node ids for pytest */
         ps->kind = TARGET_MODULE;
-        ps->target = "unittest";
         ps->args = b->items.name + lo;
         ps->nargs = hi - lo;
+        if (strcmp(b->st->target, "pytest") == 0 && !b->st->mode_given) {
+            /* pytest's own imports leak thousands of references an
+             * interpreter: its probes run in one (it is clean there) */
+            ps->mode = MODE_LOOP;
+        }
     }
     return ps;
 }
@@ -389,7 +396,8 @@ json_report(const struct bisection *b, const struct hunt *disc, int status,
         "\n  \"seconds\": %.2f,\n  \"mode\": \"%s\"\n}\n",
         b->together ? "true" : "false", b->probes, b->rounds,
         clock_now() - b->started, mode_name(b->st->bisect == BISECT_IMPORTS ?
-        MODE_REINIT : b->st->mode));
+        MODE_REINIT : strcmp(b->st->target, "pytest") == 0 &&
+        !b->st->mode_given ? MODE_LOOP : b->st->mode));
     if (fflush(f) != 0 || ferror(f) || (!to_stdout && fclose(f) != 0)) {
         *cause = xasprintf("--json %s: cannot write", path);
         return -1;
@@ -418,9 +426,11 @@ bisect_main(const struct settings *st, const char *exe)
          * say why */
         status = verdict_exit_status(disc);
         last = report_last_line(disc->message);
-        fprintf(text, "refhunt: %s: bisect %s: the target's first run "
-            "failed: %s\n", disc->name, st->bisect == BISECT_IMPORTS ?
-            "imports" : "tests", disc->reason != NULL ? disc->reason : last);
+        fprintf(text, "refhunt: %s: bisect %s: %s: %s\n", disc->name,
+            st->bisect == BISECT_IMPORTS ? "imports" : "tests",
+            st->bisect == BISECT_IMPORTS ? "the target's first run failed" :
+            "cannot list the tests", disc->reason != NULL ? disc->reason :
+            last);
         free(last);
         if (st->quiet && disc->message != NULL &&
             strchr(disc->message, '\n') != NULL) {

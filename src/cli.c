@@ -349,7 +349,7 @@ parse(int argc, char **argv, struct settings *st, char **cause)
                 return CLI_ERROR;
             }
             st->mode = (enum mode)choice;
-            mode_given = 1;
+            mode_given = st->mode_given = 1;
             break;
         case OPT_PER_TEST:
             st->per_test = 1;

@@ -40,6 +40,7 @@ enum color {
 
 struct settings {
     enum mode         mode;
+    int               mode_given;   /* --mode was given */
     int               each;         /* --each: every operand a target */
     int               jobs;         /* -j N: hunts at once; 0: cores */
     int               shard_k;      /* --shard K/N: this machine's part */

@@ -248,10 +248,17 @@ def _unittest_outcome(result):
     outcome, text = "passed", ""
     if result.errors or result.failures:
         outcome = "failed"
-        text = "\n".join("%s: %s\n%s" % (kind, test, trace)
-                         for kind, entries in (("ERROR", result.errors),
-                                               ("FAIL", result.failures))
-                         for test, trace in entries)
+        failures = [(kind, test, trace)
+                    for kind, entries in (("ERROR", result.errors),
+                                          ("FAIL", result.failures))
+                    for test, trace in entries]
+        text = "\n".join("%s: %s\n%s" % f for f in failures)
+        # last, a summary line: the first failure's exception
+        kind, test, trace = failures[0]
+        exc = [line for line in trace.splitlines()
+               if line and not line[0].isspace() and
+               not line.startswith("Traceback")]
+        text += "\n%s: %s%s" % (kind, test, " - " + exc[0] if exc else "")
     elif result.unexpectedSuccesses:
         outcome, text = "failed", "unexpected success"
     elif result.skipped:

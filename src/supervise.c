@@ -122,8 +122,10 @@ progress(const struct hunt *h, int round, double elapsed)
     if (progress_fd >= 0) {
         n = snprintf(line, sizeof line, "%d/%d\n", round, h->nrounds);
     } else if (progress_tty) {
-        n = snprintf(line, sizeof line, "\r\033[Krefhunt: %.60s: round %d/%d, "
-            "%.1f s", h->name, round, h->nrounds, elapsed);
+        /* --per-test: the test under way, its run */
+        n = snprintf(line, sizeof line, "\r\033[Krefhunt: %.60s: %s %d/%d, "
+            "%.1f s", h->name, h->settings->per_test ? "run" : "round", round,
+            h->nrounds, elapsed);
     } else {
         return;
     }
@@ -569,8 +571,9 @@ supervise_hunt(struct hunt *h, const char *exe)
         if (w.ch.starts != w.starts) {
             w.starts = w.ch.starts;
             w.round_start = t;          /* --timeout is per round */
-            if (h->started > 0) {
-                progress(h, h->started, t - started);
+            /* --per-test: the test under way */
+            if (w.ch.cur->started > 0 && (w.ch.cur != h || !st->per_test)) {
+                progress(w.ch.cur, w.ch.cur->started, t - started);
             }
         }
         /* The records ended before "end": the worker exits now (it

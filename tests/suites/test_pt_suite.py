@@ -1,4 +1,4 @@
-"""A pytest suite whose leaking tests are known (tests/pertest.py).
+"""A pytest suite whose leaking tests are known (tests/pertest.py drives it).
 
 Leak: test_leaks, test_leaky_fixture, test_param[1], TestGroup::test_b,
 test_after_crash. Failed: test_fails. Crashed: test_crash. Skipped:
