@@ -27,6 +27,20 @@ def _send(send, code, number, text=None):
         raise _Stop
 
 
+# scripts/bench-pertest.sh: REFHUNT_BENCH_FILE names a file for the time
+# the cleanup and the gc passes took (None: not measured).
+_bench = None
+
+
+def _timed(func, key, *args):
+    """func(*args), its wall and CPU time added to _bench[key]."""
+    wall, cpu = _bench["clock"], _bench["cpu_clock"]
+    t, c = wall(), cpu()
+    func(*args)
+    _bench[key] += wall() - t
+    _bench[key + "_cpu"] += cpu() - c
+
+
 def _hunt_tests(tests, start, rounds, passes, send):
     """Runs tests[start:], each `rounds` times. A test is an object with
     id, run() -> (outcome, text) and finish(next_test) -> text or None."""
@@ -40,8 +54,13 @@ def _hunt_tests(tests, start, rounds, passes, send):
             if outcome != "passed":
                 break       # a failure, a skip or an xfail ends its runs
             _send(send, _COLLECT, r)
-            cleanup()
-            collect(passes)
+            if _bench is None:
+                cleanup()
+                collect(passes)
+            else:
+                _timed(cleanup, "cleanup")
+                _timed(collect, "gc", passes)
+                _bench["runs"] += 1
             _send(send, _MEASURE, r)
         # higher-scope fixtures the next test does not share go now,
         # after the last reading
@@ -301,6 +320,12 @@ def hunt(runner, args, start, rounds, passes, safe_path, dump_fd, dump_signal,
     # the timeout's traceback goes to the real stderr, which pytest's
     # capture may have replaced by then
     faulthandler.register(dump_signal, file=dump_fd, all_threads=True)
+    global _bench
+    if os.environ.get("REFHUNT_BENCH_FILE"):
+        import time
+        _bench = {"clock": time.perf_counter, "cpu_clock": time.process_time,
+                  "cleanup": 0.0, "gc": 0.0, "cleanup_cpu": 0.0,
+                  "gc_cpu": 0.0, "runs": 0}
     try:
         if runner == "pytest":
             return _hunt_pytest(args, start, rounds, passes, send)
@@ -314,6 +339,10 @@ def hunt(runner, args, start, rounds, passes, safe_path, dump_fd, dump_signal,
         return _report(e)
     finally:
         faulthandler.unregister(dump_signal)
+        if _bench is not None:
+            with open(os.environ["REFHUNT_BENCH_FILE"], "w") as f:
+                f.write("".join("%s %s\n" % (k, v) for k, v in
+                                _bench.items() if "clock" not in k))
 
 
 def list_ids(runner, args, safe_path):

@@ -452,7 +452,7 @@ write_junit_all(const struct settings *st, struct job *jobs, int njobs,
     double seconds, char **cause)
 {
     FILE *f = open_report("--junit", st->junit_path, cause);
-    int i, failures = 0;
+    int i, failures = 0, tests = njobs;
 
     if (f == NULL) {
         return -1;
@@ -460,7 +460,30 @@ write_junit_all(const struct settings *st, struct job *jobs, int njobs,
     for (i = 0; i < njobs; i++) {
         failures += jobs[i].exit_status != 0;
     }
-    junit_begin(f, njobs, failures, seconds);
+    if (st->per_test) {
+        /* a target is a suite: its cases are its tests */
+        tests = failures = 0;
+        for (i = 0; i < njobs; i++) {
+            char *path = job_file(&jobs[i], "case.xml"), *data = slurp(path);
+            const char *p;
+
+            for (p = data; p != NULL && (p = strstr(p, "<testcase ")) != NULL;
+                p++) {
+                tests++;
+            }
+            for (p = data; p != NULL && (p = strstr(p, "<failure ")) != NULL;
+                p++) {
+                failures++;
+            }
+            if (data == NULL || data[0] == '\0') {
+                tests++;
+                failures++;
+            }
+            free(data);
+            free(path);
+        }
+    }
+    junit_begin(f, tests, failures, seconds);
     for (i = 0; i < njobs; i++) {
         char *path = job_file(&jobs[i], "case.xml"), *data = slurp(path);
 

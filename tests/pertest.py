@@ -281,6 +281,24 @@ def test_bisect_unittest_path():
 
 
 @test
+def test_each():
+    """--each --per-test: every operand a suite, -j at a time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        junit = os.path.join(tmp, "r.xml")
+        r = refhunt("--each", "-j", "2", "--per-test", "-q", "--junit", junit,
+                    "-m", "unittest", UT + "Leaky", UT + "Clean", cwd=SUITES)
+        xml = open(junit).read()
+    expect(r.rc == 1, "a leak: exit 1", r)
+    expect([[t["id"] for t in target["tests"]] for target in
+            r.json["targets"]] == [[UT + "Leaky.test_x"],
+                                   [UT + "Clean.test_a",
+                                    UT + "Clean.test_subtests"]],
+           "each suite's tests, in order", r)
+    expect('tests="3" failures="1"' in xml and xml.count("<testcase ") == 3,
+           "JUnit counts the tests", r)
+
+
+@test
 def test_usage():
     for args, words in ((["--per-test", "x.py"], "needs a test runner"),
                         (["--per-test", "-m", "json"], "needs a test runner"),
