@@ -93,7 +93,8 @@ def bench(name, runner_args, plain_code, cwd):
     env = dict(os.environ, REFHUNT_BENCH_FILE=bench_file)
     hw, hc, hunt = timed([refhunt, "-q", "--per-test"] + runner_args, cwd, env)
     verdict = hunt.stdout.strip().splitlines()[-1]
-    stats = dict(line.split() for line in open(bench_file))
+    with open(bench_file) as f:
+        stats = dict(line.split() for line in f)
     runs = int(stats["runs"])
     gc_run = float(stats["gc"]) / runs
     gc_cpu = float(stats["gc_cpu"]) / runs
@@ -115,14 +116,16 @@ def bench(name, runner_args, plain_code, cwd):
           % (1000 * over_wall, 1000 * over_cpu))
     print("| gc passes alone, per run, in the hunt (the floor) | %.1f ms | %.1f ms |"
           % (1000 * gc_run, 1000 * gc_cpu))
-    print("| cleanup per run, in the hunt | %.2f ms | %.2f ms |"
-          % (1000 * cleanup_run, 1000 * cleanup_cpu))
+    print("| cleanup per run, in the hunt (%s of %d runs moved the heap) | "
+          "%.2f ms | %.2f ms |" % (stats["cleanups"], runs,
+                                   1000 * cleanup_run, 1000 * cleanup_cpu))
     print("| overhead / floor | %.2f | %.2f |" % (over_wall / gc_run,
                                                   over_cpu / gc_cpu))
     print()
 
 
-bench("generated pytest suite, 300 tests", ["-m", "pytest", "."],
+bench("generated pytest suite, %d tests" % (
+    30 * int(os.environ.get("BENCH_MODULES", "10"))), ["-m", "pytest", "."],
       PLAIN_PYTEST, os.path.join(tmp, "suite"))
 bench("CPython's test_json, unittest", ["-m", "unittest", "test.test_json"],
       PLAIN_UNITTEST, tmp)

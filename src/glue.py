@@ -346,7 +346,8 @@ def cleanup():
                             for a in collections.abc.__all__):
         for obj in abc.__subclasses__() + [abc]:
             refs = abcs.get(obj)
-            if refs is not None:
+            # only a registry that the run changed: registering is costly
+            if refs is not None and _abc_registry(obj) != refs:
                 obj._abc_registry_clear()
                 for ref in refs:
                     subclass = ref()

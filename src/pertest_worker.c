@@ -35,6 +35,7 @@ enum {
     SEND_COLLECT,
     SEND_MEASURE,
     SEND_END,
+    SEND_MOVED,
 };
 
 static const char *const outcomes[] = {
@@ -46,7 +47,24 @@ static struct {
     int     fd;
     int     lost;
     pid_t   pid;
-} pw = { -1, 0, 0 };
+    int64_t last[METRIC_COUNT];     /* the counters last sent */
+    int     measured;
+} pw = { -1, 0, 0, { 0, 0, 0 }, 0 };
+
+/* Whether refs or blocks differ from the last reading: a heap that did
+ * not move since needs no cleanup. */
+static int
+moved(void)
+{
+    int64_t c[METRIC_COUNT];
+
+    if (!pw.measured) {
+        return 1;
+    }
+    probe_read_live(c);
+    return c[METRIC_REFS] != pw.last[METRIC_REFS] ||
+        c[METRIC_BLOCKS] != pw.last[METRIC_BLOCKS];
+}
 
 static void
 send_line(const char *fmt, const char *a, const char *b)
@@ -64,6 +82,8 @@ send_counters(long round)
     int m;
 
     probe_read_live(c);
+    memcpy(pw.last, c, sizeof pw.last);
+    pw.measured = 1;
     for (m = 0; m < METRIC_COUNT; m++) {
         if (c[m] == COUNTER_NONE) {
             snprintf(buf[m], sizeof buf[m], "-");
@@ -78,6 +98,7 @@ send_counters(long round)
 }
 
 /* send(code, number, text): a record; True when the channel is gone.
+ * send(MOVED, 0, None): whether the heap moved since the last reading.
  * METH_FASTCALL: no argument tuple is made between two readings. */
 static PyObject *
 send_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -134,6 +155,8 @@ send_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         send_line("testend %s %s\n", outcomes[number], esc);
         free(esc);
         break;
+    case SEND_MOVED:
+        return PyBool_FromLong(moved());
     default:
         PyErr_SetString(PyExc_ValueError, "send: no such record");
         return NULL;
