@@ -155,6 +155,7 @@ struct watch {
     struct channel  ch;                         /* the records */
     unsigned        starts;                     /* ch.starts seen */
     struct buffer   tail;                       /* the target's stderr */
+    struct buffer   out_tail;                   /* its stdout, under -q */
     size_t          err_total;                  /* stderr bytes seen */
     size_t          dump_from;                  /* err_total at SIGUSR1 */
     double          round_start;
@@ -201,7 +202,11 @@ drain(struct watch *w, int *fd)
             }
         }
     }
-    /* stdout under -q: read and dropped so the target never blocks */
+    /* stdout under -q: read so the target never blocks; its tail kept
+     * for a failure's message (pytest reports failures on stdout) */
+    if (*fd == w->out_fd) {
+        tail_add(&w->out_tail, buf, (size_t)n);
+    }
 }
 
 /* Reads every channel until none has data right now, for a second at
@@ -431,6 +436,9 @@ classify(struct watch *w)
         if (h->message != NULL && strchr(h->message, '\n') == NULL) {
             h->reason = xstrdup(h->message);
             h->message = with_body(h->message, last_lines(&w->tail));
+            if (w->out_tail.len > 0) {
+                h->message = with_body(h->message, last_lines(&w->out_tail));
+            }
         }
         if (h->settings->mode == MODE_REINIT && h->fail_round > 1 &&
             (h->fail_phase == PHASE_INIT || h->fail_phase == PHASE_RUN) &&
@@ -628,4 +636,5 @@ supervise_hunt(struct hunt *h, const char *exe)
     }
     channel_free(&w.ch);
     free(w.tail.data);
+    free(w.out_tail.data);
 }

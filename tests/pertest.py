@@ -167,6 +167,13 @@ def test_collection_error():
             f.write("import no_such_module_here\n\ndef test_x():\n    pass\n")
         r = refhunt("-q", "--per-test", "-m", "pytest", "test_broken.py",
                     cwd=tmp)
+        # and without --per-test: pytest's report is on stdout, which -q
+        # captures; its last lines come with the verdict
+        plain = refhunt("-q", "--mode", "loop", "-m", "pytest",
+                        "test_broken.py", cwd=tmp)
+    expect(plain.rc == 3 and "ERROR collecting test_broken.py" in plain.out
+           and "No module named 'no_such_module_here'" in plain.out,
+           "a plain -q hunt shows pytest's message too", plain)
     expect(r.rc == 3, "a collection error: exit 3", r)
     expect(r.json["status"] == "failed" and r.json["tests"] == [],
            "failed, no tests", r)
