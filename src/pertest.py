@@ -289,8 +289,10 @@ def _unittest_outcome(result):
         outcome, text = "skipped", result.skipped[0][1]
     elif result.expectedFailures:
         outcome, text = "xfailed", "expected failure"
+    # 3.12+ also keeps every test's duration
     for entries in (result.errors, result.failures, result.skipped,
-                    result.expectedFailures, result.unexpectedSuccesses):
+                    result.expectedFailures, result.unexpectedSuccesses,
+                    getattr(result, "collectedDurations", [])):
         del entries[:]
     return outcome, text
 
