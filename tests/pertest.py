@@ -159,6 +159,26 @@ def test_timeout():
 
 
 @test
+def test_timeout_unittest():
+    """The same without pytest: a hanging unittest test, then the next."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_hangs.py"), "w") as f:
+            f.write("import time, unittest\nkept = []\n\n"
+                    "class H(unittest.TestCase):\n"
+                    "    def test_a_hang(self):\n        time.sleep(600)\n\n"
+                    "    def test_b_leak(self):\n"
+                    "        kept.append(object())\n")
+        r = refhunt("-q", "--per-test", "--timeout", "3", "-m", "unittest",
+                    "test_hangs.py", cwd=tmp)
+    expect(r.rc == 5, "a test timed out: exit 5", r)
+    expect(statuses(r) == {"test_hangs.H.test_a_hang": "timeout",
+                           "test_hangs.H.test_b_leak": "leak"},
+           "the hang timed out, the next test was hunted", r)
+    expect("test_a_hang" in r.json["tests"][0]["message"],
+           "the stuck frame is in the message", r)
+
+
+@test
 def test_collection_error():
     """-q still shows pytest's own message for a collection error."""
     need_pytest()
@@ -303,6 +323,38 @@ def test_each():
            "each suite's tests, in order", r)
     expect('tests="3" failures="1"' in xml and xml.count("<testcase ") == 3,
            "JUnit counts the tests", r)
+
+
+@test
+def test_progress_line():
+    """On a terminal, the progress line names the test under way."""
+    import pty
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_slow.py"), "w") as f:
+            f.write("import time, unittest\n\n"
+                    "class Slow(unittest.TestCase):\n"
+                    "    def test_nap(self):\n        time.sleep(0.1)\n")
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([e2e.REFHUNT, "-q", "--per-test", "-R", "1:2",
+                                 "-m", "unittest", "test_slow"],
+                                stdout=subprocess.PIPE, stderr=slave, cwd=tmp,
+                                env=e2e.env())
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        proc.wait(timeout=120)
+        os.close(master)
+    seen = seen.decode(errors="replace")
+    expect(proc.returncode == 0, "exit 0")
+    expect(re.search(r"refhunt: test_slow\.Slow\.test_nap: run 3/3, [\d.]+ s",
+                     seen), "the test and its run: %r" % seen)
 
 
 @test
