@@ -145,6 +145,18 @@ def test_resume_keeps_verdicts():
 
 
 @test
+def test_c_extension_leak():
+    """A leak in C (the leakref fixture) names its test, not its module."""
+    r = refhunt("-q", "--per-test", "-m", "unittest", "test_injected_leak",
+                cwd=os.path.join(e2e.HERE, "parity"))
+    expect(r.rc == 1, "a leak: exit 1", r)
+    expect(statuses(r) == {
+        "test_injected_leak.InjectedLeakTest.test_leaks_one_reference": "leak",
+        "test_injected_leak.InjectedLeakTest.test_clean": "clean"},
+        "the leaking test only", r)
+
+
+@test
 def test_timeout():
     need_pytest()
     r = per_test("-q", "--timeout", "3", "-m", "pytest", PT + "test_hang",
