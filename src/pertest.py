@@ -67,6 +67,8 @@ def _hunt_tests(tests, start, rounds, passes, send):
                 _timed(collect, "gc", passes)
                 _bench["runs"] += 1
             _send(send, _MEASURE, r)
+        # the runner reports the run that ended the test, as if it ran once
+        test.log()
         # higher-scope fixtures the next test does not share go now,
         # after the last reading
         more = test.finish(tests[index + 1] if index + 1 < len(tests)
@@ -87,14 +89,28 @@ class _PytestTest:
         self.runner = runner
         self.own_dir = own_dir
         self.kept = None
+        self.reports = None
 
     def run(self):
         # nextitem: the item's parent keeps class, module and session
-        # fixtures up, and tears the function's down
-        reports = self.runner.runtestprotocol(self.item, log=False,
-                                              nextitem=self.item.parent)
+        # fixtures up, and tears the function's down; log=False: pytest
+        # hears of the last run only (log())
+        self.reports = self.runner.runtestprotocol(
+            self.item, log=False, nextitem=self.item.parent)
         self._prune()
-        return _pytest_outcome(reports)
+        return _pytest_outcome(self.reports)
+
+    def log(self):
+        """What pytest's own loop reports of a test: its terminal line,
+        its failure in the summary, --junitxml."""
+        ihook, item = self.item.ihook, self.item
+        ihook.pytest_runtest_logstart(nodeid=item.nodeid,
+                                      location=item.location)
+        for rep in self.reports:
+            ihook.pytest_runtest_logreport(report=rep)
+        ihook.pytest_runtest_logfinish(nodeid=item.nodeid,
+                                       location=item.location)
+        self.reports = None
 
     def _finalizer_lists(self):
         lists = [entry[0] for node, entry in
@@ -208,7 +224,7 @@ def _hunt_pytest(args, start, rounds, passes, send):
         return driver.failure
     if code == 5:
         return "pytest collected no tests (exit status 5)"
-    if code not in (0, 1):
+    if code not in (0, 1):      # 1: a test failed, as the verdicts say
         return "pytest exited with status %d" % code
     return None
 
@@ -256,6 +272,9 @@ class _UnittestTest:
         result = self.result
         self.unittest.TestSuite((self.case,)).run(result)
         return _unittest_outcome(result)
+
+    def log(self):
+        pass    # the report is refhunt's
 
     def finish(self, next_test):
         if next_test is None:
