@@ -315,13 +315,6 @@ baseline_unmatched(const struct baseline *b, const char *path, FILE *f)
 }
 
 void
-baseline_header(FILE *f, const struct settings *st)
-{
-    fprintf(f, "# refhunt baseline: METRIC MAX TARGET a line\n"
-        "mode %s\n", mode_name(st->mode));
-}
-
-void
 baseline_write(FILE *f, const struct hunt *h)
 {
     int64_t max;
@@ -341,5 +334,20 @@ baseline_write(FILE *f, const struct hunt *h)
             max = h->known[m];
         }
         fprintf(f, "%s %" PRId64 " %s\n", metric_key(m), max, h->name);
+    }
+}
+
+void
+baseline_write_all(FILE *f, struct hunt *const *hunts, int n)
+{
+    int i;
+
+    fprintf(f, "# refhunt baseline: METRIC MAX TARGET a line\n");
+    if (n > 0) {
+        /* the entries are for hunts in this mode */
+        fprintf(f, "mode %s\n", mode_name(hunts[0]->settings->mode));
+    }
+    for (i = 0; i < n; i++) {
+        baseline_write(f, hunts[i]);
     }
 }

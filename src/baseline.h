@@ -45,13 +45,13 @@ void             baseline_apply(struct baseline *, struct hunt *);
 void             baseline_unmatched(const struct baseline *, const char *,
                      FILE *);
 
-/* The first lines of a written baseline: what it is, and the mode. */
-void             baseline_header(FILE *, const struct settings *);
-
 /* Writes the hunt's leaks (and known leaks) as baseline lines. */
 void             baseline_write(FILE *, const struct hunt *);
 
 /* name as baselines compare it (see above), newly allocated. */
 char            *baseline_key(const char *);
+/* A whole baseline file: a comment, the mode line, then every hunt's
+ * lines. */
+void             baseline_write_all(FILE *, struct hunt *const *, int);
 
 #endif

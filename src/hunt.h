@@ -5,37 +5,8 @@
 #include <stdint.h>
 
 #include "cli.h"
-
-/* The phases of a round, in order; a record names the one that starts. */
-enum phase {
-    PHASE_NONE,
-    PHASE_INIT,
-    PHASE_RUN,
-    PHASE_COLLECT,
-    PHASE_FINALIZE,
-    PHASE_MEASURE,
-};
-
-enum metric {
-    METRIC_REFS,
-    METRIC_BLOCKS,
-    METRIC_FDS,
-    METRIC_COUNT,
-};
-
-/* A counter the interpreter cannot give (refs on a release build). */
-#define COUNTER_NONE INT64_MIN
-
-/* Ordered from best to worst: a run's status is the worst of its parts. */
-enum status {
-    STATUS_CLEAN,
-    STATUS_LEAK,
-    STATUS_FAILED,
-    STATUS_CRASHED,
-    STATUS_TIMEOUT,
-    STATUS_INTERRUPTED,     /* refhunt got SIGINT or SIGTERM */
-    STATUS_ERROR,           /* setup: the interpreter cannot even start */
-};
+#include "measure.h"
+#include "outcome.h"
 
 /* --show-growth: a type whose GC-tracked objects grew in a round. */
 struct growth {
@@ -107,17 +78,25 @@ struct hunt {
                                                interrupted refhunt */
     int             exit_code;              /* of the worker, or -1 */
     char           *output_tail;            /* last of the target's stderr */
+    char           *kept_out, *kept_err;    /* the target's output, kept
+                                               whole for --each -v */
     int             finished;               /* the worker said "end" */
+    int             done;                   /* the hunt is over, its
+                                               verdict computed */
     struct names    found;                  /* module or test records */
     struct tests    tests;                  /* --per-test */
     char           *outcome;                /* a test's: "skipped",
                                                "xfailed", or NULL */
+    struct names    untrusted;              /* extension modules whose
+                                               refcounting bypasses the
+                                               refs total */
 
     /* Filled by the verdict. */
     int             tracked_complete;       /* every tracked round measured */
     int64_t        *deltas[METRIC_COUNT];   /* [settings->tracked] */
     int             ndeltas;
     int             leaked[METRIC_COUNT];
+    int             refs_untrusted;         /* refs shown, not deciding */
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
     int64_t         allowed[METRIC_COUNT];  /* --baseline's MAX, also when
                                                the leak is beyond it */
@@ -126,13 +105,10 @@ struct hunt {
 
 struct hunt    *hunt_new(const struct settings *);
 void            hunt_free(struct hunt *);
+/* Ends a hunt that could not run: an error, and why. */
+void            hunt_set_error(struct hunt *, const char *);
 void            names_add(struct names *, const char *);
+int             names_has(const struct names *, const char *);
 void            names_clear(struct names *);
-
-const char     *phase_name(enum phase);
-const char     *metric_key(enum metric);       /* "refs" */
-const char     *metric_noun(enum metric);      /* "references" */
-const char     *status_name(enum status);
-const char     *signal_name(int);              /* "SIGSEGV" */
 
 #endif

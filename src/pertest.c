@@ -18,15 +18,16 @@
 #include <unistd.h>
 
 #include "baseline.h"
+#include "clock.h"
 #include "json.h"
 #include "junit.h"
+#include "outcome.h"
+#include "output.h"
 #include "pertest.h"
 #include "report.h"
 #include "supervise.h"
 #include "verdict.h"
 #include "xmalloc.h"
-
-#define EXIT_USAGE 2
 
 /* The settings of every worker, kept: each test's hunt points to its
  * worker's. */
@@ -150,11 +151,28 @@ hunt_suite(const struct settings *st, const char *exe, struct workers *ws,
 static void
 decide(struct hunt *suite, struct baseline *base)
 {
+    struct names untrusted = { NULL, 0 };
     struct hunt *t;
-    int i;
+    int i, j;
 
     for (i = 0; i < suite->tests.n; i++) {
         t = suite->tests.hunt[i];
+        /* an extension module whose refcounting bypasses the refs total
+         * is reported once, in the test that loaded it; it is loaded for
+         * every test after that one too (a new worker reports anew) */
+        if (i > 0 && t->settings != suite->tests.hunt[i - 1]->settings) {
+            names_clear(&untrusted);
+        }
+        for (j = 0; j < t->untrusted.n; j++) {
+            if (!names_has(&untrusted, t->untrusted.name[j])) {
+                names_add(&untrusted, t->untrusted.name[j]);
+            }
+        }
+        for (j = 0; j < untrusted.n; j++) {
+            if (!names_has(&t->untrusted, untrusted.name[j])) {
+                names_add(&t->untrusted, untrusted.name[j]);
+            }
+        }
         verdict_compute(t);
         if (base != NULL) {
             baseline_apply(base, t);
@@ -164,6 +182,7 @@ decide(struct hunt *suite, struct baseline *base)
             suite->signal = t->signal;
         }
     }
+    names_clear(&untrusted);
 }
 
 /* ---- reports */
@@ -254,6 +273,11 @@ text_report(const struct hunt *suite, FILE *f)
             if (t->leaked[m] || t->known[m] > 0) {
                 report_leak_line_baseline(t, (enum metric)m, f);
             }
+        }
+        /* refs that would have leaked, but do not decide */
+        if (t->refs_untrusted && t->deltas[METRIC_REFS] != NULL &&
+            verdict_leaks(METRIC_REFS, t->deltas[METRIC_REFS], t->ndeltas)) {
+            report_untrusted_refs(t, f);
         }
         if (t->status >= STATUS_FAILED) {
             test_trouble(t, st->quiet, f);
@@ -349,115 +373,102 @@ json_report(const struct hunt *suite, FILE *f)
     fprintf(f, "\n}\n");
 }
 
-/* Opens a report file ("-": stdout); NULL with *cause. */
-static FILE *
-open_file(const char *option, const char *path, char **cause)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-
-    if (f == NULL) {
-        *cause = xasprintf("%s %s: %s", option, path, strerror(errno));
-    }
-    return f;
-}
-
-/* Closes it; no half a report is left behind. */
+/* A report file from every suite: JSON ({"targets": [...]} with --each),
+ * JUnit (a testcase a test, and one for a suite that failed as a whole)
+ * or a baseline (an entry a test id); 0, or -1 said on stderr. */
 static int
-close_file(FILE *f, const char *option, const char *path, char **cause)
+write_report(const struct settings *st, const char *option, const char *path,
+    struct hunt *const *suites, int n, double seconds)
 {
-    int failed = fflush(f) != 0 || ferror(f);
-    struct stat sb;
-
-    if (f != stdout && fclose(f) != 0) {
-        failed = 1;
-    }
-    if (failed) {
-        *cause = xasprintf("%s %s: %s", option, path, strerror(errno));
-        if (f != stdout && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
-            unlink(path);
-        }
-    }
-    return failed ? -1 : 0;
-}
-
-/* The report files asked for; -1 if one could not be written (each is
- * tried whatever became of the others). */
-static int
-write_files(const struct hunt *suite)
-{
-    const struct settings *st = suite->settings;
-    const char *junit = st->junit_path != NULL ? st->junit_path :
-        st->junit_case_path;
-    const char *base = st->write_baseline_path != NULL ?
-        st->write_baseline_path : st->baseline_out_path;
+    struct output_file o;
+    struct hunt **all;
     char *cause = NULL;
-    int i, rc = 0, failures = 0;
-    FILE *f;
+    int i, j, k = 0;
 
-    if (st->json_path != NULL &&
-        (f = open_file("--json", st->json_path, &cause)) != NULL) {
-        json_report(suite, f);
-        close_file(f, "--json", st->json_path, &cause);
+    if (path == NULL) {
+        return 0;
     }
-    if (cause != NULL) {
-        fprintf(stderr, "refhunt: %s\n", cause);
-        free(take(&cause));
-        rc = -1;
+    if (output_open(&o, option, path, &cause) == 0) {
+        if (strcmp(option, "--json") == 0) {
+            fputs(st->each ? "{\"targets\": [\n" : "", o.f);
+            for (i = 0; i < n; i++) {
+                fputs(i > 0 ? ",\n" : "", o.f);
+                json_report(suites[i], o.f);
+            }
+            fputs(st->each ? "]}\n" : "", o.f);
+        } else {
+            for (i = 0, j = 0; i < n; i++) {
+                j += suites[i]->tests.n + 1;
+            }
+            all = xcalloc((size_t)j + 1, sizeof *all);
+            for (i = 0; i < n; i++) {
+                for (j = 0; j < suites[i]->tests.n; j++) {
+                    all[k++] = suites[i]->tests.hunt[j];
+                }
+                if (suites[i]->message != NULL &&
+                    strcmp(option, "--junit") == 0) {
+                    all[k++] = suites[i];
+                }
+            }
+            if (strcmp(option, "--junit") == 0) {
+                junit_write(o.f, all, k, seconds);
+            } else {
+                baseline_write_all(o.f, all, k);
+            }
+            free(all);
+        }
+        if (output_commit(&o, &cause) == 0) {
+            return 0;
+        }
     }
-    if (junit != NULL && (f = open_file("--junit", junit, &cause)) != NULL) {
-        for (i = 0; i < suite->tests.n; i++) {
-            failures += suite->tests.hunt[i]->status != STATUS_CLEAN;
-        }
-        failures += suite->message != NULL;
-        if (st->junit_path != NULL) {
-            junit_begin(f, suite->tests.n + (suite->message != NULL),
-                failures, suite->seconds);
-        }
-        for (i = 0; i < suite->tests.n; i++) {
-            junit_case(f, suite->tests.hunt[i]);
-        }
-        if (suite->message != NULL) {
-            /* the run itself failed: a case of its own */
-            junit_case(f, suite);
-        }
-        if (st->junit_path != NULL) {
-            junit_end(f);
-        }
-        close_file(f, "--junit", junit, &cause);
+    fprintf(stderr, "refhunt: %s\n", cause);
+    free(cause);
+    return -1;
+}
+
+/* The suites: the target, or with --each one per operand of -m pytest or
+ * -m unittest (less those --shard leaves to other machines). */
+static struct settings *
+plan(const struct settings *st, int *n)
+{
+    struct settings *targets;
+    int i;
+
+    targets = xcalloc((size_t)(st->nargs > 0 ? st->nargs : 1),
+        sizeof *targets);
+    *n = 0;
+    if (!st->each) {
+        targets[(*n)++] = *st;
+        return targets;
     }
-    if (cause != NULL) {
-        fprintf(stderr, "refhunt: %s\n", cause);
-        free(take(&cause));
-        rc = -1;
-    }
-    if (base != NULL &&
-        (f = open_file("--write-baseline", base, &cause)) != NULL) {
-        if (st->write_baseline_path != NULL) {
-            baseline_header(f, st);
+    for (i = 0; i < st->nargs; i++) {
+        if (st->shard_n > 0 && i % st->shard_n != st->shard_k - 1) {
+            continue;
         }
-        for (i = 0; i < suite->tests.n; i++) {
-            baseline_write(f, suite->tests.hunt[i]);
-        }
-        close_file(f, "--write-baseline", base, &cause);
+        targets[*n] = *st;
+        targets[*n].each = 0;
+        targets[*n].quiet = !st->verbose;
+        targets[*n].args = st->args + i;
+        targets[*n].nargs = 1;
+        (*n)++;
     }
-    if (cause != NULL) {
-        fprintf(stderr, "refhunt: %s\n", cause);
-        free(take(&cause));
-        rc = -1;
-    }
-    return rc;
+    return targets;
 }
 
 int
-pertest_main(const struct settings *st, const char *exe)
+pertest_main(const struct settings *st, const char *worker)
 {
     struct baseline *base = NULL;
     struct workers ws = { NULL, 0 };
-    struct hunt *suite;
+    struct settings *targets;
+    struct hunt **suites;
+    enum status worst = STATUS_CLEAN;
     char *cause = NULL;
-    int status, i, nworkers = 0, failed = 0;
+    const char *gh = getenv("GITHUB_ACTIONS");
+    int i, j, n, nworkers = 0, failed = 0, sig = 0;
     FILE *text = st->json_path != NULL && strcmp(st->json_path, "-") == 0 ?
         stderr : stdout;
+    double started = clock_now();
 
     if (st->baseline_path != NULL &&
         (base = baseline_read(st->baseline_path, &cause)) == NULL) {
@@ -465,40 +476,72 @@ pertest_main(const struct settings *st, const char *exe)
         free(cause);
         return EXIT_USAGE;
     }
-    supervise_progress(st->quiet && isatty(STDERR_FILENO));
-    suite = hunt_suite(st, exe, &ws, &nworkers);
-    decide(suite, base);
-    if (suite->status == STATUS_CLEAN && suite->tests.n == 0 &&
-        suite->message == NULL) {
-        suite->status = STATUS_FAILED;
-        suite->message = xstrdup("no test ran");
-    }
-    status = verdict_exit_status(suite);
-    failed = write_files(suite) != 0;
-    text_report(suite, text);
-    if (base != NULL && !st->child) {
-        baseline_unmatched(base, st->baseline_path, stderr);
-    }
-    if (getenv("GITHUB_ACTIONS") != NULL &&
-        strcmp(getenv("GITHUB_ACTIONS"), "true") == 0) {
-        for (i = 0; i < suite->tests.n; i++) {
-            report_annotations(suite->tests.hunt[i], text);
+    targets = plan(st, &n);
+    suites = xcalloc((size_t)(n > 0 ? n : 1), sizeof *suites);
+    /* one suite after the other (-j is not used yet): each is a sequence
+     * of workers, a new one after a crash */
+    for (i = 0; i < n; i++) {
+        if (supervise_interrupted()) {
+            suites[i] = hunt_new(&targets[i]);
+            suites[i]->status = STATUS_INTERRUPTED;
+            suites[i]->signal = supervise_interrupted();
+        } else {
+            suites[i] = hunt_suite(&targets[i], worker, &ws, &nworkers);
+            decide(suites[i], base);
         }
+        if (suites[i]->status == STATUS_CLEAN && suites[i]->tests.n == 0 &&
+            suites[i]->message == NULL) {
+            suites[i]->status = STATUS_FAILED;
+            suites[i]->message = xstrdup("no test ran");
+        }
+        text_report(suites[i], text);
+        for (j = 0; gh != NULL && strcmp(gh, "true") == 0 &&
+            j < suites[i]->tests.n; j++) {
+            report_annotations(suites[i]->tests.hunt[j], text);
+        }
+        fflush(text);
+        worst = status_worst(worst, suites[i]->status);
+        if (suites[i]->status == STATUS_INTERRUPTED) {
+            sig = suites[i]->signal;
+        }
+    }
+    if (st->each) {
+        for (i = 0, j = 0; i < n; i++) {
+            j += suites[i]->status == STATUS_CLEAN;
+        }
+        fprintf(text, "refhunt: %d target%s: %d clean, %d not (%.1f s)\n", n,
+            n == 1 ? "" : "s", j, n - j, clock_now() - started);
     }
     if (st->verbose) {
         fprintf(text, "refhunt: %d worker%s\n", nworkers,
             nworkers == 1 ? "" : "s");
     }
+    if (base != NULL) {
+        baseline_unmatched(base, st->baseline_path, stderr);
+    }
+    /* the JSON first, then the others, each whatever became of the rest */
+    failed |= write_report(st, "--json", st->json_path, suites, n, 0) != 0;
+    failed |= write_report(st, "--junit", st->junit_path, suites, n,
+        clock_now() - started) != 0;
+    failed |= write_report(st, "--write-baseline", st->write_baseline_path,
+        suites, n, 0) != 0;
     if ((fflush(text) != 0 || ferror(text)) && errno != EPIPE) {
         fprintf(stderr, "refhunt: cannot write the report: %s\n",
             strerror(errno));
         failed = 1;
     }
-    hunt_free(suite);
+    for (i = 0; i < n; i++) {
+        hunt_free(suites[i]);
+    }
+    free(suites);
+    free(targets);
     for (i = 0; i < ws.n; i++) {
         free(ws.st[i]);
     }
     free(ws.st);
     baseline_free(base);
-    return failed ? EXIT_USAGE : status;
+    if (failed) {
+        return EXIT_USAGE;
+    }
+    return n > 0 ? status_exit(worst, sig) : EXIT_CLEAN;
 }

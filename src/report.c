@@ -1,11 +1,8 @@
 /* report.c: the hunt as text for a person and JSON for a machine. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "json.h"
 #include "report.h"
@@ -278,6 +275,31 @@ what_grew(const struct hunt *h, FILE *f)
     }
 }
 
+/* Names at most this many untrusted modules in the text; JSON has all. */
+#define UNTRUSTED_SHOWN 4
+
+/* Why refs did not decide, with their deltas all the same. */
+void
+report_untrusted_refs(const struct hunt *h, FILE *f)
+{
+    int i;
+
+    fprintf(f, "%s: references [", h->name);
+    for (i = 0; i < h->ndeltas; i++) {
+        fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", h->deltas[METRIC_REFS][i]);
+    }
+    fprintf(f, "] not trusted: ");
+    for (i = 0; i < h->untrusted.n && i < UNTRUSTED_SHOWN; i++) {
+        fprintf(f, "%s%s", i > 0 ? ", " : "", h->untrusted.name[i]);
+    }
+    if (h->untrusted.n > UNTRUSTED_SHOWN) {
+        fprintf(f, " and %d more", h->untrusted.n - UNTRUSTED_SHOWN);
+    }
+    fprintf(f, ", not built for a debug interpreter, %s the total with "
+        "inline reference counting; blocks and fds decide (--trust-refs: "
+        "references too)\n", h->untrusted.n > 1 ? "bypass" : "bypasses");
+}
+
 void
 report_text(const struct hunt *h, FILE *f)
 {
@@ -289,6 +311,9 @@ report_text(const struct hunt *h, FILE *f)
         table(h, f);
     }
     what_grew(h, f);
+    if (h->refs_untrusted && h->ndeltas > 0) {
+        report_untrusted_refs(h, f);
+    }
     for (m = 0; m < METRIC_COUNT; m++) {
         if (h->leaked[m] && h->allowed[m] > 0) {
             leak_words(h, m, f);
@@ -434,6 +459,8 @@ json_hunt(const struct hunt *h, FILE *f)
     fprintf(f, ",\n  \"seconds\": %.3f", h->seconds);
     fprintf(f, ",\n  \"deltas\": ");
     json_deltas(f, h);
+    fprintf(f, ",\n  ");
+    json_refs_trust(f, h);
     fprintf(f, ",\n  \"rounds\": [");
     for (i = 0; i < h->started; i++) {
         fprintf(f, "%s\n    {\"round\": %d, \"warmup\": %s, \"status\": "
@@ -489,31 +516,27 @@ json_hunt(const struct hunt *h, FILE *f)
     fprintf(f, "\n}\n");
 }
 
-int
-report_json(const struct hunt *h, int to_stdout, const char *path,
-    char **cause)
+void
+report_json(FILE *f, struct hunt *const *hunts, int n, int many)
 {
-    FILE *f = to_stdout ? stdout : fopen(path, "w");
-    struct stat sb;
-    int failed;
+    enum status worst = STATUS_CLEAN;
+    int i, sig = 0;
 
-    if (f == NULL) {
-        *cause = xasprintf("--json %s: %s", path, strerror(errno));
-        return -1;
+    if (!many) {
+        json_hunt(hunts[0], f);
+        return;
     }
-    json_hunt(h, f);
-    failed = fflush(f) != 0 || ferror(f);
-    if (failed) {
-        *cause = xasprintf("--json %s: %s", to_stdout ? "-" : path,
-            strerror(errno));
+    for (i = 0; i < n; i++) {
+        worst = status_worst(worst, hunts[i]->status);
+        if (hunts[i]->status == STATUS_INTERRUPTED) {
+            sig = hunts[i]->signal;
+        }
     }
-    if (!to_stdout && fclose(f) != 0 && !failed) {
-        failed = 1;
-        *cause = xasprintf("--json %s: %s", path, strerror(errno));
+    fprintf(f, "{\"exit_status\": %d, \"targets\": [",
+        n > 0 ? status_exit(worst, sig) : EXIT_CLEAN);
+    for (i = 0; i < n; i++) {
+        fputs(i > 0 ? ",\n" : "\n", f);
+        json_hunt(hunts[i], f);
     }
-    /* No half a report for a CI step to misread (a full disk, ulimit -f) */
-    if (failed && !to_stdout && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
-        unlink(path);
-    }
-    return failed ? -1 : 0;
+    fprintf(f, "]}\n");
 }

@@ -16,6 +16,10 @@ void    report_leak_line_baseline(const struct hunt *, enum metric, FILE *);
  * allocated; "" for NULL. */
 char   *report_last_line(const char *);
 
+/* "NAME: references [...] not trusted: MODULES ...": why refs did not
+ * decide (--trust-refs). */
+void    report_untrusted_refs(const struct hunt *, FILE *);
+
 /* Colors for the verdict words (a terminal, --color). */
 void    report_set_color(int);
 
@@ -25,7 +29,8 @@ void    report_annotations(const struct hunt *, FILE *);
 /* regrtest's leak lines, the -v table and the one-line verdict. */
 void    report_text(const struct hunt *, FILE *);
 
-/* The JSON report; -1 with *cause if it cannot be written. */
-int     report_json(const struct hunt *, int, const char *, char **);
+/* The JSON report: one hunt's object, or with many (--each)
+ * {"exit_status": N, "targets": [...]}. */
+void    report_json(FILE *, struct hunt *const *, int, int);
 
 #endif
