@@ -111,39 +111,73 @@ whole_failed(struct hunt *suite, struct hunt *h)
     suite->output_tail = take(&h->output_tail);
 }
 
-/* Hunts the suite: as many workers as crashes and hangs need. */
-static struct hunt *
-hunt_suite(const struct settings *st, const char *exe, struct workers *ws,
-    int *nworkers)
+/* A worker of the suite ended: its tests are the suite's. Returns 1 when
+ * another worker must go on from *start (it ended inside a test). */
+static int
+worker_done(struct hunt *suite, struct hunt *h, int *start)
 {
-    struct hunt *suite = hunt_new(st), *h;
-    int start = st->test_start, ran, open;
+    int ran = h->tests.n, open;
 
-    for (;;) {
-        h = hunt_new(worker_settings(ws, st, start));
-        supervise_hunt(h, exe);
-        (*nworkers)++;
-        if (suite->found.n == 0 && h->found.n > 0) {
-            suite->found = h->found;
-            h->found = (struct names){ NULL, 0 };
-        }
-        ran = h->tests.n;
-        open = merge(suite, h);
-        suite->seconds += h->seconds;
-        if (!open) {
-            if (h->status != STATUS_CLEAN) {
-                whole_failed(suite, h);
+    if (suite->found.n == 0 && h->found.n > 0) {
+        suite->found = h->found;
+        h->found = (struct names){ NULL, 0 };
+    }
+    open = merge(suite, h);
+    suite->seconds += h->seconds;
+    if (!open && h->status != STATUS_CLEAN) {
+        whole_failed(suite, h);
+    }
+    hunt_free(h);
+    *start += ran;
+    return open && !supervise_interrupted() && *start < suite->found.n;
+}
+
+/* Hunts each suite: a worker, and a new one from the next test after
+ * each crash or hang. Waves of workers run side by side, jobs at a time:
+ * the first of every suite, then those that go on. One suite is a
+ * sequence of blocking supervise_hunt() calls. */
+static void
+hunt_suites(struct hunt **suites, int n, const struct settings *st,
+    const char *worker, struct workers *ws, int *nworkers)
+{
+    struct supervision sv = { .worker = worker, .output = OUTPUT_DROP };
+    struct hunt **wave = xcalloc((size_t)n + 1, sizeof *wave);
+    int *start = xcalloc((size_t)n + 1, sizeof *start);
+    int *going = xcalloc((size_t)n + 1, sizeof *going);
+    int i, k, more = n;
+
+    for (i = 0; i < n; i++) {
+        start[i] = suites[i]->settings->test_start;
+        going[i] = 1;
+    }
+    while (more > 0 && !supervise_interrupted()) {
+        for (i = 0, k = 0; i < n; i++) {
+            if (going[i]) {
+                wave[k++] = hunt_new(worker_settings(ws, suites[i]->settings,
+                    start[i]));
             }
-            hunt_free(h);
-            break;
         }
-        hunt_free(h);
-        start += ran;
-        if (supervise_interrupted() || start >= suite->found.n) {
-            break;
+        if (n == 1 && !st->each) {
+            supervise_hunt(wave[0], worker);
+        } else {
+            sv.jobs = st->jobs > 0 ? st->jobs :
+                (int)sysconf(_SC_NPROCESSORS_ONLN);
+            sv.jobs = sv.jobs < 1 ? 1 : sv.jobs;
+            sv.output = OUTPUT_DROP;   /* many at once: no interleaving */
+            sv.progress = isatty(STDERR_FILENO);
+            supervise_all(wave, k, &sv);
+        }
+        *nworkers += k;
+        for (i = 0, k = 0, more = 0; i < n; i++) {
+            if (going[i]) {
+                going[i] = worker_done(suites[i], wave[k++], &start[i]);
+                more += going[i];
+            }
         }
     }
-    return suite;
+    free(wave);
+    free(start);
+    free(going);
 }
 
 /* Per test: the verdict, then the baseline; the suite's status is the
@@ -478,16 +512,16 @@ pertest_main(const struct settings *st, const char *worker)
     }
     targets = plan(st, &n);
     suites = xcalloc((size_t)(n > 0 ? n : 1), sizeof *suites);
-    /* one suite after the other (-j is not used yet): each is a sequence
-     * of workers, a new one after a crash */
     for (i = 0; i < n; i++) {
-        if (supervise_interrupted()) {
-            suites[i] = hunt_new(&targets[i]);
-            suites[i]->status = STATUS_INTERRUPTED;
+        suites[i] = hunt_new(&targets[i]);
+    }
+    hunt_suites(suites, n, st, worker, &ws, &nworkers);
+    for (i = 0; i < n; i++) {
+        decide(suites[i], base);
+        if (suites[i]->tests.n == 0 && suites[i]->message == NULL &&
+            supervise_interrupted()) {
+            suites[i]->status = STATUS_INTERRUPTED;     /* never started */
             suites[i]->signal = supervise_interrupted();
-        } else {
-            suites[i] = hunt_suite(&targets[i], worker, &ws, &nworkers);
-            decide(suites[i], base);
         }
         if (suites[i]->status == STATUS_CLEAN && suites[i]->tests.n == 0 &&
             suites[i]->message == NULL) {
@@ -509,8 +543,9 @@ pertest_main(const struct settings *st, const char *worker)
         for (i = 0, j = 0; i < n; i++) {
             j += suites[i]->status == STATUS_CLEAN;
         }
-        fprintf(text, "refhunt: %d target%s: %d clean, %d not (%.1f s)\n", n,
-            n == 1 ? "" : "s", j, n - j, clock_now() - started);
+        fprintf(text, "refhunt: %d target%s: %d clean, %d not (%.1f s, "
+            "-j %d)\n", n, n == 1 ? "" : "s", j, n - j, clock_now() - started,
+            st->jobs > 0 ? st->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN));
     }
     if (st->verbose) {
         fprintf(text, "refhunt: %d worker%s\n", nworkers,

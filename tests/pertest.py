@@ -335,6 +335,14 @@ def test_each():
            "each suite's tests, in order", r)
     expect('tests="3" failures="1"' in xml and xml.count("<testcase ") == 3,
            "JUnit counts the tests", r)
+    # a suite whose worker crashes goes on in a new one, beside the others
+    r = refhunt("--each", "-j", "2", "--per-test", "-m", "unittest",
+                UT + "Leaky", "test_ut_suite.py", cwd=SUITES)
+    expect(r.rc == 4, "a crash: exit 4", r)
+    second = {t["id"]: t["status"] for t in r.json["targets"][1]["tests"]}
+    expect(second == {**{t: "leak" for t in UT_LEAK},
+                      **{t: "clean" for t in UT_CLEAN}, **UT_OTHER},
+           "every test of the crashing suite has its verdict", r)
 
 
 @test
