@@ -364,6 +364,8 @@ json_test(const struct hunt *t, FILE *f)
     }
     fprintf(f, "}, \"deltas\": ");
     json_deltas(f, t);
+    fputs(", ", f);
+    json_refs_trust(f, t);
     fprintf(f, ", \"runs\": %d, \"message\": ", t->started);
     json_text(f, t->status == STATUS_CLEAN && t->outcome == NULL ? NULL :
         t->message);
@@ -424,7 +426,18 @@ write_report(const struct settings *st, const char *option, const char *path,
     }
     if (output_open(&o, option, path, &cause) == 0) {
         if (strcmp(option, "--json") == 0) {
-            fputs(st->each ? "{\"targets\": [\n" : "", o.f);
+            if (st->each) {
+                enum status worst = STATUS_CLEAN;
+                int sig = 0;
+
+                for (i = 0; i < n; i++) {
+                    worst = status_worst(worst, suites[i]->status);
+                    sig = suites[i]->status == STATUS_INTERRUPTED ?
+                        suites[i]->signal : sig;
+                }
+                fprintf(o.f, "{\"exit_status\": %d, \"targets\": [\n",
+                    n > 0 ? status_exit(worst, sig) : EXIT_CLEAN);
+            }
             for (i = 0; i < n; i++) {
                 fputs(i > 0 ? ",\n" : "", o.f);
                 json_report(suites[i], o.f);

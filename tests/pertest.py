@@ -157,6 +157,33 @@ def test_c_extension_leak():
 
 
 @test
+def test_untrusted_refs_per_test():
+    """A release-built extension drifts the refs total: its test's refs
+    do not decide (blocks do), a real block leak still leaks."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_ext.py"), "w") as f:
+            f.write("import unittest\nimport releasebuilt\n\n"
+                    "class Ext(unittest.TestCase):\n"
+                    "    def test_drift(self):\n        releasebuilt.drift()\n\n"
+                    "    def test_leak_block(self):\n"
+                    "        releasebuilt.leak_block()\n")
+        r = refhunt("-q", "--per-test", "-m", "unittest", "test_ext",
+                    cwd=tmp)
+    if not r.json["python"]["refs_available"]:
+        raise Skip("no refs on a release build")
+    expect(statuses(r) == {"test_ext.Ext.test_drift": "clean",
+                           "test_ext.Ext.test_leak_block": "leak"},
+           "the drift is no leak, the block leak is one", r)
+    drift = [t for t in r.json["tests"] if t["id"].endswith("drift")][0]
+    expect(drift["refs_trusted"] is False and
+           drift["untrusted_refs"] == ["releasebuilt"] and
+           all(d >= 1 for d in drift["deltas"]["refs"]),
+           "refs shown, not trusted", r)
+    expect("test_ext.Ext.test_drift: references [" in r.out and
+           "not trusted: releasebuilt" in r.out, "the text says why", r)
+
+
+@test
 def test_timeout():
     need_pytest()
     r = per_test("-q", "--timeout", "3", "-m", "pytest", PT + "test_hang",
