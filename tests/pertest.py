@@ -311,6 +311,16 @@ def test_baseline_names():
                         cwd=os.path.dirname(e2e.HERE),
                         extra_env={"PERTEST_CRASH": "0", "PERTEST_FAIL": "0"})
         expect(whole.rc == 0, "known leaks only: exit 0", whole)
+        # a leak beyond its entry says what the baseline allowed
+        with open(base, "w") as f:
+            f.write("blocks 1 -c\n")
+        grown = refhunt("-q", "--mode", "loop", "--baseline", base, "-c",
+                        "import builtins\nbuiltins.__dict__.setdefault("
+                        "'kept', []).extend([object(), object()])")
+        expect(grown.rc == 1 and re.search(
+            r"^-c leaked \[\d+(, \d+)*\] memory blocks, sum=\d+ \(more than the "
+            r"baseline allows: 1 a round\)$", grown.out, re.M),
+            "the line says what the baseline allowed", grown)
         expect("known leaks only" in whole.out and "no leak" not in whole.out,
                "no 'clean, no leak' under known leaks", whole)
         expect("(known: the baseline allows 1000 a round)" in whole.out,
