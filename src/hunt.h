@@ -55,6 +55,11 @@ struct tests {
 
 struct hunt {
     const struct settings *settings;
+    /* What the hunt's maker handed over (a bisect probe's own settings,
+     * their code and argument list): freed with the hunt. */
+    struct settings *owned_settings;
+    char           *owned_target;
+    char          **owned_args;
     char           *name;                   /* the target as printed */
     struct python_info python;
 
@@ -87,6 +92,10 @@ struct hunt {
     struct tests    tests;                  /* --per-test */
     char           *outcome;                /* a test's: "skipped",
                                                "xfailed", or NULL */
+    int            *found_by;               /* import records: the index in
+                                               found of the module that
+                                               imported each, or -1 */
+    struct names    paths;                  /* path records */
     struct names    untrusted;              /* extension modules whose
                                                refcounting bypasses the
                                                refs total */
@@ -100,6 +109,8 @@ struct hunt {
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
     int64_t         allowed[METRIC_COUNT];  /* --baseline's MAX, also when
                                                the leak is beyond it */
+    int64_t        *import_deltas[METRIC_COUNT];   /* importshare.c: deltas
+                                               of its imports alone, or NULL */
     double          seconds;                /* the hunt took */
 };
 
@@ -110,5 +121,6 @@ void            hunt_set_error(struct hunt *, const char *);
 void            names_add(struct names *, const char *);
 int             names_has(const struct names *, const char *);
 void            names_clear(struct names *);
+void            hunt_add_import(struct hunt *, const char *, int);
 
 #endif

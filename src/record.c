@@ -212,6 +212,8 @@ static const struct {
     { "growth",      RECORD_GROWTH,      5 },
     { "trace",       RECORD_TRACE,       5 },
     { "module",      RECORD_MODULE,      2 },
+    { "import",      RECORD_IMPORT,      3 },
+    { "path",        RECORD_PATH,        2 },
     { "test",        RECORD_TEST,        2 },
     { "testbegin",   RECORD_TESTBEGIN,   3 },
     { "testend",     RECORD_TESTEND,     3 },
@@ -244,6 +246,7 @@ record_parse(const char *line, struct record *r, char **cause)
         (kinds[k].type != RECORD_FAIL && kinds[k].type != RECORD_TRACE &&
         kinds[k].type != RECORD_GROWTH && kinds[k].type != RECORD_TEST &&
         kinds[k].type != RECORD_TESTBEGIN && kinds[k].type != RECORD_TESTEND &&
+        kinds[k].type != RECORD_PATH &&
         strchr(f[kinds[k].fields - 1], ' ') != NULL)) {
         goto bad;
     }
@@ -298,9 +301,17 @@ record_parse(const char *line, struct record *r, char **cause)
         r->text = record_unescape(f[4]);
         break;
     case RECORD_MODULE:
+    case RECORD_PATH:
     case RECORD_TEST:
     case RECORD_UNTRUSTED:
         r->text = record_unescape(f[1]);
+        break;
+    case RECORD_IMPORT:
+        if (parse_counter(f[1], &r->value[0]) != 0 || r->value[0] < -1 ||
+            r->value[0] > INT_MAX) {
+            goto bad;
+        }
+        r->text = record_unescape(f[2]);
         break;
     case RECORD_TESTBEGIN:
         if (parse_round(f[1], &r->round) != 0) {

@@ -11,6 +11,12 @@
  *   trace ROUND COUNT SIZE TEXT        --trace-blocks: COUNT blocks of SIZE
  *                                      bytes more, allocated where TEXT says
  *   module TEXT                        a module the target imported
+ *   import BY TEXT                     --bisect imports: the next module whose
+ *                                      import completed; BY: the index (from
+ *                                      0) of the import record of the module
+ *                                      that imported it, or -1
+ *   path TEXT                          --bisect imports: a sys.path entry
+ *                                      the target added
  *   untrusted TEXT                     a loaded extension module (TEXT)
  *                                      whose inline reference counting
  *                                      bypasses the total (debug builds)
@@ -43,6 +49,8 @@ enum record_type {
     RECORD_GROWTH,
     RECORD_TRACE,
     RECORD_MODULE,
+    RECORD_IMPORT,
+    RECORD_PATH,
     RECORD_TEST,
     RECORD_TESTBEGIN,
     RECORD_TESTEND,
@@ -55,7 +63,8 @@ struct record {
     int              round;     /* testbegin: the test's index */
     enum phase       phase;
     int64_t          counter[METRIC_COUNT];
-    int64_t          value[2];  /* growth: count, delta; trace: count, size */
+    int64_t          value[2];  /* growth: count, delta; trace: count, size;
+                                   import: by */
     int              debug;
     int              refs_available;
     char            *text;      /* version (hello), message (fail), type

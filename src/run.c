@@ -16,6 +16,7 @@
 
 #include "baseline.h"
 #include "clock.h"
+#include "importshare.h"
 #include "junit.h"
 #include "output.h"
 #include "report.h"
@@ -27,6 +28,7 @@
 /* The run as a whole: its targets, and what is printed so far. */
 struct run {
     const struct settings *st;
+    const char     *worker;         /* the worker program */
     struct settings *targets;       /* one settings a target */
     struct hunt   **hunts;
     int             n;
@@ -106,6 +108,9 @@ hunt_done(struct hunt *h, void *arg)
     struct run *r = arg;
 
     verdict_compute(h);
+    if (!r->st->each) {     /* a hunt of its own: nothing else is running */
+        importshare_measure(h, r->worker);
+    }
     if (r->base != NULL) {
         baseline_apply(r->base, h);
     }
@@ -146,7 +151,7 @@ write_report(const struct run *r, const char *option, const char *path,
 int
 run_hunts(const struct settings *st, const char *worker, char **cause)
 {
-    struct run r = { .st = st };
+    struct run r = { .st = st, .worker = worker };
     struct baseline *base = NULL;
     struct supervision sv = { .worker = worker, .done = hunt_done,
         .arg = &r };

@@ -90,7 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h->status = c.corrupted ? STATUS_CRASHED : c.has_fail ? STATUS_FAILED :
         STATUS_CLEAN;
     verdict_compute(h);
-    REQUIRE(!h->finished || c.corrupted || h->tracked_complete);
+    REQUIRE(!h->finished || c.corrupted || h->tracked_complete || st.per_test);
     report_text(h, devnull);
     report_json(devnull, &h, 1, 0);
     REQUIRE(!ferror(devnull));
