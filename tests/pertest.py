@@ -59,6 +59,14 @@ def per_test(*args, extra_env={}):
                    timeout=600)
 
 
+def refs_counted(r):
+    """Whether the report's interpreter counts references (a debug build);
+    a --bisect report says so in none of its fields: ask the interpreter."""
+    return subprocess.run([e2e.PYTHON, "-c",
+                           "import sys; sys.gettotalrefcount"],
+                          capture_output=True).returncode == 0
+
+
 def statuses(r):
     return {t["id"]: t["status"] for t in r.json["tests"]}
 
@@ -348,8 +356,14 @@ def test_bisect_unittest_path():
     r = e2e.bisect("--bisect", "tests", "--mode", "loop", "-m", "unittest",
                    "test_ut_suite.py", cwd=SUITES)
     expect(r.rc == 1, "culprits: exit 1", r)
-    expect({c["test"] for c in r.json["culprits"]} == UT_LEAK,
-           "the same tests as --per-test", r)
+    found = {c["test"] for c in r.json["culprits"]}
+    if refs_counted(r):
+        expect(found == UT_LEAK, "the same tests as --per-test", r)
+    else:
+        # measured on 3.9 release: probes of 1 warm-up and 2 tracked
+        # rounds that count blocks only see some one-block leaks in a
+        # group as noise ([3, 1] alone, flat in a group)
+        expect(found and found <= UT_LEAK, "leaking tests only", r)
     bad = e2e.bisect("--bisect", "tests", "-m", "unittest", "no_such.py",
                      cwd=SUITES)
     expect(bad.rc == 3 and "cannot list the tests" in bad.out and
@@ -456,8 +470,7 @@ print("\n".join(leaks))
 
 @test
 def test_matches_plain_loop():
-    if subprocess.run([e2e.PYTHON, "-c", "import sys; sys.gettotalrefcount"],
-                      capture_output=True).returncode != 0:
+    if not refs_counted(None):
         raise Skip("a release build: no sys.gettotalrefcount")
     names = sorted(UT_LEAK | UT_CLEAN)
     plain = subprocess.run([e2e.PYTHON, "-c", LOOP, SUITES] + names,
