@@ -252,6 +252,447 @@ def trace(limit):
     return sites
 
 
+# ---- --explain: what holds the objects that the last run left behind
+#
+# After any tracked run (loop mode: the last round; a per-test hunt: a
+# test's last run), in two calls:
+#   before = explain_snapshot()      after the counters of the run before
+#                                    are read; the worker keeps the result
+#                                    (two lists of ints) in C memory, so
+#                                    that nothing of it lives in the heap
+#                                    while the next run is measured
+#   explain(limit, ids, types, s)    after the tracked run's counters are
+#                                    read, with the two lists as bytes of
+#                                    native 64-bit integers: the data, for
+#                                    up to `limit` objects; s: the time
+#                                    limit in seconds
+# Nothing either call makes outlives it, and neither imports a module.
+
+_TPFLAGS_HAVE_GC = 1 << 14
+
+
+class _Slots:
+    __slots__ = ("x",)
+
+
+_MEMBER = type(_Slots.x)        # what a C struct member's descriptor is
+
+
+def _universe():
+    """Every object the GC tracks, and the untracked ones they refer to
+    directly (an `object()` in a list, an instance of a type without
+    Py_TPFLAGS_HAVE_GC): {id: object}."""
+    tracked = gc.get_objects()
+    objs = dict(zip(map(id, tracked), tracked))
+    for o in gc.get_referents(*tracked):
+        if not gc.is_tracked(o):
+            objs[id(o)] = o
+    del tracked
+    return objs
+
+
+def explain_snapshot():
+    """Before a tracked run: the ids of the objects alive and of their
+    types, as two lists of ints, in the same order."""
+    objs = _universe()
+    return list(objs), [id(type(o)) for o in objs.values()]
+
+
+def _short_type(obj):
+    t = obj if isinstance(obj, type) else type(obj)
+    module = getattr(t, "__module__", None)
+    if module in (None, "builtins"):
+        return t.__qualname__
+    return "%s.%s" % (module, t.__qualname__)
+
+
+def _module_dicts():
+    """{id(module.__dict__): name} of the modules in sys.modules."""
+    found = {}
+    for name, m in list(sys.modules.items()):
+        d = getattr(m, "__dict__", None)
+        if isinstance(d, dict):
+            found.setdefault(id(d), name)
+    return found
+
+
+def _describe(obj, mdicts):
+    """A short name for an object: its type, and what it is where that
+    helps (a function's name, a module's globals)."""
+    name = _short_type(type(obj))
+    if isinstance(obj, dict):
+        if id(obj) in mdicts:
+            return "dict (globals of %s)" % mdicts[id(obj)]
+        if "__builtins__" in obj and isinstance(obj.get("__name__"), str):
+            return "dict (globals of %s)" % obj["__name__"]
+    if isinstance(obj, type):
+        return "class %s" % _short_type(obj)
+    if type(obj).__name__ in ("function", "builtin_function_or_method",
+                              "method", "functools._lru_cache_wrapper",
+                              "_lru_cache_wrapper"):
+        qual = getattr(obj, "__qualname__", None)
+        if isinstance(qual, str):
+            return "%s %s" % (name, qual)
+    if type(obj).__name__ == "module":
+        return "module %s" % getattr(obj, "__name__", "?")
+    return name
+
+
+def _hidden_refs(obj):
+    """The objects obj holds in C struct members that it does not report
+    to the GC: [(member name, value)]. A type without Py_TPFLAGS_HAVE_GC
+    reports none; one with it may leave members out of its tp_traverse."""
+    tp = type(obj)
+    found = []
+    for klass in getattr(tp, "__mro__", ()):
+        for name, d in list(vars(klass).items()):
+            if type(d) is _MEMBER:
+                try:
+                    value = d.__get__(obj, tp)
+                except Exception:
+                    continue
+                if value is not None:
+                    found.append((name, value))
+    if not found:
+        return found
+    if tp.__flags__ & _TPFLAGS_HAVE_GC and gc.is_tracked(obj):
+        seen = set(map(id, gc.get_referents(obj)))
+        found = [(n, v) for n, v in found if id(v) not in seen]
+    return found
+
+
+def _blind_type(obj):
+    """Why obj's type does not report its references to the GC, or None."""
+    tp = type(obj)
+    if not tp.__flags__ & _TPFLAGS_HAVE_GC:
+        return "%s does not report its references to the GC (no " \
+            "Py_TPFLAGS_HAVE_GC, no tp_traverse)" % _short_type(tp)
+    hidden = _hidden_refs(obj)
+    if hidden:
+        return "%s does not report its references to the GC (its " \
+            "tp_traverse leaves out %s)" % (_short_type(tp), ", ".join(
+                sorted(set(n for n, _ in hidden))))
+    return None
+
+
+def _edge(parent, child):
+    """How parent refers to child: "[3]", ".name", "['key']", or ""."""
+    if isinstance(parent, (list, tuple)):
+        for i, x in enumerate(parent):
+            if x is child:
+                return "[%d]" % i
+    elif isinstance(parent, dict):
+        for k, v in parent.items():
+            if v is child:
+                return ".%s" % k if isinstance(k, str) else "[%r]" % (k,)
+            if k is child:
+                return " (key)"
+    elif type(parent).__name__ == "cell":
+        return ".cell_contents"
+    else:
+        for name in ("__closure__", "__globals__", "__defaults__",
+                     "__kwdefaults__", "__annotations__", "__self__",
+                     "__func__", "__wrapped__", "__dict__", "__mro__",
+                     "__bases__", "f_locals", "f_globals", "__args__"):
+            try:
+                if getattr(parent, name, None) is child:
+                    return "." + name
+            except Exception:
+                pass
+        for name, value in _hidden_refs(parent):
+            if value is child:
+                return ".%s" % name
+    return ""
+
+
+def _fold_dicts(path):
+    """A chain without the __dict__ of the object before each: `obj.x`
+    rather than `obj → dict → x`."""
+    out = [path[0]]
+    for i in range(1, len(path)):
+        node = path[i]
+        if isinstance(node, dict) and i + 1 < len(path) and \
+                not isinstance(out[-1], (dict, list, tuple)) and \
+                any(r is node for r in gc.get_referents(out[-1])):
+            continue
+        out.append(node)
+    return out
+
+
+def _root_name(obj, mdicts):
+    """A root's name: "module", "module.Class", "frame of f", or None
+    when obj is not a root."""
+    if id(obj) in mdicts:
+        return mdicts[id(obj)]
+    if obj is sys.modules:
+        return "sys.modules"
+    if isinstance(obj, type):
+        m = sys.modules.get(getattr(obj, "__module__", None))
+        qual = getattr(obj, "__qualname__", "")
+        if m is not None and "." not in qual and \
+                getattr(m, "__dict__", {}).get(qual) is obj:
+            return "%s.%s" % (m.__name__, qual)
+        return None
+    if type(obj).__name__ == "frame":
+        code = obj.f_code
+        return "frame of %s (%s:%d)" % (code.co_name, code.co_filename,
+                                        obj.f_lineno)
+    return None
+
+
+def _render(path, mdicts):
+    """`mod._kept (list) → [3] object`: the root, then each edge and
+    what it leads to."""
+    path = _fold_dicts(path)
+    root = path[0]
+    name = _root_name(root, mdicts)
+    if len(path) > 1 and isinstance(root, dict) and id(root) in mdicts:
+        # a module's globals: name the global, not the dict
+        label = _edge(root, path[1])
+        path = path[1:]
+        text = "%s%s (%s)" % (name, label, _describe(path[0], mdicts))
+    else:
+        text = "%s (%s)" % (name, _describe(root, mdicts))
+    for parent, child in zip(path, path[1:]):
+        text += " \u2192 %s %s" % (_edge(parent, child) or "\u2192",
+                                   _describe(child, mdicts))
+    return text.replace("\u2192 \u2192", "\u2192")
+
+
+class _Deadline(Exception):
+    pass
+
+
+def _backrefs(obj, ours, mdicts, deadline, max_depth=16, width=100):
+    """objgraph's find_backref_chain, a level at a time (one
+    gc.get_referrers call per level, not per object): the shortest chain
+    [root, ..., obj], or None; and the referrer tree {id: (parent, obj)}
+    found on the way. At most `width` objects a level: get_referrers
+    costs the size of the heap times the objects searched for."""
+    import time
+    tree = {id(obj): [None, obj]}
+    level = [obj]
+    ours = set(ours)
+    ours.update((id(tree), id(level), id(ours)))
+    for depth in range(max_depth):
+        if time.monotonic() > deadline:
+            raise _Deadline
+        referrers = gc.get_referrers(*level)
+        ours.add(id(referrers))
+        wanted = dict(zip(map(id, level), level))
+        ours.add(id(wanted))
+        nxt = []
+        ours.add(id(nxt))
+        for r in referrers:
+            if id(r) in ours or id(r) in tree:
+                continue
+            if type(r).__name__ == "frame" and \
+                    r.f_code.co_filename == _GLUE_FILE:
+                continue
+            for child in gc.get_referents(r):
+                if id(child) in wanted:
+                    tree[id(r)] = [child, r]
+                    nxt.append(r)
+                    if _root_name(r, mdicts) is not None:
+                        path = [r]
+                        node = child
+                        while node is not None:
+                            path.append(node)
+                            node = tree[id(node)][0]
+                        return path, tree
+                    break
+        del referrers
+        if not nxt:
+            break
+        level = nxt[:width]
+    return None, tree
+
+
+def _refs_outside(obj):
+    """sys.getrefcount(obj) less the references of the objects the GC
+    knows (each counted as often as it refers to obj); the caller
+    subtracts its own (see explain)."""
+    seen = 0
+    r = x = None
+    for r in gc.get_referrers(obj):
+        if type(r).__name__ == "frame" and r.f_code.co_filename == _GLUE_FILE:
+            continue
+        for x in gc.get_referents(r):
+            if x is obj:
+                seen += 1
+    r = x = None        # the loops' last values must not count
+    return sys.getrefcount(obj) - seen
+
+
+def _cycle(obj, tree, deadline, limit=20000, max_depth=10):
+    """The shortest cycle through obj that the GC cannot see: a search
+    forward from obj over the references the GC sees and the struct
+    members it does not, back to obj or to an object that leads to it
+    (tree: the referrers found by _backrefs). The path, or None."""
+    import time
+    parent = {id(obj): None}
+    level = [obj]
+    keep = [obj]
+    for depth in range(max_depth):
+        nxt = []
+        for node in level:
+            if time.monotonic() > deadline:
+                raise _Deadline
+            edges = list(gc.get_referents(node)) if gc.is_tracked(node) \
+                else []
+            edges += [v for _, v in _hidden_refs(node)]
+            for child in edges:
+                if child is obj or (id(child) in tree and
+                                    id(child) not in parent):
+                    path = [child]
+                    n = node
+                    while n is not None:
+                        path.append(n)
+                        n = parent[id(n)]
+                    path.reverse()          # obj ... node child
+                    # from child back to obj along the referrer tree
+                    n = tree.get(id(child), (None, None))[0] \
+                        if child is not obj else None
+                    while n is not None:
+                        path.append(n)
+                        n = tree[id(n)][0]
+                    return path
+                if id(child) not in parent and len(parent) < limit:
+                    parent[id(child)] = node
+                    keep.append(child)
+                    nxt.append(child)
+        if not nxt:
+            break
+        level = nxt
+    return None
+
+
+def _render_cycle(loop, mdicts):
+    """"a → b → a; a does not report ...", or "" when the GC sees every
+    member and reference of the cycle (then it is not why obj lives)."""
+    why = None
+    for n in loop:
+        why = _blind_type(n)
+        if why:
+            break
+    if why is None:
+        return ""
+    return "%s; %s" % (" \u2192 ".join(_describe(n, mdicts) for n in loop),
+                       why)
+
+
+def _known_cache(path):
+    """A cache refhunt knows on the chain: its name and how to clear it,
+    or None."""
+    typing = sys.modules.get("typing")
+    re_mod = sys.modules.get("re")
+    cleanups = getattr(typing, "_cleanups", ()) if typing else ()
+    for node in path:
+        if re_mod is not None and node is getattr(re_mod, "_cache", None):
+            return "re's pattern cache: re.purge() clears it"
+        clear = getattr(node, "cache_clear", None)
+        if clear is None or not hasattr(node, "cache_info"):
+            continue
+        if any(getattr(c, "__self__", None) is node for c in cleanups):
+            return "typing's _tp_cache (an LRU cache of %s): " \
+                "`for f in typing._cleanups: f()` clears it" % \
+                getattr(node, "__qualname__", "?")
+        name = "%s.%s" % (getattr(node, "__module__", "?"),
+                          getattr(node, "__qualname__", "?"))
+        return "functools.lru_cache of %s: %s.cache_clear() clears it" % (
+            name, name)
+    return None
+
+
+def explain(limit, before_ids, before_types, seconds):
+    """What holds up to `limit` objects that are new since explain_snapshot()
+    (or whose address now holds an object of another type), of the types
+    that grew. Returns (findings, note): findings a list of
+    (description, chain or "", refs outside the GC's view, cycle or "",
+    cache or ""); note says what was left undone, or ""."""
+    import time
+    deadline = time.monotonic() + seconds
+    # bytes, not lists of ints: no object of theirs joins the heap searched
+    before = dict(zip(memoryview(before_ids).cast("Q"),
+                      memoryview(before_types).cast("Q")))
+    del before_ids, before_types
+    objs = _universe()
+    counts = {}
+    for o in objs.values():
+        t = id(type(o))
+        counts[t] = counts.get(t, 0) + 1
+    for t in before.values():
+        counts[t] = counts.get(t, 0) - 1
+    # (loops, not comprehensions: a comprehension would make cells of
+    # these locals, new objects that explain would find)
+    new = []
+    for i, o in objs.items():
+        t = id(type(o))
+        if before.get(i) != t and counts.get(t, 0) > 0:
+            new.append(o)
+    del before
+    newids = set(map(id, new))
+    mdicts = _module_dicts()
+
+    # First the objects that no other new object refers to (what the
+    # leak starts from), then the types that grew most.
+    fed = set()
+    for r in new:
+        if gc.is_tracked(r):
+            for c in gc.get_referents(r):
+                if id(c) in newids and c is not r:
+                    fed.add(id(c))
+    order = []
+    for i, o in enumerate(new):
+        order.append((id(o) in fed, -counts.get(id(type(o)), 0), i))
+    order.sort()
+    chosen = []
+    for _, _, i in order[:limit * 4]:
+        chosen.append(new[i])
+    del objs, new, order, fed, newids
+    r = c = None        # the loops' last values must not count
+    findings, note = [], ""
+    # No collection while references are counted: it could untrack a
+    # tuple that refers to an object, which would then count as unseen.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        # The references explain's own frames hold (not GC objects):
+        # measured on two objects only `pool` holds (the first pass
+        # through the loop holds one more on 3.11: the smaller counts).
+        pool = [object(), object()] + chosen
+        del chosen
+        ours = {id(pool), id(findings)}
+        base = []
+        for o in pool:
+            if len(base) < 2:
+                base.append(_refs_outside(o))
+                continue
+            if len(findings) == limit:
+                break
+            if time.monotonic() > deadline:
+                raise _Deadline
+            outside = _refs_outside(o) - min(base)
+            if sys.getrefcount(o) > 1 << 30:        # immortal (3.12+)
+                outside = 0
+            path, tree = _backrefs(o, ours, mdicts, deadline)
+            chain = _render(path, mdicts) if path else ""
+            cycle = ""
+            loop = _cycle(o, tree, deadline) if not path else None
+            if loop:
+                cycle = _render_cycle(loop, mdicts)
+            cache = _known_cache(path or [])
+            findings.append((_describe(o, mdicts), chain,
+                             max(outside, 0), cycle, cache or ""))
+            del path, tree, loop
+    except _Deadline:
+        note = "time limit of %g s reached" % seconds
+    finally:
+        if enabled:
+            gc.enable()
+    return findings, note
+
+
 # ---- loop mode: regrtest's refleak.py (dash_R_cleanup) and
 # utils.clear_caches, for what this interpreter has. Each step checks that
 # its module or function exists, so that one file serves 3.9 to 3.13.
