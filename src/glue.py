@@ -227,29 +227,72 @@ def trace_start(frames):
     tracemalloc.start(frames)
 
 
-def trace(limit):
-    """The allocation sites of blocks that survived since the last call:
-    (count, size, "file:line" lines, newest frame first)."""
+def _library_frame(filename):
+    """Whether a frame is the standard library's (or refhunt's), not the
+    target's: the target's frames are shown first."""
+    if filename in (_GLUE_FILE, "<refhunt glue.py>") or \
+            filename.startswith("<frozen "):
+        return True
+    stdlib = os.path.dirname(os.__file__) + os.sep
+    return filename.startswith(stdlib) and \
+        "-packages" + os.sep not in filename[len(stdlib):]
+
+
+def _site_lines(traceback):
+    """A traceback as "file:line" lines, newest first, the target's frames
+    before the library's; the library's summed up in one line when the
+    target has frames of its own."""
+    frames = ["%s:%d" % (f.filename, f.lineno) for f in reversed(traceback)]
+    mine = [f for f in frames if not _library_frame(f.rpartition(":")[0])]
+    rest = [f for f in frames if _library_frame(f.rpartition(":")[0])]
+    if not mine:
+        return frames
+    if rest:
+        names = []
+        stdlib = os.path.dirname(os.__file__) + os.sep
+        for f in rest:
+            path = f.rpartition(":")[0]
+            if path.startswith(stdlib):
+                path = path[len(stdlib):]
+            name = path.split(os.sep)[0].rpartition(".py")[0] or \
+                path.split(os.sep)[0]
+            if name not in names:
+                names.append(name)
+        mine.append("(+%d in %s)" % (len(rest), ", ".join(names)))
+    return mine
+
+
+def trace(limit, previous):
+    """The allocation sites whose blocks grew since the last call: the
+    `limit` largest as (count, size, "file:line" lines), and this call's
+    sites as text (`previous` next time). The worker keeps that text in C
+    memory: a snapshot kept in the heap until the next round would grow
+    with the target's leak, and be counted with it."""
     import tracemalloc
     snapshot = tracemalloc.take_snapshot().filter_traces((
         tracemalloc.Filter(False, tracemalloc.__file__),
         tracemalloc.Filter(False, _GLUE_FILE),
     ))
-    previous = _snapshot.get("trace")
-    _snapshot["trace"] = snapshot
-    if previous is None:
-        return []
-    ours = (_GLUE_FILE, getattr(sys.modules.get("runpy"), "__file__", None))
+    stats = snapshot.statistics("traceback")
+    del snapshot
+    now = {}
+    for stat in stats:
+        key = "\x1f".join(_site_lines(stat.traceback))
+        count, size = now.get(key, (0, 0))
+        now[key] = (count + stat.count, size + stat.size)
+    del stats
+    before = {}
+    for line in previous.splitlines():
+        count, size, key = line.split("\t", 2)
+        before[key] = (int(count), int(size))
     sites = []
-    for stat in snapshot.compare_to(previous, "traceback"):
-        if stat.count_diff > 0:
-            where = "\n".join("%s:%d" % (frame.filename, frame.lineno)
-                              for frame in reversed(stat.traceback)
-                              if frame.filename not in ours)
-            sites.append((stat.count_diff, stat.size_diff, where))
-            if len(sites) == limit:
-                break
-    return sites
+    for key, (count, size) in now.items():
+        count0, size0 = before.get(key, (0, 0))
+        if count > count0:
+            sites.append((count - count0, size - size0, key.replace("\x1f", "\n")))
+    sites.sort(key=lambda s: (-s[0], -s[1], s[2]))
+    text = "\n".join("%d\t%d\t%s" % (c, sz, k) for k, (c, sz) in now.items())
+    return sites[:limit], text
 
 
 # ---- --explain: what holds the objects that the last run left behind
@@ -283,10 +326,11 @@ def _universe():
     directly (an `object()` in a list, an instance of a type without
     Py_TPFLAGS_HAVE_GC): {id: object}."""
     tracked = gc.get_objects()
-    objs = dict(zip(map(id, tracked), tracked))
-    for o in gc.get_referents(*tracked):
-        if not gc.is_tracked(o):
-            objs[id(o)] = o
+    # (no loop in Python: a million objects cost a debug build seconds)
+    referents = gc.get_referents(*tracked)
+    objs = dict(zip(map(id, referents), referents))
+    del referents
+    objs.update(zip(map(id, tracked), tracked))
     del tracked
     return objs
 
@@ -294,8 +338,14 @@ def _universe():
 def explain_snapshot():
     """Before a tracked run: the ids of the objects alive and of their
     types, as two lists of ints, in the same order."""
-    objs = _universe()
-    return list(objs), [id(type(o)) for o in objs.values()]
+    enabled = gc.isenabled()
+    gc.disable()        # the heap doubles for a moment: no full collections
+    try:
+        objs = _universe()
+        return list(objs), list(map(id, map(type, objs.values())))
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _short_type(obj):
@@ -338,21 +388,32 @@ def _describe(obj, mdicts):
     return name
 
 
+# {type: [(name, member descriptor)]}, for one explain() call
+_members = {}
+
+
 def _hidden_refs(obj):
     """The objects obj holds in C struct members that it does not report
     to the GC: [(member name, value)]. A type without Py_TPFLAGS_HAVE_GC
     reports none; one with it may leave members out of its tp_traverse."""
     tp = type(obj)
+    members = _members.get(tp)
+    if members is None:
+        members = []
+        if tp.__module__ != "builtins":     # CPython's own types are right
+            for klass in getattr(tp, "__mro__", ()):
+                for name, d in list(vars(klass).items()):
+                    if type(d) is _MEMBER:
+                        members.append((name, d))
+        _members[tp] = members
     found = []
-    for klass in getattr(tp, "__mro__", ()):
-        for name, d in list(vars(klass).items()):
-            if type(d) is _MEMBER:
-                try:
-                    value = d.__get__(obj, tp)
-                except Exception:
-                    continue
-                if value is not None:
-                    found.append((name, value))
+    for name, d in members:
+        try:
+            value = d.__get__(obj, tp)
+        except Exception:
+            continue
+        if value is not None:
+            found.append((name, value))
     if not found:
         return found
     if tp.__flags__ & _TPFLAGS_HAVE_GC and gc.is_tracked(obj):
@@ -390,6 +451,13 @@ def _edge(parent, child):
     elif type(parent).__name__ == "cell":
         return ".cell_contents"
     else:
+        try:
+            own = getattr(parent, "__dict__", None)
+            for k, v in (own.items() if hasattr(own, "items") else ()):
+                if v is child:
+                    return ".%s" % k
+        except Exception:
+            pass
         for name in ("__closure__", "__globals__", "__defaults__",
                      "__kwdefaults__", "__annotations__", "__self__",
                      "__func__", "__wrapped__", "__dict__", "__mro__",
@@ -405,6 +473,18 @@ def _edge(parent, child):
     return ""
 
 
+def _is_dict_of(obj, d):
+    """Whether d is obj's __dict__ (a class's: the dict behind its proxy)."""
+    try:
+        own = getattr(obj, "__dict__", None)
+    except Exception:
+        return False
+    if own is d:
+        return True
+    return isinstance(obj, type) and own is not None and own == d and \
+        any(r is d for r in gc.get_referents(obj))
+
+
 def _fold_dicts(path):
     """A chain without the __dict__ of the object before each: `obj.x`
     rather than `obj → dict → x`."""
@@ -412,8 +492,7 @@ def _fold_dicts(path):
     for i in range(1, len(path)):
         node = path[i]
         if isinstance(node, dict) and i + 1 < len(path) and \
-                not isinstance(out[-1], (dict, list, tuple)) and \
-                any(r is node for r in gc.get_referents(out[-1])):
+                _is_dict_of(out[-1], node):
             continue
         out.append(node)
     return out
@@ -440,19 +519,21 @@ def _root_name(obj, mdicts):
     return None
 
 
-def _render(path, mdicts):
+def _render(path, mdicts, root=True):
     """`mod._kept (list) → [3] object`: the root, then each edge and
-    what it leads to."""
+    what it leads to (root=False: a path from an object that is none)."""
     path = _fold_dicts(path)
-    root = path[0]
-    name = _root_name(root, mdicts)
-    if len(path) > 1 and isinstance(root, dict) and id(root) in mdicts:
+    first = path[0]
+    name = _root_name(first, mdicts)
+    if not root:
+        text = _describe(first, mdicts)
+    elif len(path) > 1 and isinstance(first, dict) and id(first) in mdicts:
         # a module's globals: name the global, not the dict
-        label = _edge(root, path[1])
+        label = _edge(first, path[1])
         path = path[1:]
         text = "%s%s (%s)" % (name, label, _describe(path[0], mdicts))
     else:
-        text = "%s (%s)" % (name, _describe(root, mdicts))
+        text = "%s (%s)" % (name, _describe(first, mdicts))
     for parent, child in zip(path, path[1:]):
         text += " \u2192 %s %s" % (_edge(parent, child) or "\u2192",
                                    _describe(child, mdicts))
@@ -463,7 +544,7 @@ class _Deadline(Exception):
     pass
 
 
-def _backrefs(obj, ours, mdicts, deadline, max_depth=16, width=100):
+def _backrefs(obj, ours, mdicts, deadline, max_depth=12, width=20):
     """objgraph's find_backref_chain, a level at a time (one
     gc.get_referrers call per level, not per object): the shortest chain
     [root, ..., obj], or None; and the referrer tree {id: (parent, obj)}
@@ -522,6 +603,53 @@ def _refs_outside(obj):
                 seen += 1
     r = x = None        # the loops' last values must not count
     return sys.getrefcount(obj) - seen
+
+
+def _outside_counts(pool):
+    """For each object of pool but the first two, how many references to
+    it no object the GC knows accounts for. The first two are objects only
+    pool holds: what they show is what this function's own frame holds
+    (on 3.11 the first pass through a loop holds one more: the smaller).
+    One gc.get_referrers call for all: each call walks the whole heap."""
+    seen = {}
+    for o in pool:
+        seen[id(o)] = 0
+    r = x = o = None
+    for r in gc.get_referrers(*pool):
+        if type(r).__name__ == "frame" and r.f_code.co_filename == _GLUE_FILE:
+            continue
+        for x in gc.get_referents(r):
+            if id(x) in seen:
+                seen[id(x)] += 1
+    r = x = None        # the loops' last values must not count
+    counts = []
+    for o in pool:
+        counts.append(sys.getrefcount(o) - seen[id(o)])
+    o = None
+    base = min(counts[0], counts[1])
+    out = []
+    for c in counts[2:]:
+        out.append(c - base if c < 1 << 30 else 0)      # immortal (3.12+)
+    return out
+
+
+def _anchor(tree):
+    """When no chain reaches a root: the referrer nearest to the object
+    that has references no GC-known object accounts for (a C static's, a
+    leaked Py_INCREF's), and how many; the path [anchor, ..., obj]."""
+    pool = [object(), object()]
+    for entry in tree.values():
+        pool.append(entry[1])
+    outside = _outside_counts(pool)
+    for k in range(1, len(outside)):   # [0] is the object itself
+        if outside[k] > 0:
+            path = []
+            n = pool[k + 2]
+            while n is not None:
+                path.append(n)
+                n = tree[id(n)][0]
+            return outside[k], path
+    return 0, None
 
 
 def _cycle(obj, tree, deadline, limit=20000, max_depth=10):
@@ -604,6 +732,29 @@ def _known_cache(path):
     return None
 
 
+_PLUMBING = ("ReferenceType", "ProxyType", "CallableProxyType", "cell",
+             "getset_descriptor", "member_descriptor", "wrapper_descriptor",
+             "method_descriptor", "classmethod_descriptor", "method-wrapper",
+             "mappingproxy", "code", "frame", "builtin_function_or_method")
+
+
+# values more often shared than leaked on their own
+_ATOMS = (tuple, str, bytes, int, float, complex)
+
+
+def _plumbing(obj):
+    """How far down to list an object: 0 a class, 1 an instance of a
+    class that is not CPython's own (what a person named), 2 a container
+    or a function, 3 what only comes with those (weak references, cells,
+    descriptors, code, strings and numbers)."""
+    tp = type(obj)
+    if tp.__name__ in _PLUMBING or tp in _ATOMS:
+        return 3
+    if isinstance(obj, type):
+        return 0
+    return 1 if tp.__module__ != "builtins" else 2
+
+
 def explain(limit, before_ids, before_types, seconds):
     """What holds up to `limit` objects that are new since explain_snapshot()
     (or whose address now holds an object of another type), of the types
@@ -612,23 +763,54 @@ def explain(limit, before_ids, before_types, seconds):
     cache or ""); note says what was left undone, or ""."""
     import time
     deadline = time.monotonic() + seconds
+    # No collection while explain runs: its million-tuple sets would set
+    # off full collections (40 s on a debug build), and a collection could
+    # untrack a tuple that refers to an object, which would then count as
+    # held outside the GC's view.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _explain(limit, before_ids, before_types, seconds, deadline)
+    finally:
+        _members.clear()
+        if enabled:
+            gc.enable()
+
+
+def _explain(limit, before_ids, before_types, seconds, deadline):
+    import time
     # bytes, not lists of ints: no object of theirs joins the heap searched
-    before = dict(zip(memoryview(before_ids).cast("Q"),
-                      memoryview(before_types).cast("Q")))
-    del before_ids, before_types
+    ids = memoryview(before_ids).cast("Q")
+    tps = memoryview(before_types).cast("Q")
     objs = _universe()
+    # explain's own: the arguments, the tuple the caller passed them in,
+    # the views
+    for x in (ids, tps, before_ids, before_types):
+        objs.pop(id(x), None)
+    for r in gc.get_referrers(before_ids, before_types):
+        objs.pop(id(r), None)
+        if type(r) is tuple:
+            for y in r:
+                objs.pop(id(y), None)
+    x = r = y = None
+    # The types that grew (Counters), then the objects of those types new
+    # since the snapshot, or at an address whose object had another type
+    # then: one loop in Python over the heap (a second costs a debug
+    # build seconds on a million objects).
+    import collections
+    now = collections.Counter(map(id, map(type, objs.values())))
+    then = collections.Counter(tps)
     counts = {}
-    for o in objs.values():
-        t = id(type(o))
-        counts[t] = counts.get(t, 0) + 1
-    for t in before.values():
-        counts[t] = counts.get(t, 0) - 1
-    # (loops, not comprehensions: a comprehension would make cells of
-    # these locals, new objects that explain would find)
+    for t, n in now.items():
+        if n > then[t]:
+            counts[t] = n - then[t]
+    del now, then
+    before = dict(zip(ids, tps))
+    del ids, tps, before_ids, before_types
     new = []
     for i, o in objs.items():
         t = id(type(o))
-        if before.get(i) != t and counts.get(t, 0) > 0:
+        if t in counts and before.get(i) != t:
             new.append(o)
     del before
     newids = set(map(id, new))
@@ -636,60 +818,63 @@ def explain(limit, before_ids, before_types, seconds):
 
     # First the objects that no other new object refers to (what the
     # leak starts from), then the types that grew most.
-    fed = set()
+    fed = {}            # {id: id of a new object that refers to it}
     for r in new:
         if gc.is_tracked(r):
             for c in gc.get_referents(r):
                 if id(c) in newids and c is not r:
-                    fed.add(id(c))
+                    fed[id(c)] = id(r)
     order = []
     for i, o in enumerate(new):
-        order.append((id(o) in fed, -counts.get(id(type(o)), 0), i))
+        order.append((_plumbing(o), id(o) in fed, -counts.get(id(type(o)), 0),
+                      i))
     order.sort()
     chosen = []
-    for _, _, i in order[:limit * 4]:
+    for _, _, _, i in order[:limit * 4]:
         chosen.append(new[i])
-    del objs, new, order, fed, newids
-    r = c = None        # the loops' last values must not count
+    del objs, new, order, newids
+    r = c = o = None    # the loops' last values must not count
     findings, note = [], ""
-    # No collection while references are counted: it could untrack a
-    # tuple that refers to an object, which would then count as unseen.
-    enabled = gc.isenabled()
-    gc.disable()
     try:
-        # The references explain's own frames hold (not GC objects):
-        # measured on two objects only `pool` holds (the first pass
-        # through the loop holds one more on 3.11: the smaller counts).
         pool = [object(), object()] + chosen
         del chosen
+        outside_counts = _outside_counts(pool)
         ours = {id(pool), id(findings)}
-        base = []
-        for o in pool:
-            if len(base) < 2:
-                base.append(_refs_outside(o))
-                continue
+        shown = set()       # what the findings so far named
+        for k in range(2, len(pool)):
+            o = pool[k]
             if len(findings) == limit:
                 break
             if time.monotonic() > deadline:
                 raise _Deadline
-            outside = _refs_outside(o) - min(base)
-            if sys.getrefcount(o) > 1 << 30:        # immortal (3.12+)
-                outside = 0
+            if id(o) in shown or fed.get(id(o)) in shown:
+                continue        # an earlier finding explains it
+            outside = outside_counts[k - 2]
             path, tree = _backrefs(o, ours, mdicts, deadline)
+            if not shown.isdisjoint(tree):
+                continue        # held by what an earlier finding explains
             chain = _render(path, mdicts) if path else ""
+            rooted = bool(path)
+            if not rooted:
+                held, anchor = _anchor(tree)
+                if anchor:
+                    chain = "%d reference%s outside the GC's view \u2192 %s" % (
+                        held, "" if held == 1 else "s",
+                        _render(anchor, mdicts, root=False))
+                    path = anchor
             cycle = ""
-            loop = _cycle(o, tree, deadline) if not path else None
+            loop = _cycle(o, tree, deadline) if not rooted else None
             if loop:
                 cycle = _render_cycle(loop, mdicts)
             cache = _known_cache(path or [])
+            for n in (path or []) + (loop or []):
+                shown.add(id(n))
             findings.append((_describe(o, mdicts), chain,
                              max(outside, 0), cycle, cache or ""))
             del path, tree, loop
+        o = None
     except _Deadline:
         note = "time limit of %g s reached" % seconds
-    finally:
-        if enabled:
-            gc.enable()
     return findings, note
 
 
