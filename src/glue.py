@@ -447,7 +447,7 @@ def _edge(parent, child):
             if v is child:
                 return ".%s" % k if isinstance(k, str) else "[%r]" % (k,)
             if k is child:
-                return " (key)"
+                return "(key)"
     elif type(parent).__name__ == "cell":
         return ".cell_contents"
     else:
@@ -738,6 +738,8 @@ _PLUMBING = ("ReferenceType", "ProxyType", "CallableProxyType", "cell",
              "mappingproxy", "code", "frame", "builtin_function_or_method")
 
 
+_WEAK = ("ReferenceType", "ProxyType", "CallableProxyType")
+
 # values more often shared than leaked on their own
 _ATOMS = (tuple, str, bytes, int, float, complex)
 
@@ -832,7 +834,7 @@ def _explain(limit, before_ids, before_types, seconds, deadline):
     chosen = []
     for _, _, _, i in order[:limit * 4]:
         chosen.append(new[i])
-    del objs, new, order, newids
+    del objs, new, order
     r = c = o = None    # the loops' last values must not count
     findings, note = [], ""
     try:
@@ -849,6 +851,8 @@ def _explain(limit, before_ids, before_types, seconds, deadline):
                 raise _Deadline
             if id(o) in shown or fed.get(id(o)) in shown:
                 continue        # an earlier finding explains it
+            if type(o).__name__ in _WEAK and o() is not None:
+                continue        # an ABC cache's entry: dies with its class
             outside = outside_counts[k - 2]
             path, tree = _backrefs(o, ours, mdicts, deadline)
             if not shown.isdisjoint(tree):
