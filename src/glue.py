@@ -238,26 +238,36 @@ def _library_frame(filename):
         "-packages" + os.sep not in filename[len(stdlib):]
 
 
+def _library_name(path):
+    """What a library frame is summed up as: "unittest", "runpy"."""
+    if path == _GLUE_FILE:
+        return "refhunt"
+    if path.startswith("<frozen "):
+        return path[len("<frozen "):].rstrip(">")
+    stdlib = os.path.dirname(os.__file__) + os.sep
+    if path.startswith(stdlib):
+        path = path[len(stdlib):]
+    head = path.split(os.sep)[0]
+    return head[:-3] if head.endswith(".py") else head
+
+
 def _site_lines(traceback):
     """A traceback as "file:line" lines, newest first, the target's frames
     before the library's; the library's summed up in one line when the
     target has frames of its own."""
-    frames = ["%s:%d" % (f.filename, f.lineno) for f in reversed(traceback)]
-    mine = [f for f in frames if not _library_frame(f.rpartition(":")[0])]
-    rest = [f for f in frames if _library_frame(f.rpartition(":")[0])]
-    if not mine:
-        return frames
-    if rest:
-        names = []
-        stdlib = os.path.dirname(os.__file__) + os.sep
-        for f in rest:
-            path = f.rpartition(":")[0]
-            if path.startswith(stdlib):
-                path = path[len(stdlib):]
-            name = path.split(os.sep)[0].rpartition(".py")[0] or \
-                path.split(os.sep)[0]
+    mine, rest, names = [], [], []
+    for f in reversed(traceback):
+        line = "%s:%d" % (f.filename, f.lineno)
+        if _library_frame(f.filename):
+            rest.append(line)
+            name = _library_name(f.filename)
             if name not in names:
                 names.append(name)
+        else:
+            mine.append(line)
+    if not mine:
+        return rest
+    if rest:
         mine.append("(+%d in %s)" % (len(rest), ", ".join(names)))
     return mine
 
@@ -269,14 +279,15 @@ def trace(limit, previous):
     memory: a snapshot kept in the heap until the next round would grow
     with the target's leak, and be counted with it."""
     import tracemalloc
-    snapshot = tracemalloc.take_snapshot().filter_traces((
-        tracemalloc.Filter(False, tracemalloc.__file__),
-        tracemalloc.Filter(False, _GLUE_FILE),
-    ))
-    stats = snapshot.statistics("traceback")
-    del snapshot
+    # tracemalloc's and refhunt's own blocks left out by the newest frame,
+    # without Snapshot.filter_traces: its fnmatch patterns would be
+    # compiled and cached in the measured rounds
+    ours = (tracemalloc.__file__, _GLUE_FILE)
+    stats = tracemalloc.take_snapshot().statistics("traceback")
     now = {}
     for stat in stats:
+        if stat.traceback[-1].filename in ours:
+            continue
         key = "\x1f".join(_site_lines(stat.traceback))
         count, size = now.get(key, (0, 0))
         now[key] = (count + stat.count, size + stat.size)
@@ -940,6 +951,8 @@ def loop_setup(trace_frames):
     collect(3)
     if trace_frames:
         trace_start(trace_frames)
+        # what a first call keeps for good is kept before the rounds
+        trace(1, trace(1, "")[1])
 
 
 def _clear_module_caches():

@@ -399,8 +399,10 @@ loop_round(struct worker *w, int round, int64_t counters[])
     if (w->st->show_growth) {
         send_growth(w, w->glue, round);
     }
-    /* the sites that survived the tracked rounds: from the last warm-up on */
-    if (w->st->trace_blocks && round >= w->st->warmups) {
+    /* the sites that survived the tracked rounds: from the last warm-up
+     * on, and one round before it, whose first call after the target ran
+     * keeps references for good (2 on 3.11) */
+    if (w->st->trace_blocks && round >= w->st->warmups - 1) {
         send_trace(w, w->glue, round);
     }
     if (w->st->explain && round == w->st->warmups + w->st->tracked - 1) {
