@@ -279,30 +279,29 @@ def trace(limit, previous):
     memory: a snapshot kept in the heap until the next round would grow
     with the target's leak, and be counted with it."""
     import tracemalloc
-    # tracemalloc's and refhunt's own blocks left out by the newest frame,
-    # without Snapshot.filter_traces: its fnmatch patterns would be
-    # compiled and cached in the measured rounds
+    # tracemalloc's and refhunt's own blocks are left out by their newest
+    # frame. The raw traces, grouped here: tracemalloc's Snapshot and its
+    # filters cost more, and compile fnmatch patterns that stay cached.
     ours = (tracemalloc.__file__, _GLUE_FILE)
-    stats = tracemalloc.take_snapshot().statistics("traceback")
     now = {}
-    for stat in stats:
-        if stat.traceback[-1].filename in ours:
-            continue
-        key = "\x1f".join(_site_lines(stat.traceback))
-        count, size = now.get(key, (0, 0))
-        now[key] = (count + stat.count, size + stat.size)
-    del stats
+    for trace in tracemalloc._get_traces():
+        tb = trace[2]
+        count, size = now.get(tb, (0, 0))
+        now[tb] = (count + 1, size + trace[1])
     before = {}
     for line in previous.splitlines():
-        count, size, key = line.split("\t", 2)
-        before[key] = (int(count), int(size))
+        key, count, size = line.split("\t")
+        before[int(key)] = (int(count), int(size))
     sites = []
-    for key, (count, size) in now.items():
-        count0, size0 = before.get(key, (0, 0))
-        if count > count0:
-            sites.append((count - count0, size - size0, key.replace("\x1f", "\n")))
+    for tb, (count, size) in now.items():
+        count0, size0 = before.get(hash(tb), (0, 0))
+        if count > count0 and tb and tb[0][0] not in ours:
+            frames = tracemalloc.Traceback(tb)
+            sites.append((count - count0, size - size0,
+                          "\n".join(_site_lines(frames))))
     sites.sort(key=lambda s: (-s[0], -s[1], s[2]))
-    text = "\n".join("%d\t%d\t%s" % (c, sz, k) for k, (c, sz) in now.items())
+    text = "\n".join("%d\t%d\t%d" % (hash(tb), c, sz)
+                     for tb, (c, sz) in now.items())
     return sites[:limit], text
 
 
