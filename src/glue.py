@@ -240,8 +240,6 @@ def _library_frame(filename):
 
 def _library_name(path):
     """What a library frame is summed up as: "unittest", "runpy"."""
-    if path == _GLUE_FILE:
-        return "refhunt"
     if path.startswith("<frozen "):
         return path[len("<frozen "):].rstrip(">")
     stdlib = os.path.dirname(os.__file__) + os.sep
@@ -257,6 +255,8 @@ def _site_lines(traceback):
     target has frames of its own."""
     mine, rest, names = [], [], []
     for f in reversed(traceback):
+        if f.filename == _GLUE_FILE:
+            continue        # refhunt's own: how it runs the target
         line = "%s:%d" % (f.filename, f.lineno)
         if _library_frame(f.filename):
             rest.append(line)

@@ -102,6 +102,17 @@ def test_explain_closure_cycle():
 
 
 @test
+def test_explain_globals_cycle():
+    """nanobind's guide: Wrapper -> function -> globals -> Wrapper."""
+    r, objects = explained("explain_globals.py")
+    o = finding(r, objects, "cycles.Wrapper")
+    expect((o["cycle"] or "").startswith(
+        "cycles.Wrapper \u2192 function f \u2192 dict (globals of __main__) "
+        "\u2192 cycles.Wrapper; cycles.Wrapper does not report its references"),
+        "the cycle through the globals: %r" % o["cycle"], r)
+
+
+@test
 def test_explain_typing_stash():
     """The typing seed's scenario: a C static keeps a function whose
     annotation, a typing construct, keeps a class alive. (refhunt clears
