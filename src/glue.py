@@ -742,13 +742,15 @@ def _known_cache(path):
     return None
 
 
-_PLUMBING = ("ReferenceType", "ProxyType", "CallableProxyType", "cell",
+_PLUMBING = ("ReferenceType", "ProxyType", "CallableProxyType", "weakref",
+             "weakproxy", "weakcallableproxy", "cell",
              "getset_descriptor", "member_descriptor", "wrapper_descriptor",
              "method_descriptor", "classmethod_descriptor", "method-wrapper",
              "mappingproxy", "code", "frame", "builtin_function_or_method")
 
 
-_WEAK = ("ReferenceType", "ProxyType", "CallableProxyType")
+_WEAK = ("ReferenceType", "ProxyType", "CallableProxyType", "weakref",
+         "weakproxy", "weakcallableproxy")     # 3.11, and before
 
 # values more often shared than leaked on their own
 _ATOMS = (tuple, str, bytes, int, float, complex)
