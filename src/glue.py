@@ -3,8 +3,9 @@
 The worker (worker.c, embed.c) runs this file in a private namespace of
 every new (sub)interpreter and calls run() and collect(); in loop mode,
 where one interpreter serves every round, also loop_setup() once and
-cleanup() after every run. Every round imports the same modules here, so
-that they cancel out of the deltas.
+cleanup() after every run; the finders (growth, trace, explain_snapshot
+and explain) after the counters are read. Every round imports the same
+modules here, so that they cancel out of the deltas.
 """
 
 # Imported before the target runs: a target that breaks the interpreter

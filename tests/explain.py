@@ -146,6 +146,8 @@ def test_explain_needs_loop():
            "usage error: %r" % r.err, r)
     r = refhunt("--mode", "loop", "--explain=0", "-c", "pass")
     expect(r.rc == 2 and "--explain" in r.err, "N out of range", r)
+    r = refhunt("--help", json_report=False)
+    expect(r.rc == 0 and "--explain[=N]" in r.out, "--help names it", r)
 
 
 @test
