@@ -330,6 +330,12 @@ explained(const struct hunt *h, FILE *f)
     if (!h->settings->explain || !h->explain_done) {
         return;
     }
+    if (h->nexplained == 0) {
+        fprintf(f, "--explain: the last tracked run left no new object of a "
+            "type that grew (computed after it, %.1f s; %s)\n",
+            (double)h->explain_ms / 1000, h->explain_note);
+        return;
+    }
     fprintf(f, "what holds %d object%s the last tracked run left behind "
         "(computed after it, %.1f s; %s):\n", h->nexplained,
         h->nexplained == 1 ? "" : "s", (double)h->explain_ms / 1000,

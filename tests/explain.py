@@ -140,6 +140,21 @@ def test_explain_lru_cache():
 
 
 @test
+def test_explain_stdlib_lru_cache():
+    """Real code: fnmatch caches every pattern it compiles in an
+    lru_cache; a new pattern a run leaks until the cache is full."""
+    code = ("import fnmatch, sys\n"
+            "n = sys.__dict__.setdefault('_n', [0]); n[0] += 1\n"
+            "fnmatch.fnmatch('x', 'p%d*' % n[0])")
+    r = refhunt("--mode", "loop", "--explain", "-c", code)
+    e2e.expect_report_shape(r, "leak", 1, mode="loop")
+    caches = [o["cache"] for o in r.json["explain"]["objects"]]
+    expect("functools.lru_cache of fnmatch._compile_pattern: "
+           "fnmatch._compile_pattern.cache_clear() clears it" in caches,
+           "fnmatch's cache named: %r" % caches, r)
+
+
+@test
 def test_explain_needs_loop():
     r = refhunt("--explain", "-c", "pass")
     expect(r.rc == 2 and "--explain needs --mode loop" in r.err,
@@ -155,6 +170,8 @@ def test_explain_clean():
     r = refhunt("--mode", "loop", "--explain", "-c", "pass")
     e2e.expect_report_shape(r, "clean", 0, mode="loop")
     expect(r.json["explain"]["objects"] == [], "nothing to explain", r)
+    expect("--explain: the last tracked run left no new object" in r.out,
+           "says so", r)
 
 
 def same_deltas(option, *args, mode="loop"):
