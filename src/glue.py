@@ -312,10 +312,12 @@ def trace(limit, previous):
 # test's last run), in two calls:
 #   before = explain_snapshot()      after the counters of the run before
 #                                    are read; the worker keeps the result
-#                                    (two lists of ints) in C memory, so
-#                                    that nothing of it lives in the heap
-#                                    while the next run is measured
-#   explain(limit, ids, types, s)    after the tracked run's counters are
+#                                    (two lists of ints, a text) in C
+#                                    memory, so that nothing of it lives
+#                                    in the heap while the next run is
+#                                    measured
+#   explain(limit, ids, types, text, s)
+#                                    after the tracked run's counters are
 #                                    read, with the two lists as bytes of
 #                                    native 64-bit integers: the data, for
 #                                    up to `limit` objects; s: the time
@@ -348,15 +350,43 @@ def _universe():
 
 def explain_snapshot():
     """Before a tracked run: the ids of the objects alive and of their
-    types, as two lists of ints, in the same order."""
+    types, as two lists of ints, in the same order; and the references
+    held outside the GC's view to each class whose instances the GC does
+    not see, as text."""
     enabled = gc.isenabled()
     gc.disable()        # the heap doubles for a moment: no full collections
     try:
         objs = _universe()
-        return list(objs), list(map(id, map(type, objs.values())))
+        return list(objs), list(map(id, map(type, objs.values()))), \
+            _blind_type_refs()
     finally:
         if enabled:
             gc.enable()
+
+
+_TPFLAGS_HEAPTYPE = 1 << 9
+
+
+def _blind_type_refs():
+    """"id\tcount" lines: for each class made at run time whose instances
+    the GC does not track (no Py_TPFLAGS_HAVE_GC), the references to it
+    that no object the GC knows accounts for. Such an instance holds one
+    to its class; when nothing the GC tracks refers to the instance (it
+    is on a cycle with itself, or in a C static), only this count shows
+    it."""
+    pool = [object(), object()]
+    seen = set()
+    todo = [object]
+    while todo:
+        for sub in type.__subclasses__(todo.pop()):
+            if id(sub) not in seen:
+                seen.add(id(sub))
+                todo.append(sub)
+                if sub.__flags__ & _TPFLAGS_HEAPTYPE and \
+                        not sub.__flags__ & _TPFLAGS_HAVE_GC:
+                    pool.append(sub)
+    counts = _outside_counts(pool) if len(pool) > 2 else []
+    return "\n".join("%d\t%d" % (id(t), n) for t, n in zip(pool[2:], counts))
 
 
 def _short_type(obj):
@@ -770,7 +800,7 @@ def _plumbing(obj):
     return 1 if tp.__module__ != "builtins" else 2
 
 
-def explain(limit, before_ids, before_types, seconds):
+def explain(limit, before_ids, before_types, before_blind, seconds):
     """What holds up to `limit` objects that are new since explain_snapshot()
     (or whose address now holds an object of another type), of the types
     that grew. Returns (findings, note): findings a list of
@@ -785,11 +815,59 @@ def explain(limit, before_ids, before_types, seconds):
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _explain(limit, before_ids, before_types, seconds, deadline)
+        findings, note = _explain(limit, before_ids, before_types, seconds,
+                                  deadline)
+        if len(findings) < limit and not note:
+            _explain_blind(findings, limit, before_blind)
+        return findings, note
     finally:
         _members.clear()
         if enabled:
             gc.enable()
+
+
+def _explain_blind(findings, limit, before):
+    """Findings for the classes whose invisible instances grew (see
+    _blind_type_refs), unless a finding names such an instance already."""
+    then = {}
+    for line in before.splitlines():
+        key, count = line.split("\t")
+        then[int(key)] = int(count)
+    named = set()
+    for f in findings:
+        named.add(f[0])
+    for line in _blind_type_refs().splitlines():
+        if len(findings) == limit:
+            break
+        key, count = line.split("\t")
+        grew = int(count) - then.get(int(key), int(count))
+        if grew <= 0:
+            continue
+        tp = _by_id(int(key))
+        if tp is None or _short_type(tp) in named:
+            continue
+        name = _short_type(tp)
+        findings.append((
+            "instances of %s" % name, "", grew,
+            "instances of %s that nothing the GC tracks refers to (%d more "
+            "reference%s to the class in the run), kept by a cycle among "
+            "them, a C static or a leaked Py_INCREF; %s does not report its "
+            "references to the GC (no Py_TPFLAGS_HAVE_GC, no tp_traverse)"
+            % (name, grew, "" if grew == 1 else "s", name), ""))
+
+
+def _by_id(key):
+    """The class with that id among object's subclasses, or None."""
+    todo = [object]
+    seen = set()
+    while todo:
+        for sub in type.__subclasses__(todo.pop()):
+            if id(sub) == key:
+                return sub
+            if id(sub) not in seen:
+                seen.add(id(sub))
+                todo.append(sub)
+    return None
 
 
 def _explain(limit, before_ids, before_types, seconds, deadline):

@@ -44,6 +44,8 @@ struct worker {
     uint64_t       *explain_ids;    /* --explain: the objects alive before */
     uint64_t       *explain_types;  /* the last run, and their types' ids */
     Py_ssize_t      explain_n;
+    char           *explain_blind;  /* classes whose instances the GC does
+                                       not see, and their references */
     char           *explain_error;  /* refhunt's own, said at the end */
     pid_t           pid;            /* the worker, not a child the target
                                        forked */
@@ -200,12 +202,13 @@ static void
 explain_snapshot(struct worker *w, PyObject *glue)
 {
     PyObject *res, *ids, *types;
+    const char *blind;
     char *cause = NULL;
     Py_ssize_t n;
 
     res = embed_call(glue, "explain_snapshot", PyTuple_New(0), &cause);
-    if (res == NULL || !PyArg_ParseTuple(res, "O!O!", &PyList_Type, &ids,
-        &PyList_Type, &types) ||
+    if (res == NULL || !PyArg_ParseTuple(res, "O!O!s", &PyList_Type, &ids,
+        &PyList_Type, &types, &blind) ||
         ints_to_array(ids, &w->explain_ids, &w->explain_n) != 0 ||
         ints_to_array(types, &w->explain_types, &n) != 0 ||
         n != w->explain_n) {
@@ -216,6 +219,8 @@ explain_snapshot(struct worker *w, PyObject *glue)
         free(w->explain_ids);
         free(w->explain_types);
         w->explain_ids = w->explain_types = NULL;
+    } else {
+        w->explain_blind = xstrdup(blind);
     }
     Py_XDECREF(res);
 }
@@ -242,9 +247,10 @@ explain(struct worker *w, PyObject *glue)
     double start = clock_now();
     Py_ssize_t i, size = w->explain_n * (Py_ssize_t)sizeof(uint64_t);
 
-    res = embed_call(glue, "explain", Py_BuildValue("(iy#y#d)", w->st->explain,
-        (const char *)w->explain_ids, size, (const char *)w->explain_types,
-        size, EXPLAIN_SECONDS), &cause);
+    res = embed_call(glue, "explain", Py_BuildValue("(iy#y#sd)",
+        w->st->explain, (const char *)w->explain_ids, size,
+        (const char *)w->explain_types, size, w->explain_blind,
+        EXPLAIN_SECONDS), &cause);
     if (res == NULL || !PyArg_ParseTuple(res, "O!s", &PyList_Type, &list,
         &note)) {
         PyErr_Clear();
@@ -615,7 +621,7 @@ int
 worker_main(const struct settings *st)
 {
     struct worker w = { st, st->worker_fd, 0, NULL, NULL, NULL, NULL, NULL,
-        NULL, 0, NULL, getpid() };
+        NULL, 0, NULL, NULL, getpid() };
     int nrounds = st->warmups + st->tracked, round, m, rc = 0;
     int64_t (*counters)[METRIC_COUNT];
     char buf[METRIC_COUNT][32], *version;
@@ -675,6 +681,7 @@ worker_main(const struct settings *st)
     free(w.explain_ids);
     free(w.explain_types);
     free(w.explain_error);
+    free(w.explain_blind);
     if (w.lost || (rc == 0 && record_send(w.fd, "end\n") != 0)) {
         return RECORD_EXIT_LOST;
     }

@@ -85,6 +85,24 @@ def test_explain_uncollectable_cycle():
 
 
 @test
+def test_explain_invisible_self_cycle():
+    """n.ref = n through cycles.NoGC: nothing the GC tracks refers to the
+    instance, so only its class's references show it; the WithGC twin is
+    collected."""
+    code = ("import cycles\n"
+            "n = cycles.NoGC()\nn.ref = n\n"
+            "w = cycles.WithGC()\nw.ref = w")
+    r = refhunt("--mode", "loop", "--explain", "-c", code)
+    e2e.expect_report_shape(r, "leak", 1, mode="loop")
+    o = finding(r, r.json["explain"]["objects"], "instances of cycles.NoGC")
+    expect("cycles.NoGC does not report its references to the GC" in
+           (o["cycle"] or ""), "the type named: %r" % o["cycle"], r)
+    expect(o["outside_gc"] >= 1, "references outside the GC's view", r)
+    expect("WithGC" not in r.out, "the collectable twin is not named", r)
+    same_deltas("--explain", "-c", code)
+
+
+@test
 def test_explain_closure_cycle():
     """nanobind's pattern: a bound type holding a callback its tp_traverse
     forgets, the callback a closure over the instance."""
