@@ -806,8 +806,6 @@ def explain(limit, before_ids, before_types, before_blind, seconds):
     that grew. Returns (findings, note): findings a list of
     (description, chain or "", refs outside the GC's view, cycle or "",
     cache or ""); note says what was left undone, or ""."""
-    import time
-    deadline = time.monotonic() + seconds
     # No collection while explain runs: its million-tuple sets would set
     # off full collections (40 s on a debug build), and a collection could
     # untrack a tuple that refers to an object, which would then count as
@@ -815,8 +813,7 @@ def explain(limit, before_ids, before_types, before_blind, seconds):
     enabled = gc.isenabled()
     gc.disable()
     try:
-        findings, note = _explain(limit, before_ids, before_types, seconds,
-                                  deadline)
+        findings, note = _explain(limit, before_ids, before_types, seconds)
         if len(findings) < limit and not note:
             _explain_blind(findings, limit, before_blind)
         return findings, note
@@ -870,7 +867,7 @@ def _by_id(key):
     return None
 
 
-def _explain(limit, before_ids, before_types, seconds, deadline):
+def _explain(limit, before_ids, before_types, seconds):
     import time
     # bytes, not lists of ints: no object of theirs joins the heap searched
     ids = memoryview(before_ids).cast("Q")
@@ -886,12 +883,13 @@ def _explain(limit, before_ids, before_types, seconds, deadline):
             for y in r:
                 objs.pop(id(y), None)
     x = r = y = None
-    # The types that grew (Counters), then the objects of those types new
-    # since the snapshot, or at an address whose object had another type
-    # then: one loop in Python over the heap (a second costs a debug
-    # build seconds on a million objects).
+    # The types that grew, then the objects of those types new since the
+    # snapshot, or at an address whose object had another type then: with
+    # Counters and a difference of dict items, no loop in Python over the
+    # heap (one costs a debug build seconds on a million objects).
     import collections
-    now = collections.Counter(map(id, map(type, objs.values())))
+    types = dict(zip(objs, map(id, map(type, objs.values()))))
+    now = collections.Counter(types.values())
     then = collections.Counter(tps)
     counts = {}
     for t, n in now.items():
@@ -900,12 +898,17 @@ def _explain(limit, before_ids, before_types, seconds, deadline):
     del now, then
     before = dict(zip(ids, tps))
     del ids, tps, before_ids, before_types
+    gained = types.items() - before.items()
+    del types, before
     new = []
-    for i, o in objs.items():
-        t = id(type(o))
-        if t in counts and before.get(i) != t:
-            new.append(o)
-    del before
+    for i, t in gained:
+        if t in counts:
+            new.append(objs[i])
+    del gained
+    # the search's time limit starts now: listing the heap takes what it
+    # takes (seconds on a million objects), and at least one object gets
+    # its chance
+    deadline = time.monotonic() + seconds
     newids = set(map(id, new))
     mdicts = _module_dicts()
 
