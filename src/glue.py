@@ -322,7 +322,9 @@ def trace(limit, previous):
 #                                    native 64-bit integers: the data, for
 #                                    up to `limit` objects; s: the time
 #                                    limit in seconds
-# Nothing either call makes outlives it, and neither imports a module.
+# Nothing either call makes outlives it. explain_snapshot() imports
+# nothing; explain() imports time and collections, which loop mode has
+# imported already (a per-test hunt: once, before a test's warm-ups).
 
 _TPFLAGS_HAVE_GC = 1 << 14
 
@@ -628,22 +630,6 @@ def _backrefs(obj, ours, mdicts, deadline, max_depth=12, width=20):
             break
         level = nxt[:width]
     return None, tree
-
-
-def _refs_outside(obj):
-    """sys.getrefcount(obj) less the references of the objects the GC
-    knows (each counted as often as it refers to obj); the caller
-    subtracts its own (see explain)."""
-    seen = 0
-    r = x = None
-    for r in gc.get_referrers(obj):
-        if type(r).__name__ == "frame" and r.f_code.co_filename == _GLUE_FILE:
-            continue
-        for x in gc.get_referents(r):
-            if x is obj:
-                seen += 1
-    r = x = None        # the loops' last values must not count
-    return sys.getrefcount(obj) - seen
 
 
 def _outside_counts(pool):
