@@ -331,9 +331,11 @@ explained(const struct hunt *h, FILE *f)
         return;
     }
     if (h->nexplained == 0) {
-        fprintf(f, "--explain: the last tracked run left no new object of a "
-            "type that grew (computed after it, %.1f s; %s)\n",
-            (double)h->explain_ms / 1000, h->explain_note);
+        fprintf(f, "--explain: %s (computed after the last tracked run, "
+            "%.1f s; %s)\n", strcmp(h->explain_note, "complete") == 0 ?
+            "the last tracked run left no new object of a type that grew" :
+            "nothing explained", (double)h->explain_ms / 1000,
+            h->explain_note);
         return;
     }
     fprintf(f, "what holds %d object%s the last tracked run left behind "
