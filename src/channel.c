@@ -6,7 +6,6 @@
 #include "record.h"
 #include "xmalloc.h"
 
-#define RECORD_MAX      (1024 * 1024)   /* longest record line accepted */
 
 void
 buffer_add(struct buffer *b, const char *p, size_t n)
@@ -93,6 +92,8 @@ out_of_order(const struct channel *c, const struct record *r)
         }
         return r->kind == EXPLAIN_OBJECT || r->kind == EXPLAIN_DONE ||
             h->nexplained > 0 ? NULL : "an explanation without its object";
+    case RECORD_UNTRUSTED:
+        return NULL;
     case RECORD_MODULE:
     case RECORD_TEST:
         return h->settings->task != TASK_HUNT ? NULL :
@@ -240,6 +241,11 @@ apply(struct channel *c, const char *line)
     case RECORD_TEST:
         names_add(&h->found, r.text);
         break;
+    case RECORD_UNTRUSTED:
+        if (!names_has(&h->untrusted, r.text)) {
+            names_add(&h->untrusted, r.text);
+        }
+        break;
     case RECORD_END:
         h->finished = 1;
         break;
@@ -274,7 +280,7 @@ channel_feed(struct channel *c, const char *p, size_t n)
     memmove(b->data, b->data + used, b->len - used);
     b->len -= used;
     b->data[b->len] = '\0';
-    if (b->len > RECORD_MAX) {
+    if (b->len > RECORD_LINE_MAX) {
         corrupt(c, xstrdup("a record line without end"));
     }
 }

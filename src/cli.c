@@ -33,6 +33,7 @@ enum {
     OPT_BASELINE,
     OPT_WRITE_BASELINE,
     OPT_COLOR,
+    OPT_TRUST_REFS,
 };
 
 /* --show-growth and --trace-blocks without a number. */
@@ -64,6 +65,7 @@ static const struct option long_options[] = {
     { "baseline",   required_argument, NULL, OPT_BASELINE },
     { "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
     { "color",      required_argument, NULL, OPT_COLOR },
+    { "trust-refs", no_argument,       NULL, OPT_TRUST_REFS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -103,6 +105,8 @@ cli_help(FILE *f)
         "  --explain[=N]         loop mode: what holds N objects the last tracked\n"
         "                        run left behind (default 3)\n"
         "  --timeout SECONDS     kill a round that runs longer (default: no limit)\n"
+        "  --trust-refs          let references decide even when extension modules\n"
+        "                        not built for a debug interpreter are loaded\n"
         "  --each                every operand is a target of its own: scripts, or\n"
         "                        the arguments of -m module (-m unittest a b: two)\n"
         "  -j, --jobs N          with --each: hunts at once (default: the cores)\n"
@@ -380,6 +384,9 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         case 'I':
             st->isolated = 1;
             break;
+        case OPT_TRUST_REFS:
+            st->trust_refs = 1;
+            break;
         case 'c':
         case 'm':
             st->kind = opt == 'c' ? TARGET_CODE : TARGET_MODULE;
@@ -544,6 +551,9 @@ common_argv(const char *exe, const struct settings *st,
     }
     if (st->isolated) {
         av[n++] = xstrdup("-I");
+    }
+    if (st->trust_refs) {
+        av[n++] = xstrdup("--trust-refs");
     }
     switch (st->kind) {
     case TARGET_CODE:

@@ -61,6 +61,8 @@ struct settings {
     int               quiet;        /* -q: capture the target's output */
     int               verbose;      /* -v: table of every round */
     int               isolated;     /* -I: isolated interpreter config */
+    int               trust_refs;   /* --trust-refs: refs decide even with
+                                       extensions that bypass the total */
     enum target_kind  kind;
     const char       *target;       /* script path, module name or code */
     char            **args;         /* sys.argv[1:] of the target */

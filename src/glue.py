@@ -18,6 +18,53 @@ import os
 import sys
 
 
+# ---- compat: the differences between CPython versions (3.9 - 3.13) that
+# this file meets, all here (those of C are in probe.c). Elsewhere, only
+# _clear_module_caches() skips a regrtest step whose function this version
+# lacks (AttributeError).
+
+
+def _safe_path_flag():
+    """-P and -I: no script directory in sys.path (sys.flags: 3.11+)."""
+    return getattr(sys.flags, "safe_path", False)
+
+
+def _abc_registry(cls):
+    """An ABC's registry as weak references: the C _abc module's dump, or
+    the pure-Python abc's set (a build without _abc)."""
+    try:
+        from _abc import _get_dump
+    except ImportError:
+        import weakref
+        return set(weakref.ref(obj) for obj in cls._abc_registry)
+    return _get_dump(cls)[0]
+
+
+def _zip_directory_cache():
+    """zipimport's cache of zip directories, or None where it has none."""
+    try:
+        import zipimport
+        return zipimport._zip_directory_cache
+    except (ImportError, AttributeError):
+        return None
+
+
+def _clear_inspect_shadowed_dict(inspect):
+    """inspect's lru_cache of _shadowed_dict (3.12+)."""
+    cached = getattr(inspect, "_shadowed_dict_from_weakref_mro_tuple", None)
+    if cached is not None:
+        cached.cache_clear()
+
+
+def _clear_type_caches():
+    """The interpreter's type cache (3.13+: and its other internal ones)."""
+    if hasattr(sys, "_clear_internal_caches"):
+        sys._clear_internal_caches()
+    else:
+        sys._clear_type_cache()
+
+
+
 def _exit_status(code):
     """The process exit status `python` would give for SystemExit(code)."""
     if code is None:
@@ -33,7 +80,7 @@ _first = {}
 
 def _prepend_sys_path0(kind, target, safe_path):
     """sys.path[0] as the python command sets it (see Modules/main.c)."""
-    if safe_path or getattr(sys.flags, "safe_path", False):   # -I, -P
+    if safe_path or _safe_path_flag():     # -I, -P
         return
     if kind == "script":
         path0 = os.path.dirname(os.path.realpath(target))
@@ -963,8 +1010,8 @@ def _explain(limit, before_ids, before_types, seconds):
 
 
 # ---- loop mode: regrtest's refleak.py (dash_R_cleanup) and
-# utils.clear_caches, for what this interpreter has. Each step checks that
-# its module or function exists, so that one file serves 3.9 to 3.13.
+# utils.clear_caches, for what this interpreter has (what differs between
+# versions is in the compat section above).
 
 _TPFLAGS_IS_ABSTRACT = 1 << 20
 _snapshot = {}
@@ -976,15 +1023,6 @@ def _isabstract(obj):
 
 def _abc_classes(namespace):
     return [c for c in namespace if _isabstract(c)]
-
-
-def _abc_registry(cls):
-    try:
-        from _abc import _get_dump
-    except ImportError:     # the pure-Python abc
-        import weakref
-        return set(weakref.ref(obj) for obj in cls._abc_registry)
-    return _get_dump(cls)[0]
 
 
 def _warm_caches():
@@ -1005,11 +1043,8 @@ def loop_setup(trace_frames):
     _snapshot["filters"] = warnings.filters[:]
     _snapshot["dispatch"] = copyreg.dispatch_table.copy()
     _snapshot["importers"] = sys.path_importer_cache.copy()
-    try:
-        import zipimport
-        _snapshot["zipdirs"] = zipimport._zip_directory_cache.copy()
-    except (ImportError, AttributeError):
-        _snapshot["zipdirs"] = None
+    zipdirs = _zip_directory_cache()
+    _snapshot["zipdirs"] = zipdirs.copy() if zipdirs is not None else None
     abcs = {}
     for abc in _abc_classes(getattr(collections.abc, a)
                             for a in collections.abc.__all__):
@@ -1068,9 +1103,7 @@ def _clear_typing(typing):
 
 
 def _clear_inspect(inspect):
-    cached = getattr(inspect, "_shadowed_dict_from_weakref_mro_tuple", None)
-    if cached is not None:
-        cached.cache_clear()
+    _clear_inspect_shadowed_dict(inspect)
     inspect._filesbymodname.clear()
     inspect.modulesbyfile.clear()
 
@@ -1086,9 +1119,8 @@ def cleanup():
     sys.path_importer_cache.clear()
     sys.path_importer_cache.update(_snapshot["importers"])
     if _snapshot["zipdirs"] is not None:
-        import zipimport
-        zipimport._zip_directory_cache.clear()
-        zipimport._zip_directory_cache.update(_snapshot["zipdirs"])
+        _zip_directory_cache().clear()
+        _zip_directory_cache().update(_snapshot["zipdirs"])
     abcs = _snapshot["abcs"]
     for abc in _abc_classes(getattr(collections.abc, a)
                             for a in collections.abc.__all__):
@@ -1103,7 +1135,4 @@ def cleanup():
             obj._abc_caches_clear()
     _clear_module_caches()
     # last, as regrtest does: the caches above hold types
-    if hasattr(sys, "_clear_internal_caches"):      # 3.13+
-        sys._clear_internal_caches()
-    else:
-        sys._clear_type_cache()
+    _clear_type_caches()

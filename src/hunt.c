@@ -50,6 +50,19 @@ names_add(struct names *ns, const char *name)
     ns->name[ns->n++] = xstrdup(name);
 }
 
+int
+names_has(const struct names *ns, const char *name)
+{
+    int i;
+
+    for (i = 0; i < ns->n; i++) {
+        if (strcmp(ns->name[i], name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void
 names_clear(struct names *ns)
 {
@@ -82,6 +95,7 @@ hunt_free(struct hunt *h)
         free(h->rounds[i].trace);
     }
     names_clear(&h->found);
+    names_clear(&h->untrusted);
     for (j = 0; j < h->nexplained; j++) {
         free(h->explained[j].object);
         free(h->explained[j].chain);

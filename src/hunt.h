@@ -86,6 +86,9 @@ struct hunt {
     int             done;                   /* the hunt is over, its
                                                verdict computed */
     struct names    found;                  /* module or test records */
+    struct names    untrusted;              /* extension modules whose
+                                               refcounting bypasses the
+                                               refs total */
 
     /* --explain, after the last tracked round. */
     struct explained *explained;
@@ -99,6 +102,7 @@ struct hunt {
     int64_t        *deltas[METRIC_COUNT];   /* [settings->tracked] */
     int             ndeltas;
     int             leaked[METRIC_COUNT];
+    int             refs_untrusted;         /* refs shown, not deciding */
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
     double          seconds;                /* the hunt took */
 };
@@ -108,6 +112,7 @@ void            hunt_free(struct hunt *);
 /* Ends a hunt that could not run: an error, and why. */
 void            hunt_set_error(struct hunt *, const char *);
 void            names_add(struct names *, const char *);
+int             names_has(const struct names *, const char *);
 void            names_clear(struct names *);
 
 #endif

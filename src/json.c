@@ -122,3 +122,17 @@ json_deltas(FILE *f, const struct hunt *h)
     }
     fputc('}', f);
 }
+
+void
+json_refs_trust(FILE *f, const struct hunt *h)
+{
+    int i;
+
+    fprintf(f, "\"refs_trusted\": %s, \"untrusted_refs\": [",
+        h->refs_untrusted ? "false" : "true");
+    for (i = 0; i < h->untrusted.n; i++) {
+        fputs(i > 0 ? ", " : "", f);
+        json_text(f, h->untrusted.name[i]);
+    }
+    fputc(']', f);
+}

@@ -17,11 +17,16 @@
  *                                      (VALUE 0); done (VALUE: milliseconds,
  *                                      TEXT: "complete" or what stopped it)
  *   module TEXT                        a module the target imported
+ *   untrusted TEXT                     a loaded extension module (TEXT)
+ *                                      whose inline reference counting
+ *                                      bypasses the total (debug builds)
  *   test TEXT                          a test id of the target
  *   end                                every round done
  *
  * Fields are separated by one space; TEXT escapes backslash, newline and
  * other control bytes as \\, \n, \xHH, so that a record is always one line.
+ * The worker cuts a TEXT to RECORD_TEXT_MAX bytes (record_cut); escaped,
+ * a byte takes at most 4, so every record fits the channel's line limit.
  */
 #ifndef REFHUNT_RECORD_H
 #define REFHUNT_RECORD_H
@@ -53,6 +58,7 @@ enum record_type {
     RECORD_EXPLAIN,
     RECORD_MODULE,
     RECORD_TEST,
+    RECORD_UNTRUSTED,
     RECORD_END,
 };
 
@@ -75,6 +81,18 @@ struct record {
  * beyond that is corruption, and within it no delta or sum of deltas over
  * 1000 rounds comes near overflowing. */
 #define RECORD_COUNTER_MAX (INT64_C(1) << 48)
+
+/* The longest text a TEXT field carries, and the longest record line the
+ * supervisor accepts: an escaped text and the fields before it fit. */
+#define RECORD_TEXT_MAX (200 * 1000)
+#define RECORD_LINE_MAX (1024 * 1024)
+_Static_assert(4 * RECORD_TEXT_MAX + 4096 <= RECORD_LINE_MAX,
+    "an escaped TEXT must fit a record line");
+
+/* A text cut to RECORD_TEXT_MAX bytes: its head and its tail (where a
+ * traceback says what was raised), a note of what was cut between them,
+ * cut on UTF-8 character boundaries. A copy when it fits. */
+char   *record_cut(const char *);
 
 /* Parses one line (without its newline); 0, or -1 with *cause. */
 int     record_parse(const char *, struct record *, char **);

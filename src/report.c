@@ -366,6 +366,31 @@ explained(const struct hunt *h, FILE *f)
     }
 }
 
+/* Names at most this many untrusted modules in the text; JSON has all. */
+#define UNTRUSTED_SHOWN 4
+
+/* Why refs did not decide, with their deltas all the same. */
+static void
+untrusted_refs(const struct hunt *h, FILE *f)
+{
+    int i;
+
+    fprintf(f, "%s: references [", h->name);
+    for (i = 0; i < h->ndeltas; i++) {
+        fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", h->deltas[METRIC_REFS][i]);
+    }
+    fprintf(f, "] not trusted: ");
+    for (i = 0; i < h->untrusted.n && i < UNTRUSTED_SHOWN; i++) {
+        fprintf(f, "%s%s", i > 0 ? ", " : "", h->untrusted.name[i]);
+    }
+    if (h->untrusted.n > UNTRUSTED_SHOWN) {
+        fprintf(f, " and %d more", h->untrusted.n - UNTRUSTED_SHOWN);
+    }
+    fprintf(f, ", not built for a debug interpreter, %s the total with "
+        "inline reference counting; blocks and fds decide (--trust-refs: "
+        "references too)\n", h->untrusted.n > 1 ? "bypass" : "bypasses");
+}
+
 void
 report_text(const struct hunt *h, FILE *f)
 {
@@ -377,6 +402,9 @@ report_text(const struct hunt *h, FILE *f)
         table(h, f);
     }
     what_grew(h, f);
+    if (h->refs_untrusted && h->ndeltas > 0) {
+        untrusted_refs(h, f);
+    }
     explained(h, f);
     for (m = 0; m < METRIC_COUNT; m++) {
         if (h->leaked[m]) {
@@ -538,6 +566,8 @@ json_hunt(const struct hunt *h, FILE *f)
     fprintf(f, ",\n  \"seconds\": %.3f", h->seconds);
     fprintf(f, ",\n  \"deltas\": ");
     json_deltas(f, h);
+    fprintf(f, ",\n  ");
+    json_refs_trust(f, h);
     fprintf(f, ",\n  \"rounds\": [");
     for (i = 0; i < h->started; i++) {
         fprintf(f, "%s\n    {\"round\": %d, \"warmup\": %s, \"status\": "

@@ -67,12 +67,13 @@ send_phase(struct worker *w, int round, enum phase p)
 }
 
 /* A record whose last field is a TEXT: head (its other fields), then the
- * text escaped. */
+ * text cut to the channel's limit and escaped. */
 static void
 send_text(struct worker *w, const char *head, const char *text)
 {
-    char *esc = record_escape(text);
+    char *cut = record_cut(text), *esc = record_escape(cut);
 
+    free(cut);
     if (!w->lost && record_send(w->fd, "%s %s\n", head, esc) != 0) {
         w->lost = 1;
     }
@@ -287,6 +288,12 @@ explain(struct worker *w, PyObject *glue)
     Py_DECREF(res);
 }
 
+static void
+send_untrusted(const char *name, void *arg)
+{
+    send_text(arg, "untrusted", name);
+}
+
 /* The run and collect phases in the current interpreter; 0, or -1 with
  * *phase and *cause. */
 static int
@@ -312,8 +319,12 @@ run_phases(struct worker *w, PyObject *glue, int round, int empty,
     if (loop && embed_call_void(glue, "cleanup", PyTuple_New(0), cause) != 0) {
         return -1;
     }
-    return embed_call_void(glue, "collect", Py_BuildValue("(i)",
-        st->gc_passes), cause);
+    if (embed_call_void(glue, "collect", Py_BuildValue("(i)",
+        st->gc_passes), cause) != 0) {
+        return -1;
+    }
+    probe_untrusted_modules(send_untrusted, w);
+    return 0;
 }
 
 /* Sends the fail record; always -1. */
@@ -499,14 +510,15 @@ finish_main(struct worker *w, int round, int failed)
 }
 
 /*
- * Runs empty rounds (round 0 in the records) and sends the smallest growth
- * per round, to be subtracted from the target's: the smallest, so that
- * noise never hides a leak of the target.
+ * Runs empty rounds (round 0 in the records) and sends the interpreter's
+ * own drift per round, to be subtracted from the target's (verdict_drift
+ * says how much, respecting its sign).
  */
 static int
 calibrate(struct worker *w)
 {
-    int64_t prev[METRIC_COUNT], cur[METRIC_COUNT], least[METRIC_COUNT];
+    int64_t prev[METRIC_COUNT], cur[METRIC_COUNT];
+    int64_t growth[METRIC_COUNT][CALIBRATION_ROUNDS - 1];
     char buf[METRIC_COUNT][32];
     int i, m;
 
@@ -515,17 +527,14 @@ calibrate(struct worker *w)
             return -1;  /* the fail record says why */
         }
         for (m = 0; i > 0 && m < METRIC_COUNT; m++) {
-            int64_t d = cur[m] == COUNTER_NONE ? COUNTER_NONE :
-                cur[m] - prev[m];
-
-            if (i == 1 || d < least[m]) {
-                least[m] = d;
-            }
+            growth[m][i - 1] = cur[m] == COUNTER_NONE ||
+                prev[m] == COUNTER_NONE ? COUNTER_NONE : cur[m] - prev[m];
         }
         memcpy(prev, cur, sizeof prev);
     }
     for (m = 0; m < METRIC_COUNT; m++) {
-        format_counter(buf[m], sizeof buf[m], least[m]);
+        format_counter(buf[m], sizeof buf[m],
+            verdict_drift(growth[m], CALIBRATION_ROUNDS - 1));
     }
     if (!w->lost && record_send(w->fd, "calibration %s %s %s\n", buf[0],
         buf[1], buf[2]) != 0) {
@@ -628,6 +637,28 @@ discover(struct worker *w)
     return 0;
 }
 
+/*
+ * The supervisor sends SIGUSR1 before it kills a round that timed out.
+ * In the run phase faulthandler (glue.run) prints the traceback; in the
+ * others (init: site, .pth files; finalize: atexit, threads, module
+ * teardown) this turns it into SIGABRT, for which faulthandler, enabled
+ * from the start of initialization to the end of finalization
+ * (config.faulthandler), prints every thread's traceback and ends the
+ * worker.
+ */
+static void
+timeout_dump(int sig)
+{
+    static const char note[] = "refhunt: the round timed out; the "
+        "interpreter's threads:\n";
+
+    (void)sig;
+    if (write(STDERR_FILENO, note, sizeof note - 1) < 0) {
+        ;   /* stderr is gone: nothing to say it with */
+    }
+    raise(SIGABRT);
+}
+
 int
 worker_main(const struct settings *st)
 {
@@ -637,6 +668,7 @@ worker_main(const struct settings *st)
     int64_t (*counters)[METRIC_COUNT];
     char buf[METRIC_COUNT][32], *version;
 
+    signal(SIGUSR1, timeout_dump);
     /* Children the target execs must not hold the channel open. */
     if (fcntl(w.fd, F_SETFD, FD_CLOEXEC) < 0 || record_bind(w.fd) != 0) {
         fprintf(stderr, "refhunt: --worker-fd %d: %s\n", w.fd,
