@@ -366,12 +366,13 @@ def trace(limit, previous):
 #   explain(limit, ids, types, text, s)
 #                                    after the tracked run's counters are
 #                                    read, with the two lists as bytes of
-#                                    native 64-bit integers: the data, for
+#                                    native 64-bit integers, sorted by id
+#                                    (pairs kept together): the data, for
 #                                    up to `limit` objects; s: the time
 #                                    limit in seconds
 # Nothing either call makes outlives it. explain_snapshot() imports
-# nothing; explain() imports time and collections, which loop mode has
-# imported already (a per-test hunt: once, before a test's warm-ups).
+# nothing; explain() imports time, collections and bisect (loop mode:
+# after the last round; a per-test hunt: once, before a test's warm-ups).
 
 _TPFLAGS_HAVE_GC = 1 << 14
 
@@ -917,9 +918,7 @@ def _explain(limit, before_ids, before_types, seconds):
                 objs.pop(id(y), None)
     x = r = y = None
     # The types that grew, then the objects of those types new since the
-    # snapshot, or at an address whose object had another type then: with
-    # Counters and a difference of dict items, no loop in Python over the
-    # heap (one costs a debug build seconds on a million objects).
+    # snapshot, or at an address whose object had another type then.
     import collections
     types = dict(zip(objs, map(id, map(type, objs.values()))))
     now = collections.Counter(types.values())
@@ -929,15 +928,17 @@ def _explain(limit, before_ids, before_types, seconds):
         if n > then[t]:
             counts[t] = n - then[t]
     del now, then
-    before = dict(zip(ids, tps))
-    del ids, tps, before_ids, before_types
-    gained = types.items() - before.items()
-    del types, before
+    # the snapshot comes sorted by id: a binary search for the objects of
+    # the types that grew, no dict of the snapshot (seconds on a million)
+    import bisect
+    n = len(ids)
     new = []
-    for i, t in gained:
+    for i, t in types.items():
         if t in counts:
-            new.append(objs[i])
-    del gained
+            k = bisect.bisect_left(ids, i)
+            if k == n or ids[k] != i or tps[k] != t:
+                new.append(objs[i])
+    del types, ids, tps, before_ids, before_types
     # the search's time limit starts now: listing the heap takes what it
     # takes (seconds on a million objects), and at least one object gets
     # its chance

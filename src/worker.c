@@ -196,6 +196,35 @@ ints_to_array(PyObject *list, uint64_t **out, Py_ssize_t *n)
     return PyErr_Occurred() ? -1 : 0;
 }
 
+/* qsort: (id, type) pairs by id. */
+static int
+pair_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const uint64_t *)a)[0], y = ((const uint64_t *)b)[0];
+
+    return x < y ? -1 : x > y;
+}
+
+/* The ids sorted, each type id kept with its id: glue's explain() looks
+ * objects up by binary search. */
+static void
+sort_pairs(uint64_t *ids, uint64_t *types, Py_ssize_t n)
+{
+    uint64_t *pairs = xcalloc((size_t)n * 2 + 1, sizeof *pairs);
+    Py_ssize_t i;
+
+    for (i = 0; i < n; i++) {
+        pairs[2 * i] = ids[i];
+        pairs[2 * i + 1] = types[i];
+    }
+    qsort(pairs, (size_t)n, 2 * sizeof *pairs, pair_cmp);
+    for (i = 0; i < n; i++) {
+        ids[i] = pairs[2 * i];
+        types[i] = pairs[2 * i + 1];
+    }
+    free(pairs);
+}
+
 /* --explain, before the last tracked run (after the counters of the one
  * before it): which objects are alive, kept in C memory so that nothing
  * of it is in the heap while the last run is measured. */
@@ -227,6 +256,7 @@ explain_snapshot(struct worker *w, PyObject *glue)
         free(w->explain_types);
         w->explain_ids = w->explain_types = NULL;
     } else {
+        sort_pairs(w->explain_ids, w->explain_types, w->explain_n);
         w->explain_blind = xstrdup(blind);
     }
     Py_XDECREF(res);
