@@ -549,8 +549,14 @@ def _edge(parent, child):
                     return ".%s" % k
         except Exception:
             pass
+        if type(parent).__name__ == "function" and type(child) is tuple \
+                and child is not parent.__closure__ \
+                and child is not parent.__defaults__:
+            # 3.10+ keeps annotations as (name, value, ...) until
+            # __annotations__ is read (which would make a dict of them)
+            return ".__annotations__"
         for name in ("__closure__", "__globals__", "__defaults__",
-                     "__kwdefaults__", "__annotations__", "__self__",
+                     "__kwdefaults__", "__self__",
                      "__func__", "__wrapped__", "__dict__", "__mro__",
                      "__bases__", "f_locals", "f_globals", "__args__"):
             try:
