@@ -95,7 +95,13 @@ out_of_order(const struct channel *c, const struct record *r)
     case RECORD_UNTRUSTED:
         return NULL;
     case RECORD_MODULE:
+    case RECORD_PATH:
+        /* reinit: round 1 lists its imports (importshare.c) */
+        return h->settings->task == TASK_HUNT &&
+            (h->settings->mode != MODE_REINIT || cur != 1 || !open) ?
+            "names from a worker not asked for them" : NULL;
     case RECORD_TEST:
+    case RECORD_IMPORT:
         return h->settings->task != TASK_HUNT ? NULL :
             "names from a worker not asked for them";
     case RECORD_COUNTERS:
@@ -240,6 +246,12 @@ apply(struct channel *c, const char *line)
     case RECORD_MODULE:
     case RECORD_TEST:
         names_add(&h->found, r.text);
+        break;
+    case RECORD_IMPORT:
+        hunt_add_import(h, r.text, (int)r.value[0]);
+        break;
+    case RECORD_PATH:
+        names_add(&h->paths, r.text);
         break;
     case RECORD_UNTRUSTED:
         if (!names_has(&h->untrusted, r.text)) {

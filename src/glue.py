@@ -172,6 +172,7 @@ def run(kind, target, safe_path, dump_signal, fresh_main):
         _first["argv"] = list(sys.argv)
         _first["main"] = sys.modules["__main__"]
         _first["modules"] = set(sys.modules)
+        _first["path"] = list(sys.path)
         _prepend_sys_path0(kind, target, safe_path)
     else:
         sys.argv[:] = _first["argv"]
@@ -209,12 +210,89 @@ def collect(passes):
 # ---- --bisect: what the target imports, which tests it has
 
 
+def _importable(name, module):
+    """Whether `__import__(name)` in a new interpreter loads this module:
+    not an alias (os.path), not a module made without a spec
+    (cython_runtime, __main__)."""
+    spec = getattr(module, "__spec__", None)
+    return spec is not None and getattr(spec, "name", None) == name
+
+
+# Modules whose import completed, in that order, with the module whose
+# import was under way when each was loaded: watch_imports() fills it.
+_completed = []
+
+
+def watch_imports():
+    """Records modules as their imports complete.
+
+    Every import that loads a module goes through
+    importlib._bootstrap._load_unlocked(spec), which returns once the
+    module has run (3.9 to 3.13 alike); it is looked up in its module's
+    globals at each call, so wrapping it there sees them all. A module
+    completes before the module that imported it, even when the two
+    import each other (markupsafe and markupsafe._speedups)."""
+    import _thread
+    from importlib import _bootstrap
+    # Compiled as importlib's own, so that a traceback through it is
+    # trimmed as python trims importlib's frames.
+    space = {"load": _bootstrap._load_unlocked, "loading": {},
+             "get_ident": _thread.get_ident, "completed": _completed}
+    exec(compile(_WATCH, _bootstrap._find_and_load.__code__.co_filename,
+                 "exec"), space)
+    _bootstrap._load_unlocked = space["_load_unlocked"]
+
+
+_WATCH = """
+def _load_unlocked(spec):
+    stack = loading.setdefault(get_ident(), [])
+    stack.append(spec.name)
+    try:
+        module = load(spec)
+    finally:
+        stack.pop()
+    completed.append((spec.name, stack[-1] if stack else None))
+    return module
+"""
+
+
 def imported():
-    """The modules the first run imported, in the order they were first
-    imported (sys.modules keeps insertion order)."""
+    """The modules the first run imported that can be imported by name:
+    (name, index of the module that imported it or -1), in the order their
+    imports completed (watch_imports), else in the order they were first
+    imported (sys.modules keeps insertion order).
+
+    With watch_imports, a submodule goes with the last of its packages
+    to complete: importing it by name runs them, and all they import
+    (pluggy._version brings all of pluggy)."""
     start = _first.get("modules", ())
-    return [name for name in sys.modules
-            if name not in start and name != "__main__"]
+    if _completed:
+        names = [name for name, _ in _completed]
+    else:
+        names = list(sys.modules)
+    order = {}
+    for name in names:
+        if name not in start and name not in order and \
+                _importable(name, sys.modules.get(name)):
+            order[name] = len(order)
+    if _completed:
+        def key(name):
+            parts = name.split(".")
+            return max(order.get(".".join(parts[:i]), -1)
+                       for i in range(1, len(parts) + 1)), order[name]
+        order = dict((name, i) for i, name in
+                     enumerate(sorted(order, key=key)))
+    parent = dict((name, by) for name, by in _completed
+                  if by is not None)
+    return [(name, order.get(parent.get(name), -1)) for name in order]
+
+
+def added_paths():
+    """The sys.path entries the first run added (the script's directory,
+    pytest's rootdir): where its modules are imported from by name."""
+    start = _first.get("path", ())
+    return [os.fsencode(p) for p in sys.path
+            if p not in start and isinstance(p, str)]
 
 
 def list_tests(names, safe_path):

@@ -50,6 +50,17 @@ names_add(struct names *ns, const char *name)
     ns->name[ns->n++] = xstrdup(name);
 }
 
+/* An import record: a module, and the index of the one that imported it
+ * (a later record, or -1). */
+void
+hunt_add_import(struct hunt *h, const char *name, int by)
+{
+    h->found_by = xreallocarray(h->found_by, (size_t)h->found.n + 1,
+        sizeof *h->found_by);
+    h->found_by[h->found.n] = by;
+    names_add(&h->found, name);
+}
+
 int
 names_has(const struct names *ns, const char *name)
 {
@@ -95,6 +106,8 @@ hunt_free(struct hunt *h)
         free(h->rounds[i].trace);
     }
     names_clear(&h->found);
+    free(h->found_by);
+    names_clear(&h->paths);
     names_clear(&h->untrusted);
     for (j = 0; j < h->nexplained; j++) {
         free(h->explained[j].object);
@@ -106,6 +119,7 @@ hunt_free(struct hunt *h)
     free(h->explain_note);
     for (m = 0; m < METRIC_COUNT; m++) {
         free(h->deltas[m]);
+        free(h->import_deltas[m]);
     }
     free(h->name);
     free(h->python.version);
@@ -116,6 +130,9 @@ hunt_free(struct hunt *h)
     free(h->reason);
     free(h->output_tail);
     free(h->kept_out);
+    free(h->owned_target);
+    free(h->owned_args);
+    free(h->owned_settings);
     free(h->kept_err);
     free(h);
 }

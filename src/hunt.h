@@ -57,6 +57,12 @@ struct python_info {
 
 struct hunt {
     const struct settings *settings;
+    /* What the hunt's maker handed over (a bisect probe's own settings,
+     * their code and argument list): freed with the hunt. */
+    struct settings *owned_settings;
+    char           *owned_target;
+    char          **owned_args;
+    struct hunt    *follows;    /* the hunt this follow-up measures for */
     char           *name;                   /* the target as printed */
     struct python_info python;
 
@@ -86,6 +92,10 @@ struct hunt {
     int             done;                   /* the hunt is over, its
                                                verdict computed */
     struct names    found;                  /* module or test records */
+    int            *found_by;               /* import records: the index in
+                                               found of the module that
+                                               imported each, or -1 */
+    struct names    paths;                  /* path records */
     struct names    untrusted;              /* extension modules whose
                                                refcounting bypasses the
                                                refs total */
@@ -104,6 +114,8 @@ struct hunt {
     int             leaked[METRIC_COUNT];
     int             refs_untrusted;         /* refs shown, not deciding */
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
+    int64_t        *import_deltas[METRIC_COUNT];   /* importshare.c: deltas
+                                               of its imports alone, or NULL */
     double          seconds;                /* the hunt took */
 };
 
@@ -114,5 +126,6 @@ void            hunt_set_error(struct hunt *, const char *);
 void            names_add(struct names *, const char *);
 int             names_has(const struct names *, const char *);
 void            names_clear(struct names *);
+void            hunt_add_import(struct hunt *, const char *, int);
 
 #endif

@@ -206,6 +206,8 @@ static const struct {
     { "trace",       RECORD_TRACE,       5 },
     { "explain",     RECORD_EXPLAIN,     4 },
     { "module",      RECORD_MODULE,      2 },
+    { "import",      RECORD_IMPORT,      3 },
+    { "path",        RECORD_PATH,        2 },
     { "test",        RECORD_TEST,        2 },
     { "untrusted",   RECORD_UNTRUSTED,   2 },
     { "end",         RECORD_END,         1 },
@@ -236,6 +238,7 @@ record_parse(const char *line, struct record *r, char **cause)
         (kinds[k].type != RECORD_FAIL && kinds[k].type != RECORD_TRACE &&
         kinds[k].type != RECORD_GROWTH && kinds[k].type != RECORD_TEST &&
         kinds[k].type != RECORD_EXPLAIN &&
+        kinds[k].type != RECORD_PATH &&
         strchr(f[kinds[k].fields - 1], ' ') != NULL)) {
         goto bad;
     }
@@ -303,9 +306,17 @@ record_parse(const char *line, struct record *r, char **cause)
         r->text = record_unescape(f[3]);
         break;
     case RECORD_MODULE:
+    case RECORD_PATH:
     case RECORD_TEST:
     case RECORD_UNTRUSTED:
         r->text = record_unescape(f[1]);
+        break;
+    case RECORD_IMPORT:
+        if (parse_counter(f[1], &r->value[0]) != 0 || r->value[0] < -1 ||
+            r->value[0] > INT_MAX) {
+            goto bad;
+        }
+        r->text = record_unescape(f[2]);
         break;
     case RECORD_END:
         break;

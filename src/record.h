@@ -17,6 +17,12 @@
  *                                      (VALUE 0); done (VALUE: milliseconds,
  *                                      TEXT: "complete" or what stopped it)
  *   module TEXT                        a module the target imported
+ *   import BY TEXT                     --bisect imports: the next module whose
+ *                                      import completed; BY: the index (from
+ *                                      0) of the import record of the module
+ *                                      that imported it, or -1
+ *   path TEXT                          --bisect imports: a sys.path entry
+ *                                      the target added
  *   untrusted TEXT                     a loaded extension module (TEXT)
  *                                      whose inline reference counting
  *                                      bypasses the total (debug builds)
@@ -57,6 +63,8 @@ enum record_type {
     RECORD_TRACE,
     RECORD_EXPLAIN,
     RECORD_MODULE,
+    RECORD_IMPORT,
+    RECORD_PATH,
     RECORD_TEST,
     RECORD_UNTRUSTED,
     RECORD_END,
@@ -68,7 +76,7 @@ struct record {
     enum phase       phase;
     int64_t          counter[METRIC_COUNT];
     int64_t          value[2];  /* growth: count, delta; trace: count, size;
-                                   explain: value */
+                                   import: by; explain: value */
     enum explain_kind kind;     /* explain */
     int              debug;
     int              refs_available;

@@ -366,6 +366,29 @@ explained(const struct hunt *h, FILE *f)
     }
 }
 
+/* A reinit leak's import-time share (importshare.c), under its line. */
+static void
+import_share(const struct hunt *h, enum metric m, FILE *f)
+{
+    const int64_t *d = h->import_deltas[m];
+    int i;
+
+    if (d == NULL || d[0] == COUNTER_NONE) {
+        return;
+    }
+    if (!verdict_leaks(m, d, h->ndeltas)) {
+        fprintf(f, "  none of which comes from importing its modules "
+            "alone: the leak is in its own code\n");
+        return;
+    }
+    fprintf(f, "  of which [");
+    for (i = 0; i < h->ndeltas; i++) {
+        fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", d[i]);
+    }
+    fprintf(f, "] %s come from importing its modules alone (--bisect "
+        "imports names them)\n", metric_noun(m));
+}
+
 /* Names at most this many untrusted modules in the text; JSON has all. */
 #define UNTRUSTED_SHOWN 4
 
@@ -409,6 +432,7 @@ report_text(const struct hunt *h, FILE *f)
     for (m = 0; m < METRIC_COUNT; m++) {
         if (h->leaked[m]) {
             report_leak_line(h, m, f);
+            import_share(h, m, f);
         } else if (h->known[m] > 0) {
             leak_words(h, m, f);
             fprintf(f, " (known: the baseline allows %" PRId64 " a round)\n",
@@ -566,6 +590,15 @@ json_hunt(const struct hunt *h, FILE *f)
     fprintf(f, ",\n  \"seconds\": %.3f", h->seconds);
     fprintf(f, ",\n  \"deltas\": ");
     json_deltas(f, h);
+    fprintf(f, ",\n  \"import_deltas\": ");
+    if (h->import_deltas[0] != NULL) {
+        struct hunt share = *h;     /* the same, with these deltas */
+
+        memcpy(share.deltas, h->import_deltas, sizeof share.deltas);
+        json_deltas(f, &share);
+    } else {
+        fputs("null", f);
+    }
     fprintf(f, ",\n  ");
     json_refs_trust(f, h);
     fprintf(f, ",\n  \"rounds\": [");

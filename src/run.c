@@ -16,6 +16,7 @@
 
 #include "baseline.h"
 #include "clock.h"
+#include "importshare.h"
 #include "junit.h"
 #include "output.h"
 #include "report.h"
@@ -99,13 +100,25 @@ print_hunt(const struct run *r, const struct hunt *h)
     fflush(r->text);
 }
 
-/* A hunt ended: its verdict, and the texts that are due now. */
-static void
+/* A hunt ended: its verdict, and the texts that are due now; or first
+ * the follow-up that measures its import share. */
+static struct hunt *
 hunt_done(struct hunt *h, void *arg)
 {
     struct run *r = arg;
+    struct hunt *share;
 
-    verdict_compute(h);
+    if (h->follows != NULL) {
+        importshare_apply(h);
+        share = h;
+        h = h->follows;
+        hunt_free(share);
+    } else {
+        verdict_compute(h);
+        if ((share = importshare_hunt(h)) != NULL) {
+            return share;
+        }
+    }
     if (r->base != NULL) {
         baseline_apply(r->base, h);
     }
@@ -113,6 +126,7 @@ hunt_done(struct hunt *h, void *arg)
     while (r->printed < r->n && r->hunts[r->printed]->done) {
         print_hunt(r, r->hunts[r->printed++]);
     }
+    return NULL;
 }
 
 /* Writes one report file; 0, or -1 (and why, on stderr). */

@@ -149,6 +149,39 @@ poll_ms(struct engine **running, int nrunning, int progress)
     return ms;
 }
 
+/* The hunts waiting to start: the given ones in order, follow-ups first. */
+struct queue {
+    struct hunt   **given;
+    int             ngiven, next;
+    struct hunt   **follow;         /* a stack: a follow-up is urgent */
+    int             nfollow;
+};
+
+static struct hunt *
+queue_take(struct queue *q)
+{
+    if (q->nfollow > 0) {
+        return q->follow[--q->nfollow];
+    }
+    return q->next < q->ngiven ? q->given[q->next++] : NULL;
+}
+
+/* A hunt is over: tell the caller, and queue what it asks for next. */
+static void
+ended(struct queue *q, struct hunt *h, const struct supervision *sv,
+    int *total)
+{
+    struct hunt *more;
+
+    if (sv->done == NULL || (more = sv->done(h, sv->arg)) == NULL) {
+        return;
+    }
+    q->follow = xreallocarray(q->follow, (size_t)q->nfollow + 1,
+        sizeof *q->follow);
+    q->follow[q->nfollow++] = more;
+    (*total)++;
+}
+
 void
 supervise_all(struct hunt **hunts, int nhunts, const struct supervision *sv)
 {
@@ -156,14 +189,15 @@ supervise_all(struct hunt **hunts, int nhunts, const struct supervision *sv)
     struct pollfd *pfd = xcalloc((size_t)sv->jobs * ENGINE_FDS + 1,
         sizeof *pfd);
     int *first = xcalloc((size_t)sv->jobs + 1, sizeof *first);
-    int nrunning = 0, next = 0, ndone = 0, npfd, i, n;
+    struct queue q = { .given = hunts, .ngiven = nhunts };
+    int nrunning = 0, ndone = 0, total = nhunts, npfd, i, n;
     double started = clock_now();
     char drain_buf[64], *cause = NULL;
     struct hunt *h;
 
-    while (ndone < nhunts) {
-        while (nrunning < sv->jobs && next < nhunts && !interrupted) {
-            h = hunts[next++];
+    while (ndone < total) {
+        while (nrunning < sv->jobs && !interrupted &&
+            (h = queue_take(&q)) != NULL) {
             running[nrunning] = engine_start(h, sv->worker, sv->output,
                 &cause);
             if (running[nrunning] != NULL) {
@@ -175,9 +209,7 @@ supervise_all(struct hunt **hunts, int nhunts, const struct supervision *sv)
             free(cause);
             cause = NULL;
             ndone++;
-            if (sv->done != NULL) {
-                sv->done(h, sv->arg);
-            }
+            ended(&q, h, sv, &total);
         }
         if (nrunning == 0) {
             break;      /* all done, or interrupted before all started */
@@ -190,7 +222,7 @@ supervise_all(struct hunt **hunts, int nhunts, const struct supervision *sv)
         first[nrunning] = npfd;
         pfd[npfd] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
         if (sv->progress) {
-            draw_progress(running, nrunning, ndone, nhunts,
+            draw_progress(running, nrunning, ndone, total,
                 clock_now() - started);
         }
         n = poll(pfd, (nfds_t)npfd + 1, poll_ms(running, nrunning,
@@ -218,14 +250,21 @@ supervise_all(struct hunt **hunts, int nhunts, const struct supervision *sv)
             if (sv->progress) {
                 clear_progress();
             }
-            if (sv->done != NULL) {
-                sv->done(h, sv->arg);
-            }
+            ended(&q, h, sv, &total);
         }
+    }
+    /* Interrupted: follow-ups that never started end as interrupted, so
+     * that the hunts they follow end too. */
+    while (q.nfollow > 0) {
+        h = q.follow[--q.nfollow];
+        h->status = STATUS_INTERRUPTED;
+        h->signal = interrupted;
+        ended(&q, h, sv, &total);
     }
     if (sv->progress) {
         clear_progress();
     }
+    free(q.follow);
     free(running);
     free(pfd);
     free(first);

@@ -23,13 +23,17 @@ struct supervision {
     int             jobs;       /* hunts at once, at least 1 */
     enum output     output;     /* of the targets */
     int             progress;   /* a line redrawn on stderr */
-    /* called as each hunt ends, in the order they end; may be NULL */
-    void          (*done)(struct hunt *, void *);
+    /* called as each hunt ends, in the order they end; may be NULL. It
+     * may return a follow-up hunt (the import share of a leak), which
+     * runs next, and ends through done in its turn. */
+    struct hunt  *(*done)(struct hunt *, void *);
     void           *arg;
 };
 
-/* Runs every hunt, jobs at a time. After an interruption, the hunts not
- * started are left as they are (h->started == 0, status clean). */
+/* Runs every hunt, and the follow-ups done returns, jobs at a time. After
+ * an interruption, the hunts not started are left as they are
+ * (h->started == 0, status clean); a follow-up not started is handed to
+ * done as interrupted. */
 void    supervise_all(struct hunt **, int, const struct supervision *);
 
 /* Runs one hunt to its end: its output passed through, or dropped with

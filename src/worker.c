@@ -318,6 +318,55 @@ explain(struct worker *w, PyObject *glue)
     Py_DECREF(res);
 }
 
+/* The sys.path entries the target added, as path records. */
+static void
+send_paths(struct worker *w, PyObject *glue)
+{
+    PyObject *paths;
+    char *cause = NULL;
+    Py_ssize_t i;
+
+    paths = embed_call(glue, "added_paths", PyTuple_New(0), &cause);
+    if (paths == NULL) {
+        free(cause);    /* then modules from there fail on their own */
+        return;
+    }
+    for (i = 0; i < PyList_Size(paths); i++) {
+        const char *p = PyBytes_AsString(PyList_GetItem(paths, i));
+
+        if (p != NULL) {
+            send_text(w, "path", p);
+        }
+        PyErr_Clear();
+    }
+    Py_DECREF(paths);
+}
+
+/* reinit, after round 1's run: the modules it imported, for the share of
+ * its leak that importing them alone accounts for (importshare.c). */
+static void
+send_modules(struct worker *w, PyObject *glue)
+{
+    PyObject *names, *name;
+    char *cause = NULL;
+    Py_ssize_t i;
+
+    send_paths(w, glue);
+    names = embed_call(glue, "imported", PyTuple_New(0), &cause);
+    if (names == NULL) {
+        free(cause);    /* no share then, and no failure of the target */
+        return;
+    }
+    for (i = 0; i < PyList_Size(names); i++) {
+        name = PyTuple_GetItem(PyList_GetItem(names, i), 0);
+        if (name != NULL && PyUnicode_AsUTF8(name) != NULL) {
+            send_text(w, "module", PyUnicode_AsUTF8(name));
+        }
+        PyErr_Clear();
+    }
+    Py_DECREF(names);
+}
+
 static void
 send_untrusted(const char *name, void *arg)
 {
@@ -384,6 +433,9 @@ reinit_round(struct worker *w, int round, int empty, int64_t counters[])
         run_phases(w, glue, round, empty, &phase, &cause) != 0;
     if (!failed && !empty && w->st->show_growth) {
         send_growth(w, glue, round);    /* before finalization: counted live */
+    }
+    if (!failed && !empty && round == 1) {
+        send_modules(w, glue);
     }
     Py_XDECREF(glue);
     send_phase(w, round, PHASE_FINALIZE);
@@ -602,6 +654,23 @@ needs_calibration(const struct settings *st, int64_t (*counters)[METRIC_COUNT])
     return leaks;
 }
 
+/* An import record from a (name, by) of glue's imported(). */
+static void
+send_import(struct worker *w, PyObject *item)
+{
+    const char *name;
+    char *head;
+    int by;
+
+    if (!PyArg_ParseTuple(item, "si", &name, &by)) {
+        PyErr_Clear();  /* a name with a NUL: not importable anyway */
+        return;
+    }
+    head = xasprintf("import %d", by);
+    send_text(w, head, name);
+    free(head);
+}
+
 /*
  * --bisect's discovery: one interpreter that runs the target once and
  * lists what it imported, or lists the tests of -m unittest NAME ...
@@ -624,7 +693,9 @@ discover(struct worker *w)
     send_phase(w, 1, PHASE_RUN);
     glue = embed_load_glue(&cause);
     if (glue != NULL && st->task == TASK_LIST_IMPORTS) {
-        if (embed_run(glue, st, 0, 0, &cause) == 0) {
+        if (embed_call_void(glue, "watch_imports", PyTuple_New(0),
+            &cause) == 0 && embed_run(glue, st, 0, 0, &cause) == 0) {
+            send_paths(w, glue);
             names = embed_call(glue, "imported", PyTuple_New(0), &cause);
         }
     } else if (glue != NULL) {
@@ -643,12 +714,16 @@ discover(struct worker *w)
     }
     failed = names == NULL;
     for (i = 0; !failed && i < PyList_Size(names); i++) {
+        if (st->task == TASK_LIST_IMPORTS) {
+            send_import(w, PyList_GetItem(names, i));
+            continue;
+        }
         name = PyUnicode_AsUTF8(PyList_GetItem(names, i));
         if (name == NULL) {
             PyErr_Clear();
             continue;
         }
-        send_text(w, st->task == TASK_LIST_IMPORTS ? "module" : "test", name);
+        send_text(w, "test", name);
     }
     Py_XDECREF(names);
     Py_XDECREF(glue);
