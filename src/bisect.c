@@ -160,6 +160,7 @@ probe_settings(const struct bisection *b, const int *idx, int n,
     ps->verbose = 0;
     ps->show_growth = 0;
     ps->trace_blocks = 0;
+    ps->explain = 0;
     ps->bisect = BISECT_NONE;
     if (!b->st->rounds_given) {
         ps->warmups = PROBE_WARMUPS;
@@ -620,6 +621,7 @@ discover(const struct settings *st, enum worker_task task, const char *exe)
     ds->tracked = 1;
     ds->show_growth = 0;
     ds->trace_blocks = 0;
+    ds->explain = 0;
     h = hunt_new(ds);
     h->owned_settings = ds;
     supervise_hunt(h, exe);

@@ -85,6 +85,14 @@ out_of_order(const struct channel *c, const struct record *r)
     case RECORD_TRACE:
         return r->round == cur && open ? NULL :
             "findings of a round not under way";
+    case RECORD_EXPLAIN:
+        /* the last round's, before its counters record */
+        if (cur != h->nrounds || !open || !h->settings->explain ||
+            h->explain_done) {
+            return "an explanation not asked for now";
+        }
+        return r->kind == EXPLAIN_OBJECT || r->kind == EXPLAIN_DONE ||
+            h->nexplained > 0 ? NULL : "an explanation without its object";
     case RECORD_UNTRUSTED:
         return NULL;
     case RECORD_MODULE:
@@ -171,6 +179,40 @@ test_end(struct channel *c, struct record *r)
     }
     c->h->tests.open = 0;
     c->cur = c->h;
+}
+
+/* An explain record: a new object, or one more thing said of the last. */
+static void
+apply_explain(struct hunt *h, struct record *r)
+{
+    struct explained *e;
+    char **field;
+
+    switch (r->kind) {
+    case EXPLAIN_OBJECT:
+        h->explained = xreallocarray(h->explained, (size_t)h->nexplained + 1,
+            sizeof *h->explained);
+        h->explained[h->nexplained++] = (struct explained){ r->text,
+            r->value[0], NULL, NULL, NULL };
+        r->text = NULL;
+        return;
+    case EXPLAIN_DONE:
+        h->explain_done = 1;
+        h->explain_ms = r->value[0];
+        h->explain_note = r->text;
+        r->text = NULL;
+        return;
+    case EXPLAIN_CHAIN:
+    case EXPLAIN_CYCLE:
+    case EXPLAIN_CACHE:
+        break;
+    }
+    e = &h->explained[h->nexplained - 1];
+    field = r->kind == EXPLAIN_CHAIN ? &e->chain : r->kind == EXPLAIN_CYCLE ?
+        &e->cycle : &e->cache;
+    free(*field);
+    *field = r->text;
+    r->text = NULL;
 }
 
 static void
@@ -262,6 +304,9 @@ apply(struct channel *c, const char *line)
         rd->trace[rd->ntrace++] = (struct trace){ r.value[0], r.value[1],
             r.text };
         r.text = NULL;
+        break;
+    case RECORD_EXPLAIN:
+        apply_explain(h, &r);
         break;
     case RECORD_MODULE:
     case RECORD_TEST:

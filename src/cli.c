@@ -25,6 +25,7 @@ enum {
     OPT_BISECT,
     OPT_SHOW_GROWTH,
     OPT_TRACE_BLOCKS,
+    OPT_EXPLAIN,
     OPT_WORKER_TASK,
     OPT_EACH,
     OPT_SHARD,
@@ -39,6 +40,8 @@ enum {
 
 /* --show-growth and --trace-blocks without a number. */
 #define DEFAULT_TOP 10
+/* --explain without a number: objects explained. */
+#define DEFAULT_EXPLAIN 3
 
 static const struct option long_options[] = {
     { "huntrleaks", required_argument, NULL, 'R' },
@@ -54,6 +57,7 @@ static const struct option long_options[] = {
     { "bisect",     required_argument, NULL, OPT_BISECT },
     { "show-growth", optional_argument, NULL, OPT_SHOW_GROWTH },
     { "trace-blocks", optional_argument, NULL, OPT_TRACE_BLOCKS },
+    { "explain",    optional_argument, NULL, OPT_EXPLAIN },
     { "worker-fd",  required_argument, NULL, OPT_WORKER_FD },   /* internal */
     { "worker-task", required_argument, NULL, OPT_WORKER_TASK }, /* internal */
     { "each",       no_argument,       NULL, OPT_EACH },
@@ -104,8 +108,10 @@ cli_help(FILE *f)
         "                        ARGS that leak on their own\n"
         "  --show-growth[=N]     per round, the N types whose GC-tracked objects grew\n"
         "                        most (default 10)\n"
-        "  --trace-blocks[=N]    loop mode: per round, the N allocation sites of the\n"
-        "                        memory blocks that survived it (default 10)\n"
+        "  --trace-blocks[=N]    loop mode: the N allocation sites of the memory\n"
+        "                        blocks the tracked rounds kept (default 10; slow)\n"
+        "  --explain[=N]         loop mode: what holds N objects the last tracked\n"
+        "                        run left behind (default 3)\n"
         "  --timeout SECONDS     kill a round that runs longer (default: no limit)\n"
         "  --trust-refs          let references decide even when extension modules\n"
         "                        not built for a debug interpreter are loaded\n"
@@ -338,6 +344,13 @@ parse(int argc, char **argv, struct settings *st, char **cause)
                 return CLI_ERROR;
             }
             break;
+        case OPT_EXPLAIN:
+            st->explain = DEFAULT_EXPLAIN;
+            if (optarg != NULL && parse_int("--explain", optarg, 1, 100,
+                &st->explain, cause) != 0) {
+                return CLI_ERROR;
+            }
+            break;
         case OPT_WORKER_TASK:
             if (parse_choice("--worker-task", optarg, task_names, 3, &choice,
                 cause) != 0) {
@@ -496,6 +509,11 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             "do not outlive an interpreter");
         return CLI_ERROR;
     }
+    if (st->explain && st->mode != MODE_LOOP) {
+        *cause = xstrdup("--explain needs --mode loop: the objects a run "
+            "left behind are inspected in the interpreter that ran it");
+        return CLI_ERROR;
+    }
     if (!target_set) {
         if (optind >= argc) {
             *cause = xstrdup("no target: give a script, -m module or -c code");
@@ -564,6 +582,9 @@ common_argv(const char *exe, const struct settings *st,
     }
     if (st->trace_blocks) {
         av[n++] = xasprintf("--trace-blocks=%d", st->trace_blocks);
+    }
+    if (st->explain) {
+        av[n++] = xasprintf("--explain=%d", st->explain);
     }
     if (st->task != TASK_HUNT) {
         av[n++] = xstrdup(st->task == TASK_LIST_IMPORTS ?

@@ -53,6 +53,7 @@ struct settings {
     int               rounds_given; /* -R was given (bisect has its own) */
     int               show_growth;  /* --show-growth=N: top N types; 0 off */
     int               trace_blocks; /* --trace-blocks=N: top N sites; 0 off */
+    int               explain;      /* --explain=N: objects explained; 0 off */
     int               warmups;      /* -R W:N, rounds before the tracked ones */
     int               tracked;      /* rounds whose deltas decide */
     int               gc_passes;    /* gc.collect() calls after each run */

@@ -114,6 +114,14 @@ hunt_free(struct hunt *h)
     free(h->found_by);
     names_clear(&h->paths);
     names_clear(&h->untrusted);
+    for (j = 0; j < h->nexplained; j++) {
+        free(h->explained[j].object);
+        free(h->explained[j].chain);
+        free(h->explained[j].cycle);
+        free(h->explained[j].cache);
+    }
+    free(h->explained);
+    free(h->explain_note);
     for (m = 0; m < METRIC_COUNT; m++) {
         free(h->deltas[m]);
         free(h->import_deltas[m]);

@@ -22,6 +22,16 @@ struct trace {
     char           *where;                  /* "file:line" lines, newest first */
 };
 
+/* --explain: what holds one object the last tracked run left behind. */
+struct explained {
+    char           *object;                 /* what it is: "function g" */
+    int64_t         outside;                /* references no object the GC
+                                               knows accounts for */
+    char           *chain;                  /* from a root, or NULL */
+    char           *cycle;                  /* one the GC cannot see, or NULL */
+    char           *cache;                  /* a known cache on the chain */
+};
+
 struct round {
     enum phase      phase;                  /* the last phase started */
     int             measured;               /* counters[] are read */
@@ -100,6 +110,13 @@ struct hunt {
     struct names    untrusted;              /* extension modules whose
                                                refcounting bypasses the
                                                refs total */
+
+    /* --explain, after the last tracked round. */
+    struct explained *explained;
+    int             nexplained;
+    int             explain_done;           /* its last record came */
+    int64_t         explain_ms;             /* it took */
+    char           *explain_note;           /* "complete", or what stopped it */
 
     /* Filled by the verdict. */
     int             tracked_complete;       /* every tracked round measured */

@@ -198,6 +198,16 @@ split(char *line, char **fields, int max)
     return n;
 }
 
+static const char *const explain_kinds[] = {
+    "object", "chain", "cycle", "cache", "done",
+};
+
+const char *
+explain_kind_name(enum explain_kind k)
+{
+    return explain_kinds[k];
+}
+
 /* The records, each with its number of fields (the type included). */
 static const struct {
     const char      *name;
@@ -211,6 +221,7 @@ static const struct {
     { "fail",        RECORD_FAIL,        4 },
     { "growth",      RECORD_GROWTH,      5 },
     { "trace",       RECORD_TRACE,       5 },
+    { "explain",     RECORD_EXPLAIN,     4 },
     { "module",      RECORD_MODULE,      2 },
     { "import",      RECORD_IMPORT,      3 },
     { "path",        RECORD_PATH,        2 },
@@ -246,6 +257,7 @@ record_parse(const char *line, struct record *r, char **cause)
         (kinds[k].type != RECORD_FAIL && kinds[k].type != RECORD_TRACE &&
         kinds[k].type != RECORD_GROWTH && kinds[k].type != RECORD_TEST &&
         kinds[k].type != RECORD_TESTBEGIN && kinds[k].type != RECORD_TESTEND &&
+        kinds[k].type != RECORD_EXPLAIN &&
         kinds[k].type != RECORD_PATH &&
         strchr(f[kinds[k].fields - 1], ' ') != NULL)) {
         goto bad;
@@ -299,6 +311,19 @@ record_parse(const char *line, struct record *r, char **cause)
             goto bad;
         }
         r->text = record_unescape(f[4]);
+        break;
+    case RECORD_EXPLAIN:
+        for (m = 0; m <= EXPLAIN_DONE; m++) {
+            if (strcmp(f[1], explain_kind_name((enum explain_kind)m)) == 0) {
+                break;
+            }
+        }
+        if (m > EXPLAIN_DONE || parse_counter(f[2], &r->value[0]) != 0 ||
+            r->value[0] == COUNTER_NONE) {
+            goto bad;
+        }
+        r->kind = (enum explain_kind)m;
+        r->text = record_unescape(f[3]);
         break;
     case RECORD_MODULE:
     case RECORD_PATH:

@@ -10,6 +10,12 @@
  *                                      now has COUNT objects, DELTA more
  *   trace ROUND COUNT SIZE TEXT        --trace-blocks: COUNT blocks of SIZE
  *                                      bytes more, allocated where TEXT says
+ *   explain KIND VALUE TEXT            --explain, after the last round:
+ *                                      KIND object (VALUE: references held
+ *                                      outside the GC's view, TEXT: what it
+ *                                      is), then its chain, cycle, cache
+ *                                      (VALUE 0); done (VALUE: milliseconds,
+ *                                      TEXT: "complete" or what stopped it)
  *   module TEXT                        a module the target imported
  *   import BY TEXT                     --bisect imports: the next module whose
  *                                      import completed; BY: the index (from
@@ -40,6 +46,18 @@
 
 #include "measure.h"
 
+/* What an explain record says of the object explained. */
+enum explain_kind {
+    EXPLAIN_OBJECT,
+    EXPLAIN_CHAIN,
+    EXPLAIN_CYCLE,
+    EXPLAIN_CACHE,
+    EXPLAIN_DONE,
+};
+
+/* "object", "chain", ... */
+const char *explain_kind_name(enum explain_kind);
+
 enum record_type {
     RECORD_HELLO,
     RECORD_CALIBRATION,
@@ -48,6 +66,7 @@ enum record_type {
     RECORD_FAIL,
     RECORD_GROWTH,
     RECORD_TRACE,
+    RECORD_EXPLAIN,
     RECORD_MODULE,
     RECORD_IMPORT,
     RECORD_PATH,
@@ -64,7 +83,8 @@ struct record {
     enum phase       phase;
     int64_t          counter[METRIC_COUNT];
     int64_t          value[2];  /* growth: count, delta; trace: count, size;
-                                   import: by */
+                                   import: by; explain: value */
+    enum explain_kind kind;     /* explain */
     int              debug;
     int              refs_available;
     char            *text;      /* version (hello), message (fail), type

@@ -242,17 +242,78 @@ measured(const struct hunt *h, FILE *f)
     fprintf(f, ")\n");
 }
 
-/* --show-growth and --trace-blocks, for the tracked rounds. */
+/* The frames of an allocation site, one a line, indented. */
+static void
+site_lines(FILE *f, const char *where)
+{
+    const char *p;
+
+    fputs("    ", f);
+    for (p = where; *p != '\0'; p++) {
+        fputs(*p == '\n' ? "\n    " : (char[2]){ *p, '\0' }, f);
+    }
+    fputc('\n', f);
+}
+
+/* --trace-blocks: each site once, with what it kept in every tracked
+ * round. */
+static void
+kept_blocks(const struct hunt *h, FILE *f)
+{
+    const struct settings *st = h->settings;
+    const char **sites = NULL;
+    int nsites = 0, i, j, k;
+
+    for (i = st->warmups; i < h->started; i++) {
+        for (j = 0; j < h->rounds[i].ntrace; j++) {
+            for (k = 0; k < nsites; k++) {
+                if (strcmp(sites[k], h->rounds[i].trace[j].where) == 0) {
+                    break;
+                }
+            }
+            if (k == nsites) {
+                sites = xreallocarray(sites, (size_t)nsites + 1,
+                    sizeof *sites);
+                sites[nsites++] = h->rounds[i].trace[j].where;
+            }
+        }
+    }
+    if (nsites > 0) {
+        fprintf(f, "the tracked rounds kept blocks allocated at (newest "
+            "frame first, the target's before the library's):\n");
+    }
+    for (k = 0; k < nsites; k++) {
+        const char *sep = "";
+
+        fputs("  [", f);
+        for (i = st->warmups; i < h->started; i++) {
+            int64_t count = 0;
+
+            for (j = 0; j < h->rounds[i].ntrace; j++) {
+                if (strcmp(sites[k], h->rounds[i].trace[j].where) == 0) {
+                    count = h->rounds[i].trace[j].count;
+                }
+            }
+            fprintf(f, "%s%" PRId64, sep, count);
+            sep = ", ";
+        }
+        fputs("] blocks:\n", f);
+        site_lines(f, sites[k]);
+    }
+    free(sites);
+}
+
+/* --show-growth, for the tracked rounds; and why it may find nothing. */
 static void
 what_grew(const struct hunt *h, FILE *f)
 {
     const struct round *r;
-    const char *p;
-    int i, j;
+    int i, j, grew = 0;
 
     for (i = h->settings->warmups; i < h->started; i++) {
         r = &h->rounds[i];
         if (r->ngrowth > 0) {
+            grew = 1;
             fprintf(f, "round %d grew:", i + 1);
             for (j = 0; j < r->ngrowth; j++) {
                 fprintf(f, "%s %s +%" PRId64 " (%" PRId64 ")", j > 0 ? "," :
@@ -261,16 +322,60 @@ what_grew(const struct hunt *h, FILE *f)
             }
             fputc('\n', f);
         }
-        if (r->ntrace > 0) {
-            fprintf(f, "round %d kept blocks allocated at:\n", i + 1);
+    }
+    if (h->settings->show_growth && !grew && h->status == STATUS_LEAK &&
+        h->settings->mode != MODE_LOOP) {
+        fprintf(f, "--show-growth: no type grew inside the %s: what leaks in "
+            "%s mode outlives it, where a new interpreter's GC does not see "
+            "it; --mode loop counts the objects that stay\n",
+            h->settings->mode == MODE_REINIT ? "interpreter" :
+            "subinterpreter", mode_name(h->settings->mode));
+    }
+    kept_blocks(h, f);
+}
+
+/* --explain: what holds the objects the last tracked run left behind. */
+static void
+explained(const struct hunt *h, FILE *f)
+{
+    const struct explained *e;
+    int i;
+
+    if (!h->settings->explain || !h->explain_done) {
+        return;
+    }
+    if (h->nexplained == 0) {
+        fprintf(f, "--explain: %s (computed after the last tracked run, "
+            "%.1f s; %s)\n", strcmp(h->explain_note, "complete") == 0 ?
+            "the last tracked run left no new object of a type that grew" :
+            "nothing explained", (double)h->explain_ms / 1000,
+            h->explain_note);
+        return;
+    }
+    fprintf(f, "what holds %d object%s the last tracked run left behind "
+        "(computed after it, %.1f s; %s):\n", h->nexplained,
+        h->nexplained == 1 ? "" : "s", (double)h->explain_ms / 1000,
+        h->explain_note);
+    for (i = 0; i < h->nexplained; i++) {
+        e = &h->explained[i];
+        fprintf(f, "  %s\n", e->object);
+        if (e->chain != NULL) {
+            fprintf(f, "    chain: %s\n", e->chain);
+        } else {
+            fprintf(f, "    no chain from a root (module globals, class "
+                "attribute, frame, sys.modules)\n");
         }
-        for (j = 0; j < r->ntrace; j++) {
-            fprintf(f, "  +%" PRId64 " blocks, %+" PRId64 " B: ",
-                r->trace[j].count, r->trace[j].size);
-            for (p = r->trace[j].where; *p != '\0'; p++) {
-                fputs(*p == '\n' ? " <- " : (char[2]){ *p, '\0' }, f);
-            }
-            fputc('\n', f);
+        if (e->outside > 0) {
+            fprintf(f, "    %" PRId64 " reference%s held outside the GC's "
+                "view (a C static, a struct member without tp_traverse, or "
+                "a leaked Py_INCREF)\n", e->outside, e->outside == 1 ? "" :
+                "s");
+        }
+        if (e->cycle != NULL) {
+            fprintf(f, "    cycle: %s\n", e->cycle);
+        }
+        if (e->cache != NULL) {
+            fprintf(f, "    through a known cache: %s\n", e->cache);
         }
     }
 }
@@ -337,6 +442,7 @@ report_text(const struct hunt *h, FILE *f)
     if (h->refs_untrusted && h->ndeltas > 0) {
         report_untrusted_refs(h, f);
     }
+    explained(h, f);
     for (m = 0; m < METRIC_COUNT; m++) {
         if (h->leaked[m] && h->allowed[m] > 0) {
             leak_words(h, m, f);
@@ -442,6 +548,36 @@ json_round_extras(FILE *f, const struct round *r)
     }
 }
 
+/* --explain's findings, or null. */
+static void
+json_explain(FILE *f, const struct hunt *h)
+{
+    const struct explained *e;
+    int i;
+
+    if (!h->explain_done) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "{\"after_round\": %d, \"seconds\": %.3f, \"note\": ",
+        h->nrounds, (double)h->explain_ms / 1000);
+    json_text(f, h->explain_note);
+    fputs(", \"objects\": [", f);
+    for (i = 0; i < h->nexplained; i++) {
+        e = &h->explained[i];
+        fprintf(f, "%s\n    {\"object\": ", i > 0 ? "," : "");
+        json_text(f, e->object);
+        fprintf(f, ", \"outside_gc\": %" PRId64 ", \"chain\": ", e->outside);
+        json_text(f, e->chain);
+        fputs(", \"cycle\": ", f);
+        json_text(f, e->cycle);
+        fputs(", \"cache\": ", f);
+        json_text(f, e->cache);
+        fputc('}', f);
+    }
+    fputs("]}", f);
+}
+
 static const char *
 round_status(const struct hunt *h, int i)
 {
@@ -542,6 +678,8 @@ json_hunt(const struct hunt *h, FILE *f)
     } else {
         fputs("null", f);
     }
+    fprintf(f, ",\n  \"explain\": ");
+    json_explain(f, h);
     fprintf(f, ",\n  \"message\": ");
     json_text(f, h->message);
     fprintf(f, ",\n  \"note\": ");

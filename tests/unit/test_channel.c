@@ -67,6 +67,8 @@ main(void)
         "phase 1 finalize\n"));
 
     /* Whatever else writes to the channel is caught. */
+    /* --explain's records: only when asked for, in the last round */
+    CHECK(!sound(GOOD "explain object 1 function f\nend\n"));
     CHECK(!sound("phase 1 init\n"));                    /* no hello */
     CHECK(!sound("hello 3.11.2 1 1 pymalloc\nhello 3.11.2 1 1 x\n"));
     CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nend\n"));

@@ -73,6 +73,14 @@ main(void)
     CHECK(r.type == RECORD_TRACE && r.value[0] == 2 && r.value[1] == 128);
     CHECK_STR(r.text, "app.py:12\nlib.py:3");
     record_clear(&r);
+    CHECK(parses("explain object 1 function f", &r));
+    CHECK(r.type == RECORD_EXPLAIN && r.kind == EXPLAIN_OBJECT &&
+        r.value[0] == 1);
+    CHECK_STR(r.text, "function f");
+    record_clear(&r);
+    CHECK(parses("explain done 120 time limit of 10 s reached", &r));
+    CHECK(r.kind == EXPLAIN_DONE && r.value[0] == 120);
+    record_clear(&r);
     CHECK(parses("module xml.etree.ElementTree", &r));
     CHECK(r.type == RECORD_MODULE);
     CHECK_STR(r.text, "xml.etree.ElementTree");
@@ -116,6 +124,9 @@ main(void)
     CHECK(!parses("growth 1 x 3 T", &r));
     CHECK(!parses("growth 1 - 3 T", &r));
     CHECK(!parses("trace 1 2", &r));
+    CHECK(!parses("explain why 0 x", &r));
+    CHECK(!parses("explain object - x", &r));
+    CHECK(!parses("explain object 1", &r));
     CHECK(!parses("module a b", &r));
     CHECK(!parses("module", &r));
     CHECK(!parses("import json", &r));

@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the finders: --explain, --trace-blocks, --show-growth.
+
+    explain.py --list                          the test names
+    explain.py REFHUNT FIXTURES PYTHON NAME    run one test
+
+Each --explain case has a known answer and asserts the holder or the cycle
+it names (never addresses or counts). The other cases assert that a finder
+leaves the verdict and the deltas as they are without it. The helpers are
+e2e.py's.
+"""
+
+import sys
+
+import e2e
+from e2e import expect, refhunt, target
+
+TESTS = {}
+
+
+def test(func):
+    TESTS[func.__name__[len("test_"):]] = func
+    return func
+
+
+def explained(script, *extra):
+    """Runs script in loop mode with --explain; the report and its
+    explained objects."""
+    r = refhunt("--mode", "loop", "--explain", *extra, target(script))
+    e2e.expect_report_shape(r, "leak", 1, mode="loop")
+    ex = r.json["explain"]
+    expect(ex is not None, "no explain in the JSON report", r)
+    expect(ex["note"] == "complete", "explain did not finish: %r" % ex["note"], r)
+    expect(ex["after_round"] == r.json["warmups"] + r.json["tracked"],
+           "explained after the last tracked round", r)
+    expect("the last tracked run left behind (computed after it" in r.out,
+           "explanation printed", r)
+    return r, ex["objects"]
+
+
+def finding(r, objects, name):
+    """The explained object called name."""
+    for o in objects:
+        if o["object"] == name:
+            return o
+    raise AssertionError("no explanation of %s in %r\n%r" % (
+        name, [o["object"] for o in objects], r))
+
+
+@test
+def test_explain_module_list():
+    """An object kept in a module-level list: the chain from the module."""
+    r, objects = explained("explain_list.py")
+    o = finding(r, objects, "object")
+    expect(o["chain"] and o["chain"].startswith("explain_keep.kept (list) \u2192 [")
+           and o["chain"].endswith("] object"), "chain from the module: %r"
+           % o["chain"], r)
+    expect(o["outside_gc"] == 0 and o["cycle"] is None,
+           "a list the GC sees: nothing else to say", r)
+    expect("chain: explain_keep.kept (list) \u2192 [" in r.out, "chain printed", r)
+
+
+@test
+def test_explain_c_static():
+    """An object only a C static holds (the stash fixture): no chain, and
+    a reference outside the GC's view."""
+    r, objects = explained("explain_stash.py")
+    o = finding(r, objects, "explain_keep.Payload")
+    expect(o["chain"] is None, "no chain from a root: %r" % o["chain"], r)
+    expect(o["outside_gc"] >= 1, "references outside the GC's view", r)
+    expect("held outside the GC's view (a C static, a struct member without "
+           "tp_traverse, or a leaked Py_INCREF)" in r.out, "named in the text", r)
+
+
+@test
+def test_explain_uncollectable_cycle():
+    """A cycle through cycles.NoGC (no tp_traverse) leaks; its twin through
+    cycles.WithGC is collected and never named."""
+    r, objects = explained("explain_cycles.py")
+    o = finding(r, objects, "cycles.NoGC")
+    expect(o["cycle"] and o["cycle"].startswith(
+        "cycles.NoGC \u2192 list \u2192 cycles.NoGC; cycles.NoGC does not report "
+        "its references to the GC"), "the cycle and the type: %r" % o["cycle"], r)
+    expect("WithGC" not in r.out, "the collectable twin is not named", r)
+
+
+@test
+def test_explain_invisible_self_cycle():
+    """n.ref = n through cycles.NoGC: nothing the GC tracks refers to the
+    instance, so only its class's references show it; the WithGC twin is
+    collected."""
+    code = ("import cycles\n"
+            "n = cycles.NoGC()\nn.ref = n\n"
+            "w = cycles.WithGC()\nw.ref = w")
+    r = refhunt("--mode", "loop", "--explain", "-c", code)
+    e2e.expect_report_shape(r, "leak", 1, mode="loop")
+    o = finding(r, r.json["explain"]["objects"], "instances of cycles.NoGC")
+    expect("cycles.NoGC does not report its references to the GC" in
+           (o["cycle"] or ""), "the type named: %r" % o["cycle"], r)
+    expect(o["outside_gc"] >= 1, "references outside the GC's view", r)
+    expect("WithGC" not in r.out, "the collectable twin is not named", r)
+    same_deltas("--explain", "-c", code)
+
+
+@test
+def test_explain_closure_cycle():
+    """nanobind's pattern: a bound type holding a callback its tp_traverse
+    forgets, the callback a closure over the instance."""
+    r, objects = explained("explain_closure.py")
+    o = finding(r, objects, "cycles.Wrapper")
+    cycle = o["cycle"] or ""
+    for part in ("cycles.Wrapper \u2192 function make.<locals>.callback",
+                 "\u2192 cell \u2192 cycles.Wrapper;",
+                 "cycles.Wrapper does not report its references to the GC "
+                 "(its tp_traverse leaves out value)"):
+        expect(part in cycle, "cycle names %r: %r" % (part, cycle), r)
+    expect(o["chain"].startswith("1 reference outside the GC's view \u2192 "
+                                 "function make.<locals>.callback"),
+           "held by the callback, itself held outside the GC's view", r)
+
+
+@test
+def test_explain_globals_cycle():
+    """nanobind's guide: Wrapper -> function -> globals -> Wrapper."""
+    r, objects = explained("explain_globals.py")
+    o = finding(r, objects, "cycles.Wrapper")
+    expect((o["cycle"] or "").startswith(
+        "cycles.Wrapper \u2192 function f \u2192 dict (globals of __main__) "
+        "\u2192 cycles.Wrapper; cycles.Wrapper does not report its references"),
+        "the cycle through the globals: %r" % o["cycle"], r)
+
+
+@test
+def test_explain_typing_stash():
+    """The typing seed's scenario: a C static keeps a function whose
+    annotation, a typing construct, keeps a class alive. (refhunt clears
+    typing's own caches after every run in loop mode, so the chain goes
+    through the annotation; see test_explain_lru_cache for a cache.)"""
+    r, objects = explained("explain_typing.py")
+    o = finding(r, objects, "class __main__.make.<locals>.A")
+    chain = o["chain"] or ""
+    expect(chain.startswith("1 reference outside the GC's view \u2192 function "
+                            "make.<locals>.test"), "held by the stashed "
+           "function: %r" % chain, r)
+    expect("typing._UnionGenericAlias \u2192 .__args__ tuple \u2192 [0] class "
+           "__main__.make.<locals>.A" in chain, "through Optional[A]", r)
+
+
+@test
+def test_explain_lru_cache():
+    """A class kept by a functools.lru_cache: named, with its cleanup."""
+    r, objects = explained("explain_lru.py")
+    o = finding(r, objects, "class __main__.A")
+    expect((o["chain"] or "").startswith("explain_keep.lookup (functools."),
+           "chain from the cached function: %r" % o["chain"], r)
+    expect(o["cache"] == "functools.lru_cache of explain_keep.lookup: "
+           "explain_keep.lookup.cache_clear() clears it", "the cache named", r)
+
+
+@test
+def test_explain_stdlib_lru_cache():
+    """Real code: fnmatch caches every pattern it compiles in an
+    lru_cache; a new pattern a run leaks until the cache is full."""
+    code = ("import fnmatch, sys\n"
+            "n = sys.__dict__.setdefault('_n', [0]); n[0] += 1\n"
+            "fnmatch.fnmatch('x', 'p%d*' % n[0])")
+    r = refhunt("--mode", "loop", "--explain", "-c", code)
+    e2e.expect_report_shape(r, "leak", 1, mode="loop")
+    caches = [o["cache"] for o in r.json["explain"]["objects"]]
+    expect("functools.lru_cache of fnmatch._compile_pattern: "
+           "fnmatch._compile_pattern.cache_clear() clears it" in caches,
+           "fnmatch's cache named: %r" % caches, r)
+
+
+@test
+def test_explain_needs_loop():
+    r = refhunt("--explain", "-c", "pass")
+    expect(r.rc == 2 and "--explain needs --mode loop" in r.err,
+           "usage error: %r" % r.err, r)
+    r = refhunt("--mode", "loop", "--explain=0", "-c", "pass")
+    expect(r.rc == 2 and "--explain" in r.err, "N out of range", r)
+    r = refhunt("--help", json_report=False)
+    expect(r.rc == 0 and "--explain[=N]" in r.out, "--help names it", r)
+
+
+@test
+def test_explain_clean():
+    r = refhunt("--mode", "loop", "--explain", "-c", "pass")
+    e2e.expect_report_shape(r, "clean", 0, mode="loop")
+    expect(r.json["explain"]["objects"] == [], "nothing to explain", r)
+    expect("--explain: the last tracked run left no new object" in r.out,
+           "says so", r)
+
+
+def same_deltas(option, *args, mode="loop"):
+    """A finder leaves the verdict and the deltas as they are without it."""
+    plain = refhunt("--mode", mode, *args)
+    found = refhunt("--mode", mode, option, *args)
+    for r in (plain, found):
+        expect(r.json is not None and r.json["status"] == "leak",
+               "the target leaks", r)
+    expect(found.rc == plain.rc and found.json["leaks"] == plain.json["leaks"],
+           "%s changed the verdict" % option, found)
+    expect(found.json["deltas"] == plain.json["deltas"],
+           "%s changed the deltas: %r, without it %r" % (
+               option, found.json["deltas"], plain.json["deltas"]), found)
+    return found
+
+
+LEAK_ONE = "import sys; sys.__dict__.setdefault('_k', []).append(object())"
+
+
+@test
+def test_trace_blocks_keeps_deltas():
+    r = same_deltas("--trace-blocks", "-R", "2:3", "-c", LEAK_ONE)
+    expect("<string>:1" in r.out, "the site is shown", r)
+    same_deltas("--trace-blocks", "-R", "2:3", target("grows.py"))
+
+
+@test
+def test_trace_blocks_user_frames_first():
+    """The target's frames before unittest's, which are summed up."""
+    r = refhunt("--mode", "loop", "-q", "--trace-blocks=3", "-m", "unittest",
+                "test_grows_suite", cwd=e2e.TARGETS)
+    e2e.expect_report_shape(r, "leak", 1, mode="loop")
+    sites = [t["traceback"] for rd in r.json["rounds"][r.json["warmups"]:]
+             for t in rd.get("trace", [])]
+    mine = [s for s in sites if s[0].endswith("test_grows_suite.py:12")]
+    expect(mine, "the test's line first: %r" % sites, r)
+    expect(any(line.startswith("(+") and "unittest" in line for line in mine[0]),
+           "unittest's frames summed up in one line: %r" % mine[0], r)
+    expect(r.out.count("test_grows_suite.py:12") == 1,
+           "each site printed once, not every round", r)
+
+
+@test
+def test_show_growth_keeps_deltas():
+    same_deltas("--show-growth", "-c", LEAK_ONE)
+
+
+@test
+def test_explain_keeps_deltas():
+    same_deltas("--explain", "-c", LEAK_ONE)
+    same_deltas("--explain", target("explain_closure.py"))
+
+
+@test
+def test_show_growth_outside_loop_says_why():
+    """reinit and subinterp: what leaks outlives the interpreter, where no
+    GC counts it; refhunt says so and points to loop mode."""
+    for mode in ("reinit", "subinterp"):
+        r = refhunt("--mode", mode, "--show-growth", "-c",
+                    "import cycles\nn = cycles.NoGC()\nn.ref = n")
+        e2e.expect_report_shape(r, "leak", 1, mode=mode)
+        expect("--show-growth: no type grew inside the" in r.out and
+               "--mode loop" in r.out, "%s: says why, suggests loop" % mode, r)
+
+
+if __name__ == "__main__":
+    sys.exit(e2e.main(sys.argv, TESTS))
