@@ -86,9 +86,10 @@ out_of_order(const struct channel *c, const struct record *r)
         return r->round == cur && open ? NULL :
             "findings of a round not under way";
     case RECORD_EXPLAIN:
-        /* the last round's, before its counters record */
+        /* the last round's, before its counters record; --per-test: the
+         * current test's last run's */
         if (cur != h->nrounds || !open || !h->settings->explain ||
-            h->explain_done) {
+            h->explain_done || (h->settings->per_test && c->cur == c->h)) {
             return "an explanation not asked for now";
         }
         return r->kind == EXPLAIN_OBJECT || r->kind == EXPLAIN_DONE ||

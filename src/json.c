@@ -136,3 +136,32 @@ json_refs_trust(FILE *f, const struct hunt *h)
     }
     fputc(']', f);
 }
+
+void
+json_explain(FILE *f, const struct hunt *h)
+{
+    const struct explained *e;
+    int i;
+
+    if (!h->explain_done) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "{\"after_round\": %d, \"seconds\": %.3f, \"note\": ",
+        h->nrounds, (double)h->explain_ms / 1000);
+    json_text(f, h->explain_note);
+    fputs(", \"objects\": [", f);
+    for (i = 0; i < h->nexplained; i++) {
+        e = &h->explained[i];
+        fprintf(f, "%s\n    {\"object\": ", i > 0 ? "," : "");
+        json_text(f, e->object);
+        fprintf(f, ", \"outside_gc\": %" PRId64 ", \"chain\": ", e->outside);
+        json_text(f, e->chain);
+        fputs(", \"cycle\": ", f);
+        json_text(f, e->cycle);
+        fputs(", \"cache\": ", f);
+        json_text(f, e->cache);
+        fputc('}', f);
+    }
+    fputs("]}", f);
+}

@@ -29,4 +29,8 @@ void    json_deltas(FILE *, const struct hunt *);
  * and the extension modules that bypass the refs total. */
 void    json_refs_trust(FILE *, const struct hunt *);
 
+/* --explain's findings ({"after_round": N, "seconds": S, "note": TEXT,
+ * "objects": [...]}), or null when nothing was explained. */
+void    json_explain(FILE *, const struct hunt *);
+
 #endif

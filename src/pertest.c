@@ -313,6 +313,8 @@ text_report(const struct hunt *suite, FILE *f)
             verdict_leaks(METRIC_REFS, t->deltas[METRIC_REFS], t->ndeltas)) {
             report_untrusted_refs(t, f);
         }
+        /* --explain: the worker explains only the tests that leak */
+        report_explained(t, f);
         if (t->status >= STATUS_FAILED) {
             test_trouble(t, st->quiet, f);
         }
@@ -369,6 +371,8 @@ json_test(const struct hunt *t, FILE *f)
     fprintf(f, ", \"runs\": %d, \"message\": ", t->started);
     json_text(f, t->status == STATUS_CLEAN && t->outcome == NULL ? NULL :
         t->message);
+    fputs(", \"explain\": ", f);
+    json_explain(f, t);
     fputc('}', f);
 }
 

@@ -22,9 +22,11 @@
 #include <unistd.h>
 
 #include "embed.h"
+#include "explainer.h"
 #include "pertest_py.h"
 #include "probe.h"
 #include "record.h"
+#include "verdict.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -50,7 +52,13 @@ static struct {
     pid_t   pid;
     int64_t last[METRIC_COUNT];     /* the counters last sent */
     int     measured;
-} pw = { -1, 0, 0, { 0, 0, 0 }, 0 };
+    const struct settings *st;
+    PyObject *glue;                 /* borrowed: --explain calls it */
+    int64_t (*runs)[METRIC_COUNT];  /* the test's counters, run by run */
+    int     untrusted;              /* a module bypasses the refs total */
+    struct explainer ex;            /* --explain: before the last run */
+} pw = { -1, 0, 0, { 0, 0, 0 }, 0, NULL, NULL, NULL, 0,
+    { NULL, NULL, 0, NULL, NULL } };
 
 /* Whether refs or blocks differ from the last reading: a heap that did
  * not move since needs no cleanup. */
@@ -88,15 +96,11 @@ send_line(const char *fmt, ...)
 }
 
 static void
-send_counters(long round)
+send_counters(long round, const int64_t c[])
 {
-    int64_t c[METRIC_COUNT];
     char buf[METRIC_COUNT][32];
     int m;
 
-    probe_read_live(c);
-    memcpy(pw.last, c, sizeof pw.last);
-    pw.measured = 1;
     for (m = 0; m < METRIC_COUNT; m++) {
         if (c[m] == COUNTER_NONE) {
             snprintf(buf[m], sizeof buf[m], "-");
@@ -126,8 +130,72 @@ send_untrusted(const char *name, void *arg)
     char *esc = escaped(name);
 
     (void)arg;
+    pw.untrusted = 1;
     send_line("untrusted %s\n", esc);
     free(esc);
+}
+
+/* --explain: whether the test looks like leaking after run r, as the
+ * verdict would say of the tracked deltas so far (refs decide only when
+ * trusted); with none yet (one tracked run), it may. */
+static int
+looks_leaky(int r)
+{
+    static const enum metric ms[] = { METRIC_REFS, METRIC_BLOCKS };
+    const struct settings *st = pw.st;
+    int i, k, n = r - st->warmups, leaks = 0;
+    int64_t *d;
+
+    if (n <= 0) {
+        return 1;
+    }
+    d = xcalloc((size_t)n, sizeof *d);
+    for (k = 0; k < 2 && !leaks; k++) {
+        if (ms[k] == METRIC_REFS && pw.untrusted && !st->trust_refs) {
+            continue;
+        }
+        for (i = 0; i < n; i++) {
+            int64_t a = pw.runs[st->warmups + i - 1][ms[k]],
+                b = pw.runs[st->warmups + i][ms[k]];
+
+            if (a == COUNTER_NONE || b == COUNTER_NONE) {
+                break;
+            }
+            d[i] = b - a;
+        }
+        leaks = i == n && verdict_leaks(ms[k], d, n);
+    }
+    free(d);
+    return leaks;
+}
+
+/* MEASURE: the counters of run r, read allocating nothing. --explain:
+ * after those of the run before the last, a snapshot if the test looks
+ * like leaking; after the last run's, if it still does, the explanation,
+ * whose records go before the counters record (channel.c). A test that
+ * does not look leaky costs nothing more. */
+static void
+measure(long r)
+{
+    const struct settings *st = pw.st;
+    int64_t c[METRIC_COUNT];
+    int last = st->warmups + st->tracked;
+
+    probe_read_live(c);
+    memcpy(pw.last, c, sizeof pw.last);
+    pw.measured = 1;
+    if (st->explain && r >= 1 && r <= last) {
+        memcpy(pw.runs[r - 1], c, sizeof c);
+        if (r == last && explainer_taken(&pw.ex) && looks_leaky((int)r)) {
+            explainer_send(&pw.ex, pw.glue, st->explain, pw.fd, &pw.lost);
+        }
+    }
+    send_counters(r, c);
+    if (st->explain && r == last - 1 && looks_leaky((int)r)) {
+        explainer_snapshot(&pw.ex, pw.glue);
+    } else if (st->explain && r == last) {
+        explainer_clear(&pw.ex);
+    }
 }
 
 /* send(code, number, text): a record; True when the channel is gone.
@@ -164,6 +232,7 @@ send_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         free(esc);
         break;
     case SEND_BEGIN:
+        explainer_clear(&pw.ex);    /* a test that ended early left it */
         esc = escaped(text);
         send_line("testbegin %s %s\n", num, esc);
         free(esc);
@@ -179,7 +248,7 @@ send_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
          * the total, before the reading */
         probe_untrusted_modules(send_untrusted, NULL);
         send_line("phase %s measure\n", num);
-        send_counters(number);
+        measure(number);
         break;
     case SEND_END:
         if (number < 0 || number >= (long)(sizeof outcomes /
@@ -245,6 +314,15 @@ hunt_suite(const struct settings *st, PyObject *glue)
         /* pertest.py in glue's namespace: it uses cleanup() and collect() */
         return cause;
     }
+    /* --explain: once before the tests, its result dropped: what the
+     * first listing of the heap leaves for good is left before them */
+    if (st->explain) {
+        pw.glue = glue;
+        pw.runs = xcalloc((size_t)(st->warmups + st->tracked),
+            sizeof *pw.runs);
+        explainer_snapshot(&pw.ex, glue);
+        explainer_clear(&pw.ex);
+    }
     send = PyCFunction_New(&send_def, NULL);
     /* the timeout's traceback: to stderr as it is now, before a test
      * runner captures descriptor 2 */
@@ -285,6 +363,7 @@ pertest_worker(const struct settings *st, int fd)
 
     pw.fd = fd;
     pw.pid = getpid();
+    pw.st = st;
     send_line("phase 1 init\n");
     if (embed_start(st, &cause) != 0) {
         send_fail(PHASE_INIT, cause);
@@ -296,6 +375,10 @@ pertest_worker(const struct settings *st, int fd)
     if (glue != NULL) {
         cause = hunt_suite(st, glue);
     }
+    explainer_clear(&pw.ex);
+    free(pw.runs);
+    pw.runs = NULL;
+    pw.glue = NULL;
     Py_XDECREF(glue);
     if (cause != NULL) {
         send_fail(PHASE_RUN, cause);

@@ -334,9 +334,8 @@ what_grew(const struct hunt *h, FILE *f)
     kept_blocks(h, f);
 }
 
-/* --explain: what holds the objects the last tracked run left behind. */
-static void
-explained(const struct hunt *h, FILE *f)
+void
+report_explained(const struct hunt *h, FILE *f)
 {
     const struct explained *e;
     int i;
@@ -442,7 +441,7 @@ report_text(const struct hunt *h, FILE *f)
     if (h->refs_untrusted && h->ndeltas > 0) {
         report_untrusted_refs(h, f);
     }
-    explained(h, f);
+    report_explained(h, f);
     for (m = 0; m < METRIC_COUNT; m++) {
         if (h->leaked[m] && h->allowed[m] > 0) {
             leak_words(h, m, f);
@@ -546,36 +545,6 @@ json_round_extras(FILE *f, const struct round *r)
         }
         fputc(']', f);
     }
-}
-
-/* --explain's findings, or null. */
-static void
-json_explain(FILE *f, const struct hunt *h)
-{
-    const struct explained *e;
-    int i;
-
-    if (!h->explain_done) {
-        fputs("null", f);
-        return;
-    }
-    fprintf(f, "{\"after_round\": %d, \"seconds\": %.3f, \"note\": ",
-        h->nrounds, (double)h->explain_ms / 1000);
-    json_text(f, h->explain_note);
-    fputs(", \"objects\": [", f);
-    for (i = 0; i < h->nexplained; i++) {
-        e = &h->explained[i];
-        fprintf(f, "%s\n    {\"object\": ", i > 0 ? "," : "");
-        json_text(f, e->object);
-        fprintf(f, ", \"outside_gc\": %" PRId64 ", \"chain\": ", e->outside);
-        json_text(f, e->chain);
-        fputs(", \"cycle\": ", f);
-        json_text(f, e->cycle);
-        fputs(", \"cache\": ", f);
-        json_text(f, e->cache);
-        fputc('}', f);
-    }
-    fputs("]}", f);
 }
 
 static const char *

@@ -20,6 +20,10 @@ char   *report_last_line(const char *);
  * decide (--trust-refs). */
 void    report_untrusted_refs(const struct hunt *, FILE *);
 
+/* --explain: what holds the objects the last tracked run left behind,
+ * when the worker explained them. */
+void    report_explained(const struct hunt *, FILE *);
+
 /* Colors for the verdict words (a terminal, --color). */
 void    report_set_color(int);
 

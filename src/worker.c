@@ -22,8 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "embed.h"
+#include "explainer.h"
 #include "probe.h"
 #include "record.h"
 #include "verdict.h"
@@ -41,21 +41,14 @@ struct worker {
     PyThreadState  *main_tstate;    /* subinterp: the main interpreter */
     char           *growth_before;  /* --show-growth: last round's counts */
     char           *trace_before;   /* --trace-blocks: last round's sites */
-    uint64_t       *explain_ids;    /* --explain: the objects alive before */
-    uint64_t       *explain_types;  /* the last run, and their types' ids */
-    Py_ssize_t      explain_n;
-    char           *explain_blind;  /* classes whose instances the GC does
-                                       not see, and their references */
-    char           *explain_error;  /* refhunt's own, said at the end */
+    struct explainer explain;       /* --explain: the objects alive before
+                                       the last run */
     pid_t           pid;            /* the worker, not a child the target
                                        forked */
 };
 
 /* Frames kept per allocation for --trace-blocks. */
 #define TRACE_FRAMES 10
-
-/* --explain's time limit, in seconds. */
-#define EXPLAIN_SECONDS 10.0
 
 static void
 send_phase(struct worker *w, int round, enum phase p)
@@ -175,146 +168,6 @@ send_trace(struct worker *w, PyObject *glue, int round)
     }
     free(w->trace_before);
     w->trace_before = xstrdup(sites);
-    Py_DECREF(res);
-}
-
-/* A list of ints as a new C array; -1 on an error (set). */
-static int
-ints_to_array(PyObject *list, uint64_t **out, Py_ssize_t *n)
-{
-    Py_ssize_t i, len = PyList_Size(list);
-
-    if (len < 0) {
-        return -1;
-    }
-    *out = xcalloc((size_t)len + 1, sizeof **out);
-    for (i = 0; i < len; i++) {
-        (*out)[i] = (uint64_t)PyLong_AsUnsignedLongLongMask(
-            PyList_GetItem(list, i));
-    }
-    *n = len;
-    return PyErr_Occurred() ? -1 : 0;
-}
-
-/* qsort: (id, type) pairs by id. */
-static int
-pair_cmp(const void *a, const void *b)
-{
-    uint64_t x = ((const uint64_t *)a)[0], y = ((const uint64_t *)b)[0];
-
-    return x < y ? -1 : x > y;
-}
-
-/* The ids sorted, each type id kept with its id: glue's explain() looks
- * objects up by binary search. */
-static void
-sort_pairs(uint64_t *ids, uint64_t *types, Py_ssize_t n)
-{
-    uint64_t *pairs = xcalloc((size_t)n * 2 + 1, sizeof *pairs);
-    Py_ssize_t i;
-
-    for (i = 0; i < n; i++) {
-        pairs[2 * i] = ids[i];
-        pairs[2 * i + 1] = types[i];
-    }
-    qsort(pairs, (size_t)n, 2 * sizeof *pairs, pair_cmp);
-    for (i = 0; i < n; i++) {
-        ids[i] = pairs[2 * i];
-        types[i] = pairs[2 * i + 1];
-    }
-    free(pairs);
-}
-
-/* --explain, before the last tracked run (after the counters of the one
- * before it): which objects are alive, kept in C memory so that nothing
- * of it is in the heap while the last run is measured. */
-static void
-explain_snapshot(struct worker *w, PyObject *glue)
-{
-    PyObject *res, *ids, *types;
-    const char *blind;
-    char *cause = NULL;
-    Py_ssize_t n;
-
-    free(w->explain_ids);
-    free(w->explain_types);
-    free(w->explain_blind);
-    free(w->explain_error);
-    w->explain_ids = w->explain_types = NULL;
-    w->explain_blind = w->explain_error = NULL;
-    res = embed_call(glue, "explain_snapshot", PyTuple_New(0), &cause);
-    if (res == NULL || !PyArg_ParseTuple(res, "O!O!s", &PyList_Type, &ids,
-        &PyList_Type, &types, &blind) ||
-        ints_to_array(ids, &w->explain_ids, &w->explain_n) != 0 ||
-        ints_to_array(types, &w->explain_types, &n) != 0 ||
-        n != w->explain_n) {
-        /* refhunt's own error: said at the end, the verdict stands */
-        PyErr_Clear();
-        w->explain_error = cause != NULL ? cause :
-            xstrdup("explain_snapshot failed");
-        free(w->explain_ids);
-        free(w->explain_types);
-        w->explain_ids = w->explain_types = NULL;
-    } else {
-        sort_pairs(w->explain_ids, w->explain_types, w->explain_n);
-        w->explain_blind = xstrdup(blind);
-    }
-    Py_XDECREF(res);
-}
-
-static void
-send_explain(struct worker *w, const char *kind, long long value,
-    const char *text)
-{
-    char *head = xasprintf("explain %s %lld", kind, value);
-
-    send_text(w, head, text);
-    free(head);
-}
-
-/* --explain, after the last tracked run's counters: what holds the
- * objects it left behind. */
-static void
-explain(struct worker *w, PyObject *glue)
-{
-    PyObject *res, *list, *item;
-    const char *note, *object, *chain, *cycle, *cache;
-    char *cause = NULL;
-    long long outside;
-    double start = clock_now();
-    Py_ssize_t i, size = w->explain_n * (Py_ssize_t)sizeof(uint64_t);
-
-    res = embed_call(glue, "explain", Py_BuildValue("(iy#y#sd)",
-        w->st->explain, (const char *)w->explain_ids, size,
-        (const char *)w->explain_types, size, w->explain_blind,
-        EXPLAIN_SECONDS), &cause);
-    if (res == NULL || !PyArg_ParseTuple(res, "O!s", &PyList_Type, &list,
-        &note)) {
-        PyErr_Clear();
-        w->explain_error = cause != NULL ? cause : xstrdup("explain failed");
-        Py_XDECREF(res);
-        return;
-    }
-    for (i = 0; i < PyList_Size(list); i++) {
-        item = PyList_GetItem(list, i);
-        if (!PyArg_ParseTuple(item, "ssLss", &object, &chain, &outside,
-            &cycle, &cache)) {
-            PyErr_Clear();
-            continue;
-        }
-        send_explain(w, "object", outside, object);
-        if (*chain != '\0') {
-            send_explain(w, "chain", 0, chain);
-        }
-        if (*cycle != '\0') {
-            send_explain(w, "cycle", 0, cycle);
-        }
-        if (*cache != '\0') {
-            send_explain(w, "cache", 0, cache);
-        }
-    }
-    send_explain(w, "done", (long long)((clock_now() - start) * 1000),
-        *note != '\0' ? note : "complete");
     Py_DECREF(res);
 }
 
@@ -511,18 +364,11 @@ loop_round(struct worker *w, int round, int64_t counters[])
         send_trace(w, w->glue, round);
     }
     if (w->st->explain && round == w->st->warmups + w->st->tracked - 1) {
-        explain_snapshot(w, w->glue);
+        explainer_snapshot(&w->explain, w->glue);
     }
     if (w->st->explain && round == w->st->warmups + w->st->tracked) {
-        if (w->explain_ids != NULL) {
-            explain(w, w->glue);
-        }
-        if (w->explain_error != NULL) {
-            char *text = xasprintf("failed: %s", w->explain_error);
-
-            send_explain(w, "done", 0, text);
-            free(text);
-        }
+        explainer_send(&w->explain, w->glue, w->st->explain, w->fd,
+            &w->lost);
     }
     return 0;
 }
@@ -566,7 +412,8 @@ start_main(struct worker *w)
     /* once before the rounds, its result dropped: what the first listing
      * of the heap leaves for good (5 blocks on 3.9) is left before them */
     if (w->st->explain) {
-        explain_snapshot(w, w->glue);
+        explainer_snapshot(&w->explain, w->glue);
+        explainer_clear(&w->explain);
     }
     return 0;
 }
@@ -756,8 +603,8 @@ timeout_dump(int sig)
 int
 worker_main(const struct settings *st)
 {
-    struct worker w = { st, st->worker_fd, 0, NULL, NULL, NULL, NULL, NULL,
-        NULL, 0, NULL, NULL, getpid() };
+    struct worker w = { st, st->worker_fd, 0, NULL, NULL, NULL, NULL,
+        { NULL, NULL, 0, NULL, NULL }, getpid() };
     int nrounds = st->warmups + st->tracked, round, m, rc = 0;
     int64_t (*counters)[METRIC_COUNT];
     char buf[METRIC_COUNT][32], *version;
@@ -818,10 +665,7 @@ worker_main(const struct settings *st)
     free(counters);
     free(w.growth_before);
     free(w.trace_before);
-    free(w.explain_ids);
-    free(w.explain_types);
-    free(w.explain_error);
-    free(w.explain_blind);
+    explainer_clear(&w.explain);
     if (w.lost || (rc == 0 && record_send(w.fd, "end\n") != 0)) {
         return RECORD_EXIT_LOST;
     }
