@@ -13,6 +13,7 @@ e2e.py's.
 import sys
 
 import e2e
+import pertest
 from e2e import expect, refhunt, target
 
 TESTS = {}
@@ -254,6 +255,115 @@ def test_show_growth_outside_loop_says_why():
         e2e.expect_report_shape(r, "leak", 1, mode=mode)
         expect("--show-growth: no type grew inside the" in r.out and
                "--mode loop" in r.out, "%s: says why, suggests loop" % mode, r)
+
+
+# ---- --per-test --explain: each leaking test's explanation
+
+def per_test_explained(runner, suite, *extra):
+    """--per-test --explain on a suite of suites/: the report, and each
+    test's JSON object by id."""
+    r = refhunt("-q", "--per-test", *extra, "-m", runner, suite,
+                cwd=pertest.SUITES, timeout=600)
+    expect(r.json is not None and r.json["per_test"], "a per-test report", r)
+    return r, {t["id"]: t for t in r.json["tests"]}
+
+
+def text_of(r, test_id, ids):
+    """The report's lines about one test: from its first line to the
+    first line of another test or the summary."""
+    lines, inside = [], False
+    for line in r.out.splitlines():
+        starts = [i for i in ids if line.startswith(i + " ")]
+        if starts or line.startswith("refhunt: "):
+            inside = starts == [test_id]
+        if inside:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def expect_per_test_explained(runner, suite, prefix, module):
+    """The list leak and the C static named for their tests, nothing for
+    the others; the text says it under each leaking test."""
+    r, tests = per_test_explained(runner, suite, "--explain")
+    expect(r.rc == 1, "leaks: exit 1", r)
+    status = {i: t["status"] for i, t in tests.items()}
+    leak, clean = [prefix + "test_list", prefix + "test_stash"], \
+        [prefix + "test_clean", prefix + "test_stops"]
+    expect(status == dict([(i, "leak") for i in leak] +
+                          [(i, "clean") for i in clean]),
+           "the verdicts: %r" % status, r)
+    for i in leak:
+        ex = tests[i]["explain"]
+        expect(ex is not None and ex["note"] == "complete" and
+               ex["after_round"] == r.json["warmups"] + r.json["tracked"],
+               "%s explained after its last run: %r" % (i, ex), r)
+    lst = finding(r, tests[leak[0]]["explain"]["objects"], module + ".Item")
+    expect(lst["chain"] and lst["chain"].startswith(
+        module + "._kept (list) \u2192 [") and lst["chain"].endswith(
+        "] " + module + ".Item") and lst["outside_gc"] == 0,
+        "the module-level list named: %r" % lst, r)
+    st = finding(r, tests[leak[1]]["explain"]["objects"], module + ".Payload")
+    expect(st["chain"] is None and st["outside_gc"] >= 1,
+           "the C static: no chain, a reference outside the GC's view: %r"
+           % st, r)
+    for i in clean:
+        expect(tests[i]["explain"] is None, "%s: no explanation" % i, r)
+    ids = list(tests)
+    text = text_of(r, leak[0], ids)
+    expect("the last tracked run left behind (computed after it" in text and
+           "chain: %s._kept (list) \u2192 [" % module in text,
+           "the list under %s: %r" % (leak[0], text), r)
+    text = text_of(r, leak[1], ids)
+    expect("1 reference held outside the GC's view (a C static" in text and
+           "Item" not in text, "the C static under %s: %r" % (leak[1], text),
+           r)
+    for i in clean:
+        expect("what holds" not in text_of(r, i, ids) and
+               "--explain" not in text_of(r, i, ids),
+               "nothing under %s" % i, r)
+    expect(r.out.count("what holds") == 2, "two explanations", r)
+    return r
+
+
+def expect_same_per_test(runner, suite):
+    """--explain leaves every test's verdict and deltas as they are."""
+    plain, tests = per_test_explained(runner, suite)
+    found, with_explain = per_test_explained(runner, suite, "--explain")
+    expect(found.rc == plain.rc, "--explain changed the exit status", found)
+    for i, t in tests.items():
+        u = with_explain[i]
+        expect((u["status"], u["leaks"], u["deltas"]) ==
+               (t["status"], t["leaks"], t["deltas"]),
+               "%s: --explain changed %r to %r" % (
+                   i, (t["status"], t["deltas"]), (u["status"], u["deltas"])),
+               found)
+        expect(t["explain"] is None, "no --explain, no explanation", plain)
+
+
+@test
+def test_explain_per_test_pytest():
+    pertest.need_pytest()
+    expect_per_test_explained("pytest", "test_pt_explain.py",
+                              "test_pt_explain.py::", "test_pt_explain")
+
+
+@test
+def test_explain_per_test_unittest():
+    expect_per_test_explained("unittest", "test_ut_explain.py",
+                              "test_ut_explain.Leaks.", "test_ut_explain")
+
+
+@test
+def test_explain_per_test_keeps_deltas():
+    expect_same_per_test("unittest", "test_ut_explain.py")
+    expect_same_per_test("unittest", "test_ut_suite.py")
+
+
+@test
+def test_explain_per_test_keeps_deltas_pytest():
+    pertest.need_pytest()
+    expect_same_per_test("pytest", "test_pt_explain.py")
+    expect_same_per_test("pytest", "test_pt_suite.py")
 
 
 if __name__ == "__main__":
