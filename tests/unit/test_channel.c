@@ -12,13 +12,26 @@
     "phase 2 init\nphase 2 run\nphase 2 finalize\nphase 2 measure\n"    \
     "counters 2 11 22 3\n"
 
+/* --per-test --explain, -R 1:1: a test whose last run is explained. */
+#define TEST_BEGIN "hello 3.11.2 1 1 pymalloc\nphase 1 init\nphase 1 run\n"  \
+    "test t\ntestbegin 0 t\nphase 1 run\nphase 1 collect\n"              \
+    "phase 1 measure\ncounters 1 10 20 3\nphase 2 run\nphase 2 collect\n" \
+    "phase 2 measure\n"
+#define EXPLAINED "explain object 1 object\nexplain chain 0 m._k (list)\n"   \
+    "explain done 5 complete\n"
+#define TEST_END "counters 2 11 21 3\ntestend passed \nphase 1 finalize\n"   \
+    "end\n"
+
+/* The settings fed to: -R 1:1, and --per-test --explain. */
+static const struct settings *fed_settings;
+
 /* Feeds text in reads of n bytes to a -R 1:1 hunt; 1 if it stayed sound. */
 static int
 feed(const char *text, size_t len, size_t n, int *finished)
 {
-    static struct settings st = { .warmups = 1, .tracked = 1,
+    static struct settings plain = { .warmups = 1, .tracked = 1,
         .kind = TARGET_CODE, .target = "pass", .worker_fd = -1 };
-    struct hunt *h = hunt_new(&st);
+    struct hunt *h = hunt_new(fed_settings != NULL ? fed_settings : &plain);
     struct channel c;
     size_t off;
     int sound;
@@ -53,6 +66,9 @@ sound_len(const char *text, size_t len)
 int
 main(void)
 {
+    static struct settings per_test = { .warmups = 1, .tracked = 1,
+        .kind = TARGET_MODULE, .target = "pytest", .worker_fd = -1,
+        .per_test = 1, .mode = MODE_LOOP, .explain = 3 };
     int finished;
 
     CHECK(feed(GOOD "end\n", sizeof(GOOD "end\n") - 1, 3, &finished) && finished);
@@ -85,5 +101,17 @@ main(void)
     CHECK(!sound(GOOD "module json\n"));                  /* round 2 */
     CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nimport -1 json\n"));
     CHECK(!sound("hello 3.11.2 1 1 pymalloc\nmodule json\n"));
+
+    /* --per-test --explain: in a test's last run, before its counters */
+    fed_settings = &per_test;
+    CHECK(sound(TEST_BEGIN EXPLAINED TEST_END));
+    CHECK(sound(TEST_BEGIN TEST_END));
+    CHECK(!sound(TEST_BEGIN "counters 2 11 21 3\n" EXPLAINED));
+    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nphase 1 run\n"
+        "test t\ntestbegin 0 t\nphase 1 run\nphase 1 collect\n"
+        "phase 1 measure\n" EXPLAINED));
+    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nphase 1 run\n"
+        EXPLAINED));
+    CHECK(!sound(TEST_BEGIN EXPLAINED EXPLAINED TEST_END));
     return check_result("test_channel");
 }
