@@ -429,7 +429,9 @@ def trace(limit, previous):
 #                                    limit in seconds
 # Nothing either call makes outlives it. explain_snapshot() imports
 # nothing; explain() imports time, collections and bisect (loop mode:
-# after the last round; a per-test hunt: once, before a test's warm-ups).
+# after the last round; a per-test hunt: the first time, after a leaking
+# test's last run, so before the next test's warm-ups). The worker's side
+# is explainer.c, for both.
 
 _TPFLAGS_HAVE_GC = 1 << 14
 
