@@ -10,7 +10,9 @@ leaves the verdict and the deltas as they are without it. The helpers are
 e2e.py's.
 """
 
+import os
 import sys
+import tempfile
 
 import e2e
 import pertest
@@ -364,6 +366,38 @@ def test_explain_per_test_keeps_deltas_pytest():
     pertest.need_pytest()
     expect_same_per_test("pytest", "test_pt_explain.py")
     expect_same_per_test("pytest", "test_pt_suite.py")
+
+
+@test
+def test_explain_per_test_untrusted_refs():
+    """A release-built extension: its drift of the refs total is no leak
+    and gets no explanation (refs do not decide, so the worker does not
+    look); with --trust-refs refs decide, and the test is explained. An
+    object it keeps is explained either way: blocks leak too."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_ext.py"), "w") as f:
+            f.write("import unittest\nimport releasebuilt\n\n"
+                    "class Ext(unittest.TestCase):\n"
+                    "    def test_drift(self):\n        releasebuilt.drift()\n\n"
+                    "    def test_object(self):\n"
+                    "        releasebuilt.leak_object()\n")
+        runs = [refhunt("-q", "--per-test", "--explain", *trust, "-m",
+                        "unittest", "test_ext", cwd=tmp)
+                for trust in ([], ["--trust-refs"])]
+    if not runs[0].json["python"]["refs_available"]:
+        raise e2e.Skip("no refs on a release build")
+    for r, drift_status in zip(runs, ("clean", "leak")):
+        tests = {t["id"]: t for t in r.json["tests"]}
+        drift, obj = tests["test_ext.Ext.test_drift"], \
+            tests["test_ext.Ext.test_object"]
+        expect(drift["status"] == drift_status and obj["status"] == "leak",
+               "the verdicts", r)
+        expect((drift["explain"] is None) == (drift_status == "clean"),
+               "the drift explained only when refs decide", r)
+        held = [o for o in obj["explain"]["objects"] if o["object"] == "list"]
+        expect(held and held[0]["outside_gc"] >= 1,
+               "the kept list, held outside the GC's view: %r" %
+               obj["explain"], r)
 
 
 if __name__ == "__main__":
