@@ -7,7 +7,9 @@
  * Records: phase 1 init, phase 1 run, then a "test" record per collected
  * test, then for each test hunted "testbegin", its runs as rounds (phase
  * run/collect/measure, counters) and "testend"; then phase 1 finalize and
- * end. A whole-run failure (a collection error) is "fail 1 run".
+ * end. A whole-run failure (a collection error) is "fail 1 run". With
+ * --explain, a test that leaks has its explain records in its last run,
+ * before that run's counters (explainer.c).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
