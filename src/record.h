@@ -10,7 +10,9 @@
  *                                      now has COUNT objects, DELTA more
  *   trace ROUND COUNT SIZE TEXT        --trace-blocks: COUNT blocks of SIZE
  *                                      bytes more, allocated where TEXT says
- *   explain KIND VALUE TEXT            --explain, after the last round:
+ *   explain KIND VALUE TEXT            --explain, after the last round
+ *                                      (--per-test: a leaking test's last
+ *                                      run), before its counters:
  *                                      KIND object (VALUE: references held
  *                                      outside the GC's view, TEXT: what it
  *                                      is), then its chain, cycle, cache
