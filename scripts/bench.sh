@@ -22,8 +22,10 @@ trap 'rm -rf "$out"' EXIT
 echo "refhunt: $($refhunt --version | tr '\n' ' ')"
 echo "machine: $(nproc) cores, $(uname -r)"
 echo
-echo "| script | refhunt -R 3:3 | 6 x $python | ratio |"
-echo "|---|---|---|---|"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| script | refhunt -R 3:3 | 6 x $python | ratio | CPU ratio |"
+echo "|---|---|---|---|---|"
 for script in "$@"; do
     hyperfine -N -w 2 -r "$runs" -i --export-json "$out/h.json" \
         "$refhunt -q -R 3:3 $script" \
@@ -34,8 +36,10 @@ import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 hunt, six = (x["mean"] for x in r)
 sd = [x["stddev"] for x in r]
-print("| %s | %.0f ms ± %.0f | %.0f ms ± %.0f | %.2f |" % (
-    sys.argv[2], hunt * 1e3, sd[0] * 1e3, six * 1e3, sd[1] * 1e3, hunt / six))
+cpu = [x["user"] + x["system"] for x in r]     # of the children too
+print("| %s | %.0f ms ± %.0f | %.0f ms ± %.0f | %.2f | %.2f |" % (
+    sys.argv[2], hunt * 1e3, sd[0] * 1e3, six * 1e3, sd[1] * 1e3, hunt / six,
+    cpu[0] / cpu[1]))
 PY
 done
 echo
@@ -61,15 +65,22 @@ hyperfine -N -w 2 -r "$runs" --export-json "$out/f.json" \
     "$refhunt -q -R 1:9 $script" "$python $script" >/dev/null
 python3 - "$out/f.json" "$script" <<'PY'
 import json, sys
-r = [x["mean"] for x in json.load(open(sys.argv[1]))["results"]]
-rounds, hunts, process = [2, 6, 10], r[:3], r[3]
-n = len(rounds)
-mx, my = sum(rounds) / n, sum(hunts) / n
-slope = sum((x - mx) * (y - my) for x, y in zip(rounds, hunts)) / \
-    sum((x - mx) ** 2 for x in rounds)
-fixed = my - slope * mx
-print("%s: a round %.1f ms (%.2f processes), fixed cost %.1f ms "
-      "(%.2f processes); one process %.1f ms" % (
-          sys.argv[2], slope * 1e3, slope / process, fixed * 1e3,
-          fixed / process, process * 1e3))
+res = json.load(open(sys.argv[1]))["results"]
+
+
+def fit(what, r):
+    rounds, hunts, process = [2, 6, 10], r[:3], r[3]
+    n = len(rounds)
+    mx, my = sum(rounds) / n, sum(hunts) / n
+    slope = sum((x - mx) * (y - my) for x, y in zip(rounds, hunts)) / \
+        sum((x - mx) ** 2 for x in rounds)
+    fixed = my - slope * mx
+    print("%s, %s: a round %.1f ms (%.2f processes), fixed cost %.1f ms "
+          "(%.2f processes); one process %.1f ms" % (
+              sys.argv[2], what, slope * 1e3, slope / process, fixed * 1e3,
+              fixed / process, process * 1e3))
+
+
+fit("wall", [x["mean"] for x in res])
+fit("CPU", [x["user"] + x["system"] for x in res])
 PY
