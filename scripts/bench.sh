@@ -1,7 +1,8 @@
 #!/bin/sh
 # Measures what a hunt costs (hyperfine, from Debian's packages):
-#   1. `refhunt -R 3:3 SCRIPT` against six separate `python3-dbg SCRIPT`
-#      processes, for each script given (default: the shipped examples);
+#   1. `refhunt -R 3:3 --no-import-share SCRIPT` against six separate
+#      `python3-dbg SCRIPT` processes, for each script given (default: the
+#      shipped examples), and what the import share adds to a leaking one;
 #   2. one empty round: (-R 1:21 -c pass minus -R 1:1 -c pass) / 20;
 #   3. for tests/examples/stdlib_imports.py, hunts of 2, 6 and 10 rounds
 #      fitted to a line: the fixed cost of a hunt and the cost of a round,
@@ -27,8 +28,8 @@ echo
 echo "| script | refhunt -R 3:3 | 6 x $python | ratio | CPU ratio |"
 echo "|---|---|---|---|---|"
 for script in "$@"; do
-    hyperfine -N -w 2 -r "$runs" -i --export-json "$out/h.json" \
-        "$refhunt -q -R 3:3 $script" \
+    hyperfine -N -w 2 -r "$runs" -i --export-json "$out/h.json" 2>/dev/null \
+        "$refhunt -q -R 3:3 --no-import-share $script" \
         "sh -c 'for i in 1 2 3 4 5 6; do $python $script >/dev/null; done'" \
         >/dev/null
     python3 - "$out/h.json" "$script" <<'PY'
@@ -61,8 +62,9 @@ PY
 
 script=tests/examples/stdlib_imports.py
 hyperfine -N -w 2 -r "$runs" --export-json "$out/f.json" \
-    "$refhunt -q -R 1:1 $script" "$refhunt -q -R 1:5 $script" \
-    "$refhunt -q -R 1:9 $script" "$python $script" >/dev/null
+    "$refhunt -q --no-import-share -R 1:1 $script" \
+    "$refhunt -q --no-import-share -R 1:5 $script" \
+    "$refhunt -q --no-import-share -R 1:9 $script" "$python $script" >/dev/null
 python3 - "$out/f.json" "$script" <<'PY'
 import json, sys
 res = json.load(open(sys.argv[1]))["results"]
@@ -83,4 +85,15 @@ def fit(what, r):
 
 fit("wall", [x["mean"] for x in res])
 fit("CPU", [x["user"] + x["system"] for x in res])
+PY
+
+hyperfine -N -i -w 2 -r "$runs" --export-json "$out/s.json" \
+    "$refhunt -q -R 3:3 --no-import-share $script" \
+    "$refhunt -q -R 3:3 $script" >/dev/null
+python3 - "$out/s.json" "$script" <<'PY'
+import json, sys
+without, with_share = (x["mean"] for x in json.load(open(sys.argv[1]))["results"])
+print("%s leaks (_decimal): the import share adds %.0f ms to %.0f ms "
+      "(x%.2f)" % (sys.argv[2], (with_share - without) * 1e3, without * 1e3,
+                   with_share / without))
 PY

@@ -36,6 +36,7 @@ enum {
     OPT_PER_TEST,
     OPT_TEST_START,
     OPT_TRUST_REFS,
+    OPT_NO_IMPORT_SHARE,
 };
 
 /* --show-growth and --trace-blocks without a number. */
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
     { "per-test",   no_argument,       NULL, OPT_PER_TEST },
     { "test-start", required_argument, NULL, OPT_TEST_START },  /* worker */
     { "trust-refs", no_argument,       NULL, OPT_TRUST_REFS },
+    { "no-import-share", no_argument,  NULL, OPT_NO_IMPORT_SHARE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -115,6 +117,8 @@ cli_help(FILE *f)
         "  --timeout SECONDS     kill a round that runs longer (default: no limit)\n"
         "  --trust-refs          let references decide even when extension modules\n"
         "                        not built for a debug interpreter are loaded\n"
+        "  --no-import-share     reinit: no extra hunt of the target's imports alone\n"
+        "                        after a leak (faster; no 'of which' lines)\n"
         "  --each                every operand is a target of its own: scripts, or\n"
         "                        the arguments of -m module (-m unittest a b: two)\n"
         "  -j, --jobs N          with --each: hunts at once (default: the cores)\n"
@@ -401,6 +405,9 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             break;
         case 'I':
             st->isolated = 1;
+            break;
+        case OPT_NO_IMPORT_SHARE:
+            st->no_import_share = 1;
             break;
         case OPT_TRUST_REFS:
             st->trust_refs = 1;
