@@ -61,7 +61,7 @@ print("one `%s -c pass` process, for comparison: %.1f ms" % (sys.argv[2], t * 1e
 PY
 
 script=tests/examples/stdlib_imports.py
-hyperfine -N -w 2 -r "$runs" --export-json "$out/f.json" \
+hyperfine -N -i -w 2 -r "$runs" --export-json "$out/f.json" 2>/dev/null \
     "$refhunt -q --no-import-share -R 1:1 $script" \
     "$refhunt -q --no-import-share -R 1:5 $script" \
     "$refhunt -q --no-import-share -R 1:9 $script" "$python $script" >/dev/null
