@@ -252,8 +252,13 @@ start(struct job *j, const char *exe, const struct settings *st, int color)
 
     opts[n++] = xasprintf("--json=%s", json);
     /* the target's own output is no part of a many-target report; -v
-     * asks for everything */
-    opts[n++] = xstrdup(st->verbose ? "-v" : "-q");
+     * asks for everything, -q -v for the round table without it */
+    if (!st->verbose || st->quiet) {
+        opts[n++] = xstrdup("-q");
+    }
+    if (st->verbose) {
+        opts[n++] = xstrdup("-v");
+    }
     opts[n++] = xstrdup(color ? "--color=always" : "--color=never");
     if (st->junit_path != NULL) {
         opts[n++] = xasprintf("--junit-case=%s", junit);
