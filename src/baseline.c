@@ -165,9 +165,18 @@ baseline_allowance(const struct baseline *b, const char *target,
     return -1;
 }
 
+/* How far a delta is from none: fds leak in either direction (a target
+ * that closes one more a round), refs and blocks only upwards. */
+static int64_t
+magnitude(int64_t delta)
+{
+    return delta < 0 ? -delta : delta;
+}
+
 void
 baseline_apply(const struct baseline *b, struct hunt *h)
 {
+    char *old_name = target_name(h->settings, 0);
     int64_t allowed;
     int i, m, left = 0, within;
 
@@ -176,9 +185,12 @@ baseline_apply(const struct baseline *b, struct hunt *h)
             continue;
         }
         allowed = baseline_allowance(b, h->name, (enum metric)m);
+        if (allowed < 0) {      /* written before names were quoted */
+            allowed = baseline_allowance(b, old_name, (enum metric)m);
+        }
         within = allowed >= 0;
         for (i = 0; within && i < h->ndeltas; i++) {
-            within = h->deltas[m][i] <= allowed;
+            within = magnitude(h->deltas[m][i]) <= allowed;
         }
         if (within) {
             h->leaked[m] = 0;
@@ -189,6 +201,7 @@ baseline_apply(const struct baseline *b, struct hunt *h)
     if (h->status == STATUS_LEAK && left == 0) {
         h->status = STATUS_CLEAN;
     }
+    free(old_name);
 }
 
 void
@@ -201,10 +214,10 @@ baseline_write(FILE *f, const struct hunt *h)
         if (!h->leaked[m] && h->known[m] == 0) {
             continue;
         }
-        max = 0;
+        max = 1;        /* at least 1, as baseline_read wants */
         for (i = 0; i < h->ndeltas; i++) {
-            if (h->deltas[m][i] > max) {
-                max = h->deltas[m][i];
+            if (magnitude(h->deltas[m][i]) > max) {
+                max = magnitude(h->deltas[m][i]);
             }
         }
         if (h->known[m] > max) {

@@ -4,8 +4,9 @@
  *
  *     METRIC MAX TARGET
  *
- * METRIC is refs, blocks or fds; MAX the largest delta per tracked round
- * accepted; TARGET the target as refhunt names it (the rest of the line).
+ * METRIC is refs, blocks or fds; MAX the largest change per tracked round
+ * accepted (fds: up or down); TARGET the target as refhunt names it (the
+ * rest of the line; the unquoted names of refhunt 0.1 match too).
  * Blank lines and lines starting with '#' are ignored.
  */
 #ifndef REFHUNT_BASELINE_H

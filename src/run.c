@@ -363,20 +363,39 @@ relay(const struct job *j, const char *name, FILE *to)
     free(path);
 }
 
+/* The last max bytes of a target's name, from a UTF-8 character's start:
+ * targets of --each differ at the end (-c CODE a, -c CODE b). */
+static const char *
+name_tail(const char *name, size_t max)
+{
+    size_t len = strlen(name);
+
+    if (len <= max) {
+        return name;
+    }
+    name += len - max;
+    while (((unsigned char)*name & 0xc0) == 0x80) {
+        name++;
+    }
+    return name;
+}
+
 /* The progress line: done/total, the running targets and their rounds. */
 static void
 draw_progress(const struct job *jobs, int njobs, int ndone, double elapsed)
 {
     char line[512];
+    const char *tail;
     int i, n;
 
     n = snprintf(line, sizeof line, "\r\033[Krefhunt: %d/%d done, %.1f s",
         ndone, njobs, elapsed);
     for (i = 0; i < njobs && n > 0 && (size_t)n < sizeof line - 80; i++) {
         if (jobs[i].pid > 0 && !jobs[i].done) {
-            n += snprintf(line + n, sizeof line - (size_t)n, "; %.30s %s",
-                jobs[i].name, jobs[i].round[0] != '\0' ? jobs[i].round :
-                "starting");
+            tail = name_tail(jobs[i].name, 30);
+            n += snprintf(line + n, sizeof line - (size_t)n, "; %s%s %s",
+                tail == jobs[i].name ? "" : "...", tail,
+                jobs[i].round[0] != '\0' ? jobs[i].round : "starting");
         }
     }
     if (n > 0 && write(STDERR_FILENO, line, strlen(line)) < 0) {
