@@ -5,10 +5,11 @@
                       [--fixtures build/tests/fixtures] [test_x ...]
 
 For each test module runs `PYTHON -m test -u all -R 3:3 MOD` and
-`refhunt --mode loop -R 3:3 -q -m unittest test.MOD`, and last the
-injected-leak case (tests/parity/test_injected_leak.py, which leaks through
-the leakref fixture extension), and prints a Markdown table: each side's
-verdict with the metrics that leaked, and the times. Needs Debian's
+`refhunt --mode loop -R 3:3 -q -m unittest test.MOD` (or, for a module with
+a test_main(), which regrtest then runs, `-c "...; MOD.test_main()"`), and
+last the injected-leak case (tests/parity/test_injected_leak.py, which
+leaks through the leakref fixture extension), and prints a Markdown table:
+each side's verdict with the metrics that leaked, and the times. Needs Debian's
 libpython3.11-testsuite (CPython's test package) and a debug build.
 Exits 1 if any verdict (clean, leak, failed, ...) differs; metrics that
 differ inside the same verdict are marked, not counted.
@@ -96,6 +97,19 @@ def refhunt_verdict(proc, report):
         proc.returncode, "error (%d)" % proc.returncode)
 
 
+def runner(python, module, env):
+    """refhunt's target for a test module: -m unittest test.MOD, or, as
+    regrtest does for a module that has one, its test_main() (test_decimal
+    fails under plain unittest: it needs the contexts test_main sets up)."""
+    probe = subprocess.run(
+        [python, "-c", "import sys, test.%s as m; "
+         "sys.exit(hasattr(m, 'test_main'))" % module],
+        capture_output=True, env=env)
+    if probe.returncode == 1:
+        return ["-c", "from test import %s\n%s.test_main()" % (module, module)]
+    return ["-m", "unittest", "test." + module]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--python", default="python3.11-dbg")
@@ -109,11 +123,16 @@ def main():
     env = dict(os.environ, PYTHONPATH=args.fixtures)
     env.pop("PYTHONHASHSEED", None)
     parity = os.path.join(ROOT, "tests", "parity")
-    cases = [(m, [args.python, "-m", "test", "-u", "all"], ["test." + m],
-              m, None) for m in args.modules]
+    cases = []
+    for m in args.modules:
+        target = runner(args.python, m, env)
+        cases.append((m if target[0] == "-m" else m + " (its test_main)",
+                      [args.python, "-m", "test", "-u", "all"], target, m,
+                      None))
     cases.append(("test_injected_leak (fixture)",
                   [args.python, "-m", "test", "--testdir", parity],
-                  ["test_injected_leak"], "test_injected_leak", parity))
+                  ["-m", "unittest", "test_injected_leak"],
+                  "test_injected_leak", parity))
 
     print("| module | regrtest -R 3:3 | refhunt --mode loop | regrtest wall s "
           "| refhunt wall s | regrtest CPU s | refhunt CPU s |")
@@ -126,7 +145,7 @@ def main():
         for name, reg_argv, names, module, cwd in cases:
             reg_argv = reg_argv + ["-R", "3:3:" + reflog, module]
             hunt_argv = [args.refhunt, "--mode", "loop", "-R", "3:3", "-q",
-                         "--json", report, "-m", "unittest"] + names
+                         "--json", report] + names
             proc, out, wall_reg, cpu_reg = timed(reg_argv, env, cwd or tmp,
                                                  args.timeout)
             reg = regrtest_verdict(proc, out)
