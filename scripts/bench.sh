@@ -2,7 +2,10 @@
 # Measures what a hunt costs (hyperfine, from Debian's packages):
 #   1. `refhunt -R 3:3 SCRIPT` against six separate `python3-dbg SCRIPT`
 #      processes, for each script given (default: the shipped examples);
-#   2. one empty round: (-R 1:21 -c pass minus -R 1:1 -c pass) / 20.
+#   2. one empty round: (-R 1:21 -c pass minus -R 1:1 -c pass) / 20;
+#   3. for tests/examples/stdlib_imports.py, hunts of 2, 6 and 10 rounds
+#      fitted to a line: the fixed cost of a hunt and the cost of a round,
+#      each against one python3-dbg process of the script.
 # Prints a table for README.md. Needs a build in ./build (scripts/setup.sh).
 set -eu
 cd "$(dirname "$0")/.."
@@ -13,7 +16,8 @@ python=$($refhunt --version | sed -n 's/^Python .*, \(.*\)$/\1/p')
 runs=${RUNS:-10}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-[ $# -gt 0 ] || set -- tests/targets/clean.py tests/examples/render_page.py
+[ $# -gt 0 ] || set -- tests/targets/clean.py tests/examples/render_page.py \
+    tests/examples/stdlib_imports.py
 
 echo "refhunt: $($refhunt --version | tr '\n' ' ')"
 echo "machine: $(nproc) cores, $(uname -r)"
@@ -49,4 +53,23 @@ python3 - "$out/p.json" "$python" <<'PY'
 import json, sys
 t = json.load(open(sys.argv[1]))["results"][0]["mean"]
 print("one `%s -c pass` process, for comparison: %.1f ms" % (sys.argv[2], t * 1e3))
+PY
+
+script=tests/examples/stdlib_imports.py
+hyperfine -N -w 2 -r "$runs" --export-json "$out/f.json" \
+    "$refhunt -q -R 1:1 $script" "$refhunt -q -R 1:5 $script" \
+    "$refhunt -q -R 1:9 $script" "$python $script" >/dev/null
+python3 - "$out/f.json" "$script" <<'PY'
+import json, sys
+r = [x["mean"] for x in json.load(open(sys.argv[1]))["results"]]
+rounds, hunts, process = [2, 6, 10], r[:3], r[3]
+n = len(rounds)
+mx, my = sum(rounds) / n, sum(hunts) / n
+slope = sum((x - mx) * (y - my) for x, y in zip(rounds, hunts)) / \
+    sum((x - mx) ** 2 for x in rounds)
+fixed = my - slope * mx
+print("%s: a round %.1f ms (%.2f processes), fixed cost %.1f ms "
+      "(%.2f processes); one process %.1f ms" % (
+          sys.argv[2], slope * 1e3, slope / process, fixed * 1e3,
+          fixed / process, process * 1e3))
 PY

@@ -27,7 +27,7 @@ for py in $candidates; do
     version=$("$py" -c 'import platform, sys; print(platform.python_version() + ("-debug" if hasattr(sys, "gettotalrefcount") else ""))')
     dir=build-matrix/$version
     start=$(date +%s)
-    if { [ -f "$dir/build.ninja" ] || meson setup "$dir" -Dpython="$py" >"$dir.log" 2>&1; } &&
+    if { [ -f "$dir/build.ninja" ] || meson setup "$dir" -Dpython="$py" ${REFHUNT_MESON_ARGS:-} >"$dir.log" 2>&1; } &&
         ninja -C "$dir" >>"$dir.log" 2>&1; then
         meson test -C "$dir" --num-processes 2 --no-suite fuzz >>"$dir.log" 2>&1 || status=1
         counts=$(python3 - "$dir/meson-logs/testlog.json" <<'PY'

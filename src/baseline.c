@@ -226,3 +226,14 @@ baseline_write(FILE *f, const struct hunt *h)
         fprintf(f, "%s %" PRId64 " %s\n", metric_key(m), max, h->name);
     }
 }
+
+void
+baseline_write_all(FILE *f, struct hunt *const *hunts, int n)
+{
+    int i;
+
+    fprintf(f, "# refhunt baseline: METRIC MAX TARGET a line\n");
+    for (i = 0; i < n; i++) {
+        baseline_write(f, hunts[i]);
+    }
+}

@@ -34,4 +34,7 @@ void             baseline_apply(const struct baseline *, struct hunt *);
 /* Writes the hunt's leaks (and known leaks) as baseline lines. */
 void             baseline_write(FILE *, const struct hunt *);
 
+/* A whole baseline file: a comment, then every hunt's lines. */
+void             baseline_write_all(FILE *, struct hunt *const *, int);
+
 #endif

@@ -3,19 +3,33 @@
  * test leaks on its own.
  *
  * A discovery worker lists the items: the modules the target imported, in
- * the order it first imported them, or the test ids of -m unittest NAME.
- * Then groups of items are hunted (probes) and split, deterministically,
- * halves in order: a group that leaks is split until single items are
- * left; a group that does not leak is dropped; when the first half of a
- * leaking group finds nothing, the second half is known to leak and is
- * split without a probe of its own. A group that fails (an item that does
- * not import on its own) is split too, down to the item, which is reported.
+ * the order their imports completed (a submodule with its package), or
+ * the test ids of -m unittest NAME. A module completes before every
+ * module that imports it, even when the two import each other (markupsafe
+ * and its _speedups), so the first module of the list that leaks is a
+ * culprit, and the modules that leak only through it come after it.
  *
- * Importing a module imports what it needs, so `statistics` leaks when
- * `_decimal` does: each module found is probed once more to list what its
- * import brings, and a culprit whose import brings another culprit is
- * named as leaking through it. The deepest culprits are the answer.
+ * The search (DESIGN.md, "Bisecting imports"), over items that leaks add
+ * up: a probe holds the culprits found so far (the known items) and a run
+ * of the items after the last of them. The first run is the rest of the
+ * list; when it leaks more than the known items alone (ref), it is halved,
+ * in order: when the first half leaks more, the next culprit is in it,
+ * else in the second half, which is not probed. About log2(n) probes a
+ * culprit; a culprit found after others is also probed on its own (one
+ * that does not leak alone only adds to them). Then the rest of the list
+ * after it, and so on until the rest leaks no more than the known items.
+ * With the known items in every probe, the modules that leak through
+ * them add nothing. That is the search over prefixes of the order, less
+ * the items of a prefix that added nothing.
+ *
+ * An item that does not leak more with the known ones when the search
+ * ends at it leaks only together with items before it: the smallest such
+ * group found is reported. A probe that fails holds an item that fails on
+ * its own: it is found by halving, reported and left out with the modules
+ * that imported it. When no import leaks, the target itself is hunted: a
+ * leak there is in its own code, never "0 culprits" and exit 0.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +38,7 @@
 #include "clock.h"
 #include "bisect.h"
 #include "json.h"
+#include "output.h"
 #include "report.h"
 #include "supervise.h"
 #include "verdict.h"
@@ -35,28 +50,45 @@
 
 struct culprit {
     char           *item;
-    struct hunt    *hunt;           /* its own probe */
-    struct names    brings;         /* imports: what `import item` imports */
-    int             through;        /* index of a deeper culprit, or -1 */
+    struct hunt    *hunt;           /* the probe of it with the culprits
+                                       before it (and its group) */
+    struct hunt    *alone;          /* its probe on its own, when culprits
+                                       came before it */
+    struct hunt     view;           /* the deltas to show: its own, or what
+                                       it adds to the culprits before it */
+    int             adds;           /* it does not leak on its own, only
+                                       adds to the culprits before it */
+    struct names    group;          /* the items it leaks together with */
+    struct names    through;        /* imports: modules that imported it */
 };
 
 struct failure {
     char           *item;
     char           *message;
+    struct names    with;           /* left out with it: they import it */
 };
 
 struct bisection {
     const struct settings *st;
     const char     *exe;
     struct names    items;
+    struct names    paths;          /* imports: sys.path entries to add */
+    int            *by;             /* imports: index of the importer, -1 */
+    int            *known;          /* the culprits found so far (and the
+                                       groups), in every probe after */
+    int             nknown;
     struct culprit *culprits;
     int             nculprits;
     struct failure *failures;
     int             nfailures;
+    struct hunt    *own;            /* the target itself, when no import
+                                       leaks */
+    int             discovered;     /* items listed */
     int             probes;
     int             rounds;
-    int             whole_leaked;   /* the probe of every item leaked */
-    int             together;       /* ... but no item on its own */
+    int             whole_leaked;   /* a probe of every item leaked */
+    int             together;       /* ... but no item was found */
+    int             broken;         /* a probe could not start Python */
     double          started;
 };
 
@@ -80,9 +112,41 @@ quoted(const char *name)
     return buf;
 }
 
-/* The settings of a probe of items[lo, hi): quiet, no report files. */
+/* Code that puts the sys.path entries the target added first, as they
+ * were (any bytes: bytes literals, decoded as the os does). */
+static char *
+paths_code(const struct names *paths)
+{
+    size_t size = 160, i;
+    char *code, *p;
+    int k;
+
+    for (k = 0; k < paths->n; k++) {
+        size += strlen(paths->name[k]) * 4 + 8;
+    }
+    p = code = xmalloc(size);
+    if (paths->n == 0) {
+        *code = '\0';
+        return code;
+    }
+    p += sprintf(p, "import os, sys\nsys.path[0:0] = [");
+    for (k = 0; k < paths->n; k++) {
+        p += sprintf(p, "%sb'", k > 0 ? ", " : "");
+        for (i = 0; paths->name[k][i] != '\0'; i++) {
+            p += sprintf(p, "\\x%02x", (unsigned char)paths->name[k][i]);
+        }
+        p += sprintf(p, "'");
+    }
+    sprintf(p, "]\nsys.path[0:%d] = map(os.fsdecode, sys.path[0:%d])\n",
+        paths->n, paths->n);
+    return code;
+}
+
+/* The settings of a probe of the items idx[0, n): quiet, no report files.
+ * n < 0: the target itself. They own their target and args array. */
 static struct settings *
-probe_settings(const struct bisection *b, int lo, int hi)
+probe_settings(const struct bisection *b, const int *idx, int n,
+    char **target)
 {
     struct settings *ps = xmalloc(sizeof *ps);
     char *code, *next;
@@ -100,26 +164,39 @@ probe_settings(const struct bisection *b, int lo, int hi)
         ps->tracked = PROBE_TRACKED;
     }
     if (b->st->bisect == BISECT_IMPORTS) {
-        /* reinit rounds: what each import leaves behind in the process */
+        /* reinit rounds: what each import leaves behind in the process;
+         * finalization collects what one gc pass leaves (a pass costs a
+         * debug build 0.1 s with pytest's 250 modules) */
         ps->mode = MODE_REINIT;
+        ps->gc_passes = ps->gc_passes > 1 ? 1 : ps->gc_passes;
+        if (n < 0) {
+            ps->target = *target = xstrdup(ps->target);
+            ps->args = xcalloc((size_t)ps->nargs + 1, sizeof *ps->args);
+            memcpy(ps->args, b->st->args, (size_t)ps->nargs *
+                sizeof *ps->args);
+            return ps;
+        }
         ps->kind = TARGET_CODE;
-        code = xstrdup("");
-        for (i = lo; i < hi; i++) {
+        code = paths_code(&b->paths);
+        for (i = 0; i < n; i++) {
             /* __import__: sys.modules also holds names that are no
              * identifiers (_sysconfigdata_d_x86_64-linux-gnu) */
             next = xasprintf("%s__import__(%s)\n", code,
-                quoted(b->items.name[i]));
+                quoted(b->items.name[idx[i]]));
             free(code);
             code = next;
         }
-        ps->target = code;
+        ps->target = *target = code;
         ps->args = NULL;
         ps->nargs = 0;
     } else {
         ps->kind = TARGET_MODULE;
-        ps->target = "unittest";
-        ps->args = b->items.name + lo;
-        ps->nargs = hi - lo;
+        ps->target = *target = xstrdup("unittest");
+        ps->args = xcalloc((size_t)n + 1, sizeof *ps->args);
+        for (i = 0; i < n; i++) {
+            ps->args[i] = b->items.name[idx[i]];
+        }
+        ps->nargs = n;
     }
     return ps;
 }
@@ -127,91 +204,398 @@ probe_settings(const struct bisection *b, int lo, int hi)
 static void
 free_probe(struct hunt *h)
 {
-    struct settings *ps;
-
-    if (h == NULL) {
-        return;
-    }
-    ps = (struct settings *)h->settings;
-    if (ps->kind == TARGET_CODE) {
-        free((char *)ps->target);
-    }
-    hunt_free(h);
-    free(ps);
+    hunt_free(h);       /* with the settings it owns */
 }
 
-/* Hunts items[lo, hi) as one target. */
+/* Hunts the items idx[0, n) as one target (n < 0: the target itself). */
 static struct hunt *
-probe(struct bisection *b, int lo, int hi)
+probe(struct bisection *b, const int *idx, int n)
 {
-    struct hunt *h = hunt_new(probe_settings(b, lo, hi));
+    char *target;
+    struct settings *ps = probe_settings(b, idx, n, &target);
+    struct hunt *h = hunt_new(ps);
 
+    h->owned_settings = ps;
+    h->owned_target = target;
+    h->owned_args = ps->args;
     supervise_hunt(h, b->exe);
     verdict_compute(h);
     b->probes++;
     b->rounds += h->started;
+    if (h->status == STATUS_ERROR) {
+        b->broken = 1;
+    }
     if (b->st->verbose) {
-        fprintf(stderr, "refhunt: probe %d: %d %s%s from %s: %s\n", b->probes,
-            hi - lo, item_kind(b), hi - lo == 1 ? "" : "s", b->items.name[lo],
-            status_name(h->status));
+        if (n < 0) {
+            fprintf(stderr, "refhunt: probe %d: the target itself: %s "
+                "(%.1f s)\n", b->probes, status_name(h->status), h->seconds);
+        } else {
+            fprintf(stderr, "refhunt: probe %d: %d %s%s%s%s: %s (%.1f s)\n",
+                b->probes, n, item_kind(b), n == 1 ? "" : "s",
+                n > 0 ? " to " : "", n > 0 ? b->items.name[idx[n - 1]] : "",
+                status_name(h->status), h->seconds);
+        }
     }
     return h;
 }
 
-static void
-add_culprit(struct bisection *b, int i, struct hunt *h)
+static int
+probe_failed(const struct hunt *h)
 {
-    b->culprits = xreallocarray(b->culprits, (size_t)b->nculprits + 1,
-        sizeof *b->culprits);
-    b->culprits[b->nculprits++] = (struct culprit){ b->items.name[i], h,
-        { NULL, 0 }, -1 };
+    return h->status != STATUS_CLEAN && h->status != STATUS_LEAK;
 }
 
-static void
-add_failure(struct bisection *b, int i, const struct hunt *h)
+/* Probes the items found so far with items[lo, hi) (or, lo < 0, with
+ * items hi alone). */
+static struct hunt *
+probe_with(struct bisection *b, int lo, int hi)
 {
+    int *idx = xcalloc((size_t)b->nknown + (size_t)b->items.n + 1,
+        sizeof *idx), n, i;
+    struct hunt *h;
+
+    memcpy(idx, b->known, (size_t)b->nknown * sizeof *idx);
+    n = b->nknown;
+    if (lo < 0) {
+        idx[n++] = hi;
+    }
+    for (i = lo; lo >= 0 && i < hi; i++) {
+        idx[n++] = i;
+    }
+    h = probe(b, idx, n);
+    free(idx);
+    return h;
+}
+
+/* Whether probe p leaks more than probe ref (NULL: nothing): a metric
+ * that leaks in p, and beyond anything ref showed (refs, blocks: p's
+ * least delta above ref's greatest; fds: other deltas). */
+static int
+exceeds(const struct hunt *p, const struct hunt *ref)
+{
+    int m, i, more;
+    int64_t least, most;
+
+    if (p->status != STATUS_LEAK) {
+        return 0;
+    }
+    for (m = 0; m < METRIC_COUNT; m++) {
+        if (!p->leaked[m]) {
+            continue;
+        }
+        if (ref == NULL || !ref->leaked[m]) {
+            return 1;
+        }
+        least = p->deltas[m][0];
+        most = ref->deltas[m][0];
+        more = 0;
+        for (i = 0; i < p->ndeltas && i < ref->ndeltas; i++) {
+            least = p->deltas[m][i] < least ? p->deltas[m][i] : least;
+            most = ref->deltas[m][i] > most ? ref->deltas[m][i] : most;
+            more |= p->deltas[m][i] != ref->deltas[m][i];
+        }
+        if (m == METRIC_FDS ? more : least > most) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A view of h with ref's deltas taken from its own: what the last item
+ * probed adds to the culprits before it. */
+static struct hunt
+increment(const struct hunt *h, const struct hunt *ref)
+{
+    struct hunt v = *h;
+    int m, i;
+
+    for (m = 0; m < METRIC_COUNT; m++) {
+        v.deltas[m] = xcalloc((size_t)h->ndeltas + 1, sizeof *v.deltas[m]);
+        memcpy(v.deltas[m], h->deltas[m], (size_t)h->ndeltas *
+            sizeof *v.deltas[m]);
+        if (ref == NULL || h->ndeltas == 0 || ref->ndeltas < h->ndeltas ||
+            h->deltas[m][0] == COUNTER_NONE ||
+            ref->deltas[m][0] == COUNTER_NONE) {
+            continue;
+        }
+        for (i = 0; i < h->ndeltas; i++) {
+            v.deltas[m][i] -= ref->deltas[m][i];
+        }
+        v.leaked[m] = verdict_leaks((enum metric)m, v.deltas[m], h->ndeltas);
+    }
+    return v;
+}
+
+/* Whether item i is a module that imported module x (x's importer, its
+ * importer's, ...), or a submodule of one (it imports its package). */
+static int
+imports_it(const struct bisection *b, int i, int x)
+{
+    const char *name = b->items.name[i], *a;
+    int j;
+
+    for (j = b->by[x]; j >= 0; j = b->by[j]) {
+        a = b->items.name[j];
+        if (j == i || (strncmp(name, a, strlen(a)) == 0 &&
+            name[strlen(a)] == '.')) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Drops item x, which fails, and with imports every later module that
+ * imports it (it would fail the same way). */
+static void
+leave_out(struct bisection *b, int x, const struct hunt *h)
+{
+    struct failure *f;
+    int *moved = xcalloc((size_t)b->items.n, sizeof *moved), i, n = 0;
+
     b->failures = xreallocarray(b->failures, (size_t)b->nfailures + 1,
         sizeof *b->failures);
-    b->failures[b->nfailures++] = (struct failure){ b->items.name[i],
-        xstrdup(h->message != NULL ? h->message : status_name(h->status)) };
+    f = &b->failures[b->nfailures++];
+    *f = (struct failure){ b->items.name[x], xstrdup(h->message != NULL ?
+        h->message : h->reason != NULL ? h->reason : status_name(h->status)),
+        { NULL, 0 } };
+    for (i = 0; i < b->items.n; i++) {
+        moved[i] = -1;
+        if (i != x && b->by != NULL && i > x && imports_it(b, i, x)) {
+            names_add(&f->with, b->items.name[i]);
+            free(b->items.name[i]);
+        } else if (i != x) {
+            moved[i] = n;
+            b->items.name[n] = b->items.name[i];
+            if (b->by != NULL) {
+                b->by[n] = b->by[i];
+            }
+            n++;
+        }
+    }
+    for (i = 0; b->by != NULL && i < n; i++) {
+        b->by[i] = b->by[i] >= 0 ? moved[b->by[i]] : -1;
+    }
+    free(moved);
+    b->items.n = n;
 }
 
-/* The culprits among items[lo, hi); known: the group is known to leak. */
+/* The items found so far with items[lo, hi) fail: the first item that
+ * makes them fail (the shortest failing window [lo, m), binary search)
+ * is left out. Items before lo, and the known ones, keep their place. */
 static void
-search(struct bisection *b, int lo, int hi, int known)
+find_failure(struct bisection *b, int lo, int hi, struct hunt *failed)
 {
-    struct hunt *h = NULL;
-    int mid, before;
+    int ok = lo, bad = hi, mid;
+    struct hunt *h;
 
-    if (supervise_interrupted()) {
-        return;
+    while (bad - ok > 1 && !supervise_interrupted() && !b->broken) {
+        mid = ok + (bad - ok) / 2;
+        h = probe_with(b, lo, mid);
+        if (probe_failed(h)) {
+            free_probe(failed);
+            failed = h;
+            bad = mid;
+        } else {
+            free_probe(h);
+            ok = mid;
+        }
     }
-    if (!known || hi - lo == 1) {
-        h = probe(b, lo, hi);
-        if (h->status == STATUS_CLEAN || h->status == STATUS_INTERRUPTED) {
+    if (!supervise_interrupted() && !b->broken) {
+        leave_out(b, bad - 1, failed);
+    }
+    free_probe(failed);
+}
+
+/* Puts item i in every probe from now on. */
+static void
+know(struct bisection *b, int i)
+{
+    b->known = xreallocarray(b->known, (size_t)b->nknown + 1,
+        sizeof *b->known);
+    b->known[b->nknown++] = i;
+}
+
+/* Names item i a culprit: h is its probe with the known items, which
+ * gave ref without it. */
+static struct culprit *
+add_culprit(struct bisection *b, int i, struct hunt *h,
+    const struct hunt *ref, struct hunt *alone)
+{
+    struct culprit *c;
+    int j;
+
+    b->culprits = xreallocarray(b->culprits, (size_t)b->nculprits + 1,
+        sizeof *b->culprits);
+    c = &b->culprits[b->nculprits++];
+    *c = (struct culprit){ b->items.name[i], h, alone,
+        alone != NULL && alone->status == STATUS_LEAK ?
+        increment(alone, NULL) : increment(h, ref), 0, { NULL, 0 },
+        { NULL, 0 } };
+    c->view.name = c->item;
+    for (j = b->by != NULL ? b->by[i] : -1; j >= 0; j = b->by[j]) {
+        names_add(&c->through, b->items.name[j]);
+    }
+    know(b, i);
+    return c;
+}
+
+/* Probes the known items with items j and e alone. */
+static struct hunt *
+probe_pair(struct bisection *b, int j, int e)
+{
+    struct hunt *h;
+
+    know(b, j);
+    h = probe_with(b, -1, e);
+    b->nknown--;
+    return h;
+}
+
+/*
+ * The search ended at item i, which does not leak more with the culprits
+ * found so far: the items leak together. The smallest group is found by
+ * binary search: the shortest window [0, e] that leaks more than ref,
+ * then the shortest [j, e]; then j and e are tried as a pair. *end is e,
+ * the culprit named; returns its probe with the group and the known
+ * items, the next reference, or NULL when [0, i] does not leak more
+ * (noise: the search goes on after i).
+ */
+static struct hunt *
+find_group(struct bisection *b, int i, const struct hunt *ref, int *end)
+{
+    int lo = -1, hi = i, mid, k, j, pair;
+    struct hunt *h, *w;
+    struct culprit *c;
+
+    h = probe_with(b, 0, i + 1);
+    while (exceeds(h, ref) && hi - lo > 1 && !supervise_interrupted()) {
+        mid = lo + (hi - lo) / 2;
+        w = probe_with(b, 0, mid + 1);
+        if (exceeds(w, ref)) {
             free_probe(h);
-            return;
+            h = w;
+            hi = mid;
+        } else {
+            free_probe(w);
+            lo = mid;
         }
-        if (hi - lo == 1) {
-            if (h->status == STATUS_LEAK) {
-                add_culprit(b, lo, h);
-                return;
-            }
-            add_failure(b, lo, h);
+    }
+    if (!exceeds(h, ref) || supervise_interrupted()) {
+        free_probe(h);
+        return NULL;
+    }
+    *end = hi;
+    /* [0, e] leaks more; [e, e] does not (or e is a culprit of its own) */
+    w = probe_with(b, -1, hi);
+    if (exceeds(w, ref)) {
+        free_probe(h);
+        add_culprit(b, hi, w, ref, NULL);
+        return w;
+    }
+    free_probe(w);
+    for (lo = 0, j = hi; j - lo > 1 && !supervise_interrupted(); ) {
+        mid = lo + (j - lo) / 2;
+        w = probe_with(b, mid, *end + 1);
+        if (exceeds(w, ref)) {
             free_probe(h);
-            return;
+            h = w;
+            lo = mid;
+        } else {
+            free_probe(w);
+            j = mid;
         }
-        known = h->status == STATUS_LEAK;
-        if (lo == 0 && hi == b->items.n) {
-            b->whole_leaked = known;
+    }
+    /* the group is the pair lo, e if that leaks more, else [lo, e] */
+    w = *end - lo > 1 ? probe_pair(b, lo, *end) : NULL;
+    pair = w != NULL && exceeds(w, ref);
+    if (pair) {
+        free_probe(h);
+        h = w;
+    } else {
+        free_probe(w);
+    }
+    c = add_culprit(b, *end, h, ref, NULL);
+    b->nknown--;
+    for (k = lo; k < (pair ? lo + 1 : *end); k++) {
+        for (j = 0; j < b->nknown && b->known[j] != k; j++) {
+            ;
+        }
+        if (j == b->nknown) {   /* not a culprit already */
+            names_add(&c->group, b->items.name[k]);
+            know(b, k);
+        }
+    }
+    know(b, *end);
+    return h;   /* the known items, the group and e */
+}
+
+/*
+ * The search. Invariant: the known items (culprits found so far) with
+ * items[lo, hi) leak more than the known items alone (ref), and nothing
+ * before lo adds to that. Halves in order: when the first half leaks
+ * more, the next culprit is in it, else in the second; single item i is
+ * then tried with the known ones (its deltas: what it adds to them).
+ */
+static void
+search(struct bisection *b)
+{
+    struct hunt *ref = NULL, *h, *alone;
+    int base = 0, lo, hi, mid = 0;
+
+    while (base < b->items.n && !supervise_interrupted() && !b->broken) {
+        h = probe_with(b, base, b->items.n);
+        if (probe_failed(h)) {
+            find_failure(b, base, b->items.n, h);
+            continue;
+        }
+        b->whole_leaked |= base == 0 && h->status == STATUS_LEAK;
+        if (!exceeds(h, ref)) {
+            free_probe(h);
+            break;
         }
         free_probe(h);
+        lo = base;
+        hi = b->items.n;
+        while (hi - lo > 1 && !supervise_interrupted()) {
+            mid = lo + (hi - lo) / 2;
+            h = probe_with(b, lo, mid);
+            if (probe_failed(h)) {
+                break;
+            }
+            if (exceeds(h, ref)) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+            free_probe(h);
+        }
+        if (supervise_interrupted() || b->broken) {
+            break;
+        }
+        if (hi - lo > 1) {
+            find_failure(b, lo, mid, h);
+            continue;
+        }
+        h = probe_with(b, -1, lo);
+        if (probe_failed(h)) {
+            find_failure(b, lo, lo + 1, h);
+            continue;
+        }
+        if (exceeds(h, ref)) {
+            /* a culprit if it leaks on its own, else it only adds to the
+             * culprits before it (_decimal with zipfile: 2 refs more) */
+            alone = b->nknown > 0 ? probe(b, &lo, 1) : NULL;
+            add_culprit(b, lo, h, ref, alone)->adds = alone != NULL &&
+                alone->status != STATUS_LEAK;
+            ref = h;    /* the new reference: the known items with it */
+        } else {
+            free_probe(h);
+            h = find_group(b, lo, ref, &hi);
+            ref = h != NULL ? h : ref;
+            lo = h != NULL ? hi : lo;
+        }
+        base = lo + 1;
     }
-    mid = lo + (hi - lo) / 2;
-    before = b->nculprits;
-    search(b, lo, mid, 0);
-    /* When the first half has no culprit, the leak is in the second. */
-    search(b, mid, hi, known && b->nculprits == before);
 }
 
 /* Runs a discovery worker (task) for settings st; its hunt. */
@@ -229,54 +613,21 @@ discover(const struct settings *st, enum worker_task task, const char *exe)
     ds->show_growth = 0;
     ds->trace_blocks = 0;
     h = hunt_new(ds);
+    h->owned_settings = ds;
     supervise_hunt(h, exe);
     return h;
 }
 
-/* For each culprit module, what its import brings; a culprit that brings
- * another culprit leaks through it. */
 static void
-find_deepest(struct bisection *b)
+print_names(FILE *f, const char *label, const struct names *ns)
 {
-    struct settings st;
-    struct hunt *h;
-    char *code;
-    int i, j, k;
+    int i;
 
-    for (i = 0; i < b->nculprits; i++) {
-        st = *b->st;
-        st.kind = TARGET_CODE;
-        st.target = code = xasprintf("__import__(%s)",
-            quoted(b->culprits[i].item));
-        st.nargs = 0;
-        st.quiet = 1;
-        h = discover(&st, TASK_LIST_IMPORTS, b->exe);
-        b->culprits[i].brings = h->found;
-        h->found = (struct names){ NULL, 0 };
-        free((char *)h->settings);
-        hunt_free(h);
-        free(code);
+    for (i = 0; i < ns->n; i++) {
+        fprintf(f, "%s%s", i == 0 ? label : ", ", ns->name[i]);
     }
-    for (i = 0; i < b->nculprits; i++) {
-        for (j = 0; j < b->nculprits && b->culprits[i].through < 0; j++) {
-            for (k = 0; j != i && k < b->culprits[i].brings.n; k++) {
-                if (strcmp(b->culprits[i].brings.name[k],
-                    b->culprits[j].item) == 0) {
-                    b->culprits[i].through = j;
-                    break;
-                }
-            }
-        }
-    }
-    /* Follow the chain to the deepest: statistics -> decimal -> _decimal. */
-    for (i = 0; i < b->nculprits; i++) {
-        for (k = 0; k < b->nculprits; k++) {
-            j = b->culprits[i].through;
-            if (j < 0 || b->culprits[j].through < 0) {
-                break;
-            }
-            b->culprits[i].through = b->culprits[j].through;
-        }
+    if (ns->n > 0) {
+        fputc('\n', f);
     }
 }
 
@@ -284,32 +635,43 @@ static void
 text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
 {
     const struct culprit *c;
+    const char *why;
     char *line;
-    int i, j, m, deepest = 0, first;
+    int i, m, ngroups = 0, nadds = 0, n, r;
 
     for (i = 0; i < b->nculprits; i++) {
         c = &b->culprits[i];
-        if (c->through >= 0) {
+        ngroups += c->group.n > 0;
+        nadds += c->adds;
+        if (c->adds) {
             continue;
         }
-        deepest++;
-        free(c->hunt->name);
-        c->hunt->name = xstrdup(c->item);
+        if (c->group.n > 0) {
+            fprintf(f, "refhunt: %s leaks only together with %d %s%s "
+                "before it:\n", c->item, c->group.n, item_kind(b),
+                c->group.n == 1 ? "" : "s");
+            print_names(f, "  ", &c->group);
+        }
         for (m = 0; m < METRIC_COUNT; m++) {
-            if (c->hunt->leaked[m]) {
-                report_leak_line(c->hunt, m, f);
+            if (c->view.leaked[m]) {
+                report_leak_line(&c->view, m, f);
             }
         }
-        first = 1;
-        for (j = 0; j < b->nculprits; j++) {
-            if (b->culprits[j].through == i) {
-                fprintf(f, "%s%s", first ? "  leaking through it too: " :
-                    ", ", b->culprits[j].item);
-                first = 0;
+        print_names(f, "  leaking through it too: ", &c->through);
+    }
+    for (i = 0; i < b->nculprits; i++) {
+        c = &b->culprits[i];
+        for (m = 0; c->adds && m < METRIC_COUNT; m++) {
+            if (!c->view.leaked[m]) {
+                continue;
             }
-        }
-        if (!first) {
-            fputc('\n', f);
+            fprintf(f, "refhunt: %s adds [", c->item);
+            for (r = 0; r < c->view.ndeltas; r++) {
+                fprintf(f, "%s%" PRId64, r > 0 ? ", " : "",
+                    c->view.deltas[m][r]);
+            }
+            fprintf(f, "] %s to the culprits before it, and does not leak "
+                "on its own\n", metric_noun((enum metric)m));
         }
     }
     for (i = 0; i < b->nfailures; i++) {
@@ -317,84 +679,173 @@ text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
         fprintf(f, "refhunt: %s %s fails on its own: %s\n", item_kind(b),
             b->failures[i].item, line);
         free(line);
+        print_names(f, "  left out with it (they import it): ",
+            &b->failures[i].with);
+    }
+    if (b->own != NULL && b->own->status == STATUS_LEAK) {
+        for (m = 0; m < METRIC_COUNT; m++) {
+            if (b->own->leaked[m]) {
+                report_leak_line(b->own, m, f);
+            }
+        }
+        fprintf(f, "refhunt: %s leaks in its own code: importing its "
+            "modules alone does not leak\n", disc->name);
+    } else if (b->own != NULL && b->own->status != STATUS_CLEAN) {
+        line = report_last_line(b->own->message);
+        why = b->own->reason != NULL ? b->own->reason : line;
+        fprintf(f, "refhunt: %s itself: %s%s%s\n", disc->name,
+            status_name(b->own->status), why[0] != '\0' ? ": " : "", why);
+        free(line);
     }
     if (b->together) {
-        fprintf(f, "refhunt: the %s%s leak together but none on its own\n",
-            item_kind(b), "s");
+        fprintf(f, "refhunt: the %ss leak together but none was isolated\n",
+            item_kind(b));
     }
+    n = b->nculprits - ngroups - nadds;
     fprintf(f, "refhunt: %s: bisect %s: %d %s%s, %d culprit%s", disc->name,
-        b->st->bisect == BISECT_IMPORTS ? "imports" : "tests", b->items.n,
-        item_kind(b), b->items.n == 1 ? "" : "s", deepest,
-        deepest == 1 ? "" : "s");
+        b->st->bisect == BISECT_IMPORTS ? "imports" : "tests", b->discovered,
+        item_kind(b), b->discovered == 1 ? "" : "s", n,
+        n == 1 ? "" : "s");
+    if (ngroups > 0) {
+        fprintf(f, ", %d leaking group%s", ngroups, ngroups == 1 ? "" : "s");
+    }
     fprintf(f, " (%d probe%s, %d rounds, %.1f s)%s\n", b->probes,
         b->probes == 1 ? "" : "s", b->rounds, clock_now() - b->started,
         supervise_interrupted() ? "; interrupted: the search is not "
         "complete" : "");
 }
 
-static int
-json_report(const struct bisection *b, const struct hunt *disc, int status,
-    char **cause)
+static void
+json_names(FILE *f, const struct names *ns)
 {
-    const char *path = b->st->json_path;
-    int to_stdout = strcmp(path, "-") == 0, i, j, first, more;
-    FILE *f = to_stdout ? stdout : fopen(path, "w");
-    const struct culprit *c;
+    int i;
 
-    if (f == NULL) {
-        *cause = xasprintf("--json %s: cannot open", path);
-        return -1;
+    fputc('[', f);
+    for (i = 0; i < ns->n; i++) {
+        fputs(i > 0 ? ", " : "", f);
+        json_text(f, ns->name[i]);
     }
+    fputc(']', f);
+}
+
+static void
+json_report(const struct bisection *b, const struct hunt *disc,
+    enum status status, FILE *f)
+{
+    const struct culprit *c;
+    int i, more;
+
     fprintf(f, "{\n  \"target\": ");
     json_text(f, disc->name);
     fprintf(f, ",\n  \"bisect\": \"%s\",\n  \"status\": \"%s\",\n"
         "  \"exit_status\": %d,\n  \"items\": %d,\n  \"culprits\": [",
         b->st->bisect == BISECT_IMPORTS ? "imports" : "tests",
-        status == 1 ? "leak" : status == 0 ? "clean" : status >= 128 ?
-        "interrupted" : status == 2 ? "error" : "failed", status, b->items.n);
-    first = 1;
-    for (i = 0; i < b->nculprits; i++) {
+        status_name(status), status_exit(status, supervise_interrupted()),
+        b->discovered);
+    for (i = 0, more = 0; i < b->nculprits; i++) {
         c = &b->culprits[i];
-        if (c->through >= 0) {
+        if (c->adds) {
             continue;
         }
-        fprintf(f, "%s\n    {\"%s\": ", first ? "" : ",", item_kind(b));
+        fprintf(f, "%s\n    {\"%s\": ", more++ > 0 ? "," : "", item_kind(b));
         json_text(f, c->item);
         fprintf(f, ", \"leaks\": ");
-        json_leaks(f, c->hunt);
+        json_leaks(f, &c->view);
         fprintf(f, ", \"deltas\": ");
-        json_deltas(f, c->hunt);
-        fprintf(f, ", \"through\": [");
-        for (j = 0, more = 0; j < b->nculprits; j++) {
-            if (b->culprits[j].through == i) {
-                fputs(more ? ", " : "", f);
-                json_text(f, b->culprits[j].item);
-                more = 1;
-            }
-        }
-        fprintf(f, "]}");
-        first = 0;
+        json_deltas(f, &c->view);
+        fprintf(f, ", \"through\": ");
+        json_names(f, &c->through);
+        fprintf(f, ", \"group\": ");
+        json_names(f, &c->group);
+        fputc('}', f);
     }
-    fprintf(f, "%s],\n  \"failures\": [", first ? "" : "\n  ");
+    fprintf(f, "%s],\n  \"additions\": [", more > 0 ? "\n  " : "");
+    for (i = 0, more = 0; i < b->nculprits; i++) {
+        c = &b->culprits[i];
+        if (!c->adds) {
+            continue;
+        }
+        fprintf(f, "%s{\"%s\": ", more++ > 0 ? ", " : "", item_kind(b));
+        json_text(f, c->item);
+        fprintf(f, ", \"leaks\": ");
+        json_leaks(f, &c->view);
+        fprintf(f, ", \"deltas\": ");
+        json_deltas(f, &c->view);
+        fputc('}', f);
+    }
+    fprintf(f, "],\n  \"failures\": [");
     for (i = 0; i < b->nfailures; i++) {
         fprintf(f, "%s{\"%s\": ", i > 0 ? ", " : "", item_kind(b));
         json_text(f, b->failures[i].item);
         fprintf(f, ", \"message\": ");
         json_text(f, b->failures[i].message);
+        fprintf(f, ", \"with\": ");
+        json_names(f, &b->failures[i].with);
         fputc('}', f);
     }
-    fprintf(f, "],\n  \"message\": ");
+    fprintf(f, "],\n  \"own_code\": ");
+    if (b->own != NULL && b->own->status == STATUS_LEAK) {
+        fprintf(f, "{\"leaks\": ");
+        json_leaks(f, b->own);
+        fprintf(f, ", \"deltas\": ");
+        json_deltas(f, b->own);
+        fputc('}', f);
+    } else {
+        fputs("null", f);
+    }
+    fprintf(f, ",\n  \"message\": ");
     json_text(f, disc->status != STATUS_CLEAN ? disc->message : NULL);
     fprintf(f, ",\n  \"together\": %s,\n  \"probes\": %d,\n  \"rounds\": %d,"
         "\n  \"seconds\": %.2f,\n  \"mode\": \"%s\"\n}\n",
         b->together ? "true" : "false", b->probes, b->rounds,
         clock_now() - b->started, mode_name(b->st->bisect == BISECT_IMPORTS ?
         MODE_REINIT : b->st->mode));
-    if (fflush(f) != 0 || ferror(f) || (!to_stdout && fclose(f) != 0)) {
-        *cause = xasprintf("--json %s: cannot write", path);
-        return -1;
+}
+
+/* What the finished search found: its status. */
+static enum status
+outcome(const struct bisection *b)
+{
+    int i;
+
+    if (supervise_interrupted()) {
+        return STATUS_INTERRUPTED;
     }
-    return 0;
+    for (i = 0; i < b->nculprits; i++) {
+        if (!b->culprits[i].adds) {
+            return STATUS_LEAK;
+        }
+    }
+    if (b->together) {
+        return STATUS_LEAK;
+    }
+    if (b->broken) {
+        return STATUS_ERROR;
+    }
+    return b->own != NULL ? b->own->status : STATUS_CLEAN;
+}
+
+/* --json: the report through the one way report files are written; 0,
+ * or -1 (and why, on stderr). */
+static int
+write_json(const struct bisection *b, const struct hunt *disc,
+    enum status status)
+{
+    struct output_file o;
+    char *cause = NULL;
+
+    if (b->st->json_path == NULL) {
+        return 0;
+    }
+    if (output_open(&o, "--json", b->st->json_path, &cause) == 0) {
+        json_report(b, disc, status, o.f);
+        if (output_commit(&o, &cause) == 0) {
+            return 0;
+        }
+    }
+    fprintf(stderr, "refhunt: %s\n", cause);
+    free(cause);
+    return -1;
 }
 
 int
@@ -404,8 +855,9 @@ bisect_main(const struct settings *st, const char *exe)
     struct hunt *disc;
     FILE *text = st->json_path != NULL && strcmp(st->json_path, "-") == 0 ?
         stderr : stdout;
-    char *cause = NULL, *last;
-    int status, i, real = 0;
+    enum status status;
+    char *last;
+    int exit_status, i, m;
 
     memset(&b, 0, sizeof b);
     b.st = st;
@@ -416,7 +868,7 @@ bisect_main(const struct settings *st, const char *exe)
     if (disc->status != STATUS_CLEAN) {
         /* the target itself fails: nothing to bisect, and the reports
          * say why */
-        status = verdict_exit_status(disc);
+        status = disc->status;
         last = report_last_line(disc->message);
         fprintf(text, "refhunt: %s: bisect %s: the target's first run "
             "failed: %s\n", disc->name, st->bisect == BISECT_IMPORTS ?
@@ -427,48 +879,57 @@ bisect_main(const struct settings *st, const char *exe)
             fprintf(text, "%s%s", disc->message,
                 disc->message[strlen(disc->message) - 1] == '\n' ? "" : "\n");
         }
-        if (st->json_path != NULL &&
-            json_report(&b, disc, status, &cause) != 0) {
-            fprintf(stderr, "refhunt: %s\n", cause);
-            free(cause);
-            status = 2;
-        }
-        free((char *)disc->settings);
+        exit_status = write_json(&b, disc, status) != 0 ? EXIT_USAGE :
+            status_exit(status, disc->signal);
         hunt_free(disc);
-        return status;
+        return exit_status;
     }
     b.items = disc->found;
+    b.by = disc->found_by;
+    b.paths = disc->paths;
+    disc->paths = (struct names){ NULL, 0 };
     disc->found = (struct names){ NULL, 0 };
-    if (b.items.n > 0) {
-        search(&b, 0, b.items.n, 0);
+    disc->found_by = NULL;
+    b.discovered = b.items.n;
+    for (i = 0; b.by != NULL && i < b.items.n; i++) {
+        /* an importer completes later: no link back, no cycle */
+        b.by[i] = b.by[i] > i && b.by[i] < b.items.n ? b.by[i] : -1;
     }
-    if (st->bisect == BISECT_IMPORTS) {
-        find_deepest(&b);
+    search(&b);
+    if (b.nculprits == 0 && !supervise_interrupted() && !b.broken) {
+        if (b.whole_leaked) {
+            b.together = 1;
+        } else if (st->bisect == BISECT_IMPORTS) {
+            /* no import leaks: does the target, in its own code? */
+            b.own = probe(&b, NULL, -1);
+        }
     }
-    for (i = 0; i < b.nculprits; i++) {
-        real += b.culprits[i].through < 0;
-    }
-    b.together = b.whole_leaked && b.nculprits == 0;
-    status = supervise_interrupted() ? 128 + supervise_interrupted() :
-        real > 0 || b.together ? 1 : 0;
+    status = outcome(&b);
     text_report(&b, disc, text);
     fflush(text);
-    if (st->json_path != NULL && json_report(&b, disc, status, &cause) != 0) {
-        fprintf(stderr, "refhunt: %s\n", cause);
-        free(cause);
-        status = 2;
-    }
+    exit_status = write_json(&b, disc, status) != 0 ? EXIT_USAGE :
+        status_exit(status, supervise_interrupted());
     for (i = 0; i < b.nculprits; i++) {
+        for (m = 0; m < METRIC_COUNT; m++) {
+            free(b.culprits[i].view.deltas[m]);
+        }
         free_probe(b.culprits[i].hunt);
-        names_clear(&b.culprits[i].brings);
+        free_probe(b.culprits[i].alone);
+        names_clear(&b.culprits[i].group);
+        names_clear(&b.culprits[i].through);
     }
     for (i = 0; i < b.nfailures; i++) {
+        free(b.failures[i].item);
         free(b.failures[i].message);
+        names_clear(&b.failures[i].with);
     }
+    free_probe(b.own);
+    free(b.known);
     free(b.culprits);
     free(b.failures);
+    free(b.by);
     names_clear(&b.items);
-    free((char *)disc->settings);
+    names_clear(&b.paths);
     hunt_free(disc);
-    return status;
+    return exit_status;
 }

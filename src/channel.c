@@ -6,7 +6,6 @@
 #include "record.h"
 #include "xmalloc.h"
 
-#define RECORD_MAX      (1024 * 1024)   /* longest record line accepted */
 
 void
 buffer_add(struct buffer *b, const char *p, size_t n)
@@ -85,8 +84,16 @@ out_of_order(const struct channel *c, const struct record *r)
     case RECORD_TRACE:
         return r->round == cur && open ? NULL :
             "findings of a round not under way";
+    case RECORD_UNTRUSTED:
+        return NULL;
     case RECORD_MODULE:
+    case RECORD_PATH:
+        /* reinit: round 1 lists its imports (importshare.c) */
+        return h->settings->task == TASK_HUNT &&
+            (h->settings->mode != MODE_REINIT || cur != 1 || !open) ?
+            "names from a worker not asked for them" : NULL;
     case RECORD_TEST:
+    case RECORD_IMPORT:
         return h->settings->task != TASK_HUNT ? NULL :
             "names from a worker not asked for them";
     case RECORD_COUNTERS:
@@ -195,6 +202,17 @@ apply(struct channel *c, const char *line)
     case RECORD_TEST:
         names_add(&h->found, r.text);
         break;
+    case RECORD_IMPORT:
+        hunt_add_import(h, r.text, (int)r.value[0]);
+        break;
+    case RECORD_PATH:
+        names_add(&h->paths, r.text);
+        break;
+    case RECORD_UNTRUSTED:
+        if (!names_has(&h->untrusted, r.text)) {
+            names_add(&h->untrusted, r.text);
+        }
+        break;
     case RECORD_END:
         h->finished = 1;
         break;
@@ -229,7 +247,7 @@ channel_feed(struct channel *c, const char *p, size_t n)
     memmove(b->data, b->data + used, b->len - used);
     b->len -= used;
     b->data[b->len] = '\0';
-    if (b->len > RECORD_MAX) {
+    if (b->len > RECORD_LINE_MAX) {
         corrupt(c, xstrdup("a record line without end"));
     }
 }

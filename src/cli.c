@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -31,8 +32,7 @@ enum {
     OPT_BASELINE,
     OPT_WRITE_BASELINE,
     OPT_COLOR,
-    OPT_JUNIT_CASE,
-    OPT_BASELINE_OUT,
+    OPT_TRUST_REFS,
 };
 
 /* --show-growth and --trace-blocks without a number. */
@@ -61,8 +61,7 @@ static const struct option long_options[] = {
     { "baseline",   required_argument, NULL, OPT_BASELINE },
     { "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
     { "color",      required_argument, NULL, OPT_COLOR },
-    { "junit-case", required_argument, NULL, OPT_JUNIT_CASE },   /* internal */
-    { "baseline-out", required_argument, NULL, OPT_BASELINE_OUT }, /* internal */
+    { "trust-refs", no_argument,       NULL, OPT_TRUST_REFS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -100,6 +99,8 @@ cli_help(FILE *f)
         "  --trace-blocks[=N]    loop mode: per round, the N allocation sites of the\n"
         "                        memory blocks that survived it (default 10)\n"
         "  --timeout SECONDS     kill a round that runs longer (default: no limit)\n"
+        "  --trust-refs          let references decide even when extension modules\n"
+        "                        not built for a debug interpreter are loaded\n"
         "  --each                every operand is a target of its own: scripts, or\n"
         "                        the arguments of -m module (-m unittest a b: two)\n"
         "  -j, --jobs N          with --each: hunts at once (default: the cores)\n"
@@ -395,6 +396,9 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         case 'I':
             st->isolated = 1;
             break;
+        case OPT_TRUST_REFS:
+            st->trust_refs = 1;
+            break;
         case 'c':
         case 'm':
             st->kind = opt == 'c' ? TARGET_CODE : TARGET_MODULE;
@@ -427,16 +431,12 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         case OPT_JUNIT:
         case OPT_BASELINE:
         case OPT_WRITE_BASELINE:
-        case OPT_JUNIT_CASE:
-        case OPT_BASELINE_OUT:
             if (*optarg == '\0') {
                 *cause = xasprintf("%s: empty file name", argv[at]);
                 return CLI_ERROR;
             }
             *(opt == OPT_JUNIT ? &st->junit_path : opt == OPT_BASELINE ?
-                &st->baseline_path : opt == OPT_WRITE_BASELINE ?
-                &st->write_baseline_path : opt == OPT_JUNIT_CASE ?
-                &st->junit_case_path : &st->baseline_out_path) = optarg;
+                &st->baseline_path : &st->write_baseline_path) = optarg;
             break;
         case OPT_COLOR:
             if (parse_choice("--color", optarg, color_names, 3, &choice,
@@ -470,6 +470,12 @@ parse(int argc, char **argv, struct settings *st, char **cause)
     }
     if (st->each && st->bisect != BISECT_NONE) {
         *cause = xstrdup("--bisect works on one target, not with --each");
+        return CLI_ERROR;
+    }
+    if (st->bisect == BISECT_TESTS && (!target_set ||
+        st->kind != TARGET_MODULE || strcmp(st->target, "unittest") != 0)) {
+        *cause = xstrdup("--bisect tests needs a unittest target: "
+            "-m unittest NAME ...");
         return CLI_ERROR;
     }
     if (st->trace_blocks && st->mode != MODE_LOOP) {
@@ -518,8 +524,7 @@ cli_parse(int argc, char **argv, struct settings *st, char **cause)
     return r;
 }
 
-/* The worker is this binary again, told the same settings plus a channel. */
-/* exe, extra, then the settings both a worker and a child hunt take. */
+/* The worker's argv: its program, extra, then the settings it takes. */
 static char **
 common_argv(const char *exe, const struct settings *st,
     const char *const *extra)
@@ -551,6 +556,9 @@ common_argv(const char *exe, const struct settings *st,
     if (st->isolated) {
         av[n++] = xstrdup("-I");
     }
+    if (st->trust_refs) {
+        av[n++] = xstrdup("--trust-refs");
+    }
     switch (st->kind) {
     case TARGET_CODE:
         av[n++] = xstrdup("-c");
@@ -581,13 +589,6 @@ cli_worker_argv(const char *exe, const struct settings *st, int fd)
     return av;
 }
 
-char **
-cli_child_argv(const char *exe, const struct settings *st,
-    const char *const *extra)
-{
-    return common_argv(exe, st, extra);
-}
-
 void
 cli_worker_argv_free(char **av)
 {
@@ -597,4 +598,31 @@ cli_worker_argv_free(char **av)
         free(*a);
     }
     free(av);
+}
+
+int
+cli_check_script(const struct settings *st, char **cause)
+{
+    struct stat sb;
+
+    if (st->kind != TARGET_SCRIPT || st->each) {
+        return 0;       /* --each: a missing one fails as its own hunt */
+    }
+    if (stat(st->target, &sb) != 0) {
+        *cause = xasprintf("%s: %s", st->target, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        *cause = xasprintf("%s: is a directory, not a script", st->target);
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        *cause = xasprintf("%s: not a regular file", st->target);
+        return -1;
+    }
+    if (access(st->target, R_OK) != 0) {
+        *cause = xasprintf("%s: %s", st->target, strerror(errno));
+        return -1;
+    }
+    return 0;
 }

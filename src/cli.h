@@ -48,8 +48,6 @@ struct settings {
     const char       *baseline_path;        /* --baseline FILE */
     const char       *write_baseline_path;  /* --write-baseline FILE */
     enum color        color;
-    const char       *junit_case_path;      /* internal: one <testcase> */
-    const char       *baseline_out_path;    /* internal: baseline lines */
     enum bisect       bisect;
     int               rounds_given; /* -R was given (bisect has its own) */
     int               show_growth;  /* --show-growth=N: top N types; 0 off */
@@ -62,6 +60,8 @@ struct settings {
     int               quiet;        /* -q: capture the target's output */
     int               verbose;      /* -v: table of every round */
     int               isolated;     /* -I: isolated interpreter config */
+    int               trust_refs;   /* --trust-refs: refs decide even with
+                                       extensions that bypass the total */
     enum target_kind  kind;
     const char       *target;       /* script path, module name or code */
     char            **args;         /* sys.argv[1:] of the target */
@@ -79,18 +79,19 @@ enum cli_result {
 };
 
 enum cli_result cli_parse(int, char **, struct settings *, char **);
+
+/* A script target must be a readable regular file: 0, or -1 with *cause
+ * (a usage error, before any hunt). */
+int             cli_check_script(const struct settings *, char **);
 void            cli_usage(FILE *);
 void            cli_help(FILE *);
 
 const char     *mode_name(enum mode);
 
-/* Builds the argv that makes a worker run these settings; and frees it. */
+/* Builds the argv that makes the worker program (the first argument) run
+ * these settings with the channel fd; and frees it. */
 char          **cli_worker_argv(const char *, const struct settings *, int);
 
-/* The argv of a refhunt that hunts st's target (already one target) with
- * the options given in extra (NULL-terminated) first. */
-char          **cli_child_argv(const char *, const struct settings *,
-                    const char *const *);
 void            cli_worker_argv_free(char **);
 
 #endif

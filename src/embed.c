@@ -34,24 +34,35 @@ static PyStatus
 set_argv(PyConfig *config, const struct settings *st)
 {
     PyStatus status;
-    char **argv = xcalloc((size_t)st->nargs + 2, sizeof *argv);
-    int i;
+    wchar_t **argv = xcalloc((size_t)st->nargs + 2, sizeof *argv);
+    const char *arg0;
+    int i, n = 0;
 
     switch (st->kind) {
     case TARGET_SCRIPT:
-        argv[0] = (char *)st->target;
+        arg0 = st->target;
         break;
     case TARGET_MODULE:
-        argv[0] = "-m";     /* runpy puts the module's path here */
+        arg0 = "-m";        /* runpy puts the module's path here */
         break;
     case TARGET_CODE:
-        argv[0] = "-c";
+    default:
+        arg0 = "-c";
         break;
     }
-    for (i = 0; i < st->nargs; i++) {
-        argv[i + 1] = st->args[i];
+    /* decoded as PyConfig_SetBytesArgv would, without casting const away */
+    for (i = -1; i < st->nargs; i++) {
+        argv[n] = Py_DecodeLocale(i < 0 ? arg0 : st->args[i], NULL);
+        if (argv[n++] == NULL) {
+            status = PyStatus_NoMemory();
+            goto out;
+        }
     }
-    status = PyConfig_SetBytesArgv(config, st->nargs + 1, argv);
+    status = PyConfig_SetArgv(config, n, argv);
+out:
+    for (i = 0; i < n; i++) {
+        PyMem_RawFree(argv[i]);
+    }
     free(argv);
     return status;
 }
@@ -115,7 +126,7 @@ int
 embed_finish(char **cause)
 {
     probe_before_finalize();
-    if (Py_FinalizeEx() < 0) {
+    if (probe_finalize() < 0) {
         *cause = xstrdup("Py_FinalizeEx failed: buffered data could not be "
             "written (stdout or stderr closed?)");
         return -1;
@@ -127,23 +138,19 @@ embed_finish(char **cause)
 static char *
 fetch_error(const char *what)
 {
-    PyObject *type, *value, *tb, *s;
+    PyObject *exc = probe_take_exception(), *s;
     char *text = NULL;
 
-    PyErr_Fetch(&type, &value, &tb);
-    if (value != NULL && (s = PyObject_Str(value)) != NULL) {
+    if (exc != NULL && (s = PyObject_Str(exc)) != NULL) {
         const char *u = PyUnicode_AsUTF8(s);
 
         if (u != NULL) {
-            text = xasprintf("%s: %s: %s", what,
-                ((PyTypeObject *)type)->tp_name, u);
+            text = xasprintf("%s: %s: %s", what, Py_TYPE(exc)->tp_name, u);
         }
         Py_DECREF(s);
     }
     PyErr_Clear();
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
+    Py_XDECREF(exc);
     return text != NULL ? text : xasprintf("%s failed", what);
 }
 
@@ -178,16 +185,48 @@ glue_code(void)
     return code;
 }
 
+/* glue._c_compile(source: bytes, filename: str, ignore_cookie: bool):
+ * compile() without PyAST_Check, which builds the ast module's types in
+ * every new interpreter (glue.py's _compile says more). */
+static PyObject *
+c_compile(PyObject *self, PyObject *args)
+{
+    PyCompilerFlags flags = _PyCompilerFlags_INIT;
+    PyObject *filename;
+    const char *source;
+    int ignore_cookie;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "yUp", &source, &filename, &ignore_cookie)) {
+        return NULL;
+    }
+    if (ignore_cookie) {
+        flags.cf_flags |= PyCF_IGNORE_COOKIE;
+    }
+    return Py_CompileStringObject(source, filename, Py_file_input, &flags,
+        -1);
+}
+
+static PyMethodDef c_compile_def = {
+    "_c_compile", c_compile, METH_VARARGS, NULL,
+};
+
 /* Runs glue.py in a fresh namespace; a new reference, or NULL. */
 PyObject *
 embed_load_glue(char **cause)
 {
-    PyObject *ns, *code, *res;
+    PyObject *ns, *code, *res, *func;
+    int rc;
 
     ns = PyDict_New();
     if (ns == NULL ||
         PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins()) < 0 ||
-        (code = glue_code()) == NULL) {
+        (func = PyCFunction_New(&c_compile_def, NULL)) == NULL) {
+        goto error;
+    }
+    rc = PyDict_SetItemString(ns, "_c_compile", func);
+    Py_DECREF(func);
+    if (rc < 0 || (code = glue_code()) == NULL) {
         goto error;
     }
     res = PyEval_EvalCode(code, ns, ns);
@@ -236,8 +275,11 @@ embed_run(PyObject *glue, const struct settings *st, int empty,
     PyObject *res;
     const char *u;
 
-    res = embed_call(glue, "run", Py_BuildValue("(ssiii)",
-        empty ? "code" : kind_name(st->kind), empty ? "pass" : st->target,
+    /* The target as python takes it: bytes of the file system encoding,
+     * a path that is not UTF-8 included */
+    res = embed_call(glue, "run", Py_BuildValue("(sNiii)",
+        empty ? "code" : kind_name(st->kind),
+        PyUnicode_DecodeFSDefault(empty ? "pass" : st->target),
         st->isolated, SIGUSR1, fresh_main), cause);
     if (res == NULL) {
         return -1;

@@ -17,6 +17,53 @@ import os
 import sys
 
 
+# ---- compat: the differences between CPython versions (3.9 - 3.13) that
+# this file meets, all here (those of C are in probe.c). Elsewhere, only
+# _clear_module_caches() skips a regrtest step whose function this version
+# lacks (AttributeError).
+
+
+def _safe_path_flag():
+    """-P and -I: no script directory in sys.path (sys.flags: 3.11+)."""
+    return getattr(sys.flags, "safe_path", False)
+
+
+def _abc_registry(cls):
+    """An ABC's registry as weak references: the C _abc module's dump, or
+    the pure-Python abc's set (a build without _abc)."""
+    try:
+        from _abc import _get_dump
+    except ImportError:
+        import weakref
+        return set(weakref.ref(obj) for obj in cls._abc_registry)
+    return _get_dump(cls)[0]
+
+
+def _zip_directory_cache():
+    """zipimport's cache of zip directories, or None where it has none."""
+    try:
+        import zipimport
+        return zipimport._zip_directory_cache
+    except (ImportError, AttributeError):
+        return None
+
+
+def _clear_inspect_shadowed_dict(inspect):
+    """inspect's lru_cache of _shadowed_dict (3.12+)."""
+    cached = getattr(inspect, "_shadowed_dict_from_weakref_mro_tuple", None)
+    if cached is not None:
+        cached.cache_clear()
+
+
+def _clear_type_caches():
+    """The interpreter's type cache (3.13+: and its other internal ones)."""
+    if hasattr(sys, "_clear_internal_caches"):
+        sys._clear_internal_caches()
+    else:
+        sys._clear_type_cache()
+
+
+
 def _exit_status(code):
     """The process exit status `python` would give for SystemExit(code)."""
     if code is None:
@@ -32,7 +79,7 @@ _first = {}
 
 def _prepend_sys_path0(kind, target, safe_path):
     """sys.path[0] as the python command sets it (see Modules/main.c)."""
-    if safe_path or getattr(sys.flags, "safe_path", False):   # -I, -P
+    if safe_path or _safe_path_flag():     # -I, -P
         return
     if kind == "script":
         path0 = os.path.dirname(os.path.realpath(target))
@@ -43,6 +90,20 @@ def _prepend_sys_path0(kind, target, safe_path):
     sys.path.insert(0, path0)
 
 
+def _compile(source, filename, ignore_cookie=False):
+    """compile(source, filename, "exec", dont_inherit=True), without what
+    builtins.compile() costs a new interpreter: it builds the ast module's
+    hundred-odd types (PyAST_Check) on first use, 1.7 ms a round on a debug
+    build, which `python` never does. _c_compile, set by embed.c, is
+    Py_CompileStringObject; source with NUL bytes goes to compile() for its
+    SyntaxError."""
+    if isinstance(source, str):
+        source = source.encode("utf-8", "surrogateescape")
+    if b"\0" in source:
+        return compile(source, filename, "exec", dont_inherit=True)
+    return _c_compile(source, filename, ignore_cookie)
+
+
 def _run_script(path):
     path = os.path.abspath(path)    # as python does since 3.9
     main = sys.modules["__main__"]
@@ -50,13 +111,14 @@ def _run_script(path):
     main.__cached__ = None
     with io.open_code(path) as f:
         source = f.read()
-    code = compile(source, path, "exec", dont_inherit=True)
+    code = _compile(source, path)
     exec(code, main.__dict__)
 
 
 def _run_code(source):
     main = sys.modules["__main__"]
-    exec(compile(source, "<string>", "exec", dont_inherit=True), main.__dict__)
+    # as python -c: the text is UTF-8 whatever a coding cookie says
+    exec(_compile(source, "<string>", True), main.__dict__)
 
 
 def _user_frames(exc):
@@ -136,6 +198,7 @@ def run(kind, target, safe_path, dump_signal, fresh_main):
         _first["argv"] = list(sys.argv)
         _first["main"] = sys.modules["__main__"]
         _first["modules"] = set(sys.modules)
+        _first["path"] = list(sys.path)
         _prepend_sys_path0(kind, target, safe_path)
     else:
         sys.argv[:] = _first["argv"]
@@ -175,12 +238,89 @@ def collect(passes):
 # ---- --bisect: what the target imports, which tests it has
 
 
+def _importable(name, module):
+    """Whether `__import__(name)` in a new interpreter loads this module:
+    not an alias (os.path), not a module made without a spec
+    (cython_runtime, __main__)."""
+    spec = getattr(module, "__spec__", None)
+    return spec is not None and getattr(spec, "name", None) == name
+
+
+# Modules whose import completed, in that order, with the module whose
+# import was under way when each was loaded: watch_imports() fills it.
+_completed = []
+
+
+def watch_imports():
+    """Records modules as their imports complete.
+
+    Every import that loads a module goes through
+    importlib._bootstrap._load_unlocked(spec), which returns once the
+    module has run (3.9 to 3.13 alike); it is looked up in its module's
+    globals at each call, so wrapping it there sees them all. A module
+    completes before the module that imported it, even when the two
+    import each other (markupsafe and markupsafe._speedups)."""
+    import _thread
+    from importlib import _bootstrap
+    # Compiled as importlib's own, so that a traceback through it is
+    # trimmed as python trims importlib's frames.
+    space = {"load": _bootstrap._load_unlocked, "loading": {},
+             "get_ident": _thread.get_ident, "completed": _completed}
+    exec(compile(_WATCH, _bootstrap._find_and_load.__code__.co_filename,
+                 "exec"), space)
+    _bootstrap._load_unlocked = space["_load_unlocked"]
+
+
+_WATCH = """
+def _load_unlocked(spec):
+    stack = loading.setdefault(get_ident(), [])
+    stack.append(spec.name)
+    try:
+        module = load(spec)
+    finally:
+        stack.pop()
+    completed.append((spec.name, stack[-1] if stack else None))
+    return module
+"""
+
+
 def imported():
-    """The modules the first run imported, in the order they were first
-    imported (sys.modules keeps insertion order)."""
+    """The modules the first run imported that can be imported by name:
+    (name, index of the module that imported it or -1), in the order their
+    imports completed (watch_imports), else in the order they were first
+    imported (sys.modules keeps insertion order).
+
+    With watch_imports, a submodule goes with the last of its packages
+    to complete: importing it by name runs them, and all they import
+    (pluggy._version brings all of pluggy)."""
     start = _first.get("modules", ())
-    return [name for name in sys.modules
-            if name not in start and name != "__main__"]
+    if _completed:
+        names = [name for name, _ in _completed]
+    else:
+        names = list(sys.modules)
+    order = {}
+    for name in names:
+        if name not in start and name not in order and \
+                _importable(name, sys.modules.get(name)):
+            order[name] = len(order)
+    if _completed:
+        def key(name):
+            parts = name.split(".")
+            return max(order.get(".".join(parts[:i]), -1)
+                       for i in range(1, len(parts) + 1)), order[name]
+        order = dict((name, i) for i, name in
+                     enumerate(sorted(order, key=key)))
+    parent = dict((name, by) for name, by in _completed
+                  if by is not None)
+    return [(name, order.get(parent.get(name), -1)) for name in order]
+
+
+def added_paths():
+    """The sys.path entries the first run added (the script's directory,
+    pytest's rootdir): where its modules are imported from by name."""
+    start = _first.get("path", ())
+    return [os.fsencode(p) for p in sys.path
+            if p not in start and isinstance(p, str)]
 
 
 def list_tests(names, safe_path):
@@ -267,8 +407,8 @@ def trace(limit):
 
 
 # ---- loop mode: regrtest's refleak.py (dash_R_cleanup) and
-# utils.clear_caches, for what this interpreter has. Each step checks that
-# its module or function exists, so that one file serves 3.9 to 3.13.
+# utils.clear_caches, for what this interpreter has (what differs between
+# versions is in the compat section above).
 
 _TPFLAGS_IS_ABSTRACT = 1 << 20
 _snapshot = {}
@@ -280,15 +420,6 @@ def _isabstract(obj):
 
 def _abc_classes(namespace):
     return [c for c in namespace if _isabstract(c)]
-
-
-def _abc_registry(cls):
-    try:
-        from _abc import _get_dump
-    except ImportError:     # the pure-Python abc
-        import weakref
-        return set(weakref.ref(obj) for obj in cls._abc_registry)
-    return _get_dump(cls)[0]
 
 
 def _warm_caches():
@@ -322,11 +453,8 @@ def _take_snapshot():
     _snapshot["filters"] = warnings.filters[:]
     _snapshot["dispatch"] = copyreg.dispatch_table.copy()
     _snapshot["importers"] = sys.path_importer_cache.copy()
-    try:
-        import zipimport
-        _snapshot["zipdirs"] = zipimport._zip_directory_cache.copy()
-    except (ImportError, AttributeError):
-        _snapshot["zipdirs"] = None
+    zipdirs = _zip_directory_cache()
+    _snapshot["zipdirs"] = zipdirs.copy() if zipdirs is not None else None
     # weak keys: an ABC subclass the first run made in a test body must
     # not live on through the snapshot (regrtest's holds import-time ones)
     abcs = weakref.WeakKeyDictionary()
@@ -381,9 +509,7 @@ def _clear_typing(typing):
 
 
 def _clear_inspect(inspect):
-    cached = getattr(inspect, "_shadowed_dict_from_weakref_mro_tuple", None)
-    if cached is not None:
-        cached.cache_clear()
+    _clear_inspect_shadowed_dict(inspect)
     inspect._filesbymodname.clear()
     inspect.modulesbyfile.clear()
 
@@ -396,10 +522,7 @@ def cleanup():
         _restore()
     _clear_module_caches()
     # last, as regrtest does: the caches above hold types
-    if hasattr(sys, "_clear_internal_caches"):      # 3.13+
-        sys._clear_internal_caches()
-    else:
-        sys._clear_type_cache()
+    _clear_type_caches()
 
 
 def _restore():
@@ -413,9 +536,8 @@ def _restore():
     sys.path_importer_cache.clear()
     sys.path_importer_cache.update(_snapshot["importers"])
     if _snapshot["zipdirs"] is not None:
-        import zipimport
-        zipimport._zip_directory_cache.clear()
-        zipimport._zip_directory_cache.update(_snapshot["zipdirs"])
+        _zip_directory_cache().clear()
+        _zip_directory_cache().update(_snapshot["zipdirs"])
     abcs = _snapshot["abcs"]
     for abc in _abc_classes(getattr(collections.abc, a)
                             for a in collections.abc.__all__):

@@ -1,5 +1,4 @@
 /* hunt.c: one hunt of one target, and the names of its parts. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +155,30 @@ names_add(struct names *ns, const char *name)
     ns->name[ns->n++] = xstrdup(name);
 }
 
+/* An import record: a module, and the index of the one that imported it
+ * (a later record, or -1). */
+void
+hunt_add_import(struct hunt *h, const char *name, int by)
+{
+    h->found_by = xreallocarray(h->found_by, (size_t)h->found.n + 1,
+        sizeof *h->found_by);
+    h->found_by[h->found.n] = by;
+    names_add(&h->found, name);
+}
+
+int
+names_has(const struct names *ns, const char *name)
+{
+    int i;
+
+    for (i = 0; i < ns->n; i++) {
+        if (strcmp(ns->name[i], name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void
 names_clear(struct names *ns)
 {
@@ -188,8 +211,12 @@ hunt_free(struct hunt *h)
         free(h->rounds[i].trace);
     }
     names_clear(&h->found);
+    free(h->found_by);
+    names_clear(&h->paths);
+    names_clear(&h->untrusted);
     for (m = 0; m < METRIC_COUNT; m++) {
         free(h->deltas[m]);
+        free(h->import_deltas[m]);
     }
     free(h->name);
     free(h->python.version);
@@ -199,66 +226,20 @@ hunt_free(struct hunt *h)
     free(h->note);
     free(h->reason);
     free(h->output_tail);
+    free(h->kept_out);
+    free(h->owned_target);
+    free(h->owned_args);
+    free(h->owned_settings);
+    free(h->kept_err);
     free(h);
 }
 
-const char *
-phase_name(enum phase p)
+void
+hunt_set_error(struct hunt *h, const char *cause)
 {
-    static const char *const names[] = {
-        "none", "init", "run", "collect", "finalize", "measure",
-    };
-
-    return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "?";
-}
-
-const char *
-metric_key(enum metric m)
-{
-    static const char *const keys[] = { "refs", "blocks", "fds" };
-
-    return keys[m];
-}
-
-const char *
-metric_noun(enum metric m)
-{
-    static const char *const nouns[] = {
-        "references", "memory blocks", "file descriptors",
-    };
-
-    return nouns[m];
-}
-
-const char *
-status_name(enum status s)
-{
-    static const char *const names[] = {
-        "clean", "leak", "failed", "crashed", "timeout", "interrupted",
-        "error",
-    };
-
-    return names[s];
-}
-
-const char *
-signal_name(int sig)
-{
-    static char buf[16];
-
-    switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGABRT: return "SIGABRT";
-    case SIGBUS:  return "SIGBUS";
-    case SIGFPE:  return "SIGFPE";
-    case SIGILL:  return "SIGILL";
-    case SIGKILL: return "SIGKILL";
-    case SIGTERM: return "SIGTERM";
-    case SIGINT:  return "SIGINT";
-    case SIGUSR1: return "SIGUSR1";
-    case SIGPIPE: return "SIGPIPE";
-    case SIGTRAP: return "SIGTRAP";
-    }
-    snprintf(buf, sizeof buf, "signal %d", sig);
-    return buf;
+    h->status = STATUS_ERROR;
+    free(h->reason);
+    free(h->message);
+    h->reason = xstrdup(cause);
+    h->message = xstrdup(cause);
 }

@@ -5,37 +5,8 @@
 #include <stdint.h>
 
 #include "cli.h"
-
-/* The phases of a round, in order; a record names the one that starts. */
-enum phase {
-    PHASE_NONE,
-    PHASE_INIT,
-    PHASE_RUN,
-    PHASE_COLLECT,
-    PHASE_FINALIZE,
-    PHASE_MEASURE,
-};
-
-enum metric {
-    METRIC_REFS,
-    METRIC_BLOCKS,
-    METRIC_FDS,
-    METRIC_COUNT,
-};
-
-/* A counter the interpreter cannot give (refs on a release build). */
-#define COUNTER_NONE INT64_MIN
-
-/* Ordered from best to worst: a run's status is the worst of its parts. */
-enum status {
-    STATUS_CLEAN,
-    STATUS_LEAK,
-    STATUS_FAILED,
-    STATUS_CRASHED,
-    STATUS_TIMEOUT,
-    STATUS_INTERRUPTED,     /* refhunt got SIGINT or SIGTERM */
-    STATUS_ERROR,           /* setup: the interpreter cannot even start */
-};
+#include "measure.h"
+#include "outcome.h"
 
 /* --show-growth: a type whose GC-tracked objects grew in a round. */
 struct growth {
@@ -76,6 +47,12 @@ struct python_info {
 
 struct hunt {
     const struct settings *settings;
+    /* What the hunt's maker handed over (a bisect probe's own settings,
+     * their code and argument list): freed with the hunt. */
+    struct settings *owned_settings;
+    char           *owned_target;
+    char          **owned_args;
+    struct hunt    *follows;    /* the hunt this follow-up measures for */
     char           *name;                   /* the target as printed */
     struct python_info python;
 
@@ -99,15 +76,29 @@ struct hunt {
                                                interrupted refhunt */
     int             exit_code;              /* of the worker, or -1 */
     char           *output_tail;            /* last of the target's stderr */
+    char           *kept_out, *kept_err;    /* the target's output, kept
+                                               whole for --each -v */
     int             finished;               /* the worker said "end" */
+    int             done;                   /* the hunt is over, its
+                                               verdict computed */
     struct names    found;                  /* module or test records */
+    int            *found_by;               /* import records: the index in
+                                               found of the module that
+                                               imported each, or -1 */
+    struct names    paths;                  /* path records */
+    struct names    untrusted;              /* extension modules whose
+                                               refcounting bypasses the
+                                               refs total */
 
     /* Filled by the verdict. */
     int             tracked_complete;       /* every tracked round measured */
     int64_t        *deltas[METRIC_COUNT];   /* [settings->tracked] */
     int             ndeltas;
     int             leaked[METRIC_COUNT];
+    int             refs_untrusted;         /* refs shown, not deciding */
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
+    int64_t        *import_deltas[METRIC_COUNT];   /* importshare.c: deltas
+                                               of its imports alone, or NULL */
     double          seconds;                /* the hunt took */
 };
 
@@ -117,13 +108,11 @@ struct hunt    *hunt_new(const struct settings *);
  * refhunt 0.1 named it (words bare, -c alone), which old baselines use. */
 char           *target_name(const struct settings *, int);
 void            hunt_free(struct hunt *);
+/* Ends a hunt that could not run: an error, and why. */
+void            hunt_set_error(struct hunt *, const char *);
 void            names_add(struct names *, const char *);
+int             names_has(const struct names *, const char *);
 void            names_clear(struct names *);
-
-const char     *phase_name(enum phase);
-const char     *metric_key(enum metric);       /* "refs" */
-const char     *metric_noun(enum metric);      /* "references" */
-const char     *status_name(enum status);
-const char     *signal_name(int);              /* "SIGSEGV" */
+void            hunt_add_import(struct hunt *, const char *, int);
 
 #endif

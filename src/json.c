@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static void
@@ -33,43 +34,6 @@ json_string(FILE *f, const char *s)
         }
     }
     fputc('"', f);
-}
-
-/* Bytes that are not UTF-8 (a path, a target's output) become U+FFFD, so
- * that the JSON stays valid. */
-static char *
-utf8_clean(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    char *out, *o;
-    int n, i;
-
-    if (s == NULL) {
-        return NULL;
-    }
-    out = o = xmalloc(strlen(s) * 3 + 1);
-    while (*p != '\0') {
-        n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 :
-            (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 :
-            0;
-        for (i = 1; i < n; i++) {
-            if ((p[i] & 0xc0) != 0x80) {
-                n = 0;
-                break;
-            }
-        }
-        if (n == 0) {
-            memcpy(o, "\xef\xbf\xbd", 3);
-            o += 3;
-            p++;
-            continue;
-        }
-        memcpy(o, p, (size_t)n);
-        o += n;
-        p += n;
-    }
-    *o = '\0';
-    return out;
 }
 
 void
@@ -157,4 +121,18 @@ json_deltas(FILE *f, const struct hunt *h)
         fputc(']', f);
     }
     fputc('}', f);
+}
+
+void
+json_refs_trust(FILE *f, const struct hunt *h)
+{
+    int i;
+
+    fprintf(f, "\"refs_trusted\": %s, \"untrusted_refs\": [",
+        h->refs_untrusted ? "false" : "true");
+    for (i = 0; i < h->untrusted.n; i++) {
+        fputs(i > 0 ? ", " : "", f);
+        json_text(f, h->untrusted.name[i]);
+    }
+    fputc(']', f);
 }

@@ -25,4 +25,8 @@ void    json_leaks(FILE *, const struct hunt *);
 /* {"refs": [...], "blocks": [...], "fds": [...]}: the tracked deltas. */
 void    json_deltas(FILE *, const struct hunt *);
 
+/* "refs_trusted": BOOL, "untrusted_refs": [modules]: whether refs decide,
+ * and the extension modules that bypass the refs total. */
+void    json_refs_trust(FILE *, const struct hunt *);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include "junit.h"
 #include "report.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* Text as XML character data or attribute: escaped, control bytes (which
@@ -12,9 +13,10 @@
 static void
 xml_text(FILE *f, const char *s)
 {
+    char *clean = utf8_clean(s != NULL ? s : "");
     const unsigned char *p;
 
-    for (p = (const unsigned char *)(s != NULL ? s : ""); *p != '\0'; p++) {
+    for (p = (const unsigned char *)clean; *p != '\0'; p++) {
         switch (*p) {
         case '&':  fputs("&amp;", f); break;
         case '<':  fputs("&lt;", f); break;
@@ -26,9 +28,10 @@ xml_text(FILE *f, const char *s)
             fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
         }
     }
+    free(clean);
 }
 
-void
+static void
 junit_case(FILE *f, const struct hunt *h)
 {
     char *lines = NULL, *summary, *last;
@@ -72,26 +75,20 @@ junit_case(FILE *f, const struct hunt *h)
 }
 
 void
-junit_begin(FILE *f, int tests, int failures, double seconds)
+junit_write(FILE *f, struct hunt *const *hunts, int n, double seconds)
 {
+    int i, failures = 0;
+
+    for (i = 0; i < n; i++) {
+        failures += hunts[i]->status != STATUS_CLEAN;
+    }
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<testsuites tests=\"%d\" failures=\"%d\">\n"
         "<testsuite name=\"refhunt\" tests=\"%d\" failures=\"%d\" "
-        "errors=\"0\" time=\"%.3f\">\n", tests, failures, tests, failures,
+        "errors=\"0\" time=\"%.3f\">\n", n, failures, n, failures,
         seconds);
-}
-
-void
-junit_end(FILE *f)
-{
+    for (i = 0; i < n; i++) {
+        junit_case(f, hunts[i]);
+    }
     fputs("</testsuite>\n</testsuites>\n", f);
-}
-
-void
-junit_bare_failure(FILE *f, const char *name, int exit_status)
-{
-    fputs("  <testcase classname=\"refhunt\" name=\"", f);
-    xml_text(f, name);
-    fprintf(f, "\">\n    <failure type=\"error\" message=\"refhunt exited "
-        "with status %d\"/>\n  </testcase>\n", exit_status);
 }

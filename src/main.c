@@ -2,140 +2,143 @@
  * main.c: refhunt hunts reference leaks by running a Python target in
  * repeated interpreter lifetimes and diffing the counters between rounds.
  *
- * The same binary is the supervisor (what the user runs) and the worker
- * (re-executed by the supervisor with --worker-fd).
+ * This is the supervisor: it never runs Python and does not link
+ * libpython. The worker is another program (main_worker.c), found next to
+ * this one or where it is installed.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bisect.h"
 #include "cli.h"
 #include "config.h"
-#include "hunt.h"
-#include "probe.h"
-#include "run.h"
+#include "outcome.h"
 #include "report.h"
+#include "run.h"
 #include "supervise.h"
-#include "verdict.h"
-#include "worker.h"
 #include "xmalloc.h"
 
-#define EXIT_USAGE 2
-
-static void
-version(void)
+/* The worker program: refhunt-worker next to this binary (a build tree),
+ * else where it is installed; NULL with *cause if neither is there. */
+static char *
+worker_path(char **cause)
 {
-    printf("refhunt %s\n", REFHUNT_VERSION);
-    printf("Python %s (%s), %s\n", probe_version(),
-        probe_debug_build() ? "debug build" : "release build",
-        REFHUNT_PYTHON_EXECUTABLE);
-    printf("counts: %s, blocks (%s), fds\n",
-        probe_refs_available() ? "refs" : "no refs (needs a debug build)",
-        probe_blocks_source());
+    char self[4096], *slash, *path;
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+    if (n > 0) {
+        self[n] = '\0';
+        if ((slash = strrchr(self, '/')) != NULL) {
+            path = xasprintf("%.*s/refhunt-worker", (int)(slash - self),
+                self);
+            if (access(path, X_OK) == 0) {
+                return path;
+            }
+            free(path);
+        }
+    }
+    path = xstrdup(REFHUNT_LIBEXECDIR "/refhunt-worker");
+    if (access(path, X_OK) == 0) {
+        return path;
+    }
+    *cause = xasprintf("cannot find the worker program refhunt-worker "
+        "(next to refhunt, or %s): %s", path, strerror(errno));
+    free(path);
+    return NULL;
 }
 
-/* A script must be a readable regular file; -1 with *cause if not. */
+/* --version: ours, then the worker's words on its Python. */
 static int
-check_script(const char *path, char **cause)
+version(const char *worker)
 {
-    struct stat sb;
+    pid_t pid;
+    int ws;
 
-    if (stat(path, &sb) != 0) {
-        *cause = xasprintf("%s: %s", path, strerror(errno));
-        return -1;
+    printf("refhunt %s\n", REFHUNT_VERSION);
+    fflush(stdout);
+    if ((pid = fork()) == 0) {
+        execl(worker, worker, "--version", (char *)NULL);
+        _exit(127);
     }
-    if (S_ISDIR(sb.st_mode)) {
-        *cause = xasprintf("%s: is a directory, not a script", path);
-        return -1;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        *cause = xasprintf("%s: not a regular file", path);
-        return -1;
-    }
-    if (access(path, R_OK) != 0) {
-        *cause = xasprintf("%s: %s", path, strerror(errno));
-        return -1;
+    if (pid < 0 || waitpid(pid, &ws, 0) < 0 || !WIFEXITED(ws) ||
+        WEXITSTATUS(ws) != 0) {
+        fprintf(stderr, "refhunt: the worker %s cannot say its Python\n",
+            worker);
+        return EXIT_USAGE;
     }
     return 0;
 }
 
-/* This binary, to run again as the worker. */
-static char *
-self_path(void)
+/* The color of the verdict words: --color, or a terminal without
+ * NO_COLOR. */
+static int
+use_color(const struct settings *st)
 {
-    char buf[4096];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf);
+    const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+    int fd = st->json_path != NULL && strcmp(st->json_path, "-") == 0 ?
+        STDERR_FILENO : STDOUT_FILENO;
 
-    if (n <= 0) {
-        fatal("readlink /proc/self/exe");
+    if (st->color != COLOR_AUTO) {
+        return st->color == COLOR_ALWAYS;
     }
-    if (n == (ssize_t)sizeof buf) {
-        fatalx("readlink /proc/self/exe: the path is too long");
+    return isatty(fd) && (no_color == NULL || *no_color == '\0') &&
+        (term == NULL || strcmp(term, "dumb") != 0);
+}
+
+static int
+usage_error(char *cause, int usage)
+{
+    fprintf(stderr, "refhunt: %s\n", cause);
+    if (usage) {
+        cli_usage(stderr);
+        fprintf(stderr, "Try 'refhunt --help' for more.\n");
     }
-    buf[n] = '\0';
-    return xstrdup(buf);
+    free(cause);
+    return EXIT_USAGE;
 }
 
 int
 main(int argc, char **argv)
 {
     struct settings st;
-    char *cause = NULL, *exe;
-    int status, color;
+    char *cause = NULL, *worker;
+    int status;
 
     switch (cli_parse(argc, argv, &st, &cause)) {
     case CLI_HELP:
         cli_help(stdout);
         return 0;
     case CLI_VERSION:
-        version();
-        return 0;
+        if ((worker = worker_path(&cause)) == NULL) {
+            return usage_error(cause, 0);
+        }
+        status = version(worker);
+        free(worker);
+        return status;
     case CLI_ERROR:
-        fprintf(stderr, "refhunt: %s\n", cause);
-        cli_usage(stderr);
-        fprintf(stderr, "Try 'refhunt --help' for more.\n");
-        free(cause);
-        return EXIT_USAGE;
+        return usage_error(cause, 1);
     case CLI_RUN:
         break;
     }
     if (st.worker_fd >= 0) {
-        return worker_main(&st);
+        return usage_error(xstrdup("--worker-fd is for refhunt-worker"), 1);
     }
-    if (st.kind == TARGET_SCRIPT && !st.each &&
-        check_script(st.target, &cause) != 0) {
-        fprintf(stderr, "refhunt: %s\n", cause);
-        free(cause);
-        return EXIT_USAGE;
+    if (cli_check_script(&st, &cause) != 0 ||
+        (worker = worker_path(&cause)) == NULL) {
+        return usage_error(cause, 0);
     }
-
-    if (st.bisect == BISECT_TESTS &&
-        (st.kind != TARGET_MODULE || strcmp(st.target, "unittest") != 0)) {
-        fprintf(stderr, "refhunt: --bisect tests needs a unittest target: "
-            "-m unittest NAME ...\n");
-        return EXIT_USAGE;
-    }
-
-    exe = self_path();
     supervise_signals();
-    color = st.color == COLOR_ALWAYS || (st.color == COLOR_AUTO &&
-        isatty(st.json_path != NULL && strcmp(st.json_path, "-") == 0 ?
-        STDERR_FILENO : STDOUT_FILENO) && (getenv("NO_COLOR") == NULL ||
-        *getenv("NO_COLOR") == '\0') &&
-        (getenv("TERM") == NULL || strcmp(getenv("TERM"), "dumb") != 0));
-    report_set_color(color);
-    if (st.each) {
-        status = run_each(&st, exe, color);
-    } else if (st.bisect != BISECT_NONE) {
-        status = bisect_main(&st, exe);
-    } else {
-        status = run_one(&st, exe);
+    report_set_color(use_color(&st));
+    if (st.bisect != BISECT_NONE) {
+        status = bisect_main(&st, worker);
+    } else if ((status = run_hunts(&st, worker, &cause)) == EXIT_USAGE &&
+        cause != NULL) {
+        usage_error(cause, 0);
     }
-    free(exe);
+    free(worker);
     return status;
 }

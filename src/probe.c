@@ -17,14 +17,31 @@
  *           finalization and that many blocks (3.12 debug: and twice as
  *           many refs) are not counted.
  *   fds     entries of /proc/self/fd, on every build.
+ *
+ * 3.12 and 3.13 debug: _Py_GetGlobalRefTotal() takes the runtime's
+ * interpreters lock, which 3.12's _PyRuntimeState_Fini frees at the end of
+ * Py_FinalizeEx; so the total after finalization is read in a Py_AtExit
+ * function, which Py_FinalizeEx calls after the last interpreter is gone
+ * and its leftover refs are added up (_Py_FinalizeRefTotal), before the
+ * runtime's locks are freed. (Written from CPython 3.12's pylifecycle.c,
+ * object.c and pystate.c; not run: no 3.12 debug build here.)
+ *
+ * Extension modules not built for a debug interpreter: their inline
+ * Py_INCREF and Py_DECREF change reference counts without the total, so
+ * the total drifts although nothing is kept (probe_untrusted_modules).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <link.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "probe.h"
 #include "xmalloc.h"
@@ -210,12 +227,37 @@ count_fds(void)
     return n - 1;       /* the descriptor of the listing itself */
 }
 
-/* The raw counters, excusing nothing. */
+#if defined(Py_REF_DEBUG) && PY_VERSION_HEX >= 0x030C0000
+/* The total as the last Py_FinalizeEx left it (see above). */
+static int64_t refs_at_exit;
+
 static void
-probe_read_counts(int64_t counter[METRIC_COUNT])
+read_refs_at_exit(void)
+{
+    refs_at_exit = (int64_t)_Py_GetGlobalRefTotal();
+}
+#endif
+
+int
+probe_finalize(void)
 {
 #if defined(Py_REF_DEBUG) && PY_VERSION_HEX >= 0x030C0000
-    counter[METRIC_REFS] = (int64_t)_Py_GetGlobalRefTotal();
+    /* Py_FinalizeEx pops its exit functions: one for every finalization */
+    if (Py_AtExit(read_refs_at_exit) != 0) {
+        refs_at_exit = COUNTER_NONE;
+    }
+#endif
+    return Py_FinalizeEx();
+}
+
+/* The raw counters, excusing nothing; live: in a running interpreter. */
+static void
+probe_read_counts(int64_t counter[METRIC_COUNT], int live)
+{
+    (void)live;     /* (3.12+ debug only) */
+#if defined(Py_REF_DEBUG) && PY_VERSION_HEX >= 0x030C0000
+    counter[METRIC_REFS] = live ? (int64_t)_Py_GetGlobalRefTotal() :
+        refs_at_exit;
 #elif defined(Py_REF_DEBUG)
     counter[METRIC_REFS] = (int64_t)_Py_GetRefTotal();
 #else
@@ -232,11 +274,13 @@ probe_read_counts(int64_t counter[METRIC_COUNT])
 void
 probe_read(int64_t counter[METRIC_COUNT])
 {
-    probe_read_counts(counter);
+    probe_read_counts(counter, 0);
 #ifdef INTERNED_STRINGS_LEAK
     counter[METRIC_BLOCKS] -= blocks_excused;
 #ifdef Py_REF_DEBUG
-    counter[METRIC_REFS] -= refs_excused;
+    if (counter[METRIC_REFS] != COUNTER_NONE) {
+        counter[METRIC_REFS] -= refs_excused;
+    }
 #endif
 #endif
 }
@@ -250,7 +294,7 @@ probe_read_live(int64_t counter[METRIC_COUNT])
     int64_t interned = interned_strings();
 #endif
 
-    probe_read_counts(counter);
+    probe_read_counts(counter, 1);
 #ifdef INTERNED_STRINGS_LEAK
     /* and those of the subinterpreters that ended (probe_before_finalize
      * counted them): each has an interned dict of its own */
@@ -359,4 +403,223 @@ probe_clean_cycle(void)
      * 3.11.2 debug leave nothing; 3.9.18 leaves 2253 blocks a cycle and
      * 3.12.1 and 3.13.0 leave their interned strings and more. */
     return PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030C0000;
+}
+
+/* ---- extension modules that bypass the refs total */
+
+#ifdef Py_REF_DEBUG
+/*
+ * A shared object whose code does inline reference counting calls
+ * _Py_Dealloc (Py_DECREF at zero). Built with Py_REF_DEBUG, that code also
+ * updates the total, through these (Include/object.h of each version):
+ *   3.9 - 3.11  _Py_RefTotal (a variable), _Py_NegativeRefcount
+ *   3.12, 3.13  _Py_INCREF_IncRefTotal, _Py_DECREF_DecRefTotal,
+ *               _Py_NegativeRefcount (read from CPython's sources, not
+ *               run: no 3.12 or 3.13 debug build here)
+ * and the limited API's _Py_IncRef/_Py_DecRef are calls into libpython,
+ * which counts.
+ */
+static const char *const counting_symbols[] = {
+#if PY_VERSION_HEX >= 0x030C0000
+    "_Py_INCREF_IncRefTotal",
+    "_Py_DECREF_DecRefTotal",
+#else
+    "_Py_RefTotal",
+#endif
+    "_Py_NegativeRefcount",
+    "_Py_IncRef",
+    "_Py_DecRef",
+    NULL,
+};
+
+/* Which of the two kinds of symbols the ELF file's undefined dynamic
+ * symbols name: bit 1 _Py_Dealloc, bit 2 a counting one; 0 when the file
+ * cannot be read as an ELF shared object of this machine. */
+static int
+undefined_symbols(const unsigned char *map, size_t size)
+{
+    const ElfW(Ehdr) *eh = (const void *)map;
+    const ElfW(Shdr) *sh, *dynsym = NULL, *strtab;
+    const ElfW(Sym) *sym;
+    const char *names, *name;
+    size_t i, j, n;
+    int found = 0;
+
+    if (size < sizeof *eh || memcmp(map, ELFMAG, SELFMAG) != 0 ||
+        eh->e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 :
+        ELFCLASS32) || eh->e_shentsize != sizeof *sh ||
+        eh->e_shoff > size || eh->e_shnum > (size - eh->e_shoff) / sizeof *sh) {
+        return 0;
+    }
+    sh = (const void *)(map + eh->e_shoff);
+    for (i = 0; i < eh->e_shnum && dynsym == NULL; i++) {
+        if (sh[i].sh_type == SHT_DYNSYM) {
+            dynsym = &sh[i];
+        }
+    }
+    if (dynsym == NULL || dynsym->sh_link >= eh->e_shnum ||
+        dynsym->sh_offset > size ||
+        dynsym->sh_size > size - dynsym->sh_offset) {
+        return 0;
+    }
+    strtab = &sh[dynsym->sh_link];
+    if (strtab->sh_offset > size || strtab->sh_size > size - strtab->sh_offset) {
+        return 0;
+    }
+    names = (const char *)map + strtab->sh_offset;
+    sym = (const void *)(map + dynsym->sh_offset);
+    n = dynsym->sh_size / sizeof *sym;
+    for (i = 0; i < n; i++) {
+        if (sym[i].st_shndx != SHN_UNDEF || sym[i].st_name >= strtab->sh_size ||
+            memchr(names + sym[i].st_name, '\0',
+            strtab->sh_size - sym[i].st_name) == NULL) {
+            continue;
+        }
+        name = names + sym[i].st_name;
+        if (strcmp(name, "_Py_Dealloc") == 0) {
+            found |= 1;
+        }
+        for (j = 0; counting_symbols[j] != NULL; j++) {
+            if (strcmp(name, counting_symbols[j]) == 0) {
+                found |= 2;
+            }
+        }
+    }
+    return found;
+}
+
+/* Whether the shared object at path counts references inline without
+ * the total. */
+static int
+bypasses_total(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
+    struct stat sb;
+    void *map;
+
+    if (fd < 0) {
+        return 0;
+    }
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+        map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map != MAP_FAILED) {
+            found = undefined_symbols(map, (size_t)sb.st_size);
+            munmap(map, (size_t)sb.st_size);
+        }
+    }
+    close(fd);
+    return found == 1;
+}
+
+/* What is known so far, for the whole process: files looked at (and their
+ * answer), and module names reported. */
+struct known {
+    char          **name;
+    int            *bypasses;
+    int             n;
+};
+static struct known files, reported;
+
+static int
+known_index(const struct known *k, const char *name)
+{
+    int i;
+
+    for (i = 0; i < k->n; i++) {
+        if (strcmp(k->name[i], name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void
+known_add(struct known *k, const char *name, int bypasses)
+{
+    k->name = xreallocarray(k->name, (size_t)k->n + 1, sizeof *k->name);
+    k->bypasses = xreallocarray(k->bypasses, (size_t)k->n + 1,
+        sizeof *k->bypasses);
+    k->name[k->n] = xstrdup(name);
+    k->bypasses[k->n++] = bypasses;
+}
+
+/* The module's file, if it is a shared object: a new bytes object. */
+static PyObject *
+shared_object_path(PyObject *module)
+{
+    PyObject *dict, *file, *path;
+    Py_ssize_t len;
+
+    if (!PyModule_Check(module) || (dict = PyModule_GetDict(module)) ==
+        NULL || (file = PyDict_GetItemString(dict, "__file__")) == NULL ||
+        !PyUnicode_Check(file)) {
+        return NULL;
+    }
+    path = PyUnicode_EncodeFSDefault(file);
+    if (path == NULL) {
+        PyErr_Clear();
+    } else if ((len = PyBytes_GET_SIZE(path)) < 3 ||
+        strcmp(PyBytes_AS_STRING(path) + len - 3, ".so") != 0) {
+        Py_CLEAR(path);
+    }
+    return path;
+}
+#endif /* Py_REF_DEBUG */
+
+void
+probe_untrusted_modules(void (*found)(const char *, void *), void *arg)
+{
+#ifdef Py_REF_DEBUG
+    PyObject *modules = PyImport_GetModuleDict(), *key, *value, *path;
+    Py_ssize_t pos = 0;
+    const char *name, *p;
+    int i;
+
+    while (PyDict_Next(modules, &pos, &key, &value)) {
+        if (!PyUnicode_Check(key) || (path = shared_object_path(value)) ==
+            NULL) {
+            continue;
+        }
+        p = PyBytes_AS_STRING(path);
+        if ((i = known_index(&files, p)) < 0) {
+            known_add(&files, p, bypasses_total(p));
+            i = files.n - 1;
+        }
+        Py_DECREF(path);
+        name = PyUnicode_AsUTF8(key);
+        if (name == NULL) {
+            PyErr_Clear();
+        } else if (files.bypasses[i] && known_index(&reported, name) < 0) {
+            known_add(&reported, name, 1);
+            found(name, arg);
+        }
+    }
+#else
+    (void)found;
+    (void)arg;
+#endif
+}
+
+/* ---- exceptions */
+
+PyObject *
+probe_take_exception(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *type, *value, *tb;
+
+    PyErr_Fetch(&type, &value, &tb);
+    if (type == NULL) {
+        return NULL;
+    }
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL && value != NULL) {
+        PyException_SetTraceback(value, tb);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+#endif
 }

@@ -23,7 +23,10 @@ void        probe_before_init(void);
  * notes what its end will leave behind by design. */
 void        probe_before_finalize(void);
 
-/* Reads refs, blocks and fds after Py_FinalizeEx; COUNTER_NONE for what
+/* Py_FinalizeEx, noting what the refs total is at its end. */
+int         probe_finalize(void);
+
+/* Reads refs, blocks and fds after probe_finalize; COUNTER_NONE for what
  * this build lacks. */
 void        probe_read(int64_t [METRIC_COUNT]);
 
@@ -40,6 +43,16 @@ void        probe_end_subinterpreter(PyThreadState *, PyThreadState *);
 /* Whether an init/finalize cycle of an empty target is known to leave
  * nothing behind on this version (no calibration needed). */
 int         probe_clean_cycle(void);
+
+/* In the live interpreter, on builds that count refs: calls found(name,
+ * arg) for each module of sys.modules loaded from a shared object whose
+ * inline reference counting bypasses the refs total (not built for a
+ * debug interpreter), once per name in the process. */
+void        probe_untrusted_modules(void (*)(const char *, void *), void *);
+
+/* The pending exception, normalized and cleared: a new reference, or
+ * NULL if none (PyErr_Fetch before 3.12). */
+PyObject   *probe_take_exception(void);
 
 /* The embedded Python's version, as "3.11.2". */
 const char *probe_version(void);

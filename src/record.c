@@ -35,6 +35,31 @@ record_escape(const char *s)
     return out;
 }
 
+/* Moves back from p to the start of the UTF-8 character it is in. */
+static const char *
+char_start(const char *text, const char *p)
+{
+    while (p > text && ((unsigned char)*p & 0xc0) == 0x80) {
+        p--;
+    }
+    return p;
+}
+
+char *
+record_cut(const char *s)
+{
+    size_t len = strlen(s), keep = RECORD_TEXT_MAX / 2 - 64;
+    const char *head_end, *tail;
+
+    if (len <= RECORD_TEXT_MAX) {
+        return xstrdup(s);
+    }
+    head_end = char_start(s, s + keep);
+    tail = char_start(s, s + len - keep);
+    return xasprintf("%.*s\n[... refhunt cut %zu bytes here ...]\n%s",
+        (int)(head_end - s), s, (size_t)(tail - head_end), tail);
+}
+
 static int
 hexval(int c)
 {
@@ -170,7 +195,10 @@ static const struct {
     { "growth",      RECORD_GROWTH,      5 },
     { "trace",       RECORD_TRACE,       5 },
     { "module",      RECORD_MODULE,      2 },
+    { "import",      RECORD_IMPORT,      3 },
+    { "path",        RECORD_PATH,        2 },
     { "test",        RECORD_TEST,        2 },
+    { "untrusted",   RECORD_UNTRUSTED,   2 },
     { "end",         RECORD_END,         1 },
 };
 
@@ -198,6 +226,7 @@ record_parse(const char *line, struct record *r, char **cause)
     if (k == nkinds || split(copy, f, kinds[k].fields) != kinds[k].fields ||
         (kinds[k].type != RECORD_FAIL && kinds[k].type != RECORD_TRACE &&
         kinds[k].type != RECORD_GROWTH && kinds[k].type != RECORD_TEST &&
+        kinds[k].type != RECORD_PATH &&
         strchr(f[kinds[k].fields - 1], ' ') != NULL)) {
         goto bad;
     }
@@ -252,8 +281,17 @@ record_parse(const char *line, struct record *r, char **cause)
         r->text = record_unescape(f[4]);
         break;
     case RECORD_MODULE:
+    case RECORD_PATH:
     case RECORD_TEST:
+    case RECORD_UNTRUSTED:
         r->text = record_unescape(f[1]);
+        break;
+    case RECORD_IMPORT:
+        if (parse_counter(f[1], &r->value[0]) != 0 || r->value[0] < -1 ||
+            r->value[0] > INT_MAX) {
+            goto bad;
+        }
+        r->text = record_unescape(f[2]);
         break;
     case RECORD_END:
         break;

@@ -11,18 +11,29 @@
  *   trace ROUND COUNT SIZE TEXT        --trace-blocks: COUNT blocks of SIZE
  *                                      bytes more, allocated where TEXT says
  *   module TEXT                        a module the target imported
+ *   import BY TEXT                     --bisect imports: the next module whose
+ *                                      import completed; BY: the index (from
+ *                                      0) of the import record of the module
+ *                                      that imported it, or -1
+ *   path TEXT                          --bisect imports: a sys.path entry
+ *                                      the target added
+ *   untrusted TEXT                     a loaded extension module (TEXT)
+ *                                      whose inline reference counting
+ *                                      bypasses the total (debug builds)
  *   test TEXT                          a test id of the target
  *   end                                every round done
  *
  * Fields are separated by one space; TEXT escapes backslash, newline and
  * other control bytes as \\, \n, \xHH, so that a record is always one line.
+ * The worker cuts a TEXT to RECORD_TEXT_MAX bytes (record_cut); escaped,
+ * a byte takes at most 4, so every record fits the channel's line limit.
  */
 #ifndef REFHUNT_RECORD_H
 #define REFHUNT_RECORD_H
 
 #include <stdint.h>
 
-#include "hunt.h"
+#include "measure.h"
 
 enum record_type {
     RECORD_HELLO,
@@ -33,7 +44,10 @@ enum record_type {
     RECORD_GROWTH,
     RECORD_TRACE,
     RECORD_MODULE,
+    RECORD_IMPORT,
+    RECORD_PATH,
     RECORD_TEST,
+    RECORD_UNTRUSTED,
     RECORD_END,
 };
 
@@ -42,7 +56,8 @@ struct record {
     int              round;
     enum phase       phase;
     int64_t          counter[METRIC_COUNT];
-    int64_t          value[2];  /* growth: count, delta; trace: count, size */
+    int64_t          value[2];  /* growth: count, delta; trace: count, size;
+                                   import: by */
     int              debug;
     int              refs_available;
     char            *text;      /* version (hello), message (fail), type
@@ -54,6 +69,18 @@ struct record {
  * beyond that is corruption, and within it no delta or sum of deltas over
  * 1000 rounds comes near overflowing. */
 #define RECORD_COUNTER_MAX (INT64_C(1) << 48)
+
+/* The longest text a TEXT field carries, and the longest record line the
+ * supervisor accepts: an escaped text and the fields before it fit. */
+#define RECORD_TEXT_MAX (200 * 1000)
+#define RECORD_LINE_MAX (1024 * 1024)
+_Static_assert(4 * RECORD_TEXT_MAX + 4096 <= RECORD_LINE_MAX,
+    "an escaped TEXT must fit a record line");
+
+/* A text cut to RECORD_TEXT_MAX bytes: its head and its tail (where a
+ * traceback says what was raised), a note of what was cut between them,
+ * cut on UTF-8 character boundaries. A copy when it fits. */
+char   *record_cut(const char *);
 
 /* Parses one line (without its newline); 0, or -1 with *cause. */
 int     record_parse(const char *, struct record *, char **);

@@ -1,11 +1,8 @@
 /* report.c: the hunt as text for a person and JSON for a machine. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "json.h"
 #include "report.h"
@@ -264,6 +261,54 @@ what_grew(const struct hunt *h, FILE *f)
     }
 }
 
+/* A reinit leak's import-time share (importshare.c), under its line. */
+static void
+import_share(const struct hunt *h, enum metric m, FILE *f)
+{
+    const int64_t *d = h->import_deltas[m];
+    int i;
+
+    if (d == NULL || d[0] == COUNTER_NONE) {
+        return;
+    }
+    if (!verdict_leaks(m, d, h->ndeltas)) {
+        fprintf(f, "  none of which comes from importing its modules "
+            "alone: the leak is in its own code\n");
+        return;
+    }
+    fprintf(f, "  of which [");
+    for (i = 0; i < h->ndeltas; i++) {
+        fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", d[i]);
+    }
+    fprintf(f, "] %s come from importing its modules alone (--bisect "
+        "imports names them)\n", metric_noun(m));
+}
+
+/* Names at most this many untrusted modules in the text; JSON has all. */
+#define UNTRUSTED_SHOWN 4
+
+/* Why refs did not decide, with their deltas all the same. */
+static void
+untrusted_refs(const struct hunt *h, FILE *f)
+{
+    int i;
+
+    fprintf(f, "%s: references [", h->name);
+    for (i = 0; i < h->ndeltas; i++) {
+        fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", h->deltas[METRIC_REFS][i]);
+    }
+    fprintf(f, "] not trusted: ");
+    for (i = 0; i < h->untrusted.n && i < UNTRUSTED_SHOWN; i++) {
+        fprintf(f, "%s%s", i > 0 ? ", " : "", h->untrusted.name[i]);
+    }
+    if (h->untrusted.n > UNTRUSTED_SHOWN) {
+        fprintf(f, " and %d more", h->untrusted.n - UNTRUSTED_SHOWN);
+    }
+    fprintf(f, ", not built for a debug interpreter, %s the total with "
+        "inline reference counting; blocks and fds decide (--trust-refs: "
+        "references too)\n", h->untrusted.n > 1 ? "bypass" : "bypasses");
+}
+
 void
 report_text(const struct hunt *h, FILE *f)
 {
@@ -275,9 +320,13 @@ report_text(const struct hunt *h, FILE *f)
         table(h, f);
     }
     what_grew(h, f);
+    if (h->refs_untrusted && h->ndeltas > 0) {
+        untrusted_refs(h, f);
+    }
     for (m = 0; m < METRIC_COUNT; m++) {
         if (h->leaked[m]) {
             report_leak_line(h, m, f);
+            import_share(h, m, f);
         } else if (h->known[m] > 0) {
             leak_words(h, m, f);
             fprintf(f, " (known: the baseline allows %" PRId64 " a round)\n",
@@ -405,6 +454,17 @@ json_hunt(const struct hunt *h, FILE *f)
     fprintf(f, ",\n  \"seconds\": %.3f", h->seconds);
     fprintf(f, ",\n  \"deltas\": ");
     json_deltas(f, h);
+    fprintf(f, ",\n  \"import_deltas\": ");
+    if (h->import_deltas[0] != NULL) {
+        struct hunt share = *h;     /* the same, with these deltas */
+
+        memcpy(share.deltas, h->import_deltas, sizeof share.deltas);
+        json_deltas(f, &share);
+    } else {
+        fputs("null", f);
+    }
+    fprintf(f, ",\n  ");
+    json_refs_trust(f, h);
     fprintf(f, ",\n  \"rounds\": [");
     for (i = 0; i < h->started; i++) {
         fprintf(f, "%s\n    {\"round\": %d, \"warmup\": %s, \"status\": "
@@ -460,31 +520,27 @@ json_hunt(const struct hunt *h, FILE *f)
     fprintf(f, "\n}\n");
 }
 
-int
-report_json(const struct hunt *h, int to_stdout, const char *path,
-    char **cause)
+void
+report_json(FILE *f, struct hunt *const *hunts, int n, int many)
 {
-    FILE *f = to_stdout ? stdout : fopen(path, "w");
-    struct stat sb;
-    int failed;
+    enum status worst = STATUS_CLEAN;
+    int i, sig = 0;
 
-    if (f == NULL) {
-        *cause = xasprintf("--json %s: %s", path, strerror(errno));
-        return -1;
+    if (!many) {
+        json_hunt(hunts[0], f);
+        return;
     }
-    json_hunt(h, f);
-    failed = fflush(f) != 0 || ferror(f);
-    if (failed) {
-        *cause = xasprintf("--json %s: %s", to_stdout ? "-" : path,
-            strerror(errno));
+    for (i = 0; i < n; i++) {
+        worst = status_worst(worst, hunts[i]->status);
+        if (hunts[i]->status == STATUS_INTERRUPTED) {
+            sig = hunts[i]->signal;
+        }
     }
-    if (!to_stdout && fclose(f) != 0 && !failed) {
-        failed = 1;
-        *cause = xasprintf("--json %s: %s", path, strerror(errno));
+    fprintf(f, "{\"exit_status\": %d, \"targets\": [",
+        n > 0 ? status_exit(worst, sig) : EXIT_CLEAN);
+    for (i = 0; i < n; i++) {
+        fputs(i > 0 ? ",\n" : "\n", f);
+        json_hunt(hunts[i], f);
     }
-    /* No half a report for a CI step to misread (a full disk, ulimit -f) */
-    if (failed && !to_stdout && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
-        unlink(path);
-    }
-    return failed ? -1 : 0;
+    fprintf(f, "]}\n");
 }

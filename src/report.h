@@ -22,7 +22,8 @@ void    report_annotations(const struct hunt *, FILE *);
 /* regrtest's leak lines, the -v table and the one-line verdict. */
 void    report_text(const struct hunt *, FILE *);
 
-/* The JSON report; -1 with *cause if it cannot be written. */
-int     report_json(const struct hunt *, int, const char *, char **);
+/* The JSON report: one hunt's object, or with many (--each)
+ * {"exit_status": N, "targets": [...]}. */
+void    report_json(FILE *, struct hunt *const *, int, int);
 
 #endif

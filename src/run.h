@@ -4,13 +4,10 @@
 
 #include "cli.h"
 
-/* Hunts st's one target and writes every report asked for; the exit
- * status. */
-int     run_one(const struct settings *, const char *);
-
-/* --each: hunts every target with a refhunt of its own, -j at a time;
- * prints their reports in order; the worst exit status. color: the
- * children color their verdicts. */
-int     run_each(const struct settings *, const char *, int);
+/* Hunts the target (or with --each every target, -j at a time) with the
+ * worker program, prints the texts and writes every report asked for;
+ * the exit status, or EXIT_USAGE with *cause for a bad input found before
+ * any hunt. */
+int     run_hunts(const struct settings *, const char *, char **);
 
 #endif

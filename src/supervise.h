@@ -1,23 +1,43 @@
-/* supervise.h: one worker process per hunt, watched from outside. */
+/*
+ * supervise.h: hunts run side by side in one poll loop, an engine each
+ * (engine.h), and the supervisor's signals.
+ */
 #ifndef REFHUNT_SUPERVISE_H
 #define REFHUNT_SUPERVISE_H
 
+#include "engine.h"
 #include "hunt.h"
 
-/* SIGINT and SIGTERM end the hunt (the worker is killed, the report of the
- * rounds done is still written); SIGPIPE and SIGXFSZ are ignored, so that
- * writing a report fails instead of killing refhunt. */
+/* SIGINT and SIGTERM end the hunts (their workers are killed, the reports
+ * of the rounds done are still written); SIGCHLD wakes the loop; SIGPIPE
+ * and SIGXFSZ are ignored, so that writing a report fails instead of
+ * killing refhunt. */
 void    supervise_signals(void);
-
-/* Progress of the rounds: to a parent refhunt if REFHUNT_PROGRESS_FD
- * names a descriptor, else, if tty, a line redrawn on stderr. */
-void    supervise_progress(int);
 
 /* The signal that interrupted refhunt, or 0. */
 int     supervise_interrupted(void);
 
-/* Runs the worker (exe, re-executed) for h and fills h from its records,
- * its exit and its stderr. Returns when no process of the hunt is left. */
+/* What supervise_all is to do. */
+struct supervision {
+    const char     *worker;     /* the worker program */
+    int             jobs;       /* hunts at once, at least 1 */
+    enum output     output;     /* of the targets */
+    int             progress;   /* a line redrawn on stderr */
+    /* called as each hunt ends, in the order they end; may be NULL. It
+     * may return a follow-up hunt (the import share of a leak), which
+     * runs next, and ends through done in its turn. */
+    struct hunt  *(*done)(struct hunt *, void *);
+    void           *arg;
+};
+
+/* Runs every hunt, and the follow-ups done returns, jobs at a time. After
+ * an interruption, the hunts not started are left as they are
+ * (h->started == 0, status clean); a follow-up not started is handed to
+ * done as interrupted. */
+void    supervise_all(struct hunt **, int, const struct supervision *);
+
+/* Runs one hunt to its end: its output passed through, or dropped with
+ * -q (then a progress line on a terminal). */
 void    supervise_hunt(struct hunt *, const char *);
 
 #endif

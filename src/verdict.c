@@ -22,6 +22,30 @@ verdict_leaks(enum metric m, const int64_t *deltas, int n)
     return m == METRIC_FDS ? any : 1;
 }
 
+int64_t
+verdict_drift(const int64_t *growth, int n)
+{
+    int64_t drift = 0;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (growth[i] == COUNTER_NONE) {
+            return COUNTER_NONE;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        if (growth[i] == 0 || (i > 0 && (growth[i] > 0) != (drift > 0))) {
+            return 0;       /* no steady drift: nothing to correct */
+        }
+        /* the one nearest zero */
+        if (i == 0 || (growth[i] > 0 ? growth[i] < drift :
+            growth[i] > drift)) {
+            drift = growth[i];
+        }
+    }
+    return drift;
+}
+
 void
 verdict_compute(struct hunt *h)
 {
@@ -65,12 +89,17 @@ verdict_compute(struct hunt *h)
         }
     }
     h->tracked_complete = h->ndeltas == st->tracked;
+    h->refs_untrusted = h->untrusted.n > 0 && !st->trust_refs &&
+        h->python.refs_available;
     /* No verdict on part of the rounds, nor on rounds whose calibration
      * or final phase failed. */
     if (!h->tracked_complete || h->status != STATUS_CLEAN) {
         return;
     }
     for (m = 0; m < METRIC_COUNT; m++) {
+        if (m == METRIC_REFS && h->refs_untrusted) {
+            continue;
+        }
         if (h->deltas[m][0] != COUNTER_NONE) {
             h->leaked[m] = verdict_leaks(m, h->deltas[m], h->ndeltas);
         }

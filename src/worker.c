@@ -56,12 +56,13 @@ send_phase(struct worker *w, int round, enum phase p)
 }
 
 /* A record whose last field is a TEXT: head (its other fields), then the
- * text escaped. */
+ * text cut to the channel's limit and escaped. */
 static void
 send_text(struct worker *w, const char *head, const char *text)
 {
-    char *esc = record_escape(text);
+    char *cut = record_cut(text), *esc = record_escape(cut);
 
+    free(cut);
     if (!w->lost && record_send(w->fd, "%s %s\n", head, esc) != 0) {
         w->lost = 1;
     }
@@ -154,6 +155,61 @@ send_trace(struct worker *w, PyObject *glue, int round)
     Py_DECREF(res);
 }
 
+/* The sys.path entries the target added, as path records. */
+static void
+send_paths(struct worker *w, PyObject *glue)
+{
+    PyObject *paths;
+    char *cause = NULL;
+    Py_ssize_t i;
+
+    paths = embed_call(glue, "added_paths", PyTuple_New(0), &cause);
+    if (paths == NULL) {
+        free(cause);    /* then modules from there fail on their own */
+        return;
+    }
+    for (i = 0; i < PyList_Size(paths); i++) {
+        const char *p = PyBytes_AsString(PyList_GetItem(paths, i));
+
+        if (p != NULL) {
+            send_text(w, "path", p);
+        }
+        PyErr_Clear();
+    }
+    Py_DECREF(paths);
+}
+
+/* reinit, after round 1's run: the modules it imported, for the share of
+ * its leak that importing them alone accounts for (importshare.c). */
+static void
+send_modules(struct worker *w, PyObject *glue)
+{
+    PyObject *names, *name;
+    char *cause = NULL;
+    Py_ssize_t i;
+
+    send_paths(w, glue);
+    names = embed_call(glue, "imported", PyTuple_New(0), &cause);
+    if (names == NULL) {
+        free(cause);    /* no share then, and no failure of the target */
+        return;
+    }
+    for (i = 0; i < PyList_Size(names); i++) {
+        name = PyTuple_GetItem(PyList_GetItem(names, i), 0);
+        if (name != NULL && PyUnicode_AsUTF8(name) != NULL) {
+            send_text(w, "module", PyUnicode_AsUTF8(name));
+        }
+        PyErr_Clear();
+    }
+    Py_DECREF(names);
+}
+
+static void
+send_untrusted(const char *name, void *arg)
+{
+    send_text(arg, "untrusted", name);
+}
+
 /* The run and collect phases in the current interpreter; 0, or -1 with
  * *phase and *cause. */
 static int
@@ -179,8 +235,12 @@ run_phases(struct worker *w, PyObject *glue, int round, int empty,
     if (loop && embed_call_void(glue, "cleanup", PyTuple_New(0), cause) != 0) {
         return -1;
     }
-    return embed_call_void(glue, "collect", Py_BuildValue("(i)",
-        st->gc_passes), cause);
+    if (embed_call_void(glue, "collect", Py_BuildValue("(i)",
+        st->gc_passes), cause) != 0) {
+        return -1;
+    }
+    probe_untrusted_modules(send_untrusted, w);
+    return 0;
 }
 
 /* Sends the fail record; always -1. */
@@ -210,6 +270,9 @@ reinit_round(struct worker *w, int round, int empty, int64_t counters[])
         run_phases(w, glue, round, empty, &phase, &cause) != 0;
     if (!failed && !empty && w->st->show_growth) {
         send_growth(w, glue, round);    /* before finalization: counted live */
+    }
+    if (!failed && !empty && round == 1) {
+        send_modules(w, glue);
     }
     Py_XDECREF(glue);
     send_phase(w, round, PHASE_FINALIZE);
@@ -343,14 +406,15 @@ finish_main(struct worker *w, int round, int failed)
 }
 
 /*
- * Runs empty rounds (round 0 in the records) and sends the smallest growth
- * per round, to be subtracted from the target's: the smallest, so that
- * noise never hides a leak of the target.
+ * Runs empty rounds (round 0 in the records) and sends the interpreter's
+ * own drift per round, to be subtracted from the target's (verdict_drift
+ * says how much, respecting its sign).
  */
 static int
 calibrate(struct worker *w)
 {
-    int64_t prev[METRIC_COUNT], cur[METRIC_COUNT], least[METRIC_COUNT];
+    int64_t prev[METRIC_COUNT], cur[METRIC_COUNT];
+    int64_t growth[METRIC_COUNT][CALIBRATION_ROUNDS - 1];
     char buf[METRIC_COUNT][32];
     int i, m;
 
@@ -359,17 +423,14 @@ calibrate(struct worker *w)
             return -1;  /* the fail record says why */
         }
         for (m = 0; i > 0 && m < METRIC_COUNT; m++) {
-            int64_t d = cur[m] == COUNTER_NONE ? COUNTER_NONE :
-                cur[m] - prev[m];
-
-            if (i == 1 || d < least[m]) {
-                least[m] = d;
-            }
+            growth[m][i - 1] = cur[m] == COUNTER_NONE ||
+                prev[m] == COUNTER_NONE ? COUNTER_NONE : cur[m] - prev[m];
         }
         memcpy(prev, cur, sizeof prev);
     }
     for (m = 0; m < METRIC_COUNT; m++) {
-        format_counter(buf[m], sizeof buf[m], least[m]);
+        format_counter(buf[m], sizeof buf[m],
+            verdict_drift(growth[m], CALIBRATION_ROUNDS - 1));
     }
     if (!w->lost && record_send(w->fd, "calibration %s %s %s\n", buf[0],
         buf[1], buf[2]) != 0) {
@@ -407,6 +468,23 @@ needs_calibration(const struct settings *st, int64_t (*counters)[METRIC_COUNT])
     return leaks;
 }
 
+/* An import record from a (name, by) of glue's imported(). */
+static void
+send_import(struct worker *w, PyObject *item)
+{
+    const char *name;
+    char *head;
+    int by;
+
+    if (!PyArg_ParseTuple(item, "si", &name, &by)) {
+        PyErr_Clear();  /* a name with a NUL: not importable anyway */
+        return;
+    }
+    head = xasprintf("import %d", by);
+    send_text(w, head, name);
+    free(head);
+}
+
 /*
  * --bisect's discovery: one interpreter that runs the target once and
  * lists what it imported, or lists the tests of -m unittest NAME ...
@@ -429,7 +507,9 @@ discover(struct worker *w)
     send_phase(w, 1, PHASE_RUN);
     glue = embed_load_glue(&cause);
     if (glue != NULL && st->task == TASK_LIST_IMPORTS) {
-        if (embed_run(glue, st, 0, 0, &cause) == 0) {
+        if (embed_call_void(glue, "watch_imports", PyTuple_New(0),
+            &cause) == 0 && embed_run(glue, st, 0, 0, &cause) == 0) {
+            send_paths(w, glue);
             names = embed_call(glue, "imported", PyTuple_New(0), &cause);
         }
     } else if (glue != NULL) {
@@ -448,12 +528,16 @@ discover(struct worker *w)
     }
     failed = names == NULL;
     for (i = 0; !failed && i < PyList_Size(names); i++) {
+        if (st->task == TASK_LIST_IMPORTS) {
+            send_import(w, PyList_GetItem(names, i));
+            continue;
+        }
         name = PyUnicode_AsUTF8(PyList_GetItem(names, i));
         if (name == NULL) {
             PyErr_Clear();
             continue;
         }
-        send_text(w, st->task == TASK_LIST_IMPORTS ? "module" : "test", name);
+        send_text(w, "test", name);
     }
     Py_XDECREF(names);
     Py_XDECREF(glue);
@@ -472,6 +556,28 @@ discover(struct worker *w)
     return 0;
 }
 
+/*
+ * The supervisor sends SIGUSR1 before it kills a round that timed out.
+ * In the run phase faulthandler (glue.run) prints the traceback; in the
+ * others (init: site, .pth files; finalize: atexit, threads, module
+ * teardown) this turns it into SIGABRT, for which faulthandler, enabled
+ * from the start of initialization to the end of finalization
+ * (config.faulthandler), prints every thread's traceback and ends the
+ * worker.
+ */
+static void
+timeout_dump(int sig)
+{
+    static const char note[] = "refhunt: the round timed out; the "
+        "interpreter's threads:\n";
+
+    (void)sig;
+    if (write(STDERR_FILENO, note, sizeof note - 1) < 0) {
+        ;   /* stderr is gone: nothing to say it with */
+    }
+    raise(SIGABRT);
+}
+
 int
 worker_main(const struct settings *st)
 {
@@ -480,6 +586,7 @@ worker_main(const struct settings *st)
     int64_t (*counters)[METRIC_COUNT];
     char buf[METRIC_COUNT][32], *version;
 
+    signal(SIGUSR1, timeout_dump);
     /* Children the target execs must not hold the channel open. */
     if (fcntl(w.fd, F_SETFD, FD_CLOEXEC) < 0 || record_bind(w.fd) != 0) {
         fprintf(stderr, "refhunt: --worker-fd %d: %s\n", w.fd,

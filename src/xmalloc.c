@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outcome.h"
 #include "xmalloc.h"
-
-/* Exit status for refhunt's own setup errors (see DESIGN.md). */
-#define EXIT_SETUP 2
 
 void *
 xmalloc(size_t size)
@@ -84,7 +82,7 @@ fatal(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, ": %s\n", strerror(saved));
-    exit(EXIT_SETUP);
+    exit(EXIT_USAGE);
 }
 
 void
@@ -97,5 +95,5 @@ fatalx(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-    exit(EXIT_SETUP);
+    exit(EXIT_USAGE);
 }

@@ -129,6 +129,36 @@ def test_junit():
 
 
 @test
+def test_reports_of_a_non_utf8_name():
+    """A target whose name is not UTF-8 still gets valid JUnit XML and
+    JSON: its bytes become U+FFFD, in both."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp.encode(), b"leak_\xff\xfe.py")
+        with open(os.path.join(TARGETS, "fdleak.py"), "rb") as src, \
+                open(script, "wb") as dst:
+            dst.write(src.read())
+        junit = os.path.join(tmp, "j.xml")
+        report = os.path.join(tmp, "r.json")
+        proc = subprocess.run([e2e.REFHUNT.encode(), b"--junit",
+                               junit.encode(), b"--json", report.encode(),
+                               b"-R", b"1:1", script], capture_output=True,
+                              env=e2e.env(), timeout=300)
+        try:
+            root = ET.parse(junit).getroot()
+        except ET.ParseError as e:
+            root = None
+            expect(False, "the JUnit report is not XML: %s" % e)
+        with open(report, "rb") as f:
+            data = json.loads(f.read().decode("utf-8"))
+    expect(proc.returncode in (1, 3), "a verdict (exit %d): %r" % (
+        proc.returncode, proc.stderr[-500:]))
+    name = root.find("testsuite/testcase").get("name")
+    expect("leak_\ufffd\ufffd.py" in name, "the name, cleaned: %r" % name)
+    expect("leak_\ufffd\ufffd.py" in data["target"], "in JSON too: %r" %
+           data["target"])
+
+
+@test
 def test_github_annotations():
     env = e2e.env(GITHUB_ACTIONS="true")
     r = run("fdleak.py", env=env)

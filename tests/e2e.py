@@ -805,7 +805,7 @@ def test_help_and_version():
                    "--json", "--quiet", "--verbose", "--isolated", "--version",
                    "--bisect", "--show-growth", "--trace-blocks", "--each",
                    "--jobs", "--shard", "--junit", "--baseline",
-                   "--write-baseline", "--color"):
+                   "--write-baseline", "--color", "--trust-refs"):
         expect(option in proc.stdout, "--help lacks %s" % option)
     proc = subprocess.run([REFHUNT, "--version"], capture_output=True, text=True)
     expect(proc.returncode == 0, "--version exit")

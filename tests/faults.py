@@ -209,13 +209,17 @@ def test_json_over_file_size_limit():
 
 @test
 def test_non_utf8_path_and_args():
+    """A script whose path and arguments are not UTF-8 runs as under
+    python (it checks its own argv), and the reports stay valid."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = os.path.join(os.fsencode(tmp), b"caf\xe9-\xff\xfe")
         os.mkdir(folder)
         script = os.path.join(folder, b"t\x80.py")
         with open(script, "w") as f:
-            f.write("import sys\nassert len(sys.argv) == 3, sys.argv\n"
-                    "raise SystemExit(sys.argv[2])\n")
+            f.write("import os, sys\n"
+                    "assert sys.argv[1:] == [os.fsdecode(b'\\xff\\xfe arg'), "
+                    "os.fsdecode(b'\\xc3(bad\\n')], sys.argv\n"
+                    "assert os.fsencode(__file__).endswith(b't\\x80.py')\n")
         argv = [os.fsencode(e2e.REFHUNT), b"--json",
                 os.path.join(folder, b"r\xff.json"), b"-R", b"1:1", script,
                 b"\xff\xfe arg", b"\xc3(bad\n"]
@@ -224,8 +228,9 @@ def test_non_utf8_path_and_args():
         with open(os.path.join(folder, b"r\xff.json"), "rb") as f:
             raw = f.read()
     j = json.loads(raw.decode("utf-8"))       # valid UTF-8, valid JSON
-    expect(proc.returncode == 3 and j["status"] == "failed",
-           "exit %d: %r" % (proc.returncode, proc.stderr))
+    expect(proc.returncode == 0 and j["status"] == "clean",
+           "the script ran: exit %d: %r %r" % (proc.returncode, proc.stderr,
+                                               j["message"]))
     expect("\ufffd" in j["target"] and len(j["argv"]) == 3,
            "target and argv kept, bytes replaced: %r" % j)
     expect(b"caf\xe9-\xff\xfe" in proc.stdout,
@@ -273,6 +278,26 @@ def test_forked_children_outlive_round():
     expect(took < 30, "refhunt waited %.1f s for the children" % took, r)
     expect(len(children) == 6, "two rounds, three children each", r)
     for pid in children:
+        expect_gone(pid, r)
+
+
+@test
+def test_strays_side_by_side():
+    """Each hunt's orphans are its own: a hunt that ends (clean.py) kills
+    its strays only, not the daemon of the hunt still running beside it,
+    and when both are over no process of either is left."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pids = os.path.join(tmp, "pids")
+        r = refhunt("--each", "-j", "2", "-R", "1:1",
+                    target("daemon_alive.py"), target("clean.py"),
+                    timeout=120, extra_env={"DAEMON_PIDS": pids})
+        daemons = [int(p) for p in open(pids).read().split()]
+    statuses = [t["status"] for t in r.json["targets"]]
+    expect(statuses[0] in ("clean", "leak"),
+           "the daemon lived as long as its hunt", r)
+    expect(statuses[1] == "clean", "the hunt beside it ran", r)
+    expect(len(daemons) == 2, "two rounds, a daemon each", r)
+    for pid in daemons:
         expect_gone(pid, r)
 
 

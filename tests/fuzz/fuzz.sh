@@ -19,7 +19,8 @@ if ! "$clang" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -Isrc -o "$exe" tests/fuzz/fuzz_"$name".c src/channel.c src/clock.c src/cli.c \
     src/hunt.c src/json.c src/junit.c src/baseline.c src/record.c \
-    src/report.c src/verdict.c \
+    src/report.c src/verdict.c src/measure.c src/outcome.c src/output.c \
+    src/utf8.c \
     src/xmalloc.c \
     -lm 2>"$out/fuzz-$name/build.log"; then
     if grep -q "fuzzer" "$out/fuzz-$name/build.log"; then

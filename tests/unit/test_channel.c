@@ -61,6 +61,10 @@ main(void)
     CHECK(sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nphase 1 run\n"
         "phase 1 finalize\nfail 1 run Traceback\\nValueError\n"));
     CHECK(sound(GOOD));                    /* the worker died: not corrupt */
+    /* reinit round 1 lists its imports (importshare.c) */
+    CHECK(sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nphase 1 run\n"
+        "phase 1 collect\npath /srv\nmodule json\nmodule _decimal\n"
+        "phase 1 finalize\n"));
 
     /* Whatever else writes to the channel is caught. */
     CHECK(!sound("phase 1 init\n"));                    /* no hello */
@@ -76,5 +80,8 @@ main(void)
     CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nfail 2 run x\n"));
     CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1\0init\n"));
     CHECK(!sound("hello 3.11.2 1 1 pymalloc\n\xff\xfe garbage\n"));
+    CHECK(!sound(GOOD "module json\n"));                  /* round 2 */
+    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nimport -1 json\n"));
+    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nmodule json\n"));
     return check_result("test_channel");
 }

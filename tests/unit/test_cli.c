@@ -13,9 +13,12 @@ make_argv(char **argv, const char *first, va_list ap)
     int argc = 0;
     const char *w;
 
-    argv[argc++] = "refhunt";
+    /* getopt takes char **, but moves the pointers only, never writes
+     * the strings: the words are copied in as they are */
+    w = "refhunt";
+    memcpy(&argv[argc++], &w, sizeof w);
     for (w = first; w != NULL && argc < 63; w = va_arg(ap, const char *)) {
-        argv[argc++] = (char *)w;
+        memcpy(&argv[argc++], &w, sizeof w);
     }
     argv[argc] = NULL;
     return argc;

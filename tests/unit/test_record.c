@@ -79,6 +79,15 @@ main(void)
     record_clear(&r);
     CHECK(parses("test test_x.T.test_a", &r) && r.type == RECORD_TEST);
     record_clear(&r);
+    CHECK(parses("import 7 markupsafe._speedups", &r));
+    CHECK(r.type == RECORD_IMPORT && r.value[0] == 7);
+    CHECK_STR(r.text, "markupsafe._speedups");
+    record_clear(&r);
+    CHECK(parses("import -1 json", &r) && r.value[0] == -1);
+    record_clear(&r);
+    CHECK(parses("path /srv/my app\\x01", &r) && r.type == RECORD_PATH);
+    CHECK_STR(r.text, "/srv/my app\x01");
+    record_clear(&r);
 
     CHECK(parses("end", &r) && r.type == RECORD_END);
 
@@ -109,5 +118,10 @@ main(void)
     CHECK(!parses("trace 1 2", &r));
     CHECK(!parses("module a b", &r));
     CHECK(!parses("module", &r));
+    CHECK(!parses("import json", &r));
+    CHECK(!parses("import -2 json", &r));
+    CHECK(!parses("import x json", &r));
+    CHECK(!parses("import 1 a b", &r));
+    CHECK(!parses("path", &r));
     return check_result("test_record");
 }

@@ -1,0 +1,120 @@
+/* outcome.c: what became of a hunt, decided from facts alone. */
+#include <signal.h>
+#include <stdio.h>
+
+#include "outcome.h"
+
+/* The records ended early although the worker did not fail: it said it
+ * lost them, exited 0 without "end", or outlived their end. */
+static int
+channel_lost(const struct outcome_facts *f)
+{
+    if (f->has_fail || f->finished) {
+        return 0;
+    }
+    return f->records_gone || (f->signal == 0 &&
+        (f->exit_code == 0 || f->exit_code == f->lost_code));
+}
+
+struct outcome
+outcome_decide(const struct outcome_facts *f)
+{
+    struct outcome o = { STATUS_CLEAN, REASON_NONE };
+
+    if (f->timed_out) {
+        o.status = STATUS_TIMEOUT;
+        o.reason = REASON_TIMEOUT;
+    } else if (f->interrupted) {
+        o.status = STATUS_INTERRUPTED;
+        o.reason = REASON_INTERRUPTED;
+    } else if (f->corrupted) {
+        o.status = STATUS_CRASHED;
+        o.reason = REASON_CORRUPTED;
+    } else if (channel_lost(f)) {
+        o.status = STATUS_CRASHED;
+        o.reason = REASON_CHANNEL_LOST;
+    } else if (!f->has_fail && f->finished && f->signal == 0 &&
+        f->exit_code == 0) {
+        ;   /* clean: the verdict decides */
+    } else if (f->has_fail && f->fail_round == 1 &&
+        f->fail_phase == PHASE_INIT) {
+        o.status = STATUS_ERROR;
+        o.reason = REASON_NO_PYTHON;
+    } else if (f->has_fail) {
+        o.status = STATUS_FAILED;
+        o.reason = f->reinit && f->fail_round > 1 && f->round1_measured &&
+            (f->fail_phase == PHASE_INIT || f->fail_phase == PHASE_RUN) ?
+            REASON_NO_REINIT : REASON_TARGET_FAILED;
+    } else if (f->signal != 0) {
+        o.status = STATUS_CRASHED;
+        o.reason = REASON_KILLED;
+    } else if (!f->hello) {
+        o.status = STATUS_ERROR;
+        o.reason = REASON_NO_WORKER;
+    } else {
+        o.status = STATUS_FAILED;
+        o.reason = REASON_WORKER_EXITED;
+    }
+    return o;
+}
+
+int
+status_exit(enum status s, int sig)
+{
+    switch (s) {
+    case STATUS_CLEAN:
+        return EXIT_CLEAN;
+    case STATUS_LEAK:
+        return EXIT_LEAK;
+    case STATUS_FAILED:
+        return EXIT_FAILED;
+    case STATUS_CRASHED:
+        return EXIT_CRASHED;
+    case STATUS_TIMEOUT:
+        return EXIT_TIMEOUT;
+    case STATUS_INTERRUPTED:
+        return EXIT_SIGNAL + (sig > 0 ? sig : SIGINT);
+    case STATUS_ERROR:
+        break;
+    }
+    return EXIT_USAGE;
+}
+
+enum status
+status_worst(enum status a, enum status b)
+{
+    return a > b ? a : b;
+}
+
+const char *
+status_name(enum status s)
+{
+    static const char *const names[] = {
+        "clean", "leak", "failed", "crashed", "timeout", "interrupted",
+        "error",
+    };
+
+    return names[s];
+}
+
+const char *
+signal_name(int sig)
+{
+    static char buf[16];
+
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGBUS:  return "SIGBUS";
+    case SIGFPE:  return "SIGFPE";
+    case SIGILL:  return "SIGILL";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGINT:  return "SIGINT";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGTRAP: return "SIGTRAP";
+    }
+    snprintf(buf, sizeof buf, "signal %d", sig);
+    return buf;
+}

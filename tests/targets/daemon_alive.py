@@ -1,0 +1,31 @@
+"""Starts a daemon (double fork and setsid), appends its pid to the file
+$DAEMON_PIDS,
+and checks a while later that it still runs: a hunt that ends beside this
+one (--each -j 2) must not kill what this one's target started."""
+import os
+import time
+
+r, w = os.pipe()
+first = os.fork()
+if first == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.write(w, b"%d\n" % os.getpid())
+        time.sleep(600)
+    os._exit(0)
+os.waitpid(first, 0)
+os.close(w)
+pid = int(os.read(r, 64))
+os.close(r)
+fd = os.open(os.environ["DAEMON_PIDS"], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+os.write(fd, b"%d\n" % pid)
+os.close(fd)
+
+time.sleep(3)
+try:
+    with open("/proc/%d/stat" % pid) as f:
+        state = f.read().rpartition(")")[2].split()[0]
+except FileNotFoundError:
+    state = "gone"
+if state in ("Z", "X", "gone"):
+    raise SystemExit("the daemon %d was killed while its hunt ran" % pid)
