@@ -11,6 +11,10 @@ struct entry {
     enum metric     metric;
     int64_t         max;
     char           *target;
+    char           *key;            /* baseline_key(target) */
+    int             mode;           /* -1: any */
+    int             line;
+    int             used;
 };
 
 struct baseline {
@@ -33,13 +37,37 @@ parse_metric(const char *s, size_t len, enum metric *out)
     return -1;
 }
 
+/* "mode MODE": the mode of the entries after it; 0, -1, or 1: no such line. */
+static int
+parse_mode(const char *p, int *mode, const char **why)
+{
+    size_t len = strcspn(p, " \t");
+    enum mode m;
+
+    if (len != 4 || strncmp(p, "mode", 4) != 0) {
+        return 1;
+    }
+    p += len + strspn(p + len, " \t");
+    for (m = MODE_REINIT; m <= MODE_LOOP; m++) {
+        len = strlen(mode_name(m));
+        if (strncmp(p, mode_name(m), len) == 0 &&
+            p[len + strspn(p + len, " \t\r")] == '\0') {
+            *mode = (int)m;
+            return 0;
+        }
+    }
+    *why = "the mode is not reinit, subinterp or loop";
+    return -1;
+}
+
 /* One line, without its newline; 0, -1 with *why, or 1 for nothing. */
 static int
-parse_line(char *line, struct entry *e, const char **why)
+parse_line(char *line, struct entry *e, int *mode, const char **why)
 {
     char *p = line, *end;
     size_t len;
     long long max;
+    int rc;
 
     while (*p == ' ' || *p == '\t') {
         p++;
@@ -47,9 +75,12 @@ parse_line(char *line, struct entry *e, const char **why)
     if (*p == '\0' || *p == '#') {
         return 1;
     }
+    if ((rc = parse_mode(p, mode, why)) <= 0) {
+        return rc < 0 ? -1 : 1;
+    }
     len = strcspn(p, " \t");
     if (parse_metric(p, len, &e->metric) != 0) {
-        *why = "the metric is not refs, blocks or fds";
+        *why = "the metric is not refs, blocks or fds (nor the word mode)";
         return -1;
     }
     p += len;
@@ -78,6 +109,9 @@ parse_line(char *line, struct entry *e, const char **why)
     }
     e->max = max;
     e->target = xstrdup(p);
+    e->key = baseline_key(p);
+    e->mode = *mode;
+    e->used = 0;
     return 0;
 }
 
@@ -91,7 +125,7 @@ baseline_read(const char *path, char **cause)
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    int lineno = 0, rc;
+    int lineno = 0, rc, mode = -1;
 
     if (f == NULL) {
         *cause = xasprintf("--baseline %s: %s", path, strerror(errno));
@@ -108,7 +142,8 @@ baseline_read(const char *path, char **cause)
             why = "a NUL byte in the line";
             rc = -1;
         } else {
-            rc = parse_line(line, &e, &why);
+            rc = parse_line(line, &e, &mode, &why);
+            e.line = lineno;
         }
         if (rc < 0) {
             *cause = xasprintf("--baseline %s:%d: %s (expected 'METRIC MAX "
@@ -145,24 +180,89 @@ baseline_free(struct baseline *b)
     }
     for (i = 0; i < b->n; i++) {
         free(b->entries[i].target);
+        free(b->entries[i].key);
     }
     free(b->entries);
     free(b);
 }
 
-int64_t
-baseline_allowance(const struct baseline *b, const char *target,
-    enum metric m)
+/* A word as a baseline means it: a Python file's path is its module,
+ * a node id's "::" a dot. */
+static void
+key_word(FILE *f, const char *w, size_t len)
 {
+    size_t path = len, i;
+    const char *sep;
+
+    if ((sep = strstr(w, "::")) != NULL && (size_t)(sep - w) < len) {
+        path = (size_t)(sep - w);
+    }
+    if (path > 3 && strncmp(w + path - 3, ".py", 3) == 0 &&
+        memchr(w, '[', path) == NULL) {
+        while (path > 2 && strncmp(w, "./", 2) == 0) {
+            w += 2;
+            len -= 2;
+            path -= 2;
+        }
+        for (i = 0; i < path - 3; i++) {
+            fputc(w[i] == '/' ? '.' : w[i], f);
+        }
+    } else {
+        fwrite(w, 1, path, f);
+    }
+    for (i = path; i < len; i++) {
+        if (strncmp(w + i, "::", 2) == 0) {
+            fputc('.', f);
+            i++;
+        } else {
+            fputc(w[i], f);
+        }
+    }
+}
+
+char *
+baseline_key(const char *name)
+{
+    char *key = NULL;
+    size_t size = 0, len;
+    FILE *f = open_memstream(&key, &size);
+
+    if (f == NULL) {
+        fatal("open_memstream");
+    }
+    while (*name != '\0') {
+        len = strcspn(name, " \t");
+        key_word(f, name, len);
+        name += len;
+        if (*name != '\0') {
+            name += strspn(name, " \t");
+            fputc(' ', f);
+        }
+    }
+    fclose(f);
+    return key;
+}
+
+int64_t
+baseline_allowance(struct baseline *b, const char *target, enum metric m,
+    enum mode mode)
+{
+    char *key = baseline_key(target);
+    int64_t max = -1;
     int i;
 
     for (i = 0; b != NULL && i < b->n; i++) {
-        if (b->entries[i].metric == m &&
-            strcmp(b->entries[i].target, target) == 0) {
-            return b->entries[i].max;
+        struct entry *e = &b->entries[i];
+
+        if (e->metric == m && (e->mode < 0 || e->mode == (int)mode) &&
+            strcmp(e->key, key) == 0) {
+            e->used = 1;
+            max = e->max;
+            break;
         }
     }
-    return -1;
+    free(key);
+    return max;
 }
 
 /* How far a delta is from none: fds leak in either direction (a target
@@ -174,7 +274,7 @@ magnitude(int64_t delta)
 }
 
 void
-baseline_apply(const struct baseline *b, struct hunt *h)
+baseline_apply(struct baseline *b, struct hunt *h)
 {
     char *old_name = target_name(h->settings, 0);
     int64_t allowed;
@@ -184,13 +284,18 @@ baseline_apply(const struct baseline *b, struct hunt *h)
         if (!h->leaked[m]) {
             continue;
         }
-        allowed = baseline_allowance(b, h->name, (enum metric)m);
+        allowed = baseline_allowance(b, h->name, (enum metric)m,
+            h->settings->mode);
         if (allowed < 0) {      /* written before names were quoted */
-            allowed = baseline_allowance(b, old_name, (enum metric)m);
+            allowed = baseline_allowance(b, old_name, (enum metric)m,
+                h->settings->mode);
         }
         within = allowed >= 0;
         for (i = 0; within && i < h->ndeltas; i++) {
             within = magnitude(h->deltas[m][i]) <= allowed;
+        }
+        if (allowed >= 0) {
+            h->allowed[m] = allowed;
         }
         if (within) {
             h->leaked[m] = 0;
@@ -202,6 +307,25 @@ baseline_apply(const struct baseline *b, struct hunt *h)
         h->status = STATUS_CLEAN;
     }
     free(old_name);
+}
+
+void
+baseline_unmatched(const struct baseline *b, const char *path, FILE *f)
+{
+    const struct entry *e;
+    int i;
+
+    for (i = 0; b != NULL && i < b->n; i++) {
+        e = &b->entries[i];
+        if (!e->used) {
+            fprintf(f, "refhunt: --baseline %s:%d: '%s %" PRId64 " %s' "
+                "matched no leak of this run%s%s%s\n", path, e->line,
+                metric_key(e->metric), e->max, e->target,
+                e->mode >= 0 ? " (an entry for " : "",
+                e->mode >= 0 ? mode_name((enum mode)e->mode) : "",
+                e->mode >= 0 ? " mode)" : "");
+        }
+    }
 }
 
 void
@@ -233,6 +357,10 @@ baseline_write_all(FILE *f, struct hunt *const *hunts, int n)
     int i;
 
     fprintf(f, "# refhunt baseline: METRIC MAX TARGET a line\n");
+    if (n > 0) {
+        /* the entries are for hunts in this mode */
+        fprintf(f, "mode %s\n", mode_name(hunts[0]->settings->mode));
+    }
     for (i = 0; i < n; i++) {
         baseline_write(f, hunts[i]);
     }

@@ -6,8 +6,16 @@
  *
  * METRIC is refs, blocks or fds; MAX the largest change per tracked round
  * accepted (fds: up or down); TARGET the target as refhunt names it (the
- * rest of the line; the unquoted names of refhunt 0.1 match too).
+ * rest of the line; the unquoted names of refhunt 0.1 match too), or with
+ * --per-test a test id. A line "mode MODE" makes the entries after it
+ * apply to hunts in that mode only (--write-baseline writes one).
  * Blank lines and lines starting with '#' are ignored.
+ *
+ * Names match as refhunt means them, not byte for byte: a word that names
+ * a Python file is its module (tests/test_x.py is tests.test_x, ./ and
+ * .py go), and a pytest node id's "::" is a dot. So "-m unittest
+ * tests/test_x.py" matches "-m unittest tests.test_x", and the pytest id
+ * tests/test_x.py::TestA::test_b matches unittest's tests.test_x.TestA.test_b.
  */
 #ifndef REFHUNT_BASELINE_H
 #define REFHUNT_BASELINE_H
@@ -23,18 +31,28 @@ struct baseline;
 struct baseline *baseline_read(const char *, char **);
 void             baseline_free(struct baseline *);
 
-/* The largest delta accepted for the target's metric, or -1: none. */
-int64_t          baseline_allowance(const struct baseline *, const char *,
-                     enum metric);
+/* The largest delta accepted for the target's metric in a mode, or -1:
+ * none. The entry counts as used. */
+int64_t          baseline_allowance(struct baseline *, const char *,
+                     enum metric, enum mode);
 
-/* Takes the leaks the baseline accepts off the hunt's leaks (into known);
- * a hunt left without leaks is clean. */
-void             baseline_apply(const struct baseline *, struct hunt *);
+/* Takes the leaks the baseline accepts off the hunt's leaks (into known;
+ * what it allows into allowed, also for a leak beyond it); a hunt left
+ * without leaks is clean. */
+void             baseline_apply(struct baseline *, struct hunt *);
+
+/* "refhunt: --baseline FILE:LINE: ... matched nothing" for every entry no
+ * hunt used. */
+void             baseline_unmatched(const struct baseline *, const char *,
+                     FILE *);
 
 /* Writes the hunt's leaks (and known leaks) as baseline lines. */
 void             baseline_write(FILE *, const struct hunt *);
 
-/* A whole baseline file: a comment, then every hunt's lines. */
+/* name as baselines compare it (see above), newly allocated. */
+char            *baseline_key(const char *);
+/* A whole baseline file: a comment, the mode line, then every hunt's
+ * lines. */
 void             baseline_write_all(FILE *, struct hunt *const *, int);
 
 #endif

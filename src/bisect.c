@@ -4,7 +4,9 @@
  *
  * A discovery worker lists the items: the modules the target imported, in
  * the order their imports completed (a submodule with its package), or
- * the test ids of -m unittest NAME. A module completes before every
+ * the test ids of -m unittest NAME (names as python -m unittest takes
+ * them, file paths too) or the node ids of -m pytest ARGS (their probes
+ * run in loop mode unless --mode is given). A module completes before every
  * module that imports it, even when the two import each other (markupsafe
  * and its _speedups), so the first module of the list that leaks is a
  * culprit, and the modules that leak only through it come after it.
@@ -190,13 +192,19 @@ probe_settings(const struct bisection *b, const int *idx, int n,
         ps->args = NULL;
         ps->nargs = 0;
     } else {
+        /* the runner given, with the test ids: node ids for pytest */
         ps->kind = TARGET_MODULE;
-        ps->target = *target = xstrdup("unittest");
+        ps->target = *target = xstrdup(b->st->target);
         ps->args = xcalloc((size_t)n + 1, sizeof *ps->args);
         for (i = 0; i < n; i++) {
             ps->args[i] = b->items.name[idx[i]];
         }
         ps->nargs = n;
+        if (strcmp(b->st->target, "pytest") == 0 && !b->st->mode_given) {
+            /* pytest's own imports leak thousands of references an
+             * interpreter: its probes run in one (it is clean there) */
+            ps->mode = MODE_LOOP;
+        }
     }
     return ps;
 }
@@ -799,7 +807,8 @@ json_report(const struct bisection *b, const struct hunt *disc,
         "\n  \"seconds\": %.2f,\n  \"mode\": \"%s\"\n}\n",
         b->together ? "true" : "false", b->probes, b->rounds,
         clock_now() - b->started, mode_name(b->st->bisect == BISECT_IMPORTS ?
-        MODE_REINIT : b->st->mode));
+        MODE_REINIT : strcmp(b->st->target, "pytest") == 0 &&
+        !b->st->mode_given ? MODE_LOOP : b->st->mode));
 }
 
 /* What the finished search found: its status. */
@@ -870,9 +879,11 @@ bisect_main(const struct settings *st, const char *exe)
          * say why */
         status = disc->status;
         last = report_last_line(disc->message);
-        fprintf(text, "refhunt: %s: bisect %s: the target's first run "
-            "failed: %s\n", disc->name, st->bisect == BISECT_IMPORTS ?
-            "imports" : "tests", disc->reason != NULL ? disc->reason : last);
+        fprintf(text, "refhunt: %s: bisect %s: %s: %s\n", disc->name,
+            st->bisect == BISECT_IMPORTS ? "imports" : "tests",
+            st->bisect == BISECT_IMPORTS ? "the target's first run failed" :
+            "cannot list the tests", disc->reason != NULL ? disc->reason :
+            last);
         free(last);
         if (st->quiet && disc->message != NULL &&
             strchr(disc->message, '\n') != NULL) {

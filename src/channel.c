@@ -24,6 +24,7 @@ channel_init(struct channel *c, struct hunt *h)
 {
     memset(c, 0, sizeof *c);
     c->h = h;
+    c->cur = h;
 }
 
 void
@@ -54,7 +55,7 @@ all_measured(const struct hunt *h)
 static const char *
 out_of_order(const struct channel *c, const struct record *r)
 {
-    const struct hunt *h = c->h;
+    const struct hunt *h = c->cur;     /* the rounds under way */
     int cur = h->started, open = cur > 0 && !h->rounds[cur - 1].measured;
 
     if (h->finished) {
@@ -94,17 +95,31 @@ out_of_order(const struct channel *c, const struct record *r)
             "names from a worker not asked for them" : NULL;
     case RECORD_TEST:
     case RECORD_IMPORT:
-        return h->settings->task != TASK_HUNT ? NULL :
+        return h->settings->task != TASK_HUNT || (r->type == RECORD_TEST &&
+            h->settings->per_test && c->cur == c->h) ? NULL :
             "names from a worker not asked for them";
+    case RECORD_TESTBEGIN:
+        return h->settings->per_test && c->cur == c->h && open ? NULL :
+            "a test out of turn";
+    case RECORD_TESTEND:
+        return c->cur != c->h ? NULL : "the end of a test not under way";
     case RECORD_COUNTERS:
         return r->round == cur && open && !h->calibrating ? NULL :
             "counters of a round not under way";
     case RECORD_FAIL:
+        if (c->cur != c->h) {
+            return "a failure inside a test";
+        }
         return (r->round == 0 && h->calibrating) ||
             (r->round == cur && r->round > 0 && !h->calibrating) ? NULL :
             "a failure of a round not under way";
     case RECORD_CALIBRATION:
     case RECORD_END:
+        /* --per-test: the worker's own round 1 holds the tests */
+        if (h->settings->per_test) {
+            return r->type == RECORD_END && c->cur == c->h ? NULL :
+                "the end inside a test";
+        }
         /* a discovery worker runs once, measures nothing */
         return all_measured(h) || h->settings->task != TASK_HUNT ? NULL :
             "the end before the last round";
@@ -114,10 +129,54 @@ out_of_order(const struct channel *c, const struct record *r)
     return NULL;
 }
 
+/* --per-test: a test starts; its runs are the rounds that follow. */
+static void
+test_begin(struct channel *c, struct record *r)
+{
+    struct hunt *h = c->h, *t = hunt_new(h->settings);
+
+    free(t->name);
+    t->name = r->text;
+    r->text = NULL;
+    t->python = (struct python_info){ xstrdup(h->python.version),
+        h->python.debug, h->python.refs_available,
+        xstrdup(h->python.blocks_source) };
+    h->tests.hunt = xreallocarray(h->tests.hunt, (size_t)h->tests.n + 1,
+        sizeof *h->tests.hunt);
+    h->tests.hunt[h->tests.n++] = t;
+    h->tests.open = 1;
+    c->cur = t;
+    c->starts++;
+}
+
+/* It ended: a failure is its status, skipped and xfailed its outcome. */
+static void
+test_end(struct channel *c, struct record *r)
+{
+    struct hunt *t = c->cur;
+
+    t->finished = 1;
+    if (strcmp(r->extra, "failed") == 0) {
+        t->status = STATUS_FAILED;
+        t->fail_round = t->started;
+        t->fail_phase = t->started > 0 ? t->rounds[t->started - 1].phase :
+            PHASE_RUN;
+    } else if (strcmp(r->extra, "passed") != 0) {
+        t->outcome = r->extra;
+        r->extra = NULL;
+    }
+    if (r->text[0] != '\0') {
+        t->message = r->text;
+        r->text = NULL;
+    }
+    c->h->tests.open = 0;
+    c->cur = c->h;
+}
+
 static void
 apply(struct channel *c, const char *line)
 {
-    struct hunt *h = c->h;
+    struct hunt *h = c->cur;
     struct round *rd;
     struct record r;
     const char *wrong;
@@ -142,6 +201,12 @@ apply(struct channel *c, const char *line)
         h->python.debug = r.debug;
         h->python.refs_available = r.refs_available;
         r.text = r.extra = NULL;
+        break;
+    case RECORD_TESTBEGIN:
+        test_begin(c, &r);
+        break;
+    case RECORD_TESTEND:
+        test_end(c, &r);
         break;
     case RECORD_CALIBRATION:
         h->calibrated = 1;

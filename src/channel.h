@@ -26,6 +26,8 @@ void    buffer_add(struct buffer *, const char *, size_t);
 
 struct channel {
     struct hunt    *h;
+    struct hunt    *cur;            /* where rounds go: h, or --per-test's
+                                       test under way */
     struct buffer   partial;        /* a record line not ended yet */
     int             hello;          /* "hello" seen */
     int             has_fail;       /* a "fail" record seen */

@@ -32,6 +32,8 @@ enum {
     OPT_BASELINE,
     OPT_WRITE_BASELINE,
     OPT_COLOR,
+    OPT_PER_TEST,
+    OPT_TEST_START,
     OPT_TRUST_REFS,
 };
 
@@ -61,6 +63,8 @@ static const struct option long_options[] = {
     { "baseline",   required_argument, NULL, OPT_BASELINE },
     { "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
     { "color",      required_argument, NULL, OPT_COLOR },
+    { "per-test",   no_argument,       NULL, OPT_PER_TEST },
+    { "test-start", required_argument, NULL, OPT_TEST_START },  /* worker */
     { "trust-refs", no_argument,       NULL, OPT_TRUST_REFS },
     { NULL, 0, NULL, 0 },
 };
@@ -72,7 +76,8 @@ cli_usage(FILE *f)
                "       refhunt [options] -m module [arg ...]\n"
                "       refhunt [options] -c code [arg ...]\n"
                "       refhunt [options] --each script.py ...\n"
-               "       refhunt [options] --each -m module arg ...\n");
+               "       refhunt [options] --each -m module arg ...\n"
+               "       refhunt [options] --per-test -m pytest|unittest [arg ...]\n");
 }
 
 void
@@ -90,10 +95,13 @@ cli_help(FILE *f)
         "                        subinterp: each round a subinterpreter;\n"
         "                        loop: one interpreter, regrtest's -R method\n"
         "  --gc-passes N         gc.collect() calls after each run (default 3)\n"
+        "  --per-test            give every test of -m pytest ARGS or -m unittest\n"
+        "                        NAMES its own verdict, in one interpreter (loop\n"
+        "                        mode): each test runs W+N times in a row\n"
         "  --bisect imports      find the imports of the target that leak on their\n"
         "                        own (reinit rounds), deepest first\n"
-        "  --bisect tests        find the tests of -m unittest NAME ... that leak on\n"
-        "                        their own\n"
+        "  --bisect tests        find the tests of -m unittest NAME ... or -m pytest\n"
+        "                        ARGS that leak on their own\n"
         "  --show-growth[=N]     per round, the N types whose GC-tracked objects grew\n"
         "                        most (default 10)\n"
         "  --trace-blocks[=N]    loop mode: per round, the N allocation sites of the\n"
@@ -303,7 +311,7 @@ bad_option(int opt, const char *word)
 static enum cli_result
 parse(int argc, char **argv, struct settings *st, char **cause)
 {
-    int opt, target_set = 0, at, choice, bare_at = -1;
+    int opt, target_set = 0, at, choice, mode_given = 0, bare_at = -1;
     const char *bare = NULL;    /* --show-growth or --trace-blocks, alone */
 
     memset(st, 0, sizeof *st);
@@ -368,6 +376,16 @@ parse(int argc, char **argv, struct settings *st, char **cause)
                 return CLI_ERROR;
             }
             st->mode = (enum mode)choice;
+            mode_given = st->mode_given = 1;
+            break;
+        case OPT_PER_TEST:
+            st->per_test = 1;
+            break;
+        case OPT_TEST_START:
+            if (parse_int("--test-start", optarg, 0, INT_MAX, &st->test_start,
+                cause) != 0) {
+                return CLI_ERROR;
+            }
             break;
         case OPT_GC_PASSES:
             if (parse_int("--gc-passes", optarg, 0, 100, &st->gc_passes,
@@ -472,10 +490,26 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         *cause = xstrdup("--bisect works on one target, not with --each");
         return CLI_ERROR;
     }
+    if (st->per_test) {
+        /* one interpreter, every test run again in it */
+        if (mode_given && st->mode != MODE_LOOP) {
+            *cause = xasprintf("--per-test runs every test in one "
+                "interpreter: loop mode, not %s", mode_name(st->mode));
+            return CLI_ERROR;
+        }
+        st->mode = MODE_LOOP;
+        if (st->bisect != BISECT_NONE || st->show_growth ||
+            st->trace_blocks) {
+            *cause = xstrdup("--per-test does not go with --bisect, "
+                "--show-growth or --trace-blocks");
+            return CLI_ERROR;
+        }
+    }
     if (st->bisect == BISECT_TESTS && (!target_set ||
-        st->kind != TARGET_MODULE || strcmp(st->target, "unittest") != 0)) {
-        *cause = xstrdup("--bisect tests needs a unittest target: "
-            "-m unittest NAME ...");
+        st->kind != TARGET_MODULE || (strcmp(st->target, "unittest") != 0 &&
+        strcmp(st->target, "pytest") != 0))) {
+        *cause = xstrdup("--bisect tests needs a test runner: "
+            "-m unittest NAME ... or -m pytest ARGS");
         return CLI_ERROR;
     }
     if (st->trace_blocks && st->mode != MODE_LOOP) {
@@ -501,6 +535,13 @@ parse(int argc, char **argv, struct settings *st, char **cause)
     }
     st->args = argv + optind;
     st->nargs = argc - optind;
+    if (st->per_test && (st->kind != TARGET_MODULE ||
+        (strcmp(st->target, "pytest") != 0 &&
+        strcmp(st->target, "unittest") != 0))) {
+        *cause = xstrdup("--per-test needs a test runner: -m pytest [ARGS] "
+            "or -m unittest [NAMES]");
+        return CLI_ERROR;
+    }
     if (st->each && st->kind != TARGET_SCRIPT && st->nargs == 0) {
         *cause = xasprintf("--each %s needs arguments: each one is a "
             "target", st->kind == TARGET_MODULE ? "-m module" : "-c code");
@@ -555,6 +596,12 @@ common_argv(const char *exe, const struct settings *st,
     }
     if (st->isolated) {
         av[n++] = xstrdup("-I");
+    }
+    if (st->per_test) {
+        av[n++] = xstrdup("--per-test");
+    }
+    if (st->test_start > 0) {
+        av[n++] = xasprintf("--test-start=%d", st->test_start);
     }
     if (st->trust_refs) {
         av[n++] = xstrdup("--trust-refs");

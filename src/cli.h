@@ -40,6 +40,7 @@ enum color {
 
 struct settings {
     enum mode         mode;
+    int               mode_given;   /* --mode was given */
     int               each;         /* --each: every operand a target */
     int               jobs;         /* -j N: hunts at once; 0: cores */
     int               shard_k;      /* --shard K/N: this machine's part */
@@ -66,6 +67,8 @@ struct settings {
     const char       *target;       /* script path, module name or code */
     char            **args;         /* sys.argv[1:] of the target */
     int               nargs;
+    int               per_test;     /* --per-test: every test a verdict */
+    int               test_start;   /* internal: the first test to run */
     int               worker_fd;    /* record channel; -1 in the supervisor */
     enum worker_task  task;
 };

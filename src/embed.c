@@ -242,6 +242,23 @@ error:
     return NULL;
 }
 
+int
+embed_exec(PyObject *ns, const char *source, const char *filename,
+    char **cause)
+{
+    PyObject *code, *res;
+
+    code = Py_CompileString(source, filename, Py_file_input);
+    res = code != NULL ? PyEval_EvalCode(code, ns, ns) : NULL;
+    Py_XDECREF(code);
+    if (res == NULL) {
+        *cause = fetch_error(filename);
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+
 /* Calls glue.NAME(args); NULL with *cause on an error of refhunt's own. */
 PyObject *
 embed_call(PyObject *glue, const char *name, PyObject *args, char **cause)

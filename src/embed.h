@@ -19,6 +19,10 @@ int         embed_finish(char **);
  * reference, or NULL with *cause. */
 PyObject   *embed_load_glue(char **);
 
+/* Runs Python source in the namespace ns (more code beside glue's);
+ * 0, or -1 with *cause. */
+int         embed_exec(PyObject *, const char *, const char *, char **);
+
 /* glue.NAME(*args) (args is stolen): its result, or NULL with *cause. */
 PyObject   *embed_call(PyObject *, const char *, PyObject *, char **);
 int         embed_call_void(PyObject *, const char *, PyObject *, char **);

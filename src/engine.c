@@ -43,6 +43,7 @@ struct engine {
     struct channel  ch;                         /* the records */
     unsigned        starts;                     /* ch.starts seen */
     struct buffer   tail;                       /* the target's stderr */
+    struct buffer   out_tail;                   /* its stdout, under -q */
     struct buffer   kept_out, kept_err;         /* OUTPUT_KEEP */
     size_t          err_total;                  /* stderr bytes seen */
     size_t          dump_from;                  /* err_total at the dump */
@@ -56,6 +57,12 @@ struct engine {
     int             gone;                       /* ... and for good */
     int             wstatus;                    /* the worker's; -1: unsaid */
 };
+
+struct hunt *
+engine_current(const struct engine *e)
+{
+    return e->ch.cur;
+}
 
 struct hunt *
 engine_hunt(const struct engine *e)
@@ -113,8 +120,11 @@ drain(struct engine *e, int *fd)
         }
     } else if (e->output == OUTPUT_KEEP) {
         keep_add(&e->kept_out, buf, (size_t)n);
+    } else {
+        /* stdout under -q: read so the target never blocks; its tail
+         * kept for a failure's message (pytest reports on stdout) */
+        tail_add(&e->out_tail, buf, (size_t)n);
     }
-    /* stdout under -q: read and dropped so the target never blocks */
 }
 
 /* Reads every channel until none has data right now, for DRAIN_MAX at
@@ -489,6 +499,9 @@ describe(struct engine *e, struct outcome o, const struct outcome_facts *f)
         if (h->message != NULL && strchr(h->message, '\n') == NULL) {
             h->reason = xstrdup(h->message);
             h->message = with_body(h->message, last_lines(&e->tail));
+            if (e->out_tail.len > 0) {
+                h->message = with_body(h->message, last_lines(&e->out_tail));
+            }
         }
         break;
     case REASON_KILLED:
@@ -546,5 +559,6 @@ engine_finish(struct engine *e)
     h->kept_err = e->kept_err.data;
     channel_free(&e->ch);
     free(e->tail.data);
+    free(e->out_tail.data);
     free(e);
 }

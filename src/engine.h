@@ -48,4 +48,8 @@ void            engine_finish(struct engine *);
 /* The hunt the engine runs. */
 struct hunt    *engine_hunt(const struct engine *);
 
+/* The hunt its rounds go to now: with --per-test the test under way,
+ * else the hunt itself. */
+struct hunt    *engine_current(const struct engine *);
+
 #endif

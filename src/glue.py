@@ -235,7 +235,7 @@ def collect(passes):
         gc.collect()
 
 
-# ---- --bisect: what the target imports, which tests it has
+# ---- --bisect imports: what the target imported (tests: pertest.py)
 
 
 def _importable(name, module):
@@ -321,27 +321,6 @@ def added_paths():
     start = _first.get("path", ())
     return [os.fsencode(p) for p in sys.path
             if p not in start and isinstance(p, str)]
-
-
-def list_tests(names, safe_path):
-    """The test ids that `python -m unittest NAMES` would run."""
-    import unittest
-    _prepend_sys_path0("module", "unittest", safe_path)
-    names = [n for n in names if not n.startswith("-")]
-    loader = unittest.TestLoader()
-    suite = loader.loadTestsFromNames(names) if names else loader.discover(".")
-    ids = []
-
-    def walk(test):
-        if isinstance(test, unittest.TestSuite):
-            for t in test:
-                walk(t)
-        elif isinstance(test, unittest.loader._FailedTest):
-            raise test._exception     # a name that does not load
-        else:
-            ids.append(test.id())
-    walk(suite)
-    return ids
 
 
 # ---- --show-growth and --trace-blocks: what grew, and where it was made
@@ -543,7 +522,8 @@ def _restore():
                             for a in collections.abc.__all__):
         for obj in abc.__subclasses__() + [abc]:
             refs = abcs.get(obj)
-            if refs is not None:
+            # only a registry that the run changed: registering is costly
+            if refs is not None and _abc_registry(obj) != refs:
                 obj._abc_registry_clear()
                 for ref in refs:
                     subclass = ref()

@@ -211,6 +211,11 @@ hunt_free(struct hunt *h)
         free(h->rounds[i].trace);
     }
     names_clear(&h->found);
+    for (i = 0; i < h->tests.n; i++) {
+        hunt_free(h->tests.hunt[i]);
+    }
+    free(h->tests.hunt);
+    free(h->outcome);
     free(h->found_by);
     names_clear(&h->paths);
     names_clear(&h->untrusted);

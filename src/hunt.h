@@ -45,6 +45,14 @@ struct python_info {
     char           *blocks_source;          /* how blocks are counted */
 };
 
+/* --per-test: the tests a worker ran, each a hunt of its own (its rounds
+ * are the test's runs, its name the test id). */
+struct tests {
+    struct hunt   **hunt;                   /* [n], in the order they ran */
+    int             n;
+    int             open;                   /* the last one has not ended */
+};
+
 struct hunt {
     const struct settings *settings;
     /* What the hunt's maker handed over (a bisect probe's own settings,
@@ -82,6 +90,9 @@ struct hunt {
     int             done;                   /* the hunt is over, its
                                                verdict computed */
     struct names    found;                  /* module or test records */
+    struct tests    tests;                  /* --per-test */
+    char           *outcome;                /* a test's: "skipped",
+                                               "xfailed", or NULL */
     int            *found_by;               /* import records: the index in
                                                found of the module that
                                                imported each, or -1 */
@@ -97,6 +108,8 @@ struct hunt {
     int             leaked[METRIC_COUNT];
     int             refs_untrusted;         /* refs shown, not deciding */
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
+    int64_t         allowed[METRIC_COUNT];  /* --baseline's MAX, also when
+                                               the leak is beyond it */
     int64_t        *import_deltas[METRIC_COUNT];   /* importshare.c: deltas
                                                of its imports alone, or NULL */
     double          seconds;                /* the hunt took */

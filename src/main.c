@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "config.h"
 #include "outcome.h"
+#include "pertest.h"
 #include "report.h"
 #include "run.h"
 #include "supervise.h"
@@ -135,6 +136,8 @@ main(int argc, char **argv)
     report_set_color(use_color(&st));
     if (st.bisect != BISECT_NONE) {
         status = bisect_main(&st, worker);
+    } else if (st.per_test) {
+        status = pertest_main(&st, worker);
     } else if ((status = run_hunts(&st, worker, &cause)) == EXIT_USAGE &&
         cause != NULL) {
         usage_error(cause, 0);

@@ -161,6 +161,23 @@ parse_flag(const char *s, int *out)
     return 0;
 }
 
+/* A test's outcome in a testend record. */
+static int
+parse_outcome(const char *s)
+{
+    static const char *const outcomes[] = {
+        "passed", "failed", "skipped", "xfailed",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++) {
+        if (strcmp(s, outcomes[i]) == 0) {
+            return 0;
+        }
+    }
+    return -1;
+}
+
 /* Splits off up to max space-separated fields; the last keeps the rest. */
 static int
 split(char *line, char **fields, int max)
@@ -198,6 +215,8 @@ static const struct {
     { "import",      RECORD_IMPORT,      3 },
     { "path",        RECORD_PATH,        2 },
     { "test",        RECORD_TEST,        2 },
+    { "testbegin",   RECORD_TESTBEGIN,   3 },
+    { "testend",     RECORD_TESTEND,     3 },
     { "untrusted",   RECORD_UNTRUSTED,   2 },
     { "end",         RECORD_END,         1 },
 };
@@ -226,6 +245,7 @@ record_parse(const char *line, struct record *r, char **cause)
     if (k == nkinds || split(copy, f, kinds[k].fields) != kinds[k].fields ||
         (kinds[k].type != RECORD_FAIL && kinds[k].type != RECORD_TRACE &&
         kinds[k].type != RECORD_GROWTH && kinds[k].type != RECORD_TEST &&
+        kinds[k].type != RECORD_TESTBEGIN && kinds[k].type != RECORD_TESTEND &&
         kinds[k].type != RECORD_PATH &&
         strchr(f[kinds[k].fields - 1], ' ') != NULL)) {
         goto bad;
@@ -291,6 +311,19 @@ record_parse(const char *line, struct record *r, char **cause)
             r->value[0] > INT_MAX) {
             goto bad;
         }
+        r->text = record_unescape(f[2]);
+        break;
+    case RECORD_TESTBEGIN:
+        if (parse_round(f[1], &r->round) != 0) {
+            goto bad;
+        }
+        r->text = record_unescape(f[2]);
+        break;
+    case RECORD_TESTEND:
+        if (parse_outcome(f[1]) != 0) {
+            goto bad;
+        }
+        r->extra = xstrdup(f[1]);
         r->text = record_unescape(f[2]);
         break;
     case RECORD_END:

@@ -21,6 +21,11 @@
  *                                      whose inline reference counting
  *                                      bypasses the total (debug builds)
  *   test TEXT                          a test id of the target
+ *   testbegin INDEX TEXT               --per-test: the test at INDEX (from 0,
+ *                                      in collection order), id TEXT, starts;
+ *                                      its runs are the rounds that follow
+ *   testend OUTCOME TEXT               it ended: passed, failed, skipped or
+ *                                      xfailed; TEXT: why (may be empty)
  *   end                                every round done
  *
  * Fields are separated by one space; TEXT escapes backslash, newline and
@@ -47,13 +52,15 @@ enum record_type {
     RECORD_IMPORT,
     RECORD_PATH,
     RECORD_TEST,
+    RECORD_TESTBEGIN,
+    RECORD_TESTEND,
     RECORD_UNTRUSTED,
     RECORD_END,
 };
 
 struct record {
     enum record_type type;
-    int              round;
+    int              round;     /* testbegin: the test's index */
     enum phase       phase;
     int64_t          counter[METRIC_COUNT];
     int64_t          value[2];  /* growth: count, delta; trace: count, size;
@@ -62,7 +69,8 @@ struct record {
     int              refs_available;
     char            *text;      /* version (hello), message (fail), type
                                    (growth), traceback (trace), name */
-    char            *extra;     /* blocks source (hello) */
+    char            *extra;     /* blocks source (hello), outcome
+                                   (testend) */
 };
 
 /* No interpreter has 2^48 references, blocks or descriptors: a counter

@@ -57,6 +57,20 @@ report_leak_line(const struct hunt *h, enum metric m, FILE *f)
     fputc('\n', f);
 }
 
+void
+report_leak_line_baseline(const struct hunt *h, enum metric m, FILE *f)
+{
+    leak_words(h, m, f);
+    if (h->known[m] > 0) {
+        fprintf(f, " (known: the baseline allows %" PRId64 " a round)",
+            h->known[m]);
+    } else if (h->allowed[m] > 0) {
+        fprintf(f, " (more than the baseline allows: %" PRId64 " a round)",
+            h->allowed[m]);
+    }
+    fputc('\n', f);
+}
+
 /* GitHub Actions workflow commands escape these in messages... */
 static void
 gh_text(FILE *f, const char *s, int property)
@@ -288,8 +302,8 @@ import_share(const struct hunt *h, enum metric m, FILE *f)
 #define UNTRUSTED_SHOWN 4
 
 /* Why refs did not decide, with their deltas all the same. */
-static void
-untrusted_refs(const struct hunt *h, FILE *f)
+void
+report_untrusted_refs(const struct hunt *h, FILE *f)
 {
     int i;
 
@@ -321,10 +335,14 @@ report_text(const struct hunt *h, FILE *f)
     }
     what_grew(h, f);
     if (h->refs_untrusted && h->ndeltas > 0) {
-        untrusted_refs(h, f);
+        report_untrusted_refs(h, f);
     }
     for (m = 0; m < METRIC_COUNT; m++) {
-        if (h->leaked[m]) {
+        if (h->leaked[m] && h->allowed[m] > 0) {
+            leak_words(h, m, f);
+            fprintf(f, " (more than the baseline allows: %" PRId64
+                " a round)\n", h->allowed[m]);
+        } else if (h->leaked[m]) {
             report_leak_line(h, m, f);
             import_share(h, m, f);
         } else if (h->known[m] > 0) {
@@ -337,7 +355,18 @@ report_text(const struct hunt *h, FILE *f)
         status_name(h->status), color_end());
     switch (h->status) {
     case STATUS_CLEAN:
-        fprintf(f, ", no leak");
+        for (m = 0; m < METRIC_COUNT; m++) {
+            if (h->known[m] > 0) {
+                fprintf(f, "%s%s", first ? ", known leaks only: " : ", ",
+                    metric_noun(m));
+                first = 0;
+            }
+        }
+        if (first) {
+            fprintf(f, ", no leak");
+        } else {
+            fprintf(f, " within the baseline");
+        }
         break;
     case STATUS_LEAK:
         for (m = 0; m < METRIC_COUNT; m++) {

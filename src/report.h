@@ -9,9 +9,16 @@
 /* "NAME leaked [1, 1, 1] references, sum=3", as regrtest says it. */
 void    report_leak_line(const struct hunt *, enum metric, FILE *);
 
+/* The same, with what --baseline allows when it has an entry. */
+void    report_leak_line_baseline(const struct hunt *, enum metric, FILE *);
+
 /* The last non-empty line of a text (a traceback's exception), newly
  * allocated; "" for NULL. */
 char   *report_last_line(const char *);
+
+/* "NAME: references [...] not trusted: MODULES ...": why refs did not
+ * decide (--trust-refs). */
+void    report_untrusted_refs(const struct hunt *, FILE *);
 
 /* Colors for the verdict words (a terminal, --color). */
 void    report_set_color(int);

@@ -32,7 +32,7 @@ struct run {
     struct hunt   **hunts;
     int             n;
     int             printed;        /* hunts whose text is out */
-    const struct baseline *base;
+    struct baseline *base;
     FILE           *text;           /* stdout, or stderr with --json - */
 };
 
@@ -228,6 +228,9 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
         if (r.hunts[i]->status == STATUS_INTERRUPTED) {
             sig = r.hunts[i]->signal;
         }
+    }
+    if (base != NULL) {
+        baseline_unmatched(base, st->baseline_path, stderr);
     }
     if (st->each) {
         fprintf(r.text, "refhunt: %d target%s: %d clean, %d not (%.1f s, "

@@ -114,9 +114,16 @@ draw_progress(struct engine **running, int nrunning, int ndone, int total,
     int i, n;
 
     if (total == 1 && nrunning == 1) {
-        h = engine_hunt(running[0]);
-        n = snprintf(line, sizeof line, "\r\033[Krefhunt: %.60s: round "
-            "%d/%d, %.1f s", h->name, h->started, h->nrounds, elapsed);
+        /* --per-test: the test under way and its run */
+        h = engine_current(running[0]);
+        if (h->settings->per_test && h == engine_hunt(running[0])) {
+            n = snprintf(line, sizeof line, "\r\033[Krefhunt: %.60s: "
+                "collecting, %.1f s", h->name, elapsed);
+        } else {
+            n = snprintf(line, sizeof line, "\r\033[Krefhunt: %.60s: %s "
+                "%d/%d, %.1f s", h->name, h->settings->per_test ? "run" :
+                "round", h->started, h->nrounds, elapsed);
+        }
     } else {
         n = snprintf(line, sizeof line, "\r\033[Krefhunt: %d/%d done, "
             "%.1f s", ndone, total, elapsed);

@@ -513,18 +513,7 @@ discover(struct worker *w)
             names = embed_call(glue, "imported", PyTuple_New(0), &cause);
         }
     } else if (glue != NULL) {
-        PyObject *args = PyList_New(0);
-
-        for (i = 0; args != NULL && i < st->nargs; i++) {
-            PyObject *a = PyUnicode_DecodeFSDefault(st->args[i]);
-
-            if (a == NULL || PyList_Append(args, a) < 0) {
-                Py_CLEAR(args);
-            }
-            Py_XDECREF(a);
-        }
-        names = embed_call(glue, "list_tests", Py_BuildValue("(Ni)", args,
-            st->isolated), &cause);
+        names = pertest_list(glue, st, &cause);
     }
     failed = names == NULL;
     for (i = 0; !failed && i < PyList_Size(names); i++) {
@@ -602,6 +591,9 @@ worker_main(const struct settings *st)
     free(version);
     if (st->task != TASK_HUNT) {
         return discover(&w);
+    }
+    if (st->per_test) {
+        return pertest_worker(st, w.fd);
     }
     if (st->mode != MODE_REINIT && start_main(&w) != 0) {
         return w.lost ? RECORD_EXIT_LOST : 3;

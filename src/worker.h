@@ -2,10 +2,21 @@
 #ifndef REFHUNT_WORKER_H
 #define REFHUNT_WORKER_H
 
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
 #include "cli.h"
 
 /* Runs every round, sending records on settings->worker_fd; returns the
  * process exit status (the supervisor reads the records, not this). */
 int     worker_main(const struct settings *);
+
+/* --per-test (pertest_worker.c): collects the suite, runs each test from
+ * settings->test_start W+N times; records on fd, as worker_main. */
+int     pertest_worker(const struct settings *, int);
+
+/* --bisect tests: the test ids of -m pytest ARGS or -m unittest NAMES,
+ * a new list, or NULL with *cause. */
+PyObject *pertest_list(PyObject *, const struct settings *, char **);
 
 #endif

@@ -56,6 +56,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st.tracked = 1 + ((data[0] >> 1) & 1);
     st.verbose = (data[0] >> 2) & 1;
     st.quiet = !st.verbose && ((data[0] >> 3) & 1);
+    st.per_test = st.verbose && ((data[0] >> 3) & 1);      /* its records */
+    st.mode = st.per_test ? MODE_LOOP : MODE_REINIT;
     st.kind = TARGET_CODE;
     st.target = "pass";
     st.worker_fd = -1;
@@ -71,17 +73,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size - off < chunk ? size - off : chunk);
     }
     REQUIRE(h->started >= 0 && h->started <= h->nrounds);
-    if (h->finished && !c.corrupted) {
+    if (h->finished && !c.corrupted && !st.per_test) {
         for (i = 0; i < h->nrounds; i++) {
             REQUIRE(h->rounds[i].measured);
         }
     }
+    for (i = 0; i < h->tests.n; i++) {
+        REQUIRE(st.per_test);
+        REQUIRE(h->tests.hunt[i]->started >= 0 &&
+            h->tests.hunt[i]->started <= h->tests.hunt[i]->nrounds);
+        verdict_compute(h->tests.hunt[i]);
+    }
+    REQUIRE(!h->finished || c.corrupted || !h->tests.open);
     REQUIRE(!c.corrupted || h->message != NULL);
     /* what the supervisor does with it, however it ended */
     h->status = c.corrupted ? STATUS_CRASHED : c.has_fail ? STATUS_FAILED :
         STATUS_CLEAN;
     verdict_compute(h);
-    REQUIRE(!h->finished || c.corrupted || h->tracked_complete);
+    REQUIRE(!h->finished || c.corrupted || h->tracked_complete || st.per_test);
     report_text(h, devnull);
     report_json(devnull, &h, 1, 0);
     REQUIRE(!ferror(devnull));

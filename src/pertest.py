@@ -1,0 +1,400 @@
+"""refhunt --per-test: every test of a pytest or unittest suite, run again
+and again in one interpreter, each with its own verdict.
+
+The worker (pertest_worker.c) runs this file in glue.py's namespace, after
+loop_setup(), and calls hunt(). The suite is collected once; then each test
+runs `rounds` times in a row. After each run come loop mode's cleanup() and
+collect(), then send(MEASURE, ...) reads the counters in C, allocating
+nothing. Function-scoped fixtures and setUp/tearDown run every time; class,
+module and session fixtures (setUpClass, setUpModule) stay set up across the
+runs of a test and are torn down when the suite moves on, as usual.
+
+Between two counter readings the loop below runs the same code with the same
+objects alive, so that what stays is what the test left behind.
+"""
+
+# What send(code, number, text) says; the numbers are pertest_worker.c's.
+_TEST, _BEGIN, _RUN, _COLLECT, _MEASURE, _END, _MOVED = range(7)
+_OUTCOMES = ("passed", "failed", "skipped", "xfailed")
+
+
+class _Stop(Exception):
+    """The record channel is gone: stop at once."""
+
+
+def _send(send, code, number, text=None):
+    if send(code, number, text):
+        raise _Stop
+
+
+# scripts/bench-pertest.sh: REFHUNT_BENCH_FILE names a file for the time
+# the cleanup and the gc passes took (None: not measured).
+_bench = None
+
+
+def _timed(func, key, *args):
+    """func(*args), its wall and CPU time added to _bench[key]."""
+    wall, cpu = _bench["clock"], _bench["cpu_clock"]
+    t, c = wall(), cpu()
+    func(*args)
+    _bench[key] += wall() - t
+    _bench[key + "_cpu"] += cpu() - c
+
+
+def _hunt_tests(tests, start, rounds, passes, send):
+    """Runs tests[start:], each `rounds` times. A test is an object with
+    id, run() -> (outcome, text) and finish(next_test) -> text or None."""
+    for index in range(start, len(tests)):
+        test = tests[index]
+        _send(send, _BEGIN, index, test.id)
+        outcome, text = "passed", ""
+        for r in range(1, rounds + 1):
+            _send(send, _RUN, r)
+            outcome, text = test.run()
+            if outcome != "passed":
+                break       # a failure, a skip or an xfail ends its runs
+            _send(send, _COLLECT, r)
+            # the cleanup undoes what a run put in caches: nothing to undo
+            # when refs and blocks are where the last reading left them
+            if _bench is None:
+                if send(_MOVED, 0, None):
+                    cleanup()
+                collect(passes)
+            else:
+                if send(_MOVED, 0, None):
+                    _timed(cleanup, "cleanup")
+                    _bench["cleanups"] += 1
+                _timed(collect, "gc", passes)
+                _bench["runs"] += 1
+            _send(send, _MEASURE, r)
+        # the runner reports the run that ended the test, as if it ran once
+        test.log()
+        # higher-scope fixtures the next test does not share go now,
+        # after the last reading
+        more = test.finish(tests[index + 1] if index + 1 < len(tests)
+                           else None)
+        if more and outcome in ("passed", "xfailed"):
+            outcome, text = "failed", more
+        _send(send, _END, _OUTCOMES.index(outcome), text)
+        del test
+
+
+# ---- pytest
+
+
+class _PytestTest:
+    def __init__(self, item, runner, own_dir):
+        self.item = item
+        self.id = item.nodeid
+        self.runner = runner
+        self.own_dir = own_dir
+        self.kept = None
+        self.reports = None
+
+    def run(self):
+        # nextitem: the item's parent keeps class, module and session
+        # fixtures up, and tears the function's down; log=False: pytest
+        # hears of the last run only (log())
+        self.reports = self.runner.runtestprotocol(
+            self.item, log=False, nextitem=self.item.parent)
+        self._prune()
+        return _pytest_outcome(self.reports)
+
+    def log(self):
+        """What pytest's own loop reports of a test: its terminal line,
+        its failure in the summary, --junitxml."""
+        ihook, item = self.item.ihook, self.item
+        ihook.pytest_runtest_logstart(nodeid=item.nodeid,
+                                      location=item.location)
+        for rep in self.reports:
+            ihook.pytest_runtest_logreport(report=rep)
+        ihook.pytest_runtest_logfinish(nodeid=item.nodeid,
+                                       location=item.location)
+        self.reports = None
+
+    def _finalizer_lists(self):
+        lists = [entry[0] for node, entry in
+                 getattr(self.item.session._setupstate, "stack", {}).items()
+                 if node is not self.item]
+        info = getattr(self.item, "_fixtureinfo", None)
+        for defs in getattr(info, "name2fixturedefs", {}).values():
+            lists.extend(d._finalizers for d in defs
+                         if d.scope != "function")
+        return lists
+
+    def _prune(self):
+        """Every time a test requests a fixture of a higher scope, pytest
+        registers that fixture's finish() once more, on the session,
+        module or class node and on the fixtures it depends on: dozens of
+        references a run that pytest itself keeps until the scope ends.
+        Those of the first run stay (they do the teardown); what pytest
+        adds again in later runs goes. A finalizer of the test's own code
+        stays: that is the test's leak."""
+        lists = self._finalizer_lists()
+        if self.kept is None:
+            self.kept = {id(lst): (lst, len(lst)) for lst in lists}
+            return
+        for lst in lists:
+            n = self.kept.get(id(lst), (None, None))[1]
+            if n is not None and len(lst) > n:
+                lst[n:] = [f for f in lst[n:] if not self._own(f)]
+
+    def _own(self, f):
+        f = getattr(f, "func", f)           # functools.partial
+        f = getattr(f, "__func__", f)       # a bound method
+        code = getattr(f, "__code__", None)
+        return code is not None and code.co_filename.startswith(self.own_dir)
+
+    def finish(self, next_test):
+        # what pytest's teardown with the real next item does
+        try:
+            self.item.session._setupstate.teardown_exact(
+                next_test.item if next_test is not None else None)
+        except Exception:
+            import traceback
+            return "error at teardown of %s\n%s" % (self.id,
+                                                     traceback.format_exc())
+        return None
+
+
+def _pytest_outcome(reports):
+    for rep in reports:
+        if rep.failed:
+            # pytest's report, and its short summary line last
+            crash = getattr(getattr(rep.longrepr, "reprcrash", None),
+                            "message", "").split("\n")[0]
+            return "failed", "%s\n%s %s%s" % (
+                rep.longreprtext, "FAILED" if rep.when == "call" else
+                "ERROR at %s of" % rep.when, rep.nodeid,
+                " - " + crash if crash else "")
+        if rep.skipped:
+            if hasattr(rep, "wasxfail"):
+                return "xfailed", rep.wasxfail or "xfail"
+            reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) \
+                else str(rep.longrepr)
+            return "skipped", reason
+    return "passed", ""
+
+
+class _PytestDriver:
+    """A pytest plugin that replaces the test loop."""
+
+    def __init__(self, start, rounds, passes, send):
+        self.start, self.rounds, self.passes, self.send = (
+            start, rounds, passes, send)
+        self.errors = []
+        self.failure = None
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.errors.append("ERROR collecting %s\n%s" % (
+                report.nodeid, report.longreprtext))
+
+    def pytest_runtestloop(self, session):
+        if session.testsfailed and not \
+                session.config.option.continue_on_collection_errors:
+            self.failure = "\n".join(self.errors) or \
+                "%d errors during collection" % session.testsfailed
+            return True
+        if session.config.option.collectonly:
+            return True
+        import os
+        import _pytest
+        from _pytest import runner
+        own_dir = os.path.dirname(_pytest.__file__) + os.sep
+        tests = [_PytestTest(item, runner, own_dir) for item in session.items]
+        for test in tests:
+            _send(self.send, _TEST, 0, test.id)
+        _hunt_tests(tests, self.start, self.rounds, self.passes, self.send)
+        return True
+
+
+def _hunt_pytest(args, start, rounds, passes, send):
+    import pytest
+
+    class Driver(_PytestDriver):
+        @pytest.hookimpl(tryfirst=True)     # this loop, not pytest's
+        def pytest_runtestloop(self, session):
+            return _PytestDriver.pytest_runtestloop(self, session)
+
+    driver = Driver(start, rounds, passes, send)
+    code = pytest.main(list(args) + ["-p", "no:cacheprovider"],
+                       plugins=[driver])
+    if driver.failure is not None:
+        return driver.failure
+    if code == 5:
+        return "pytest collected no tests (exit status 5)"
+    if code not in (0, 1):      # 1: a test failed, as the verdicts say
+        return "pytest exited with status %d" % code
+    return None
+
+
+# ---- unittest
+
+
+def _unittest_names(names):
+    """The names as `python -m unittest` takes them: file paths too."""
+    import sys
+    main = sys.modules["unittest.main"]
+    return [main._convert_name(n) for n in names if not n.startswith("-")]
+
+
+def _unittest_cases(names):
+    import unittest
+    loader = unittest.TestLoader()
+    names = _unittest_names(names)
+    suite = loader.loadTestsFromNames(names) if names else loader.discover(".")
+    cases = []
+
+    def walk(test):
+        if isinstance(test, unittest.TestSuite):
+            for t in test:
+                walk(t)
+        elif isinstance(test, unittest.loader._FailedTest):
+            raise test._exception     # a name that does not load
+        else:
+            cases.append(test)
+    walk(suite)
+    return cases
+
+
+class _UnittestTest:
+    def __init__(self, case, result, unittest):
+        self.case = case
+        self.id = case.id()
+        self.result = result
+        self.unittest = unittest
+
+    def run(self):
+        # a suite of this one test, in a run that goes on: setUpModule and
+        # setUpClass when the test's module or class changes, as in a run
+        # of the whole suite
+        result = self.result
+        self.unittest.TestSuite((self.case,)).run(result)
+        return _unittest_outcome(result)
+
+    def log(self):
+        pass    # the report is refhunt's
+
+    def finish(self, next_test):
+        if next_test is None:
+            suite = self.unittest.TestSuite()
+            suite._tearDownPreviousClass(None, self.result)
+            suite._handleModuleTearDown(self.result)
+            outcome, text = _unittest_outcome(self.result)
+            return text if outcome == "failed" else None
+        return None     # the next test's first run tears down what it must
+
+
+def _unittest_outcome(result):
+    """The outcome of the run that just ended; result's lists emptied."""
+    outcome, text = "passed", ""
+    if result.errors or result.failures:
+        outcome = "failed"
+        failures = [(kind, test, trace)
+                    for kind, entries in (("ERROR", result.errors),
+                                          ("FAIL", result.failures))
+                    for test, trace in entries]
+        text = "\n".join("%s: %s\n%s" % f for f in failures)
+        # last, a summary line: the first failure's exception
+        kind, test, trace = failures[0]
+        exc = [line for line in trace.splitlines()
+               if line and not line[0].isspace() and
+               not line.startswith("Traceback")]
+        text += "\n%s: %s%s" % (kind, test, " - " + exc[0] if exc else "")
+    elif result.unexpectedSuccesses:
+        outcome, text = "failed", "unexpected success"
+    elif result.skipped:
+        outcome, text = "skipped", result.skipped[0][1]
+    elif result.expectedFailures:
+        outcome, text = "xfailed", "expected failure"
+    # 3.12+ also keeps every test's duration
+    for entries in (result.errors, result.failures, result.skipped,
+                    result.expectedFailures, result.unexpectedSuccesses,
+                    getattr(result, "collectedDurations", [])):
+        del entries[:]
+    return outcome, text
+
+
+def _hunt_unittest(names, start, rounds, passes, send):
+    import unittest
+    try:
+        cases = _unittest_cases(names)
+    except Exception as e:
+        return _report(e)
+    result = unittest.TestResult()
+    result._testRunEntered = True       # one run of many suites
+    tests = [_UnittestTest(case, result, unittest) for case in cases]
+    for test in tests:
+        _send(send, _TEST, 0, test.id)
+    if not tests:
+        return "unittest found no tests"
+    _hunt_tests(tests, start, rounds, passes, send)
+    return None
+
+
+# ---- the entry point
+
+
+def hunt(runner, args, start, rounds, passes, safe_path, dump_fd, dump_signal,
+         send):
+    """Collects the suite, hunts tests[start:]; None, or why the whole run
+    failed (a collection error, say)."""
+    import sys
+    _prepend_sys_path0("module", runner, safe_path)
+    sys.argv[:] = [runner] + list(args)
+    # the timeout's traceback goes to the real stderr, which pytest's
+    # capture may have replaced by then
+    faulthandler.register(dump_signal, file=dump_fd, all_threads=True)
+    global _bench
+    if os.environ.get("REFHUNT_BENCH_FILE"):
+        import time
+        _bench = {"clock": time.perf_counter, "cpu_clock": time.process_time,
+                  "cleanup": 0.0, "gc": 0.0, "cleanup_cpu": 0.0,
+                  "gc_cpu": 0.0, "runs": 0, "cleanups": 0}
+    try:
+        if runner == "pytest":
+            return _hunt_pytest(args, start, rounds, passes, send)
+        return _hunt_unittest(args, start, rounds, passes, send)
+    except _Stop:
+        return None
+    except SystemExit as e:
+        status, text = _exit_status(e.code)
+        return text or "the runner exited with status %d" % status
+    except BaseException as e:
+        return _report(e)
+    finally:
+        faulthandler.unregister(dump_signal)
+        if _bench is not None:
+            with open(os.environ["REFHUNT_BENCH_FILE"], "w") as f:
+                f.write("".join("%s %s\n" % (k, v) for k, v in
+                                _bench.items() if "clock" not in k))
+
+
+def list_ids(runner, args, safe_path):
+    """--bisect tests: the ids of the suite's tests, in order."""
+    import sys
+    _prepend_sys_path0("module", runner, safe_path)
+    sys.argv[:] = [runner] + list(args)
+    if runner == "unittest":
+        return [case.id() for case in _unittest_cases(args)]
+    import pytest
+
+    class Lister:
+        ids, errors = [], []
+
+        def pytest_collectreport(self, report):
+            if report.failed:
+                self.errors.append("ERROR collecting %s\n%s" % (
+                    report.nodeid, report.longreprtext))
+
+        def pytest_collection_finish(self, session):
+            self.ids.extend(item.nodeid for item in session.items)
+
+    lister = Lister()
+    code = pytest.main(list(args) + ["--collect-only", "-q", "-p",
+                                     "no:cacheprovider"], plugins=[lister])
+    if lister.errors or code not in (0, 5):
+        raise RuntimeError("\n".join(lister.errors) or
+                           "pytest exited with status %d" % code)
+    return lister.ids

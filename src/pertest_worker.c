@@ -1,0 +1,318 @@
+/*
+ * pertest_worker.c: the worker of --per-test. One interpreter (loop mode):
+ * pertest.py collects the suite and runs each test W+N times in a row; it
+ * calls back here (send) before each phase and to read the counters, so
+ * that they are read from C without allocating, as in loop mode.
+ *
+ * Records: phase 1 init, phase 1 run, then a "test" record per collected
+ * test, then for each test hunted "testbegin", its runs as rounds (phase
+ * run/collect/measure, counters) and "testend"; then phase 1 finalize and
+ * end. A whole-run failure (a collection error) is "fail 1 run".
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "embed.h"
+#include "pertest_py.h"
+#include "probe.h"
+#include "record.h"
+#include "worker.h"
+#include "xmalloc.h"
+
+/* What pertest.py's send() says: its _TEST, _BEGIN, ... */
+enum {
+    SEND_TEST,
+    SEND_BEGIN,
+    SEND_RUN,
+    SEND_COLLECT,
+    SEND_MEASURE,
+    SEND_END,
+    SEND_MOVED,
+};
+
+static const char *const outcomes[] = {
+    "passed", "failed", "skipped", "xfailed",
+};
+
+/* The one hunt of this worker process, for the callback. */
+static struct {
+    int     fd;
+    int     lost;
+    pid_t   pid;
+    int64_t last[METRIC_COUNT];     /* the counters last sent */
+    int     measured;
+} pw = { -1, 0, 0, { 0, 0, 0 }, 0 };
+
+/* Whether refs or blocks differ from the last reading: a heap that did
+ * not move since needs no cleanup. */
+static int
+moved(void)
+{
+    int64_t c[METRIC_COUNT];
+
+    if (!pw.measured) {
+        return 1;
+    }
+    probe_read_live(c);
+    return c[METRIC_REFS] != pw.last[METRIC_REFS] ||
+        c[METRIC_BLOCKS] != pw.last[METRIC_BLOCKS];
+}
+
+static void send_line(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* One record, formatted; the channel is marked lost if it is gone. */
+static void
+send_line(const char *fmt, ...)
+{
+    va_list ap;
+    char *line;
+
+    va_start(ap, fmt);
+    if (vasprintf(&line, fmt, ap) < 0) {
+        line = NULL;
+    }
+    va_end(ap);
+    if (line == NULL || (!pw.lost && record_send(pw.fd, "%s", line) != 0)) {
+        pw.lost = 1;
+    }
+    free(line);
+}
+
+static void
+send_counters(long round)
+{
+    int64_t c[METRIC_COUNT];
+    char buf[METRIC_COUNT][32];
+    int m;
+
+    probe_read_live(c);
+    memcpy(pw.last, c, sizeof pw.last);
+    pw.measured = 1;
+    for (m = 0; m < METRIC_COUNT; m++) {
+        if (c[m] == COUNTER_NONE) {
+            snprintf(buf[m], sizeof buf[m], "-");
+        } else {
+            snprintf(buf[m], sizeof buf[m], "%" PRId64, c[m]);
+        }
+    }
+    if (!pw.lost && record_send(pw.fd, "counters %ld %s %s %s\n", round,
+        buf[0], buf[1], buf[2]) != 0) {
+        pw.lost = 1;
+    }
+}
+
+/* A TEXT field: cut to what a record holds, escaped; newly allocated. */
+static char *
+escaped(const char *text)
+{
+    char *cut = record_cut(text), *esc = record_escape(cut);
+
+    free(cut);
+    return esc;
+}
+
+static void
+send_untrusted(const char *name, void *arg)
+{
+    char *esc = escaped(name);
+
+    (void)arg;
+    send_line("untrusted %s\n", esc);
+    free(esc);
+}
+
+/* send(code, number, text): a record; True when the channel is gone.
+ * send(MOVED, 0, None): whether the heap moved since the last reading.
+ * METH_FASTCALL: no argument tuple is made between two readings. */
+static PyObject *
+send_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    const char *text = "";
+    char *esc, num[32];
+    long code, number;
+
+    (void)self;
+    if (getpid() != pw.pid) {
+        _exit(0);       /* a child a test forked came back here */
+    }
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "send(code, number, text)");
+        return NULL;
+    }
+    code = PyLong_AsLong(args[0]);
+    number = PyLong_AsLong(args[1]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (args[2] != Py_None && (text = PyUnicode_AsUTF8(args[2])) == NULL) {
+        return NULL;
+    }
+    snprintf(num, sizeof num, "%ld", number);
+    switch (code) {
+    case SEND_TEST:
+        esc = escaped(text);
+        send_line("test %s\n", esc);
+        free(esc);
+        break;
+    case SEND_BEGIN:
+        esc = escaped(text);
+        send_line("testbegin %s %s\n", num, esc);
+        free(esc);
+        break;
+    case SEND_RUN:
+        send_line("phase %s run\n", num);
+        break;
+    case SEND_COLLECT:
+        send_line("phase %s collect\n", num);
+        break;
+    case SEND_MEASURE:
+        /* as in loop mode: extension modules whose refcounting bypasses
+         * the total, before the reading */
+        probe_untrusted_modules(send_untrusted, NULL);
+        send_line("phase %s measure\n", num);
+        send_counters(number);
+        break;
+    case SEND_END:
+        if (number < 0 || number >= (long)(sizeof outcomes /
+            sizeof outcomes[0])) {
+            PyErr_SetString(PyExc_ValueError, "send: no such outcome");
+            return NULL;
+        }
+        esc = escaped(text);
+        send_line("testend %s %s\n", outcomes[number], esc);
+        free(esc);
+        break;
+    case SEND_MOVED:
+        return PyBool_FromLong(moved());
+    default:
+        PyErr_SetString(PyExc_ValueError, "send: no such record");
+        return NULL;
+    }
+    return PyBool_FromLong(pw.lost);
+}
+
+static PyMethodDef send_def = {
+    "send", (PyCFunction)(void (*)(void))send_cb, METH_FASTCALL,
+    "refhunt: send a record to the supervisor",
+};
+
+static PyObject *
+args_list(const struct settings *st)
+{
+    PyObject *list = PyList_New(0), *a;
+    int i;
+
+    for (i = 0; list != NULL && i < st->nargs; i++) {
+        a = PyUnicode_DecodeFSDefault(st->args[i]);
+        if (a == NULL || PyList_Append(list, a) < 0) {
+            Py_CLEAR(list);
+        }
+        Py_XDECREF(a);
+    }
+    return list;
+}
+
+static void
+send_fail(enum phase p, const char *text)
+{
+    char *esc = escaped(text != NULL ? text : "failed");
+
+    send_line("fail 1 %s %s\n", phase_name(p), esc);
+    free(esc);
+}
+
+/* Runs the suite's hunt in pertest.py; NULL, or why the run failed. */
+static char *
+hunt_suite(const struct settings *st, PyObject *glue)
+{
+    PyObject *send, *res;
+    char *cause = NULL;
+    const char *u;
+    int dump_fd;
+
+    if (embed_call_void(glue, "loop_setup", Py_BuildValue("(i)", 0),
+        &cause) != 0 || embed_exec(glue, refhunt_pertest_py,
+        "<refhunt pertest.py>", &cause) != 0) {
+        /* pertest.py in glue's namespace: it uses cleanup() and collect() */
+        return cause;
+    }
+    send = PyCFunction_New(&send_def, NULL);
+    /* the timeout's traceback: to stderr as it is now, before a test
+     * runner captures descriptor 2 */
+    dump_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    res = send == NULL ? NULL : embed_call(glue, "hunt",
+        Py_BuildValue("(sNiiiiiiN)", st->target, args_list(st), st->test_start,
+        st->warmups + st->tracked, st->gc_passes, st->isolated,
+        dump_fd >= 0 ? dump_fd : STDERR_FILENO, SIGUSR1, send), &cause);
+    if (res == NULL) {
+        return cause;
+    }
+    if (res != Py_None) {
+        u = PyUnicode_AsUTF8(res);
+        cause = xstrdup(u != NULL ? u : "the test run failed");
+        PyErr_Clear();
+    }
+    Py_DECREF(res);
+    return cause;
+}
+
+PyObject *
+pertest_list(PyObject *glue, const struct settings *st, char **cause)
+{
+    if (embed_exec(glue, refhunt_pertest_py, "<refhunt pertest.py>",
+        cause) != 0) {
+        return NULL;
+    }
+    return embed_call(glue, "list_ids", Py_BuildValue("(sNi)", st->target,
+        args_list(st), st->isolated), cause);
+}
+
+int
+pertest_worker(const struct settings *st, int fd)
+{
+    PyObject *glue;
+    char *cause = NULL;
+    int rc = 0;
+
+    pw.fd = fd;
+    pw.pid = getpid();
+    send_line("phase 1 init\n");
+    if (embed_start(st, &cause) != 0) {
+        send_fail(PHASE_INIT, cause);
+        free(cause);
+        return pw.lost ? RECORD_EXIT_LOST : 3;
+    }
+    send_line("phase 1 run\n");
+    glue = embed_load_glue(&cause);
+    if (glue != NULL) {
+        cause = hunt_suite(st, glue);
+    }
+    Py_XDECREF(glue);
+    if (cause != NULL) {
+        send_fail(PHASE_RUN, cause);
+        free(cause);
+        rc = 3;
+    } else {
+        send_line("phase 1 finalize\n");
+    }
+    if (embed_finish(&cause) != 0) {
+        if (rc == 0) {
+            send_fail(PHASE_FINALIZE, cause);
+            rc = 3;
+        }
+        free(cause);
+    }
+    if (pw.lost || (rc == 0 && record_send(fd, "end\n") != 0)) {
+        return RECORD_EXIT_LOST;
+    }
+    return rc;
+}
