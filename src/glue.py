@@ -412,9 +412,10 @@ def _warm_caches():
 
 def loop_setup(trace_frames):
     """Before the first round: regrtest's set-up, less the snapshot, which
-    cleanup() takes after the first run (see _take_snapshot)."""
+    the first cleanup() takes, after the first run (see _take_snapshot)."""
     _warm_caches()
-    cleanup()
+    _clear_module_caches()
+    _clear_type_caches()
     collect(3)
     if trace_frames:
         trace_start(trace_frames)
@@ -495,10 +496,9 @@ def _clear_inspect(inspect):
 
 def cleanup():
     """After every run: regrtest's dash_R_cleanup()."""
-    if _first and "abcs" not in _snapshot:
-        _take_snapshot()        # after the first run
-    if "abcs" in _snapshot:
-        _restore()
+    if "abcs" not in _snapshot:
+        _take_snapshot()        # after the first run (--per-test: test)
+    _restore()
     _clear_module_caches()
     # last, as regrtest does: the caches above hold types
     _clear_type_caches()
