@@ -186,6 +186,24 @@ plain_number(const char *s)
         isdigit((unsigned char)s[1]));
 }
 
+/*
+ * "--show-growth 5 x.py": getopt leaves the optional number of
+ * --show-growth or --trace-blocks to the next word, which then reads as
+ * the script. When that word is a number and no such file exists, say how
+ * the number is written; NULL if the target is fine.
+ */
+static char *
+bare_optional_number(const char *option, const char *target)
+{
+    if (option == NULL || *target == '\0' ||
+        strspn(target, "0123456789") != strlen(target) ||
+        access(target, F_OK) == 0) {
+        return NULL;
+    }
+    return xasprintf("%s takes its number as %s=%s (there is no script "
+        "'%s')", option, option, target, target);
+}
+
 /* Parses a whole decimal number in [min, max]; names the option if not. */
 static int
 parse_int(const char *option, const char *s, long min, long max, int *out,
@@ -303,7 +321,8 @@ bad_option(int opt, const char *word)
 static enum cli_result
 parse(int argc, char **argv, struct settings *st, char **cause)
 {
-    int opt, target_set = 0, at, choice, mode_given = 0;
+    int opt, target_set = 0, at, choice, mode_given = 0, bare_at = -1;
+    const char *bare = NULL;    /* --show-growth or --trace-blocks, alone */
 
     memset(st, 0, sizeof *st);
     st->warmups = 3;
@@ -336,14 +355,20 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             break;
         case OPT_SHOW_GROWTH:
             st->show_growth = DEFAULT_TOP;
-            if (optarg != NULL && parse_int("--show-growth", optarg, 1, 1000,
+            if (optarg == NULL) {
+                bare = "--show-growth";
+                bare_at = optind;
+            } else if (parse_int("--show-growth", optarg, 1, 1000,
                 &st->show_growth, cause) != 0) {
                 return CLI_ERROR;
             }
             break;
         case OPT_TRACE_BLOCKS:
             st->trace_blocks = DEFAULT_TOP;
-            if (optarg != NULL && parse_int("--trace-blocks", optarg, 1, 1000,
+            if (optarg == NULL) {
+                bare = "--trace-blocks";
+                bare_at = optind;
+            } else if (parse_int("--trace-blocks", optarg, 1, 1000,
                 &st->trace_blocks, cause) != 0) {
                 return CLI_ERROR;
             }
@@ -467,10 +492,6 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             return CLI_ERROR;
         }
     }
-    if (st->quiet && st->verbose) {
-        *cause = xstrdup("-q and -v cannot be used together");
-        return CLI_ERROR;
-    }
     if (st->shard_n > 0 && !st->each) {
         *cause = xstrdup("--shard needs --each: it splits many targets");
         return CLI_ERROR;
@@ -527,6 +548,10 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             return CLI_ERROR;
         }
         st->kind = TARGET_SCRIPT;
+        if (optind == bare_at &&
+            (*cause = bare_optional_number(bare, argv[optind])) != NULL) {
+            return CLI_ERROR;
+        }
         st->target = argv[optind++];
         if (*st->target == '\0') {
             *cause = xstrdup("empty script name");
