@@ -322,7 +322,8 @@ static enum cli_result
 parse(int argc, char **argv, struct settings *st, char **cause)
 {
     int opt, target_set = 0, at, choice, mode_given = 0, bare_at = -1;
-    const char *bare = NULL;    /* --show-growth or --trace-blocks, alone */
+    const char *bare = NULL;    /* --show-growth, --trace-blocks or
+                                   --explain, alone */
 
     memset(st, 0, sizeof *st);
     st->warmups = 3;
@@ -375,7 +376,10 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             break;
         case OPT_EXPLAIN:
             st->explain = DEFAULT_EXPLAIN;
-            if (optarg != NULL && parse_int("--explain", optarg, 1, 100,
+            if (optarg == NULL) {
+                bare = "--explain";
+                bare_at = optind;
+            } else if (parse_int("--explain", optarg, 1, 100,
                 &st->explain, cause) != 0) {
                 return CLI_ERROR;
             }

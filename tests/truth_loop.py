@@ -240,7 +240,7 @@ def test_quiet_and_verbose():
 
 @test
 def test_optional_number_as_next_word():
-    for option in ("--show-growth", "--trace-blocks"):
+    for option in ("--show-growth", "--trace-blocks", "--explain"):
         with tempfile.TemporaryDirectory() as tmp:
             proc = subprocess.run([e2e.REFHUNT, "--mode", "loop", option, "5",
                                    target("clean.py")], capture_output=True,
