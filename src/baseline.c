@@ -265,9 +265,18 @@ baseline_allowance(struct baseline *b, const char *target, enum metric m,
     return max;
 }
 
+/* How far a delta is from none: fds leak in either direction (a target
+ * that closes one more a round), refs and blocks only upwards. */
+static int64_t
+magnitude(int64_t delta)
+{
+    return delta < 0 ? -delta : delta;
+}
+
 void
 baseline_apply(struct baseline *b, struct hunt *h)
 {
+    char *old_name = target_name(h->settings, 0);
     int64_t allowed;
     int i, m, left = 0, within;
 
@@ -277,9 +286,13 @@ baseline_apply(struct baseline *b, struct hunt *h)
         }
         allowed = baseline_allowance(b, h->name, (enum metric)m,
             h->settings->mode);
+        if (allowed < 0) {      /* written before names were quoted */
+            allowed = baseline_allowance(b, old_name, (enum metric)m,
+                h->settings->mode);
+        }
         within = allowed >= 0;
         for (i = 0; within && i < h->ndeltas; i++) {
-            within = h->deltas[m][i] <= allowed;
+            within = magnitude(h->deltas[m][i]) <= allowed;
         }
         if (allowed >= 0) {
             h->allowed[m] = allowed;
@@ -293,6 +306,7 @@ baseline_apply(struct baseline *b, struct hunt *h)
     if (h->status == STATUS_LEAK && left == 0) {
         h->status = STATUS_CLEAN;
     }
+    free(old_name);
 }
 
 void
@@ -324,10 +338,10 @@ baseline_write(FILE *f, const struct hunt *h)
         if (!h->leaked[m] && h->known[m] == 0) {
             continue;
         }
-        max = 0;
+        max = 1;        /* at least 1, as baseline_read wants */
         for (i = 0; i < h->ndeltas; i++) {
-            if (h->deltas[m][i] > max) {
-                max = h->deltas[m][i];
+            if (magnitude(h->deltas[m][i]) > max) {
+                max = magnitude(h->deltas[m][i]);
             }
         }
         if (h->known[m] > max) {

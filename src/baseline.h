@@ -4,10 +4,11 @@
  *
  *     METRIC MAX TARGET
  *
- * METRIC is refs, blocks or fds; MAX the largest delta per tracked round
- * accepted; TARGET the target as refhunt names it (the rest of the line),
- * or with --per-test a test id. A line "mode MODE" makes the entries after
- * it apply to hunts in that mode only (--write-baseline writes one).
+ * METRIC is refs, blocks or fds; MAX the largest change per tracked round
+ * accepted (fds: up or down); TARGET the target as refhunt names it (the
+ * rest of the line; the unquoted names of refhunt 0.1 match too), or with
+ * --per-test a test id. A line "mode MODE" makes the entries after it
+ * apply to hunts in that mode only (--write-baseline writes one).
  * Blank lines and lines starting with '#' are ignored.
  *
  * Names match as refhunt means them, not byte for byte: a word that names

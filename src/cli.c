@@ -36,6 +36,7 @@ enum {
     OPT_PER_TEST,
     OPT_TEST_START,
     OPT_TRUST_REFS,
+    OPT_NO_IMPORT_SHARE,
 };
 
 /* --show-growth and --trace-blocks without a number. */
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
     { "per-test",   no_argument,       NULL, OPT_PER_TEST },
     { "test-start", required_argument, NULL, OPT_TEST_START },  /* worker */
     { "trust-refs", no_argument,       NULL, OPT_TRUST_REFS },
+    { "no-import-share", no_argument,  NULL, OPT_NO_IMPORT_SHARE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -115,6 +117,8 @@ cli_help(FILE *f)
         "  --timeout SECONDS     kill a round that runs longer (default: no limit)\n"
         "  --trust-refs          let references decide even when extension modules\n"
         "                        not built for a debug interpreter are loaded\n"
+        "  --no-import-share     reinit: no extra hunt of the target's imports alone\n"
+        "                        after a leak (faster; no 'of which' lines)\n"
         "  --each                every operand is a target of its own: scripts, or\n"
         "                        the arguments of -m module (-m unittest a b: two)\n"
         "  -j, --jobs N          with --each: hunts at once (default: the cores)\n"
@@ -180,6 +184,24 @@ plain_number(const char *s)
 {
     return isdigit((unsigned char)s[s[0] == '-']) || (s[0] == '.' &&
         isdigit((unsigned char)s[1]));
+}
+
+/*
+ * "--show-growth 5 x.py": getopt leaves the optional number of
+ * --show-growth or --trace-blocks to the next word, which then reads as
+ * the script. When that word is a number and no such file exists, say how
+ * the number is written; NULL if the target is fine.
+ */
+static char *
+bare_optional_number(const char *option, const char *target)
+{
+    if (option == NULL || *target == '\0' ||
+        strspn(target, "0123456789") != strlen(target) ||
+        access(target, F_OK) == 0) {
+        return NULL;
+    }
+    return xasprintf("%s takes its number as %s=%s (there is no script "
+        "'%s')", option, option, target, target);
 }
 
 /* Parses a whole decimal number in [min, max]; names the option if not. */
@@ -299,7 +321,9 @@ bad_option(int opt, const char *word)
 static enum cli_result
 parse(int argc, char **argv, struct settings *st, char **cause)
 {
-    int opt, target_set = 0, at, choice, mode_given = 0;
+    int opt, target_set = 0, at, choice, mode_given = 0, bare_at = -1;
+    const char *bare = NULL;    /* --show-growth, --trace-blocks or
+                                   --explain, alone */
 
     memset(st, 0, sizeof *st);
     st->warmups = 3;
@@ -332,21 +356,30 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             break;
         case OPT_SHOW_GROWTH:
             st->show_growth = DEFAULT_TOP;
-            if (optarg != NULL && parse_int("--show-growth", optarg, 1, 1000,
+            if (optarg == NULL) {
+                bare = "--show-growth";
+                bare_at = optind;
+            } else if (parse_int("--show-growth", optarg, 1, 1000,
                 &st->show_growth, cause) != 0) {
                 return CLI_ERROR;
             }
             break;
         case OPT_TRACE_BLOCKS:
             st->trace_blocks = DEFAULT_TOP;
-            if (optarg != NULL && parse_int("--trace-blocks", optarg, 1, 1000,
+            if (optarg == NULL) {
+                bare = "--trace-blocks";
+                bare_at = optind;
+            } else if (parse_int("--trace-blocks", optarg, 1, 1000,
                 &st->trace_blocks, cause) != 0) {
                 return CLI_ERROR;
             }
             break;
         case OPT_EXPLAIN:
             st->explain = DEFAULT_EXPLAIN;
-            if (optarg != NULL && parse_int("--explain", optarg, 1, 100,
+            if (optarg == NULL) {
+                bare = "--explain";
+                bare_at = optind;
+            } else if (parse_int("--explain", optarg, 1, 100,
                 &st->explain, cause) != 0) {
                 return CLI_ERROR;
             }
@@ -401,6 +434,9 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             break;
         case 'I':
             st->isolated = 1;
+            break;
+        case OPT_NO_IMPORT_SHARE:
+            st->no_import_share = 1;
             break;
         case OPT_TRUST_REFS:
             st->trust_refs = 1;
@@ -460,10 +496,6 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             return CLI_ERROR;
         }
     }
-    if (st->quiet && st->verbose) {
-        *cause = xstrdup("-q and -v cannot be used together");
-        return CLI_ERROR;
-    }
     if (st->shard_n > 0 && !st->each) {
         *cause = xstrdup("--shard needs --each: it splits many targets");
         return CLI_ERROR;
@@ -520,6 +552,10 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             return CLI_ERROR;
         }
         st->kind = TARGET_SCRIPT;
+        if (optind == bare_at &&
+            (*cause = bare_optional_number(bare, argv[optind])) != NULL) {
+            return CLI_ERROR;
+        }
         st->target = argv[optind++];
         if (*st->target == '\0') {
             *cause = xstrdup("empty script name");

@@ -62,6 +62,7 @@ struct settings {
     int               quiet;        /* -q: capture the target's output */
     int               verbose;      /* -v: table of every round */
     int               isolated;     /* -I: isolated interpreter config */
+    int               no_import_share;  /* --no-import-share */
     int               trust_refs;   /* --trust-refs: refs decide even with
                                        extensions that bypass the total */
     enum target_kind  kind;

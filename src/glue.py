@@ -154,12 +154,39 @@ def _report(exc):
     return text
 
 
+class _Main(type(sys)):
+    """__main__ in loop mode: notes the names set on it as an attribute,
+    which the target's own top-level code does not do (it stores into the
+    dict) and an imported module does (CPython's pickletester puts its
+    classes there when it is imported)."""
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        if not (name.startswith("__") and name.endswith("__")):
+            _first["main_set"].add(name)
+
+
 def _fresh_main():
     """A new __main__ for a run in an interpreter that ran the target before:
-    what the last run defined there goes, as it would with a new process."""
-    main = type(sys)("__main__")
-    main.__builtins__ = sys.modules["builtins"]
+    what the last run defined there goes, as it would with a new process.
+    What imported modules set there stays: they stay imported and do not
+    run again, and under regrtest the one __main__ keeps it."""
+    main = _Main("__main__")
+    main.__dict__.update(_first.setdefault("main_kept", {}))
+    main.__dict__["__builtins__"] = sys.modules["builtins"]
+    _first.setdefault("main_set", set())
     sys.modules["__main__"] = main
+
+
+def _keep_main_attributes(main):
+    """After a run: what was set on its __main__ as an attribute."""
+    kept = _first["main_kept"]
+    for name in _first["main_set"]:
+        if name in main.__dict__:
+            kept[name] = main.__dict__[name]
+        else:
+            kept.pop(name, None)
+    _first["main_set"].clear()
 
 
 def run(kind, target, safe_path, dump_signal, fresh_main):
@@ -178,6 +205,7 @@ def run(kind, target, safe_path, dump_signal, fresh_main):
         sys.argv[:] = _first["argv"]
     if fresh_main:
         _fresh_main()
+        main = sys.modules["__main__"]
     try:
         if kind == "script":
             _run_script(target)
@@ -198,6 +226,7 @@ def run(kind, target, safe_path, dump_signal, fresh_main):
     finally:
         faulthandler.unregister(dump_signal)
         if fresh_main:
+            _keep_main_attributes(main)
             sys.modules["__main__"] = _first["main"]
     return None
 
@@ -1101,28 +1130,40 @@ def _warm_caches():
 
 
 def loop_setup(trace_frames):
-    """Before the first round: what cleanup() restores every round."""
-    import collections.abc
-    import copyreg
-    import warnings
+    """Before the first round: regrtest's set-up, less the snapshot, which
+    the first cleanup() takes, after the first run (see _take_snapshot)."""
     _warm_caches()
-    _snapshot["filters"] = warnings.filters[:]
-    _snapshot["dispatch"] = copyreg.dispatch_table.copy()
-    _snapshot["importers"] = sys.path_importer_cache.copy()
-    zipdirs = _zip_directory_cache()
-    _snapshot["zipdirs"] = zipdirs.copy() if zipdirs is not None else None
-    abcs = {}
-    for abc in _abc_classes(getattr(collections.abc, a)
-                            for a in collections.abc.__all__):
-        for obj in abc.__subclasses__() + [abc]:
-            abcs[obj] = _abc_registry(obj)
-    _snapshot["abcs"] = abcs
-    cleanup()
+    _clear_module_caches()
+    _clear_type_caches()
     collect(3)
     if trace_frames:
         trace_start(trace_frames)
         # what a first call keeps for good is kept before the rounds
         trace(1, trace(1, "")[1])
+
+
+def _take_snapshot():
+    """What cleanup() restores after every run, taken after the first run
+    as regrtest takes it after importing the test module: what the target
+    registers while it imports (a copyreg reducer such as re.Pattern's,
+    warnings filters, ABC registrations, importer caches) stays."""
+    import collections.abc
+    import copyreg
+    import warnings
+    import weakref
+    _snapshot["filters"] = warnings.filters[:]
+    _snapshot["dispatch"] = copyreg.dispatch_table.copy()
+    _snapshot["importers"] = sys.path_importer_cache.copy()
+    zipdirs = _zip_directory_cache()
+    _snapshot["zipdirs"] = zipdirs.copy() if zipdirs is not None else None
+    # weak keys: an ABC subclass the first run made in a test body must
+    # not live on through the snapshot (regrtest's holds import-time ones)
+    abcs = weakref.WeakKeyDictionary()
+    for abc in _abc_classes(getattr(collections.abc, a)
+                            for a in collections.abc.__all__):
+        for obj in abc.__subclasses__() + [abc]:
+            abcs[obj] = _abc_registry(obj)
+    _snapshot["abcs"] = abcs
 
 
 def _clear_module_caches():
@@ -1176,6 +1217,16 @@ def _clear_inspect(inspect):
 
 def cleanup():
     """After every run: regrtest's dash_R_cleanup()."""
+    if "abcs" not in _snapshot:
+        _take_snapshot()        # after the first run (--per-test: test)
+    _restore()
+    _clear_module_caches()
+    # last, as regrtest does: the caches above hold types
+    _clear_type_caches()
+
+
+def _restore():
+    """Puts back what _take_snapshot() saw."""
     import collections.abc
     import copyreg
     import warnings
@@ -1200,6 +1251,3 @@ def cleanup():
                     if subclass is not None:
                         obj.register(subclass)
             obj._abc_caches_clear()
-    _clear_module_caches()
-    # last, as regrtest does: the caches above hold types
-    _clear_type_caches()

@@ -6,32 +6,137 @@
 #include "hunt.h"
 #include "xmalloc.h"
 
-struct hunt *
-hunt_new(const struct settings *st)
-{
-    struct hunt *h = xcalloc(1, sizeof *h);
-    char *next;
-    int i, m;
+/* -c code in a name: its lines joined by "; ", at most this many bytes. */
+#define CODE_SHOWN 40
 
-    h->settings = st;
+/* A word as a shell reads it back: bare when that is safe, else in single
+ * quotes, or in $'...' when it holds control characters (a name is one
+ * line of a report or a baseline). */
+static char *
+shell_word(const char *w)
+{
+    static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-";
+    const unsigned char *p;
+    char *out, *o;
+    int control = 0;
+
+    if (*w != '\0' && strspn(w, safe) == strlen(w)) {
+        return xstrdup(w);
+    }
+    for (p = (const unsigned char *)w; *p != '\0'; p++) {
+        control |= *p < 0x20 || *p == 0x7f;
+    }
+    o = out = xmalloc(strlen(w) * 4 + 4);
+    *o++ = control ? '$' : '\'';
+    if (control) {
+        *o++ = '\'';
+    }
+    for (p = (const unsigned char *)w; *p != '\0'; p++) {
+        if (!control && *p == '\'') {
+            o += sprintf(o, "'\\''");
+        } else if (control && (*p == '\'' || *p == '\\')) {
+            o += sprintf(o, "\\%c", *p);
+        } else if (control && *p == '\n') {
+            o += sprintf(o, "\\n");
+        } else if (control && (*p < 0x20 || *p == 0x7f)) {
+            o += sprintf(o, "\\x%02x", *p);
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o++ = '\'';
+    *o = '\0';
+    return out;
+}
+
+/* The code of -c for a name: one line, shortened (at a UTF-8 character's
+ * start) with "..." when long. */
+static char *
+short_code(const char *code)
+{
+    size_t len = strlen(code), n = 0, i, cut;
+    char *out = xmalloc(len * 2 + 4);
+    const char *line = code, *end;
+
+    while (*line != '\0') {
+        end = line + strcspn(line, "\n");
+        while (line < end && (*line == ' ' || *line == '\t')) {
+            line++;
+        }
+        i = (size_t)(end - line);
+        while (i > 0 && (line[i - 1] == ' ' || line[i - 1] == '\t' ||
+            line[i - 1] == '\r')) {
+            i--;
+        }
+        if (i > 0) {
+            if (n > 0) {
+                memcpy(out + n, "; ", 2);
+                n += 2;
+            }
+            memcpy(out + n, line, i);
+            n += i;
+        }
+        line = *end == '\n' ? end + 1 : end;
+    }
+    out[n] = '\0';
+    if (n > CODE_SHOWN) {
+        cut = CODE_SHOWN - 3;
+        while (cut > 0 && ((unsigned char)out[cut] & 0xc0) == 0x80) {
+            cut--;
+        }
+        memcpy(out + cut, "...", 4);
+    }
+    return out;
+}
+
+char *
+target_name(const struct settings *st, int quoted)
+{
+    char *name, *word, *next, *code;
+    int i;
+
     switch (st->kind) {
     case TARGET_SCRIPT:
-        h->name = xstrdup(st->target);
-        break;
+        return quoted ? shell_word(st->target) : xstrdup(st->target);
     case TARGET_MODULE:
-        h->name = xasprintf("-m %s", st->target);
+        word = quoted ? shell_word(st->target) : xstrdup(st->target);
+        name = xasprintf("-m %s", word);
+        free(word);
         break;
     case TARGET_CODE:
-        h->name = xstrdup("-c");    /* the code itself may be long */
+    default:
+        if (!quoted) {
+            name = xstrdup("-c");
+            break;
+        }
+        code = short_code(st->target);
+        word = shell_word(code);
+        name = xasprintf("-c %s", word);
+        free(code);
+        free(word);
         break;
     }
     /* with the arguments: "-m unittest tests.test_a" is one target of
      * several */
-    for (i = 0; st->kind != TARGET_SCRIPT && i < st->nargs; i++) {
-        next = xasprintf("%s %s", h->name, st->args[i]);
-        free(h->name);
-        h->name = next;
+    for (i = 0; i < st->nargs; i++) {
+        word = quoted ? shell_word(st->args[i]) : xstrdup(st->args[i]);
+        next = xasprintf("%s %s", name, word);
+        free(name);
+        free(word);
+        name = next;
     }
+    return name;
+}
+
+struct hunt *
+hunt_new(const struct settings *st)
+{
+    struct hunt *h = xcalloc(1, sizeof *h);
+    int i, m;
+
+    h->settings = st;
+    h->name = target_name(st, 1);
     h->nrounds = st->warmups + st->tracked;
     h->rounds = xcalloc((size_t)h->nrounds, sizeof *h->rounds);
     for (i = 0; i < h->nrounds; i++) {

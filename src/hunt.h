@@ -133,6 +133,10 @@ struct hunt {
 };
 
 struct hunt    *hunt_new(const struct settings *);
+/* The target as a report names it: each word as a shell would quote it,
+ * -c code shortened to one line ("-c 'import msgpack'"); or, quoted 0, as
+ * refhunt 0.1 named it (words bare, -c alone), which old baselines use. */
+char           *target_name(const struct settings *, int);
 void            hunt_free(struct hunt *);
 /* Ends a hunt that could not run: an error, and why. */
 void            hunt_set_error(struct hunt *, const char *);

@@ -70,7 +70,8 @@ importshare_hunt(struct hunt *h)
     struct settings *ps;
     struct hunt *p;
 
-    if (st->mode != MODE_REINIT || st->task != TASK_HUNT ||
+    if (st->no_import_share || st->mode != MODE_REINIT ||
+        st->task != TASK_HUNT ||
         st->bisect != BISECT_NONE || h->status != STATUS_LEAK) {
         return NULL;
     }
@@ -85,6 +86,8 @@ importshare_hunt(struct hunt *h)
     ps->trace_blocks = 0;
     ps->json_path = NULL;
     ps->warmups = 1;    /* imports leak from round 2 on: enough */
+    /* as a bisect probe: finalization collects what one pass leaves */
+    ps->gc_passes = ps->gc_passes > 1 ? 1 : ps->gc_passes;
     p = hunt_new(ps);
     p->owned_settings = ps;
     p->owned_target = import_code(h);

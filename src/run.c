@@ -62,8 +62,9 @@ plan(struct run *r)
         r->targets[r->n] = *st;
         r->targets[r->n].each = 0;
         /* the targets' own output is no part of a many-target report;
-         * -v asks for everything (kept, and printed in order) */
-        r->targets[r->n].quiet = !st->verbose;
+         * -v asks for everything (kept, and printed in order), -q -v for
+         * the round tables without it */
+        r->targets[r->n].quiet = !st->verbose || st->quiet;
         if (st->kind == TARGET_SCRIPT) {
             r->targets[r->n].target = i == 0 ? st->target : st->args[i - 1];
             r->targets[r->n].nargs = 0;
@@ -203,7 +204,7 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
     tty = isatty(STDERR_FILENO);
     sv.jobs = jobs;
     if (st->each) {
-        sv.output = st->verbose ? OUTPUT_KEEP : OUTPUT_DROP;
+        sv.output = st->verbose && !st->quiet ? OUTPUT_KEEP : OUTPUT_DROP;
         sv.progress = tty;
     } else {
         sv.output = st->quiet ? OUTPUT_DROP : OUTPUT_PASS;

@@ -85,13 +85,31 @@ supervise_interrupted(void)
     return interrupted;
 }
 
+/* The last max bytes of a hunt's name, from a UTF-8 character's start,
+ * after "...": targets of --each differ at the end (-c CODE a, -c CODE b). */
+static void
+name_tail(char *buf, size_t size, const char *name, size_t max)
+{
+    size_t len = strlen(name);
+
+    if (len <= max) {
+        snprintf(buf, size, "%s", name);
+        return;
+    }
+    name += len - max;
+    while (((unsigned char)*name & 0xc0) == 0x80) {
+        name++;
+    }
+    snprintf(buf, size, "...%s", name);
+}
+
 /* The line redrawn on stderr: one hunt's round, or for many the number
  * done and the running ones. */
 static void
 draw_progress(struct engine **running, int nrunning, int ndone, int total,
     double elapsed)
 {
-    char line[512];
+    char line[512], name[40];
     const struct hunt *h;
     int i, n;
 
@@ -112,12 +130,13 @@ draw_progress(struct engine **running, int nrunning, int ndone, int total,
         for (i = 0; i < nrunning && n > 0 && (size_t)n < sizeof line - 80;
             i++) {
             h = engine_hunt(running[i]);
+            name_tail(name, sizeof name, h->name, 30);
             if (h->started > 0) {
                 n += snprintf(line + n, sizeof line - (size_t)n,
-                    "; %.30s round %d/%d", h->name, h->started, h->nrounds);
+                    "; %s round %d/%d", name, h->started, h->nrounds);
             } else {
                 n += snprintf(line + n, sizeof line - (size_t)n,
-                    "; %.30s starting", h->name);
+                    "; %s starting", name);
             }
         }
     }

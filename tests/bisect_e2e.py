@@ -301,6 +301,15 @@ def test_import_share_with_each():
 
 
 @test
+def test_no_import_share():
+    """--no-import-share: the same verdict, without the extra hunt."""
+    r = refhunt("--no-import-share", target("two_leaks.py"))
+    expect(r.rc == 1 and r.json["status"] == "leak", "a leak", r)
+    expect(r.json["import_deltas"] is None, "no share measured", r)
+    expect("importing its modules alone" not in r.out, "no share line", r)
+
+
+@test
 def test_import_share_of_own_code():
     """None of the leak comes from importing: the share says that too."""
     code = OWN_LEAK

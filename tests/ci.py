@@ -266,13 +266,15 @@ def test_progress_line():
     code = "import time; time.sleep(0.15)"
     proc, seen = on_terminal(["-q", "-R", "1:2", "-c", code])
     expect(proc.returncode == 0, "exit 0")
-    expect(re.search(r"refhunt: -c: round 3/3, [\d.]+ s", seen),
+    expect(re.search(r"refhunt: -c 'import time; time.sleep\(0.15\)': "
+                     r"round 3/3, [\d.]+ s", seen),
            "rounds counted on the terminal: %r" % seen)
     expect(seen.endswith("\r\033[K"), "the line is cleared at the end")
     proc, seen = on_terminal(["--each", "-j", "2", "-R", "1:2", "-c", code,
                               "a", "b", "c"])
     expect(proc.returncode == 0, "--each exit 0")
-    expect(re.search(r"refhunt: \d/3 done, [\d.]+ s; -c [abc] round \d/3", seen),
+    expect(re.search(r"refhunt: \d/3 done, [\d.]+ s; \.\.\.[^\r]*?\)' [abc] "
+                     r"round \d/3", seen),
            "targets done and rounds: %r" % seen)
 
 

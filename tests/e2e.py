@@ -278,7 +278,8 @@ def test_json_to_stdout():
                 json_report=False)
     report = json.loads(r.out)
     expect(report["status"] == "leak" and r.rc == 1, "JSON on stdout", r)
-    expect("refhunt: -c: leak" in r.err, "text report moves to stderr", r)
+    expect("refhunt: -c 'import leakblock; leakblock.leak()': leak" in r.err,
+           "text report moves to stderr", r)
 
 
 @test
@@ -784,7 +785,7 @@ def test_unwritable_json():
                           capture_output=True, text=True, env=env(), timeout=60)
     expect(proc.returncode == 2, "exit %d, wanted 2" % proc.returncode)
     expect("/no/such/dir/r.json" in proc.stderr, "names the file: %r" % proc.stderr)
-    expect("refhunt: -c: clean" in proc.stdout, "text report still printed")
+    expect("refhunt: -c pass: clean" in proc.stdout, "text report still printed")
 
 
 @test

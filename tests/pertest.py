@@ -326,7 +326,7 @@ def test_baseline_names():
                         "import builtins\nbuiltins.__dict__.setdefault("
                         "'kept', []).extend([object(), object()])")
         expect(grown.rc == 1 and re.search(
-            r"^-c leaked \[\d+(, \d+)*\] memory blocks, sum=\d+ \(more than the "
+            r"^-c '.*' leaked \[\d+(, \d+)*\] memory blocks, sum=\d+ \(more than the "
             r"baseline allows: 1 a round\)$", grown.out, re.M),
             "the line says what the baseline allowed", grown)
         expect("known leaks only" in whole.out and "no leak" not in whole.out,

@@ -151,9 +151,22 @@ main(void)
     check_error("needs an argument", "--json", NULL);
     check_error("-m: empty module name", "-m", "", NULL);
     check_error("--json: empty file name", "--json", "", "x.py", NULL);
-    check_error("-q and -v", "-q", "-v", "x.py", NULL);
+    check_error("--show-growth takes its number as --show-growth=5",
+        "--show-growth", "5", "x.py", NULL);
+    check_error("--trace-blocks takes its number as --trace-blocks=12",
+        "--mode", "loop", "--trace-blocks", "12", "x.py", NULL);
     check_error("--mode: 'fork' is not", "--mode", "fork", "x.py", NULL);
     check_error("empty script name", "", NULL);
+
+    /* -q and -v together: the round table without the target's output */
+    CHECK(parse(&st, &cause, "-q", "-v", "x.py", NULL) == CLI_RUN);
+    CHECK(st.quiet && st.verbose);
+    /* the number written with '=', or a script after "--": no question */
+    CHECK(parse(&st, &cause, "--show-growth=5", "x.py", NULL) == CLI_RUN);
+    CHECK(st.show_growth == 5 && st.kind == TARGET_SCRIPT);
+    CHECK(parse(&st, &cause, "--show-growth", "--", "5", NULL) == CLI_RUN);
+    CHECK(st.show_growth == 10);
+    CHECK_STR(st.target, "5");
 
     /* A worker told the settings parses them back the same. */
     CHECK(parse(&st, &cause, "-R", "2:4", "--gc-passes", "0", "-I",
