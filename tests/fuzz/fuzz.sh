@@ -17,11 +17,11 @@ cd "$src"
 # The parts of refhunt without Python, built for the fuzzer.
 if ! "$clang" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -Isrc -o "$exe" tests/fuzz/fuzz_"$name".c src/channel.c src/clock.c src/cli.c \
-    src/hunt.c src/json.c src/junit.c src/baseline.c src/record.c \
-    src/report.c src/verdict.c src/measure.c src/outcome.c src/output.c \
-    src/utf8.c \
-    src/xmalloc.c \
+    -Isrc/common -Isrc/supervisor -Isrc/report -o "$exe" \
+    tests/fuzz/fuzz_"$name".c src/common/*.c src/report/*.c \
+    src/supervisor/baseline.c src/supervisor/channel.c \
+    src/supervisor/hunt.c src/supervisor/outcome.c \
+    src/supervisor/verdict.c \
     -lm 2>"$out/fuzz-$name/build.log"; then
     if grep -q "fuzzer" "$out/fuzz-$name/build.log"; then
         cat "$out/fuzz-$name/build.log"

@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "config.h"
-#include "outcome.h"
+#include "exit.h"
 #include "probe.h"
 #include "worker.h"
 

@@ -13,7 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include "hunt.h"
+#include "measure.h"
 
 /* Before each interpreter, after Py_PreInitialize: re-arms the counting
  * where the runtime resets its state on every start (3.12+). */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outcome.h"
+#include "exit.h"
 #include "xmalloc.h"
 
 void *

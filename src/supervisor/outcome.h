@@ -10,6 +10,7 @@
 #ifndef REFHUNT_OUTCOME_H
 #define REFHUNT_OUTCOME_H
 
+#include "exit.h"
 #include "measure.h"
 
 /* Ordered from best to worst: a run's status is the worst of its parts. */
@@ -21,17 +22,6 @@ enum status {
     STATUS_TIMEOUT,
     STATUS_INTERRUPTED,     /* refhunt got SIGINT or SIGTERM */
     STATUS_ERROR,           /* setup: the interpreter cannot even start */
-};
-
-/* The process exit statuses (DESIGN.md, "Verdicts and exit status"). */
-enum exit_status {
-    EXIT_CLEAN = 0,
-    EXIT_LEAK = 1,
-    EXIT_USAGE = 2,         /* also setup errors */
-    EXIT_FAILED = 3,
-    EXIT_CRASHED = 4,
-    EXIT_TIMEOUT = 5,
-    EXIT_SIGNAL = 128,      /* + N: interrupted by signal N */
 };
 
 /* Why a hunt ended as it did. */
