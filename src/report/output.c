@@ -1,6 +1,7 @@
 /* output.c: report files, written in full or removed. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,4 +43,22 @@ output_commit(struct output_file *o, char **cause)
     }
     o->f = NULL;
     return failed ? -1 : 0;
+}
+
+int
+output_write(const char *option, const char *path,
+    void (*write)(FILE *, const void *), const void *arg)
+{
+    struct output_file o;
+    char *cause = NULL;
+
+    if (output_open(&o, option, path, &cause) == 0) {
+        write(o.f, arg);
+        if (output_commit(&o, &cause) == 0) {
+            return 0;
+        }
+    }
+    fprintf(stderr, "refhunt: %s\n", cause);
+    free(cause);
+    return -1;
 }

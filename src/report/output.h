@@ -23,4 +23,9 @@ int     output_open(struct output_file *, const char *, const char *,
  * device such as /dev/full. */
 int     output_commit(struct output_file *, char **);
 
+/* A whole report file: opened, written by write(f, arg), committed; 0, or
+ * -1 with the reason said on stderr ("refhunt: --json FILE: ..."). */
+int     output_write(const char *, const char *,
+            void (*)(FILE *, const void *), const void *);
+
 #endif

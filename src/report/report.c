@@ -657,15 +657,12 @@ json_hunt(const struct hunt *h, FILE *f)
 }
 
 void
-report_json(FILE *f, struct hunt *const *hunts, int n, int many)
+report_json_targets(FILE *f, struct hunt *const *hunts, int n,
+    void (*one)(const struct hunt *, FILE *))
 {
     enum status worst = STATUS_CLEAN;
     int i, sig = 0;
 
-    if (!many) {
-        json_hunt(hunts[0], f);
-        return;
-    }
     for (i = 0; i < n; i++) {
         worst = status_worst(worst, hunts[i]->status);
         if (hunts[i]->status == STATUS_INTERRUPTED) {
@@ -676,7 +673,17 @@ report_json(FILE *f, struct hunt *const *hunts, int n, int many)
         n > 0 ? status_exit(worst, sig) : EXIT_CLEAN);
     for (i = 0; i < n; i++) {
         fputs(i > 0 ? ",\n" : "\n", f);
-        json_hunt(hunts[i], f);
+        one(hunts[i], f);
     }
     fprintf(f, "]}\n");
+}
+
+void
+report_json(FILE *f, struct hunt *const *hunts, int n, int many)
+{
+    if (many) {
+        report_json_targets(f, hunts, n, json_hunt);
+    } else {
+        json_hunt(hunts[0], f);
+    }
 }

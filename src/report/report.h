@@ -37,4 +37,9 @@ void    report_text(const struct hunt *, FILE *);
  * {"exit_status": N, "targets": [...]}. */
 void    report_json(FILE *, struct hunt *const *, int, int);
 
+/* {"exit_status": N, "targets": [...]}: the worst exit status of the
+ * hunts, then each one's object as one(h, f) writes it. */
+void    report_json_targets(FILE *, struct hunt *const *, int,
+            void (*)(const struct hunt *, FILE *));
+
 #endif

@@ -150,18 +150,10 @@ static struct settings *
 probe_settings(const struct bisection *b, const int *idx, int n,
     char **target)
 {
-    struct settings *ps = xmalloc(sizeof *ps);
+    struct settings *ps = hunt_helper_settings(b->st);
     char *code, *next;
     int i;
 
-    *ps = *b->st;
-    ps->json_path = NULL;
-    ps->quiet = 1;
-    ps->verbose = 0;
-    ps->show_growth = 0;
-    ps->trace_blocks = 0;
-    ps->explain = 0;
-    ps->bisect = BISECT_NONE;
     if (!b->st->rounds_given) {
         ps->warmups = PROBE_WARMUPS;
         ps->tracked = PROBE_TRACKED;
@@ -836,27 +828,32 @@ outcome(const struct bisection *b)
     return b->own != NULL ? b->own->status : STATUS_CLEAN;
 }
 
-/* --json: the report through the one way report files are written; 0,
- * or -1 (and why, on stderr). */
+/* What the --json report is made of. */
+struct bisect_report {
+    const struct bisection *b;
+    const struct hunt *disc;
+    enum status     status;
+};
+
+static void
+write_json(FILE *f, const void *arg)
+{
+    const struct bisect_report *r = arg;
+
+    json_report(r->b, r->disc, r->status, f);
+}
+
+/* --json, if asked for: 0, or -1 (and why, on stderr). */
 static int
-write_json(const struct bisection *b, const struct hunt *disc,
+report_file(const struct bisection *b, const struct hunt *disc,
     enum status status)
 {
-    struct output_file o;
-    char *cause = NULL;
+    struct bisect_report r = { b, disc, status };
 
     if (b->st->json_path == NULL) {
         return 0;
     }
-    if (output_open(&o, "--json", b->st->json_path, &cause) == 0) {
-        json_report(b, disc, status, o.f);
-        if (output_commit(&o, &cause) == 0) {
-            return 0;
-        }
-    }
-    fprintf(stderr, "refhunt: %s\n", cause);
-    free(cause);
-    return -1;
+    return output_write("--json", b->st->json_path, write_json, &r);
 }
 
 int
@@ -892,7 +889,7 @@ bisect_main(const struct settings *st, const char *exe)
             fprintf(text, "%s%s", disc->message,
                 disc->message[strlen(disc->message) - 1] == '\n' ? "" : "\n");
         }
-        exit_status = write_json(&b, disc, status) != 0 ? EXIT_USAGE :
+        exit_status = report_file(&b, disc, status) != 0 ? EXIT_USAGE :
             status_exit(status, disc->signal);
         hunt_free(disc);
         return exit_status;
@@ -920,7 +917,7 @@ bisect_main(const struct settings *st, const char *exe)
     status = outcome(&b);
     text_report(&b, disc, text);
     fflush(text);
-    exit_status = write_json(&b, disc, status) != 0 ? EXIT_USAGE :
+    exit_status = report_file(&b, disc, status) != 0 ? EXIT_USAGE :
         status_exit(status, supervise_interrupted());
     for (i = 0; i < b.nculprits; i++) {
         for (m = 0; m < METRIC_COUNT; m++) {

@@ -256,3 +256,21 @@ hunt_set_error(struct hunt *h, const char *cause)
     h->reason = xstrdup(cause);
     h->message = xstrdup(cause);
 }
+
+struct settings *
+hunt_helper_settings(const struct settings *st)
+{
+    struct settings *ps = xmalloc(sizeof *ps);
+
+    *ps = *st;
+    ps->json_path = NULL;
+    ps->junit_path = NULL;
+    ps->write_baseline_path = NULL;
+    ps->quiet = 1;
+    ps->verbose = 0;
+    ps->show_growth = 0;
+    ps->trace_blocks = 0;
+    ps->explain = 0;
+    ps->bisect = BISECT_NONE;
+    return ps;
+}

@@ -138,6 +138,10 @@ struct hunt    *hunt_new(const struct settings *);
  * refhunt 0.1 named it (words bare, -c alone), which old baselines use. */
 char           *target_name(const struct settings *, int);
 void            hunt_free(struct hunt *);
+/* New settings for a hunt refhunt runs for itself (a bisect probe, an
+ * import share): as st, but quiet, with no report file and no finder. */
+struct settings *hunt_helper_settings(const struct settings *);
+
 /* Ends a hunt that could not run: an error, and why. */
 void            hunt_set_error(struct hunt *, const char *);
 void            names_add(struct names *, const char *);

@@ -75,16 +75,10 @@ importshare_hunt(struct hunt *h)
         st->bisect != BISECT_NONE || h->status != STATUS_LEAK) {
         return NULL;
     }
-    ps = xmalloc(sizeof *ps);
-    *ps = *st;
+    ps = hunt_helper_settings(st);
     ps->kind = TARGET_CODE;
     ps->args = NULL;
     ps->nargs = 0;
-    ps->quiet = 1;
-    ps->verbose = 0;
-    ps->show_growth = 0;
-    ps->trace_blocks = 0;
-    ps->json_path = NULL;
     ps->warmups = 1;    /* imports leak from round 2 on: enough */
     /* as a bisect probe: finalization collects what one pass leaves */
     ps->gc_passes = ps->gc_passes > 1 ? 1 : ps->gc_passes;

@@ -25,6 +25,7 @@
 #include "output.h"
 #include "pertest.h"
 #include "report.h"
+#include "run.h"
 #include "supervise.h"
 #include "verdict.h"
 #include "xmalloc.h"
@@ -413,102 +414,70 @@ json_report(const struct hunt *suite, FILE *f)
     fprintf(f, "\n}\n");
 }
 
-/* A report file from every suite: JSON ({"targets": [...]} with --each),
- * JUnit (a testcase a test, and one for a suite that failed as a whole)
- * or a baseline (an entry a test id); 0, or -1 said on stderr. */
-static int
-write_report(const struct settings *st, const char *option, const char *path,
-    struct hunt *const *suites, int n, double seconds)
+/* What the report files are made of: every suite. */
+struct suites {
+    const struct settings *st;
+    struct hunt *const *suite;
+    int             n;
+    double          seconds;
+};
+
+static void
+write_json(FILE *f, const void *arg)
 {
-    struct output_file o;
-    struct hunt **all;
-    char *cause = NULL;
-    int i, j, k = 0;
+    const struct suites *s = arg;
 
-    if (path == NULL) {
-        return 0;
+    if (s->st->each) {
+        report_json_targets(f, s->suite, s->n, json_report);
+    } else if (s->n > 0) {
+        json_report(s->suite[0], f);
     }
-    if (output_open(&o, option, path, &cause) == 0) {
-        if (strcmp(option, "--json") == 0) {
-            if (st->each) {
-                enum status worst = STATUS_CLEAN;
-                int sig = 0;
-
-                for (i = 0; i < n; i++) {
-                    worst = status_worst(worst, suites[i]->status);
-                    sig = suites[i]->status == STATUS_INTERRUPTED ?
-                        suites[i]->signal : sig;
-                }
-                fprintf(o.f, "{\"exit_status\": %d, \"targets\": [\n",
-                    n > 0 ? status_exit(worst, sig) : EXIT_CLEAN);
-            }
-            for (i = 0; i < n; i++) {
-                fputs(i > 0 ? ",\n" : "", o.f);
-                json_report(suites[i], o.f);
-            }
-            fputs(st->each ? "]}\n" : "", o.f);
-        } else {
-            for (i = 0, j = 0; i < n; i++) {
-                j += suites[i]->tests.n + 1;
-            }
-            all = xcalloc((size_t)j + 1, sizeof *all);
-            for (i = 0; i < n; i++) {
-                for (j = 0; j < suites[i]->tests.n; j++) {
-                    all[k++] = suites[i]->tests.hunt[j];
-                }
-                if (suites[i]->message != NULL &&
-                    strcmp(option, "--junit") == 0) {
-                    all[k++] = suites[i];
-                }
-            }
-            if (strcmp(option, "--junit") == 0) {
-                junit_write(o.f, all, k, seconds);
-            } else {
-                baseline_write_all(o.f, all, k);
-            }
-            free(all);
-        }
-        if (output_commit(&o, &cause) == 0) {
-            return 0;
-        }
-    }
-    fprintf(stderr, "refhunt: %s\n", cause);
-    free(cause);
-    return -1;
 }
 
-/* The suites: the target, or with --each one per operand of -m pytest or
- * -m unittest (less those --shard leaves to other machines). */
-static struct settings *
-plan(const struct settings *st, int *n)
+/* JUnit (a testcase a test, and one for a suite that failed as a whole)
+ * or a baseline (an entry a test id). */
+static void
+write_tests(FILE *f, const struct suites *s, int junit)
 {
-    struct settings *targets;
-    int i;
+    struct hunt **all;
+    int i, j, k = 0;
 
-    targets = xcalloc((size_t)(st->nargs > 0 ? st->nargs : 1),
-        sizeof *targets);
-    *n = 0;
-    if (!st->each) {
-        targets[(*n)++] = *st;
-        return targets;
+    for (i = 0, j = 0; i < s->n; i++) {
+        j += s->suite[i]->tests.n + 1;
     }
-    for (i = 0; i < st->nargs; i++) {
-        if (st->shard_n > 0 && i % st->shard_n != st->shard_k - 1) {
-            continue;
+    all = xcalloc((size_t)j + 1, sizeof *all);
+    for (i = 0; i < s->n; i++) {
+        for (j = 0; j < s->suite[i]->tests.n; j++) {
+            all[k++] = s->suite[i]->tests.hunt[j];
         }
-        targets[*n] = *st;
-        targets[*n].each = 0;
-        targets[*n].quiet = !st->verbose;
-        targets[*n].args = st->args + i;
-        targets[*n].nargs = 1;
-        (*n)++;
+        if (s->suite[i]->message != NULL && junit) {
+            all[k++] = s->suite[i];
+        }
     }
-    return targets;
+    if (junit) {
+        junit_write(f, all, k, s->seconds);
+    } else {
+        baseline_write_all(f, all, k);
+    }
+    free(all);
+}
+
+static void
+write_junit(FILE *f, const void *arg)
+{
+    write_tests(f, arg, 1);
+}
+
+static void
+write_baseline(FILE *f, const void *arg)
+{
+    write_tests(f, arg, 0);
 }
 
 int
 pertest_main(const struct settings *st, const char *worker)
 {
+    struct suites all;
     struct baseline *base = NULL;
     struct workers ws = { NULL, 0 };
     struct settings *targets;
@@ -527,7 +496,7 @@ pertest_main(const struct settings *st, const char *worker)
         free(cause);
         return EXIT_USAGE;
     }
-    targets = plan(st, &n);
+    targets = run_plan(st, &n);     /* the suites */
     suites = xcalloc((size_t)(n > 0 ? n : 1), sizeof *suites);
     for (i = 0; i < n; i++) {
         suites[i] = hunt_new(&targets[i]);
@@ -572,11 +541,14 @@ pertest_main(const struct settings *st, const char *worker)
         baseline_unmatched(base, st->baseline_path, stderr);
     }
     /* the JSON first, then the others, each whatever became of the rest */
-    failed |= write_report(st, "--json", st->json_path, suites, n, 0) != 0;
-    failed |= write_report(st, "--junit", st->junit_path, suites, n,
-        clock_now() - started) != 0;
-    failed |= write_report(st, "--write-baseline", st->write_baseline_path,
-        suites, n, 0) != 0;
+    all = (struct suites){ st, suites, n, clock_now() - started };
+    failed |= st->json_path != NULL &&
+        output_write("--json", st->json_path, write_json, &all) != 0;
+    failed |= st->junit_path != NULL &&
+        output_write("--junit", st->junit_path, write_junit, &all) != 0;
+    failed |= st->write_baseline_path != NULL &&
+        output_write("--write-baseline", st->write_baseline_path,
+        write_baseline, &all) != 0;
     if ((fflush(text) != 0 || ferror(text)) && errno != EPIPE) {
         fprintf(stderr, "refhunt: cannot write the report: %s\n",
             strerror(errno));

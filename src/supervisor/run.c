@@ -34,46 +34,44 @@ struct run {
     int             printed;        /* hunts whose text is out */
     struct baseline *base;
     FILE           *text;           /* stdout, or stderr with --json - */
+    double          started;
 };
 
-/* The targets: the one given, or with --each one per operand (scripts,
- * or the arguments of -m module and -c code), less those --shard leaves
- * to other machines. */
-static void
-plan(struct run *r)
+struct settings *
+run_plan(const struct settings *st, int *n)
 {
-    const struct settings *st = r->st;
+    struct settings *targets;
     int i, total;
 
+    *n = 0;
     if (!st->each) {
-        r->targets = xcalloc(1, sizeof *r->targets);
-        r->targets[0] = *st;
-        r->n = 1;
-        return;
+        targets = xcalloc(1, sizeof *targets);
+        targets[(*n)++] = *st;
+        return targets;
     }
     total = st->kind == TARGET_SCRIPT ? st->nargs + 1 : st->nargs;
-    r->targets = xcalloc((size_t)(total > 0 ? total : 1),
-        sizeof *r->targets);
+    targets = xcalloc((size_t)(total > 0 ? total : 1), sizeof *targets);
     for (i = 0; i < total; i++) {
         /* --shard K/N: a stable part, by position in the order given */
         if (st->shard_n > 0 && i % st->shard_n != st->shard_k - 1) {
             continue;
         }
-        r->targets[r->n] = *st;
-        r->targets[r->n].each = 0;
+        targets[*n] = *st;
+        targets[*n].each = 0;
         /* the targets' own output is no part of a many-target report;
          * -v asks for everything (kept, and printed in order), -q -v for
          * the round tables without it */
-        r->targets[r->n].quiet = !st->verbose || st->quiet;
+        targets[*n].quiet = !st->verbose || st->quiet;
         if (st->kind == TARGET_SCRIPT) {
-            r->targets[r->n].target = i == 0 ? st->target : st->args[i - 1];
-            r->targets[r->n].nargs = 0;
+            targets[*n].target = i == 0 ? st->target : st->args[i - 1];
+            targets[*n].nargs = 0;
         } else {
-            r->targets[r->n].args = st->args + i;
-            r->targets[r->n].nargs = 1;
+            targets[*n].args = st->args + i;
+            targets[*n].nargs = 1;
         }
-        r->n++;
+        (*n)++;
     }
+    return targets;
 }
 
 /* Copies a text to f as it is. */
@@ -130,38 +128,35 @@ hunt_done(struct hunt *h, void *arg)
     return NULL;
 }
 
-/* Writes one report file; 0, or -1 (and why, on stderr). */
-static int
-write_report(const struct run *r, const char *option, const char *path,
-    double seconds)
+/* The report files, from the hunts. */
+static void
+write_json(FILE *f, const void *arg)
 {
-    struct output_file o;
-    char *cause = NULL;
+    const struct run *r = arg;
 
-    if (path == NULL) {
-        return 0;
-    }
-    if (output_open(&o, option, path, &cause) == 0) {
-        if (strcmp(option, "--json") == 0) {
-            report_json(o.f, r->hunts, r->n, r->st->each);
-        } else if (strcmp(option, "--junit") == 0) {
-            junit_write(o.f, r->hunts, r->n, seconds);
-        } else {
-            baseline_write_all(o.f, r->hunts, r->n);
-        }
-        if (output_commit(&o, &cause) == 0) {
-            return 0;
-        }
-    }
-    fprintf(stderr, "refhunt: %s\n", cause);
-    free(cause);
-    return -1;
+    report_json(f, r->hunts, r->n, r->st->each);
+}
+
+static void
+write_junit(FILE *f, const void *arg)
+{
+    const struct run *r = arg;
+
+    junit_write(f, r->hunts, r->n, clock_now() - r->started);
+}
+
+static void
+write_baseline(FILE *f, const void *arg)
+{
+    const struct run *r = arg;
+
+    baseline_write_all(f, r->hunts, r->n);
 }
 
 int
 run_hunts(const struct settings *st, const char *worker, char **cause)
 {
-    struct run r = { .st = st };
+    struct run r = { .st = st, .started = clock_now() };
     struct baseline *base = NULL;
     struct supervision sv = { .worker = worker, .done = hunt_done,
         .arg = &r };
@@ -169,7 +164,6 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
     int i, nclean = 0, failed = 0, text_errno, sig = 0, tty, jobs, ntodo = 0;
     struct hunt **todo;
     char *check = NULL;
-    double started = clock_now();
 
     /* read first: a malformed one is a usage error before any hunt */
     if (st->baseline_path != NULL &&
@@ -179,7 +173,7 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
     r.base = base;
     r.text = st->json_path != NULL && strcmp(st->json_path, "-") == 0 ?
         stderr : stdout;
-    plan(&r);
+    r.targets = run_plan(st, &r.n);
     if (st->each && r.n == 0) {
         /* still the reports, empty, for a CI job that collects them */
         fprintf(stderr, "refhunt: --shard %d/%d leaves no target of these\n",
@@ -235,16 +229,18 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
     if (st->each) {
         fprintf(r.text, "refhunt: %d target%s: %d clean, %d not (%.1f s, "
             "-j %d)\n", r.n, r.n == 1 ? "" : "s", nclean, r.n - nclean,
-            clock_now() - started, jobs);
+            clock_now() - r.started, jobs);
     }
     /* The JSON first: neither a reader of the text that leaves early
      * (refhunt | head) nor a full disk for the text may cost it. Every
      * report asked for, whatever became of the others. */
-    failed |= write_report(&r, "--json", st->json_path, 0) != 0;
-    failed |= write_report(&r, "--junit", st->junit_path,
-        clock_now() - started) != 0;
-    failed |= write_report(&r, "--write-baseline", st->write_baseline_path,
-        0) != 0;
+    failed |= st->json_path != NULL &&
+        output_write("--json", st->json_path, write_json, &r) != 0;
+    failed |= st->junit_path != NULL &&
+        output_write("--junit", st->junit_path, write_junit, &r) != 0;
+    failed |= st->write_baseline_path != NULL &&
+        output_write("--write-baseline", st->write_baseline_path,
+        write_baseline, &r) != 0;
     text_errno = fflush(r.text) != 0 || ferror(r.text) ? errno : 0;
     /* A closed pipe is the reader's choice: the verdict stands. */
     if (text_errno != 0 && text_errno != EPIPE) {

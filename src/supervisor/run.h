@@ -10,4 +10,9 @@
  * any hunt. */
 int     run_hunts(const struct settings *, const char *, char **);
 
+/* The targets of a run: the one given, or with --each one per operand
+ * (scripts, or the arguments of -m module and -c code), less those
+ * --shard leaves to other machines; their number in *n. */
+struct settings *run_plan(const struct settings *, int *);
+
 #endif
