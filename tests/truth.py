@@ -329,7 +329,8 @@ def test_calibration_keeps_clean_and_one_block():
         # noise no correction evens out: a leak of blocks there before
         # any correction (e2e.py's helper says which)
         e2e.expect_clean_but_threading_on_39(r, mode)
-        r = refhunt("--mode", mode, "-c", "import leakblock; leakblock.leak()")
+        r = refhunt("--mode", mode, "-c", "import leakblock\nfor _ in range(%d): "
+                    "leakblock.leak()" % e2e.leaks_per_round(mode))
         expect_report_shape(r, "leak", 1, mode=mode)
         expect_leak(r, "blocks")
 
