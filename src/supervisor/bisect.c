@@ -255,7 +255,9 @@ probe_with(struct bisection *b, int lo, int hi)
         sizeof *idx), n, i;
     struct hunt *h;
 
-    memcpy(idx, b->known, (size_t)b->nknown * sizeof *idx);
+    if (b->nknown > 0) {        /* known is NULL until a culprit is */
+        memcpy(idx, b->known, (size_t)b->nknown * sizeof *idx);
+    }
     n = b->nknown;
     if (lo < 0) {
         idx[n++] = hi;
