@@ -361,9 +361,15 @@ leave_out(struct bisection *b, int x, const struct hunt *h)
     *f = (struct failure){ b->items.name[x], xstrdup(h->message != NULL ?
         h->message : h->reason != NULL ? h->reason : status_name(h->status)),
         { NULL, 0 } };
+    /* decide on the lists as they are, then compact them: imports_it
+     * reads names the compaction moves and frees */
     for (i = 0; i < b->items.n; i++) {
-        moved[i] = -1;
-        if (i != x && b->by != NULL && i > x && imports_it(b, i, x)) {
+        moved[i] = i != x && b->by != NULL && i > x && imports_it(b, i, x) ?
+            -2 : -1;
+    }
+    for (i = 0; i < b->items.n; i++) {
+        if (moved[i] == -2) {
+            moved[i] = -1;
             names_add(&f->with, b->items.name[i]);
             free(b->items.name[i]);
         } else if (i != x) {
