@@ -241,11 +241,12 @@ def test_color():
     expect("\033[" not in r.out, "none with never", r)
 
 
-def on_terminal(args):
-    """refhunt ARGS with a terminal as stderr: what appeared on it."""
+def on_terminal(args, cwd=None):
+    """refhunt ARGS (in cwd, or tests/targets) with a terminal as stderr:
+    the process and what appeared on it."""
     master, slave = pty.openpty()
     proc = subprocess.Popen([e2e.REFHUNT] + args, stdout=subprocess.PIPE,
-                            stderr=slave, cwd=TARGETS, env=e2e.env())
+                            stderr=slave, cwd=cwd or TARGETS, env=e2e.env())
     os.close(slave)
     seen = b""
     while True:

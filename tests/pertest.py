@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 
+import ci
 import e2e
 from e2e import Skip, expect, refhunt
 
@@ -399,30 +400,13 @@ def test_each():
 @test
 def test_progress_line():
     """On a terminal, the progress line names the test under way."""
-    import pty
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "test_slow.py"), "w") as f:
             f.write("import time, unittest\n\n"
                     "class Slow(unittest.TestCase):\n"
                     "    def test_nap(self):\n        time.sleep(0.1)\n")
-        master, slave = pty.openpty()
-        proc = subprocess.Popen([e2e.REFHUNT, "-q", "--per-test", "-R", "1:2",
-                                 "-m", "unittest", "test_slow"],
-                                stdout=subprocess.PIPE, stderr=slave, cwd=tmp,
-                                env=e2e.env())
-        os.close(slave)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        proc.wait(timeout=120)
-        os.close(master)
-    seen = seen.decode(errors="replace")
+        proc, seen = ci.on_terminal(["-q", "--per-test", "-R", "1:2", "-m",
+                                     "unittest", "test_slow"], cwd=tmp)
     expect(proc.returncode == 0, "exit 0")
     expect(re.search(r"refhunt: test_slow\.Slow\.test_nap: run 3/3, [\d.]+ s",
                      seen), "the test and its run: %r" % seen)

@@ -738,6 +738,19 @@ json_names(FILE *f, const struct names *ns)
     fputc(']', f);
 }
 
+/* {"module": NAME, "leaks": [...], "deltas": {...}, without the closing
+ * brace: a culprit or an addition goes on from there. */
+static void
+json_culprit(FILE *f, const struct bisection *b, const struct culprit *c)
+{
+    fprintf(f, "{\"%s\": ", item_kind(b));
+    json_text(f, c->item);
+    fprintf(f, ", \"leaks\": ");
+    json_leaks(f, &c->view);
+    fprintf(f, ", \"deltas\": ");
+    json_deltas(f, &c->view);
+}
+
 static void
 json_report(const struct bisection *b, const struct hunt *disc,
     enum status status, FILE *f)
@@ -757,12 +770,8 @@ json_report(const struct bisection *b, const struct hunt *disc,
         if (c->adds) {
             continue;
         }
-        fprintf(f, "%s\n    {\"%s\": ", more++ > 0 ? "," : "", item_kind(b));
-        json_text(f, c->item);
-        fprintf(f, ", \"leaks\": ");
-        json_leaks(f, &c->view);
-        fprintf(f, ", \"deltas\": ");
-        json_deltas(f, &c->view);
+        fputs(more++ > 0 ? ",\n    " : "\n    ", f);
+        json_culprit(f, b, c);
         fprintf(f, ", \"through\": ");
         json_names(f, &c->through);
         fprintf(f, ", \"group\": ");
@@ -775,12 +784,8 @@ json_report(const struct bisection *b, const struct hunt *disc,
         if (!c->adds) {
             continue;
         }
-        fprintf(f, "%s{\"%s\": ", more++ > 0 ? ", " : "", item_kind(b));
-        json_text(f, c->item);
-        fprintf(f, ", \"leaks\": ");
-        json_leaks(f, &c->view);
-        fprintf(f, ", \"deltas\": ");
-        json_deltas(f, &c->view);
+        fputs(more++ > 0 ? ", " : "", f);
+        json_culprit(f, b, c);
         fputc('}', f);
     }
     fprintf(f, "],\n  \"failures\": [");
