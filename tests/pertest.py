@@ -249,6 +249,69 @@ def test_collection_error():
            "no_such_module_here" in r.out, "pytest's message", r)
 
 
+# A module whose __getattr__ answers every name, as hypothesis.errors has.
+ANSWERS_ALL = """import sys, types
+answers = types.ModuleType("answers_all")
+exec("def __getattr__(name):\\n    return name", answers.__dict__)
+sys.modules["answers_all"] = answers
+"""
+
+
+@test
+def test_module_getattr():
+    """The cleanup reads a module's own __dict__: a module __getattr__
+    that answers every name (hypothesis.errors) breaks no test."""
+    need_pytest()
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_answers.py"), "w") as f:
+            f.write(ANSWERS_ALL + "\nstash = []\n\n"
+                    "def test_clean():\n    pass\n\n"
+                    "def test_leaks():\n    stash.append(object())\n")
+        r = refhunt("-q", "--per-test", "-m", "pytest", "test_answers.py",
+                    cwd=tmp)
+        loop = refhunt("-q", "--mode", "loop", "-c",
+                       ANSWERS_ALL + "sys.modules['answers_all'].x = []",
+                       cwd=tmp)
+    expect(r.rc == 1, "a leak: exit 1", r)
+    expect(statuses(r) == {"test_answers.py::test_clean": "clean",
+                           "test_answers.py::test_leaks": "leak"},
+           "each test its verdict", r)
+    expect(loop.rc == 0 and loop.json["status"] == "clean",
+           "a loop hunt of it is clean", loop)
+
+
+@test
+def test_own_cleanup_error():
+    """An exception in refhunt's own cleanup is refhunt's error: its
+    traceback, no verdict for the test under way, and no blame on it."""
+    need_pytest()
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_breaks.py"), "w") as f:
+            # the cleanup clears _strptime's cache; this one refuses
+            f.write("import sys, types\n\n"
+                    "class Refuses(dict):\n"
+                    "    def clear(self):\n"
+                    "        raise RuntimeError('no clearing')\n\n"
+                    "def test_first():\n    pass\n\n"
+                    "def test_breaks():\n"
+                    "    sys.modules['_strptime'] = types.SimpleNamespace("
+                    "_regex_cache=Refuses())\n\n"
+                    "def test_after():\n    pass\n")
+        r = refhunt("--per-test", "-m", "pytest", "test_breaks.py", cwd=tmp)
+    expect(r.rc == 3, "refhunt's error: exit 3", r)
+    expect(statuses(r) == {"test_breaks.py::test_first": "clean"},
+           "the test under way has no verdict", r)
+    expect("INTERNALERROR" not in r.out + r.err, "no pytest INTERNALERROR", r)
+    expect("RuntimeError: no clearing" in r.err and "in _clear_module_caches"
+           in r.err, "the traceback on stderr", r)
+    expect(re.search(r"^refhunt: .*failed: refhunt's own cleanup failed "
+                     r"after run 1 of test_breaks.py::test_breaks: an error "
+                     r"in refhunt, not in the test; 1 test: 1 clean, 2 not "
+                     r"run", r.out, re.M), "the report says whose error", r)
+    expect("refhunt's own cleanup failed" in r.json["message"],
+           "and the JSON", r)
+
+
 @test
 def test_junit_and_baseline():
     with tempfile.TemporaryDirectory() as tmp:

@@ -166,7 +166,7 @@ static int
 parse_outcome(const char *s)
 {
     static const char *const outcomes[] = {
-        "passed", "failed", "skipped", "xfailed",
+        "passed", "failed", "skipped", "xfailed", "aborted",
     };
     size_t i;
 

@@ -74,6 +74,13 @@ end_in_test(struct hunt *t, struct hunt *h)
     t->seconds = 0;
 }
 
+/* refhunt's own error stopped the test: it has no verdict. */
+static int
+aborted(const struct hunt *t)
+{
+    return t->outcome != NULL && strcmp(t->outcome, "aborted") == 0;
+}
+
 /* Moves the worker's tests into the suite's; 1 if it ended inside one. */
 static int
 merge(struct hunt *suite, struct hunt *h)
@@ -84,6 +91,11 @@ merge(struct hunt *suite, struct hunt *h)
     all->hunt = xreallocarray(all->hunt, (size_t)(all->n + h->tests.n) + 1,
         sizeof *all->hunt);
     for (i = 0; i < h->tests.n; i++) {
+        if (aborted(h->tests.hunt[i])) {
+            hunt_free(h->tests.hunt[i]);    /* not run: the worker's
+                                               failure says why */
+            continue;
+        }
         all->hunt[all->n++] = h->tests.hunt[i];
     }
     if (open && h->tests.n > 0) {

@@ -1170,8 +1170,12 @@ def _clear_module_caches():
     """regrtest's utils.clear_caches()."""
     mods = sys.modules
     for mod in list(mods.values()):
-        if hasattr(mod, "__warningregistry__"):
-            del mod.__warningregistry__
+        # the registry is a global of the module: its own __dict__, never
+        # hasattr(), which calls a module's __getattr__ (hypothesis.errors
+        # has one that answers every name, and del then fails)
+        namespace = _own_dict(mod)
+        if namespace is not None:
+            namespace.pop("__warningregistry__", None)
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         if stream is not None:
             stream.flush()
@@ -1199,6 +1203,16 @@ def _clear_module_caches():
                 clear(mod)
             except AttributeError:  # not in this version
                 pass
+
+
+def _own_dict(obj):
+    """obj's own __dict__ if it has one, read past any __getattr__ or
+    __getattribute__ of its class."""
+    try:
+        namespace = object.__getattribute__(obj, "__dict__")
+    except Exception:
+        return None
+    return namespace if type(namespace) is dict else None
 
 
 def _clear_typing(typing):

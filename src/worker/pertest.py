@@ -15,11 +15,17 @@ objects alive, so that what stays is what the test left behind.
 
 # What send(code, number, text) says; the numbers are pertest_worker.c's.
 _TEST, _BEGIN, _RUN, _COLLECT, _MEASURE, _END, _MOVED = range(7)
-_OUTCOMES = ("passed", "failed", "skipped", "xfailed")
+# aborted: refhunt stopped the test for an error of its own
+_OUTCOMES = ("passed", "failed", "skipped", "xfailed", "aborted")
 
 
 class _Stop(Exception):
     """The record channel is gone: stop at once."""
+
+
+class _OwnError(Exception):
+    """refhunt's own code between two runs failed: the hunt stops, and the
+    report says whose error it is, with its traceback."""
 
 
 def _send(send, code, number, text=None):
@@ -41,6 +47,22 @@ def _timed(func, key, *args):
     _bench[key + "_cpu"] += cpu() - c
 
 
+def _between_runs(passes, send):
+    """What the loop does between a run and its reading: the cleanup undoes
+    what a run put in caches (nothing to undo when refs and blocks are
+    where the last reading left them), then the gc passes."""
+    if _bench is None:
+        if send(_MOVED, 0, None):
+            cleanup()
+        collect(passes)
+    else:
+        if send(_MOVED, 0, None):
+            _timed(cleanup, "cleanup")
+            _bench["cleanups"] += 1
+        _timed(collect, "gc", passes)
+        _bench["runs"] += 1
+
+
 def _hunt_tests(tests, start, rounds, passes, send):
     """Runs tests[start:], each `rounds` times. A test is an object with
     id, run() -> (outcome, text) and finish(next_test) -> text or None."""
@@ -54,18 +76,14 @@ def _hunt_tests(tests, start, rounds, passes, send):
             if outcome != "passed":
                 break       # a failure, a skip or an xfail ends its runs
             _send(send, _COLLECT, r)
-            # the cleanup undoes what a run put in caches: nothing to undo
-            # when refs and blocks are where the last reading left them
-            if _bench is None:
-                if send(_MOVED, 0, None):
-                    cleanup()
-                collect(passes)
-            else:
-                if send(_MOVED, 0, None):
-                    _timed(cleanup, "cleanup")
-                    _bench["cleanups"] += 1
-                _timed(collect, "gc", passes)
-                _bench["runs"] += 1
+            try:
+                _between_runs(passes, send)
+            except Exception:
+                import traceback
+                _send(send, _END, _OUTCOMES.index("aborted"))
+                raise _OwnError("%srefhunt's own cleanup failed after run %d "
+                                "of %s: an error in refhunt, not in the test"
+                                % (traceback.format_exc(), r, test.id))
             _send(send, _MEASURE, r)
         # the runner reports the run that ended the test, as if it ran once
         test.log()
@@ -184,6 +202,7 @@ class _PytestDriver:
             start, rounds, passes, send)
         self.errors = []
         self.failure = None
+        self.own_error = None
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -205,7 +224,11 @@ class _PytestDriver:
         tests = [_PytestTest(item, runner, own_dir) for item in session.items]
         for test in tests:
             _send(self.send, _TEST, 0, test.id)
-        _hunt_tests(tests, self.start, self.rounds, self.passes, self.send)
+        try:
+            _hunt_tests(tests, self.start, self.rounds, self.passes,
+                        self.send)
+        except _OwnError as e:
+            self.own_error = e      # past pytest's INTERNALERROR
         return True
 
 
@@ -220,6 +243,8 @@ def _hunt_pytest(args, start, rounds, passes, send):
     driver = Driver(start, rounds, passes, send)
     code = pytest.main(list(args) + ["-p", "no:cacheprovider"],
                        plugins=[driver])
+    if driver.own_error is not None:
+        raise driver.own_error
     if driver.failure is not None:
         return driver.failure
     if code == 5:
@@ -358,6 +383,10 @@ def hunt(runner, args, start, rounds, passes, safe_path, dump_fd, dump_signal,
         return _hunt_unittest(args, start, rounds, passes, send)
     except _Stop:
         return None
+    except _OwnError as e:
+        sys.stderr.write("refhunt: %s\n" % e)
+        sys.stderr.flush()
+        return str(e)
     except SystemExit as e:
         status, text = _exit_status(e.code)
         return text or "the runner exited with status %d" % status

@@ -44,7 +44,7 @@ enum {
 };
 
 static const char *const outcomes[] = {
-    "passed", "failed", "skipped", "xfailed",
+    "passed", "failed", "skipped", "xfailed", "aborted",
 };
 
 /* The one hunt of this worker process, for the callback. */
