@@ -312,6 +312,85 @@ def test_own_cleanup_error():
            "and the JSON", r)
 
 
+SHUFFLED = {
+    # as pytest-randomly: every process collects in an order of its own
+    "conftest.py": "import os, random\n\n"
+                   "def pytest_collection_modifyitems(items):\n"
+                   "    random.Random(os.getpid()).shuffle(items)\n",
+    "test_shuffled.py": "import ctypes\n\nstash = []\n\n" + "".join(
+        "def test_clean_%d():\n    pass\n\n" % i for i in range(6)) +
+        "def test_leaks():\n    stash.append(object())\n\n"
+        "def test_crash():\n    ctypes.string_at(0)\n\n"
+        "def test_crash_too():\n    ctypes.string_at(0)\n",
+}
+
+
+def write_files(tmp, files):
+    for name, text in files.items():
+        with open(os.path.join(tmp, name), "w") as f:
+            f.write(text)
+
+
+@test
+def test_resume_by_id():
+    """A new worker after a crash hunts the tests not hunted yet by id,
+    whatever order it collects them in: each test once, and the report in
+    the first worker's collection order."""
+    need_pytest()
+    with tempfile.TemporaryDirectory() as tmp:
+        write_files(tmp, SHUFFLED)
+        r = refhunt("-q", "-v", "--per-test", "-m", "pytest",
+                    "test_shuffled.py", cwd=tmp)
+    ids = [t["id"] for t in r.json["tests"]]
+    expect(len(ids) == len(set(ids)) == 9, "each test once: %s" % ids, r)
+    want = {"test_shuffled.py::test_clean_%d" % i: "clean" for i in range(6)}
+    want.update({"test_shuffled.py::test_leaks": "leak",
+                 "test_shuffled.py::test_crash": "crashed",
+                 "test_shuffled.py::test_crash_too": "crashed"})
+    expect(statuses(r) == want, "every verdict", r)
+    expect("refhunt: 3 workers" in r.out, "a worker after each crash", r)
+    expect(r.json["collected"] == 9, "all collected", r)
+
+
+TEARDOWN = {
+    "test_m1.py": "import ctypes, os, unittest\n\n"
+                  "def tearDownModule():\n"
+                  "    if os.environ.get('M1_TEARDOWN') == 'crash':\n"
+                  "        ctypes.string_at(0)\n"
+                  "    raise RuntimeError('tearDownModule of test_m1')\n\n"
+                  "class A(unittest.TestCase):\n"
+                  "    def test_a(self):\n        pass\n",
+    "test_m2.py": "import unittest\n\nstash = []\n\n"
+                  "class B(unittest.TestCase):\n"
+                  "    def test_b_leak(self):\n"
+                  "        stash.append(object())\n",
+}
+
+
+@test
+def test_module_teardown_owner():
+    """tearDownModule of test_m1 is charged to test_m1 (its last test, as
+    pytest charges a module fixture's teardown), never to test_m2's first
+    test, which keeps its verdict; plain unittest's name for it shows."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_files(tmp, TEARDOWN)
+        r = refhunt("-q", "--per-test", "-m", "unittest", "test_m1",
+                    "test_m2", cwd=tmp)
+        crash = refhunt("-q", "--per-test", "-m", "unittest", "test_m1",
+                        "test_m2", cwd=tmp,
+                        extra_env={"M1_TEARDOWN": "crash"})
+    expect(statuses(r) == {"test_m1.A.test_a": "failed",
+                           "test_m2.B.test_b_leak": "leak"},
+           "the exception is test_m1's", r)
+    message = r.json["tests"][0]["message"]
+    expect("tearDownModule (test_m1)" in message and
+           "RuntimeError: tearDownModule of test_m1" in message,
+           "unittest's words for it", r)
+    expect(statuses(crash) == {"test_m1.A.test_a": "crashed",
+                               "test_m2.B.test_b_leak": "leak"},
+           "the crash is test_m1's", crash)
+
+
 @test
 def test_junit_and_baseline():
     with tempfile.TemporaryDirectory() as tmp:

@@ -34,7 +34,7 @@ enum {
     OPT_WRITE_BASELINE,
     OPT_COLOR,
     OPT_PER_TEST,
-    OPT_TEST_START,
+    OPT_TEST_IDS,
     OPT_TRUST_REFS,
     OPT_NO_IMPORT_SHARE,
 };
@@ -69,7 +69,7 @@ static const struct option long_options[] = {
     { "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
     { "color",      required_argument, NULL, OPT_COLOR },
     { "per-test",   no_argument,       NULL, OPT_PER_TEST },
-    { "test-start", required_argument, NULL, OPT_TEST_START },  /* worker */
+    { "test-ids", required_argument, NULL, OPT_TEST_IDS },  /* worker */
     { "trust-refs", no_argument,       NULL, OPT_TRUST_REFS },
     { "no-import-share", no_argument,  NULL, OPT_NO_IMPORT_SHARE },
     { NULL, 0, NULL, 0 },
@@ -402,11 +402,8 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         case OPT_PER_TEST:
             st->per_test = 1;
             break;
-        case OPT_TEST_START:
-            if (parse_int("--test-start", optarg, 0, INT_MAX, &st->test_start,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
+        case OPT_TEST_IDS:
+            st->test_ids = optarg;
             break;
         case OPT_GC_PASSES:
             if (parse_int("--gc-passes", optarg, 0, 100, &st->gc_passes,
@@ -632,8 +629,8 @@ common_argv(const char *exe, const struct settings *st,
     if (st->per_test) {
         av[n++] = xstrdup("--per-test");
     }
-    if (st->test_start > 0) {
-        av[n++] = xasprintf("--test-start=%d", st->test_start);
+    if (st->test_ids != NULL) {
+        av[n++] = xasprintf("--test-ids=%s", st->test_ids);
     }
     if (st->trust_refs) {
         av[n++] = xstrdup("--trust-refs");

@@ -70,7 +70,9 @@ struct settings {
     char            **args;         /* sys.argv[1:] of the target */
     int               nargs;
     int               per_test;     /* --per-test: every test a verdict */
-    int               test_start;   /* internal: the first test to run */
+    const char       *test_ids;     /* internal: a file of the ids of the
+                                       tests to hunt, one a line, escaped
+                                       as a record's TEXT; NULL: all */
     int               worker_fd;    /* record channel; -1 in the supervisor */
     enum worker_task  task;
 };

@@ -24,29 +24,56 @@
 #include "outcome.h"
 #include "output.h"
 #include "pertest.h"
+#include "record.h"
 #include "report.h"
 #include "run.h"
 #include "supervise.h"
 #include "verdict.h"
 #include "xmalloc.h"
 
-/* The settings of every worker, kept: each test's hunt points to its
- * worker's. */
+/* The settings of every worker, kept (each test's hunt points to its
+ * worker's), and the files of test ids they were given. */
 struct workers {
     struct settings **st;
+    char          **ids_path;
+    int            *suite;          /* whose worker: an index in suites */
     int             n;
 };
 
 static struct settings *
-worker_settings(struct workers *ws, const struct settings *st, int start)
+worker_settings(struct workers *ws, int suite, const struct settings *st,
+    char *ids_path)
 {
     struct settings *s = xmalloc(sizeof *s);
 
     *s = *st;
-    s->test_start = start;
+    ws->suite = xreallocarray(ws->suite, (size_t)ws->n + 1,
+        sizeof *ws->suite);
+    ws->suite[ws->n] = suite;
+    s->test_ids = ids_path;
     ws->st = xreallocarray(ws->st, (size_t)ws->n + 1, sizeof *ws->st);
-    ws->st[ws->n++] = s;
+    ws->ids_path = xreallocarray(ws->ids_path, (size_t)ws->n + 1,
+        sizeof *ws->ids_path);
+    ws->st[ws->n] = s;
+    ws->ids_path[ws->n++] = ids_path;
     return s;
+}
+
+static void
+workers_free(struct workers *ws)
+{
+    int i;
+
+    for (i = 0; i < ws->n; i++) {
+        if (ws->ids_path[i] != NULL) {
+            unlink(ws->ids_path[i]);
+            free(ws->ids_path[i]);
+        }
+        free(ws->st[i]);
+    }
+    free(ws->st);
+    free(ws->ids_path);
+    free(ws->suite);
 }
 
 static char *
@@ -124,13 +151,153 @@ whole_failed(struct hunt *suite, struct hunt *h)
     suite->output_tail = take(&h->output_tail);
 }
 
-/* A worker of the suite ended: its tests are the suite's. Returns 1 when
- * another worker must go on from *start (it ended inside a test). */
-static int
-worker_done(struct hunt *suite, struct hunt *h, int *start)
-{
-    int ran = h->tests.n, open;
+/* A test id and its place in the suite's collection. */
+struct place {
+    const char     *id;
+    int             index;
+};
 
+static int
+place_cmp(const void *a, const void *b)
+{
+    const struct place *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+
+    return c != 0 ? c : x->index - y->index;
+}
+
+/* The suite's collection (its first worker's), sorted by id for lookups:
+ * a new worker may collect in another order (pytest-randomly). */
+static struct place *
+places(const struct hunt *suite)
+{
+    struct place *p = xcalloc((size_t)suite->found.n + 1, sizeof *p);
+    int i;
+
+    for (i = 0; i < suite->found.n; i++) {
+        p[i] = (struct place){ suite->found.name[i], i };
+    }
+    qsort(p, (size_t)suite->found.n, sizeof *p, place_cmp);
+    return p;
+}
+
+/* Where the collection has id; found.n when it does not. */
+static int
+place_of(const struct place *p, int n, const char *id)
+{
+    int lo = 0, hi = n;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(p[mid].id, id);
+
+        if (c == 0) {
+            while (mid > 0 && strcmp(p[mid - 1].id, id) == 0) {
+                mid--;
+            }
+            return p[mid].index;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return n;
+}
+
+static const struct place *sorting;     /* for by_collection */
+static int nsorting;
+
+static int
+by_collection(const void *a, const void *b)
+{
+    const struct hunt *x = *(struct hunt *const *)a,
+        *y = *(struct hunt *const *)b;
+    int i = place_of(sorting, nsorting, x->name),
+        j = place_of(sorting, nsorting, y->name);
+
+    return i != j ? i - j : strcmp(x->name, y->name);
+}
+
+/* The report is in the order the suite collected its tests. */
+static void
+collection_order(struct hunt *suite)
+{
+    struct place *p = places(suite);
+
+    sorting = p;
+    nsorting = suite->found.n;
+    qsort(suite->tests.hunt, (size_t)suite->tests.n, sizeof
+        *suite->tests.hunt, by_collection);
+    sorting = NULL;
+    free(p);
+}
+
+/* A new file of the ids of the suite's tests that no worker hunted yet,
+ * escaped as a record's TEXT, one a line; NULL with none (or no file:
+ * then those tests are not run, and the report says so). */
+static char *
+ids_left(const struct hunt *suite)
+{
+    struct place *hunted = xcalloc((size_t)suite->tests.n + 1,
+        sizeof *hunted);
+    const char *tmp = getenv("TMPDIR");
+    char *path, *esc;
+    int i, fd, left = 0;
+    FILE *f;
+
+    for (i = 0; i < suite->tests.n; i++) {
+        hunted[i] = (struct place){ suite->tests.hunt[i]->name, i };
+    }
+    qsort(hunted, (size_t)suite->tests.n, sizeof *hunted, place_cmp);
+    path = xasprintf("%s/refhunt-tests-XXXXXX", tmp != NULL && *tmp != '\0'
+        ? tmp : "/tmp");
+    if ((fd = mkstemp(path)) < 0 || (f = fdopen(fd, "w")) == NULL) {
+        if (fd >= 0) {
+            close(fd);
+            unlink(path);
+        }
+        free(path);
+        free(hunted);
+        return NULL;
+    }
+    for (i = 0; i < suite->found.n; i++) {
+        if (place_of(hunted, suite->tests.n, suite->found.name[i]) ==
+            suite->tests.n) {
+            esc = record_escape(suite->found.name[i]);
+            fprintf(f, "%s\n", esc);
+            free(esc);
+            left++;
+        }
+    }
+    free(hunted);
+    if (fclose(f) != 0 || left == 0) {
+        unlink(path);
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+/* Every suite's workers, for the scheduler. */
+struct schedule {
+    struct hunt   **suites;
+    int             n;
+    struct workers *ws;
+    int             nworkers;
+};
+
+/* A worker of suite ended: its tests are the suite's. Returns the worker
+ * that goes on with the tests not hunted yet (it ended inside one, which
+ * crashed or hung), or NULL. */
+static struct hunt *
+worker_ended(struct schedule *sc, int i, struct hunt *h)
+{
+    struct hunt *suite = sc->suites[i];
+    char *path;
+    int open;
+
+    sc->nworkers++;
     if (suite->found.n == 0 && h->found.n > 0) {
         suite->found = h->found;
         h->found = (struct names){ NULL, 0 };
@@ -141,56 +308,72 @@ worker_done(struct hunt *suite, struct hunt *h, int *start)
         whole_failed(suite, h);
     }
     hunt_free(h);
-    *start += ran;
-    return open && !supervise_interrupted() && *start < suite->found.n;
+    if (!open || supervise_interrupted() || (path = ids_left(suite)) ==
+        NULL) {
+        return NULL;
+    }
+    return hunt_new(worker_settings(sc->ws, i, suite->settings, path));
 }
 
-/* Hunts each suite: a worker, and a new one from the next test after
- * each crash or hang. Waves of workers run side by side, jobs at a time:
- * the first of every suite, then those that go on. One suite is a
- * sequence of blocking supervise_hunt() calls. */
+/* supervise_all's done: the suite of the worker that ended, found by its
+ * settings. */
+static struct hunt *
+one_ended(struct hunt *h, void *arg)
+{
+    struct schedule *sc = arg;
+    int i, k;
+
+    for (k = 0; k < sc->ws->n; k++) {
+        if (sc->ws->st[k] == h->settings && sc->ws->suite[k] >= 0) {
+            i = sc->ws->suite[k];
+            sc->ws->suite[k] = -1;      /* it ended */
+            return worker_ended(sc, i, h);
+        }
+    }
+    return NULL;
+}
+
+/* Hunts each suite: a worker, and a new one for the tests left after
+ * each crash or hang. With --each, every worker is one hunt of a single
+ * poll loop, jobs at a time: a suite's next worker starts as soon as its
+ * last ends. */
 static void
 hunt_suites(struct hunt **suites, int n, const struct settings *st,
     const char *worker, struct workers *ws, int *nworkers)
 {
-    struct supervision sv = { .worker = worker, .output = OUTPUT_DROP };
-    struct hunt **wave = xcalloc((size_t)n + 1, sizeof *wave);
-    int *start = xcalloc((size_t)n + 1, sizeof *start);
-    int *going = xcalloc((size_t)n + 1, sizeof *going);
-    int i, k, more = n;
+    struct schedule sc = { suites, n, ws, 0 };
+    struct supervision sv = { .worker = worker, .output = OUTPUT_DROP,
+        .done = one_ended, .arg = &sc };
+    struct hunt **first = xcalloc((size_t)n + 1, sizeof *first);
+    struct hunt *h;
+    int i;
 
     for (i = 0; i < n; i++) {
-        start[i] = suites[i]->settings->test_start;
-        going[i] = 1;
+        first[i] = hunt_new(worker_settings(ws, i, suites[i]->settings,
+            NULL));
     }
-    while (more > 0 && !supervise_interrupted()) {
-        for (i = 0, k = 0; i < n; i++) {
-            if (going[i]) {
-                wave[k++] = hunt_new(worker_settings(ws, suites[i]->settings,
-                    start[i]));
-            }
+    if (n == 1 && !st->each) {
+        /* one suite: its output passed through, one worker at a time */
+        for (h = first[0]; h != NULL; h = worker_ended(&sc, 0, h)) {
+            supervise_hunt(h, worker);
         }
-        if (n == 1 && !st->each) {
-            supervise_hunt(wave[0], worker);
-        } else {
-            sv.jobs = st->jobs > 0 ? st->jobs :
-                (int)sysconf(_SC_NPROCESSORS_ONLN);
-            sv.jobs = sv.jobs < 1 ? 1 : sv.jobs;
-            sv.output = OUTPUT_DROP;   /* many at once: no interleaving */
-            sv.progress = isatty(STDERR_FILENO);
-            supervise_all(wave, k, &sv);
-        }
-        *nworkers += k;
-        for (i = 0, k = 0, more = 0; i < n; i++) {
-            if (going[i]) {
-                going[i] = worker_done(suites[i], wave[k++], &start[i]);
-                more += going[i];
+    } else if (n > 0) {
+        sv.jobs = st->jobs > 0 ? st->jobs :
+            (int)sysconf(_SC_NPROCESSORS_ONLN);
+        sv.jobs = sv.jobs < 1 ? 1 : sv.jobs;
+        sv.progress = isatty(STDERR_FILENO);
+        supervise_all(first, n, &sv);
+        for (i = 0; i < n; i++) {
+            if (ws->suite[i] >= 0) {
+                hunt_free(first[i]);    /* interrupted before it started */
             }
         }
     }
-    free(wave);
-    free(start);
-    free(going);
+    for (i = 0; i < n; i++) {
+        collection_order(suites[i]);
+    }
+    *nworkers = sc.nworkers;
+    free(first);
 }
 
 /* Per test: the verdict, then the baseline; the suite's status is the
@@ -491,7 +674,7 @@ pertest_main(const struct settings *st, const char *worker)
 {
     struct suites all;
     struct baseline *base = NULL;
-    struct workers ws = { NULL, 0 };
+    struct workers ws = { NULL, NULL, NULL, 0 };
     struct settings *targets;
     struct hunt **suites;
     enum status worst = STATUS_CLEAN;
@@ -571,10 +754,7 @@ pertest_main(const struct settings *st, const char *worker)
     }
     free(suites);
     free(targets);
-    for (i = 0; i < ws.n; i++) {
-        free(ws.st[i]);
-    }
-    free(ws.st);
+    workers_free(&ws);
     baseline_free(base);
     if (failed) {
         return EXIT_USAGE;

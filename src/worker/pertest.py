@@ -63,11 +63,15 @@ def _between_runs(passes, send):
         _bench["runs"] += 1
 
 
-def _hunt_tests(tests, start, rounds, passes, send):
-    """Runs tests[start:], each `rounds` times. A test is an object with
-    id, run() -> (outcome, text) and finish(next_test) -> text or None."""
-    for index in range(start, len(tests)):
-        test = tests[index]
+def _hunt_tests(tests, only, rounds, passes, send):
+    """Runs the tests whose ids are in `only` (None: all), each `rounds`
+    times. A test is an object with id, run() -> (outcome, text) and
+    finish(next_test) -> text or None. The supervisor names tests by id:
+    a new worker may collect them in another order (pytest-randomly)."""
+    hunted = [(index, test) for index, test in enumerate(tests)
+              if only is None or test.id in only]
+    del tests
+    for k, (index, test) in enumerate(hunted):
         _send(send, _BEGIN, index, test.id)
         outcome, text = "passed", ""
         for r in range(1, rounds + 1):
@@ -89,12 +93,12 @@ def _hunt_tests(tests, start, rounds, passes, send):
         test.log()
         # higher-scope fixtures the next test does not share go now,
         # after the last reading
-        more = test.finish(tests[index + 1] if index + 1 < len(tests)
+        more = test.finish(hunted[k + 1][1] if k + 1 < len(hunted)
                            else None)
         if more and outcome in ("passed", "xfailed"):
             outcome, text = "failed", more
         _send(send, _END, _OUTCOMES.index(outcome), text)
-        del test
+        hunted[k] = test = None
 
 
 # ---- pytest
@@ -197,9 +201,9 @@ def _pytest_outcome(reports):
 class _PytestDriver:
     """A pytest plugin that replaces the test loop."""
 
-    def __init__(self, start, rounds, passes, send):
-        self.start, self.rounds, self.passes, self.send = (
-            start, rounds, passes, send)
+    def __init__(self, only, rounds, passes, send):
+        self.only, self.rounds, self.passes, self.send = (
+            only, rounds, passes, send)
         self.errors = []
         self.failure = None
         self.own_error = None
@@ -225,14 +229,14 @@ class _PytestDriver:
         for test in tests:
             _send(self.send, _TEST, 0, test.id)
         try:
-            _hunt_tests(tests, self.start, self.rounds, self.passes,
+            _hunt_tests(tests, self.only, self.rounds, self.passes,
                         self.send)
         except _OwnError as e:
             self.own_error = e      # past pytest's INTERNALERROR
         return True
 
 
-def _hunt_pytest(args, start, rounds, passes, send):
+def _hunt_pytest(args, only, rounds, passes, send):
     import pytest
 
     class Driver(_PytestDriver):
@@ -240,7 +244,7 @@ def _hunt_pytest(args, start, rounds, passes, send):
         def pytest_runtestloop(self, session):
             return _PytestDriver.pytest_runtestloop(self, session)
 
-    driver = Driver(start, rounds, passes, send)
+    driver = Driver(only, rounds, passes, send)
     code = pytest.main(list(args) + ["-p", "no:cacheprovider"],
                        plugins=[driver])
     if driver.own_error is not None:
@@ -302,13 +306,27 @@ class _UnittestTest:
         pass    # the report is refhunt's
 
     def finish(self, next_test):
-        if next_test is None:
-            suite = self.unittest.TestSuite()
-            suite._tearDownPreviousClass(None, self.result)
-            suite._handleModuleTearDown(self.result)
-            outcome, text = _unittest_outcome(self.result)
-            return text if outcome == "failed" else None
-        return None     # the next test's first run tears down what it must
+        """What the next test does not share goes now, after this test's
+        last reading, and its errors are this test's (as pytest's module
+        fixtures are the last test's): tearDownClass, tearDownModule. The
+        next test's first run would otherwise do it, and take the blame."""
+        result = self.result
+        previous = getattr(result, "_previousTestClass", None)
+        following = next_test.case if next_test is not None else None
+        if previous is None or type(following) is previous:
+            return None
+        suite = self.unittest.TestSuite()
+        suite._tearDownPreviousClass(following, result)
+        module = previous.__module__
+        # in its place, a class of the same module with nothing to tear
+        # down, so that the next run does not tear down again
+        result._previousTestClass = type("torn down", (), {
+            "__module__": module, "__unittest_skip__": True})
+        if following is None or type(following).__module__ != module:
+            suite._handleModuleTearDown(result)
+            result._previousTestClass = None
+        outcome, text = _unittest_outcome(result)
+        return text if outcome == "failed" else None
 
 
 def _unittest_outcome(result):
@@ -341,7 +359,7 @@ def _unittest_outcome(result):
     return outcome, text
 
 
-def _hunt_unittest(names, start, rounds, passes, send):
+def _hunt_unittest(names, only, rounds, passes, send):
     import unittest
     try:
         cases = _unittest_cases(names)
@@ -354,17 +372,17 @@ def _hunt_unittest(names, start, rounds, passes, send):
         _send(send, _TEST, 0, test.id)
     if not tests:
         return "unittest found no tests"
-    _hunt_tests(tests, start, rounds, passes, send)
+    _hunt_tests(tests, only, rounds, passes, send)
     return None
 
 
 # ---- the entry point
 
 
-def hunt(runner, args, start, rounds, passes, safe_path, dump_fd, dump_signal,
+def hunt(runner, args, only, rounds, passes, safe_path, dump_fd, dump_signal,
          send):
-    """Collects the suite, hunts tests[start:]; None, or why the whole run
-    failed (a collection error, say)."""
+    """Collects the suite, hunts the tests whose ids are in `only` (None:
+    all); None, or why the whole run failed (a collection error, say)."""
     import sys
     _prepend_sys_path0("module", runner, safe_path)
     sys.argv[:] = [runner] + list(args)
@@ -379,8 +397,8 @@ def hunt(runner, args, start, rounds, passes, safe_path, dump_fd, dump_signal,
                   "gc_cpu": 0.0, "runs": 0, "cleanups": 0}
     try:
         if runner == "pytest":
-            return _hunt_pytest(args, start, rounds, passes, send)
-        return _hunt_unittest(args, start, rounds, passes, send)
+            return _hunt_pytest(args, only, rounds, passes, send)
+        return _hunt_unittest(args, only, rounds, passes, send)
     except _Stop:
         return None
     except _OwnError as e:

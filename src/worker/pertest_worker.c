@@ -14,6 +14,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -292,6 +293,47 @@ args_list(const struct settings *st)
     return list;
 }
 
+/* --test-ids FILE: the set of ids to hunt; None for every test. */
+static PyObject *
+test_ids(const struct settings *st, char **cause)
+{
+    PyObject *set, *id;
+    FILE *f;
+    char *line = NULL, *raw;
+    size_t cap = 0;
+    ssize_t len;
+
+    if (st->test_ids == NULL) {
+        Py_RETURN_NONE;
+    }
+    if ((f = fopen(st->test_ids, "r")) == NULL) {
+        *cause = xasprintf("cannot read %s: %s", st->test_ids,
+            strerror(errno));
+        return NULL;
+    }
+    set = PySet_New(NULL);
+    while (set != NULL && (len = getline(&line, &cap, f)) > 0) {
+        if (line[len - 1] == '\n') {
+            line[len - 1] = '\0';
+        }
+        raw = record_unescape(line);
+        id = PyUnicode_DecodeUTF8(raw, (Py_ssize_t)strlen(raw),
+            "surrogateescape");
+        free(raw);
+        if (id == NULL || PySet_Add(set, id) < 0) {
+            Py_CLEAR(set);
+        }
+        Py_XDECREF(id);
+    }
+    free(line);
+    fclose(f);
+    if (set == NULL) {
+        PyErr_Clear();
+        *cause = xstrdup("cannot hold the test ids");
+    }
+    return set;
+}
+
 static void
 send_fail(enum phase p, const char *text)
 {
@@ -305,7 +347,7 @@ send_fail(enum phase p, const char *text)
 static char *
 hunt_suite(const struct settings *st, PyObject *glue)
 {
-    PyObject *send, *res;
+    PyObject *send, *res, *ids;
     char *cause = NULL;
     const char *u;
     int dump_fd;
@@ -325,12 +367,17 @@ hunt_suite(const struct settings *st, PyObject *glue)
         explainer_snapshot(&pw.ex, glue);
         explainer_clear(&pw.ex);
     }
-    send = PyCFunction_New(&send_def, NULL);
+    if ((ids = test_ids(st, &cause)) == NULL) {
+        return cause;
+    }
+    if ((send = PyCFunction_New(&send_def, NULL)) == NULL) {
+        Py_DECREF(ids);
+    }
     /* the timeout's traceback: to stderr as it is now, before a test
      * runner captures descriptor 2 */
     dump_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     res = send == NULL ? NULL : embed_call(glue, "hunt",
-        Py_BuildValue("(sNiiiiiiN)", st->target, args_list(st), st->test_start,
+        Py_BuildValue("(sNNiiiiiN)", st->target, args_list(st), ids,
         st->warmups + st->tracked, st->gc_passes, st->isolated,
         dump_fd >= 0 ? dump_fd : STDERR_FILENO, SIGUSR1, send), &cause);
     if (res == NULL) {
