@@ -391,6 +391,36 @@ def test_module_teardown_owner():
            "the crash is test_m1's", crash)
 
 
+EXT_LEAK = {"test_ext_kinds.Kinds." + t for t in (
+    "test_ref", "test_block", "test_module_state", "test_nogc_cycle",
+    "test_wrapper_cycle", "test_fd", "test_heap_walk_leak")}
+EXT_CLEAN = {"test_ext_kinds.Kinds." + t for t in (
+    "test_gc_cycle", "test_clean", "test_drops_old_cycles",
+    "test_sees_whole_heap")}
+
+
+@test
+def test_screen_is_exact():
+    """The screen (a frozen heap) and --no-screen give the same verdicts
+    and deltas on C extensions with several kinds of leak: a test whose
+    screened deltas could be a leak, or are not those of the exact way
+    (test_drops_old_cycles frees cycles the frozen heap hid), runs again
+    the exact way; a test that asks for the whole heap gets it."""
+    screened = per_test("-q", "-m", "unittest", "test_ext_kinds")
+    exact = per_test("-q", "--no-screen", "-m", "unittest", "test_ext_kinds")
+    for r in (screened, exact):
+        expect(r.rc == 1, "leaks: exit 1", r)
+        expect(statuses(r) == {**{t: "leak" for t in EXT_LEAK},
+                               **{t: "clean" for t in EXT_CLEAN}},
+               "exactly the leaking tests leak", r)
+    deltas = {t["id"]: t["deltas"] for t in screened.json["tests"]}
+    expect(deltas == {t["id"]: t["deltas"] for t in exact.json["tests"]},
+           "the same deltas", screened)
+    expect(deltas["test_ext_kinds.Kinds.test_ref"]["refs"] == [1, 1, 1] and
+           deltas["test_ext_kinds.Kinds.test_fd"]["fds"] == [1, 1, 1],
+           "one a run", screened)
+
+
 @test
 def test_junit_and_baseline():
     with tempfile.TemporaryDirectory() as tmp:

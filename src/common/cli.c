@@ -37,6 +37,7 @@ enum {
     OPT_TEST_IDS,
     OPT_TRUST_REFS,
     OPT_NO_IMPORT_SHARE,
+    OPT_NO_SCREEN,
 };
 
 /* --show-growth and --trace-blocks without a number. */
@@ -72,6 +73,7 @@ static const struct option long_options[] = {
     { "test-ids", required_argument, NULL, OPT_TEST_IDS },  /* worker */
     { "trust-refs", no_argument,       NULL, OPT_TRUST_REFS },
     { "no-import-share", no_argument,  NULL, OPT_NO_IMPORT_SHARE },
+    { "no-screen",  no_argument,       NULL, OPT_NO_SCREEN },
     { NULL, 0, NULL, 0 },
 };
 
@@ -119,6 +121,8 @@ cli_help(FILE *f)
         "                        not built for a debug interpreter are loaded\n"
         "  --no-import-share     reinit: no extra hunt of the target's imports alone\n"
         "                        after a leak (faster; no 'of which' lines)\n"
+        "  --no-screen           --per-test: every run measured the exact way (gc\n"
+        "                        passes over the whole heap), no cheap screen first\n"
         "  --each                every operand is a target of its own: scripts, or\n"
         "                        the arguments of -m module (-m unittest a b: two)\n"
         "  -j, --jobs N          with --each: hunts at once (default: the cores)\n"
@@ -432,6 +436,9 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         case 'I':
             st->isolated = 1;
             break;
+        case OPT_NO_SCREEN:
+            st->no_screen = 1;
+            break;
         case OPT_NO_IMPORT_SHARE:
             st->no_import_share = 1;
             break;
@@ -634,6 +641,9 @@ common_argv(const char *exe, const struct settings *st,
     }
     if (st->trust_refs) {
         av[n++] = xstrdup("--trust-refs");
+    }
+    if (st->no_screen) {
+        av[n++] = xstrdup("--no-screen");
     }
     switch (st->kind) {
     case TARGET_CODE:

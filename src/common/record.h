@@ -37,6 +37,10 @@
  *                                      error stopped it: no verdict, the
  *                                      fail record that follows says why);
  *                                      TEXT: why (may be empty)
+ *   testagain                          the test's runs so far were a screen
+ *                                      (a frozen heap) that could be a leak:
+ *                                      its runs start again, measured the
+ *                                      exact way
  *   end                                every round done
  *
  * Fields are separated by one space; TEXT escapes backslash, newline and
@@ -78,6 +82,7 @@ enum record_type {
     RECORD_TEST,
     RECORD_TESTBEGIN,
     RECORD_TESTEND,
+    RECORD_TESTAGAIN,
     RECORD_UNTRUSTED,
     RECORD_END,
 };

@@ -112,6 +112,9 @@ out_of_order(const struct channel *c, const struct record *r)
             "a test out of turn";
     case RECORD_TESTEND:
         return c->cur != c->h ? NULL : "the end of a test not under way";
+    case RECORD_TESTAGAIN:
+        return c->cur != c->h && h->nexplained == 0 ? NULL :
+            "a test again that is not under way";
     case RECORD_COUNTERS:
         return r->round == cur && open && !h->calibrating ? NULL :
             "counters of a round not under way";
@@ -182,6 +185,26 @@ test_end(struct channel *c, struct record *r)
     c->cur = c->h;
 }
 
+/* Its runs were a screen that could be a leak: they start again. */
+static void
+test_again(struct hunt *t)
+{
+    int i, j;
+
+    for (i = 0; i < t->nrounds; i++) {
+        for (j = 0; j < t->rounds[i].ngrowth; j++) {
+            free(t->rounds[i].growth[j].type);
+        }
+        for (j = 0; j < t->rounds[i].ntrace; j++) {
+            free(t->rounds[i].trace[j].where);
+        }
+        free(t->rounds[i].growth);
+        free(t->rounds[i].trace);
+        memset(&t->rounds[i], 0, sizeof t->rounds[i]);
+    }
+    t->started = 0;
+}
+
 /* An explain record: a new object, or one more thing said of the last. */
 static void
 apply_explain(struct hunt *h, struct record *r)
@@ -250,6 +273,9 @@ apply(struct channel *c, const char *line)
         break;
     case RECORD_TESTEND:
         test_end(c, &r);
+        break;
+    case RECORD_TESTAGAIN:
+        test_again(c->cur);
         break;
     case RECORD_CALIBRATION:
         h->calibrated = 1;

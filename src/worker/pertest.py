@@ -14,7 +14,8 @@ objects alive, so that what stays is what the test left behind.
 """
 
 # What send(code, number, text) says; the numbers are pertest_worker.c's.
-_TEST, _BEGIN, _RUN, _COLLECT, _MEASURE, _END, _MOVED = range(7)
+(_TEST, _BEGIN, _RUN, _COLLECT, _MEASURE, _END, _MOVED, _SUSPECT,
+ _AGAIN) = range(9)
 # aborted: refhunt stopped the test for an error of its own
 _OUTCOMES = ("passed", "failed", "skipped", "xfailed", "aborted")
 
@@ -63,17 +64,45 @@ def _between_runs(passes, send):
         _bench["runs"] += 1
 
 
-def _hunt_tests(tests, only, rounds, passes, send):
-    """Runs the tests whose ids are in `only` (None: all), each `rounds`
-    times. A test is an object with id, run() -> (outcome, text) and
-    finish(next_test) -> text or None. The supervisor names tests by id:
-    a new worker may collect them in another order (pytest-randomly)."""
-    hunted = [(index, test) for index, test in enumerate(tests)
-              if only is None or test.id in only]
-    del tests
-    for k, (index, test) in enumerate(hunted):
-        _send(send, _BEGIN, index, test.id)
-        outcome, text = "passed", ""
+# The screen: a test's runs measured on a frozen heap (gc.freeze()), so
+# that the gc passes walk only what its runs made, not the suite, the
+# modules and what the tests before it left. What the screen keeps alive
+# that the exact way frees is garbage the frozen heap hides from the gc:
+# its deltas are never below the exact ones, and the verdict's rule is
+# monotonic, so a test whose screened deltas could be a leak (send
+# SUSPECT) runs again the exact way (send AGAIN), with the gc passes over
+# the whole heap, and those runs decide. A test that asks the gc for the
+# whole heap (gc.get_objects(), gc.get_referrers()) gets it: the heap
+# thaws, and the test runs again the exact way.
+_screen = {"on": False, "thawed": False}
+
+
+def _thawing(func):
+    """gc's func, which sees the whole heap when the screen froze it."""
+    def whole_heap(*args, **kwargs):
+        if gc.get_freeze_count():
+            gc.unfreeze()
+            _screen["thawed"] = True
+        return func(*args, **kwargs)
+    whole_heap.__name__ = func.__name__
+    whole_heap.__qualname__ = func.__qualname__
+    whole_heap.__doc__ = func.__doc__
+    return whole_heap
+
+
+def _screen_start():
+    _screen["on"] = True
+    for name in ("get_objects", "get_referrers"):
+        setattr(gc, name, _thawing(getattr(gc, name)))
+
+
+def _runs(test, rounds, passes, send, screened):
+    """The test's runs; the outcome of the last."""
+    outcome, text = "passed", ""
+    if screened:
+        _screen["thawed"] = False
+        gc.freeze()
+    try:
         for r in range(1, rounds + 1):
             _send(send, _RUN, r)
             outcome, text = test.run()
@@ -89,6 +118,30 @@ def _hunt_tests(tests, only, rounds, passes, send):
                                 "of %s: an error in refhunt, not in the test"
                                 % (traceback.format_exc(), r, test.id))
             _send(send, _MEASURE, r)
+    finally:
+        if screened:
+            gc.unfreeze()
+    return outcome, text
+
+
+def _hunt_tests(tests, only, rounds, passes, send):
+    """Runs the tests whose ids are in `only` (None: all), each `rounds`
+    times. A test is an object with id, run() -> (outcome, text) and
+    finish(next_test) -> text or None. The supervisor names tests by id:
+    a new worker may collect them in another order (pytest-randomly)."""
+    hunted = [(index, test) for index, test in enumerate(tests)
+              if only is None or test.id in only]
+    del tests
+    for k, (index, test) in enumerate(hunted):
+        _send(send, _BEGIN, index, test.id)
+        screened = _screen["on"]
+        outcome, text = _runs(test, rounds, passes, send, screened)
+        if screened and outcome == "passed" and (
+                _screen["thawed"] or send(_SUSPECT, 0, None)):
+            _send(send, _AGAIN, 0)
+            if _bench is not None:
+                _bench["again"] += 1
+            outcome, text = _runs(test, rounds, passes, send, False)
         # the runner reports the run that ended the test, as if it ran once
         test.log()
         # higher-scope fixtures the next test does not share go now,
@@ -379,22 +432,25 @@ def _hunt_unittest(names, only, rounds, passes, send):
 # ---- the entry point
 
 
-def hunt(runner, args, only, rounds, passes, safe_path, dump_fd, dump_signal,
-         send):
+def hunt(runner, args, only, rounds, passes, screen, safe_path, dump_fd,
+         dump_signal, send):
     """Collects the suite, hunts the tests whose ids are in `only` (None:
-    all); None, or why the whole run failed (a collection error, say)."""
+    all), screened first if `screen`; None, or why the whole run failed (a
+    collection error, say)."""
     import sys
     _prepend_sys_path0("module", runner, safe_path)
     sys.argv[:] = [runner] + list(args)
     # the timeout's traceback goes to the real stderr, which pytest's
     # capture may have replaced by then
     faulthandler.register(dump_signal, file=dump_fd, all_threads=True)
+    if screen:
+        _screen_start()
     global _bench
     if os.environ.get("REFHUNT_BENCH_FILE"):
         import time
         _bench = {"clock": time.perf_counter, "cpu_clock": time.process_time,
                   "cleanup": 0.0, "gc": 0.0, "cleanup_cpu": 0.0,
-                  "gc_cpu": 0.0, "runs": 0, "cleanups": 0}
+                  "gc_cpu": 0.0, "runs": 0, "cleanups": 0, "again": 0}
     try:
         if runner == "pytest":
             return _hunt_pytest(args, only, rounds, passes, send)

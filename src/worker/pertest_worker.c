@@ -42,6 +42,8 @@ enum {
     SEND_MEASURE,
     SEND_END,
     SEND_MOVED,
+    SEND_SUSPECT,
+    SEND_AGAIN,
 };
 
 static const char *const outcomes[] = {
@@ -172,6 +174,31 @@ looks_leaky(int r)
     return leaks;
 }
 
+/* After a screened test's last run: whether a tracked delta of a metric
+ * that decides the verdict (refs only when trusted) is not 0. Such a test
+ * is measured again the exact way: its deltas could be a leak (the
+ * verdict's rule is monotonic, and a screen's deltas are never below the
+ * exact ones: what it keeps alive is garbage that the frozen heap hides
+ * from the gc), or not be the exact ones. */
+static int
+screen_moved(void)
+{
+    const struct settings *st = pw.st;
+    int i, m, last = st->warmups + st->tracked;
+
+    for (i = st->warmups > 0 ? st->warmups : 1; i < last; i++) {
+        for (m = 0; m < METRIC_COUNT; m++) {
+            if (m == METRIC_REFS && pw.untrusted && !st->trust_refs) {
+                continue;
+            }
+            if (pw.runs[i][m] != pw.runs[i - 1][m]) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* MEASURE: the counters of run r, read allocating nothing. --explain:
  * after those of the run before the last, a snapshot if the test looks
  * like leaking; after the last run's, if it still does, the explanation,
@@ -187,8 +214,10 @@ measure(long r)
     probe_read_live(c);
     memcpy(pw.last, c, sizeof pw.last);
     pw.measured = 1;
-    if (st->explain && r >= 1 && r <= last) {
+    if (r >= 1 && r <= last) {
         memcpy(pw.runs[r - 1], c, sizeof c);
+    }
+    if (st->explain && r >= 1 && r <= last) {
         if (r == last && explainer_taken(&pw.ex) && looks_leaky((int)r)) {
             explainer_send(&pw.ex, pw.glue, st->explain, pw.fd, &pw.lost);
         }
@@ -265,6 +294,11 @@ send_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         break;
     case SEND_MOVED:
         return PyBool_FromLong(moved());
+    case SEND_SUSPECT:
+        return PyBool_FromLong(screen_moved());
+    case SEND_AGAIN:
+        send_line("testagain\n");
+        break;
     default:
         PyErr_SetString(PyExc_ValueError, "send: no such record");
         return NULL;
@@ -360,10 +394,9 @@ hunt_suite(const struct settings *st, PyObject *glue)
     }
     /* --explain: once before the tests, its result dropped: what the
      * first listing of the heap leaves for good is left before them */
+    pw.runs = xcalloc((size_t)(st->warmups + st->tracked), sizeof *pw.runs);
     if (st->explain) {
         pw.glue = glue;
-        pw.runs = xcalloc((size_t)(st->warmups + st->tracked),
-            sizeof *pw.runs);
         explainer_snapshot(&pw.ex, glue);
         explainer_clear(&pw.ex);
     }
@@ -377,8 +410,9 @@ hunt_suite(const struct settings *st, PyObject *glue)
      * runner captures descriptor 2 */
     dump_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     res = send == NULL ? NULL : embed_call(glue, "hunt",
-        Py_BuildValue("(sNNiiiiiN)", st->target, args_list(st), ids,
-        st->warmups + st->tracked, st->gc_passes, st->isolated,
+        Py_BuildValue("(sNNiiiiiiN)", st->target, args_list(st), ids,
+        st->warmups + st->tracked, st->gc_passes,
+        !st->no_screen && !st->explain, st->isolated,
         dump_fd >= 0 ? dump_fd : STDERR_FILENO, SIGUSR1, send), &cause);
     if (res == NULL) {
         return cause;
