@@ -585,6 +585,27 @@ def test_os_exit():
 
 
 @test
+def test_os_exit_is_no_crash():
+    """os._exit(N) ends the process with N: whatever N is (0, or the 86 a
+    worker once used to say it lost its channel), the target failed, it
+    did not crash."""
+    for code, phase in (("import os; os._exit(0)", "run"),
+                        ("import os; os._exit(86)", "run"),
+                        ("import atexit, os; atexit.register(os._exit, 0)",
+                         "finalize")):
+        for mode in ("reinit", "loop"):
+            r = refhunt("--mode", mode, "-c", code)
+            expect_report_shape(r, "failed", 3, mode=mode)
+            expect("lost its report channel" not in r.json["message"],
+                   "not a lost channel", r)
+            status = 86 if "86" in code else 0
+            expect(r.json["failure"]["exit_code"] == status, "exit code", r)
+            expect("status %d" % status in r.json["message"], "says it", r)
+            if mode == "reinit":
+                expect(r.json["failure"]["phase"] == phase, "phase", r)
+
+
+@test
 def test_refuses_reinit():
     r = refhunt("-c", "import refuseinit")
     expect_report_shape(r, "failed", 3)
@@ -705,6 +726,52 @@ def test_sigint():
 @test
 def test_sigterm():
     interrupt(signal.SIGTERM, 143)
+
+
+def start_daemon_hang(tmp, *args):
+    """refhunt on daemon_hang.py; once it hangs: proc, worker, daemon."""
+    pids = os.path.join(tmp, "pids")
+    proc = subprocess.Popen([REFHUNT, *args, target("daemon_hang.py"), pids],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env())
+    for _ in range(300):
+        if os.path.exists(pids):
+            break
+        time.sleep(0.1)
+    worker, daemon = (int(p) for p in open(pids).read().split())
+    return proc, worker, daemon
+
+
+@test
+def test_sighup():
+    """A closed terminal: SIGHUP ends refhunt as SIGTERM does, with the
+    report of what ran, and nothing the target started outlives it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "r.json")
+        proc, worker, daemon = start_daemon_hang(tmp, "--json", report)
+        proc.send_signal(signal.SIGHUP)
+        out, err = proc.communicate(timeout=60)
+        r = Result(subprocess.CompletedProcess([], proc.returncode, out, err),
+                   json.load(open(report)))
+    expect(r.rc == 128 + signal.SIGHUP, "exit 129", r)
+    expect(r.json["status"] == "interrupted", "JSON status", r)
+    expect("interrupted by SIGHUP" in r.out, "verdict says SIGHUP", r)
+    expect_gone(worker, r)
+    expect_gone(daemon, r)
+
+
+@test
+def test_supervisor_killed():
+    """refhunt killed outright (SIGKILL): each keeper is told and still
+    kills the worker and reaps the daemon its target started."""
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, worker, daemon = start_daemon_hang(tmp)
+        proc.kill()
+        out, err = proc.communicate(timeout=60)
+        r = Result(subprocess.CompletedProcess([], proc.returncode, out, err),
+                   None)
+    expect_gone(worker, r)
+    expect_gone(daemon, r)
 
 
 # ---------------------------------------------------------------- like python

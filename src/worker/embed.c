@@ -31,7 +31,7 @@ status_text(PyStatus status)
 
 /* sys.argv as the python command sets it. */
 static PyStatus
-set_argv(PyConfig *config, const struct settings *st)
+set_argv(PyConfig *config, const struct spec *st)
 {
     PyStatus status;
     wchar_t **argv = xcalloc((size_t)st->nargs + 2, sizeof *argv);
@@ -69,7 +69,7 @@ out:
 
 /* Starts one interpreter; on failure *cause says why. */
 int
-embed_start(const struct settings *st, char **cause)
+embed_start(const struct spec *st, char **cause)
 {
     PyPreConfig preconfig;
     PyConfig config;
@@ -286,7 +286,7 @@ kind_name(enum target_kind k)
 }
 
 int
-embed_run(PyObject *glue, const struct settings *st, int empty,
+embed_run(PyObject *glue, const struct spec *st, int empty,
     int fresh_main, char **cause)
 {
     PyObject *res;
