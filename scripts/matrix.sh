@@ -1,7 +1,9 @@
 #!/bin/sh
 # Builds refhunt against every CPython on this machine and runs the test
-# suite with each: Debian's python3-dbg (3.11 debug) and the release builds
-# 3.9-3.13 under $PYENV_ROOT/versions (default /root/.pyenv). An
+# suite with each: Debian's python3-dbg (3.11 debug), the release builds
+# 3.9-3.13 under $PYENV_ROOT/versions (default /root/.pyenv), and the 3.13
+# debug and free-threaded debug builds that scripts/get-cpython.sh puts in
+# $REFHUNT_PYTHONS (default ~/.cache/refhunt/pythons). An
 # interpreter that is not installed is skipped and said so. Builds go to
 # build-matrix/NAME. Prints a table; exits 1 if any suite failed.
 set -u
@@ -12,6 +14,8 @@ for minor in 9 10 11 12 13; do
     found=$(ls -d "$pyenv_root"/versions/3.$minor.*/bin/python3 2>/dev/null | sort -V | tail -1)
     candidates="$candidates ${found:-3.$minor:absent}"
 done
+pythons=${REFHUNT_PYTHONS:-$HOME/.cache/refhunt/pythons}
+candidates="$candidates $pythons/3.13-debug/bin/python3.13 $pythons/3.13t-debug/bin/python3.13t"
 
 status=0
 mkdir -p build-matrix
@@ -24,7 +28,7 @@ for py in $candidates; do
     *:absent) echo "| ${py%:absent} | not installed: skipped | | | | |"; continue ;;
     esac
     [ -x "$py" ] || { echo "| $py | not installed: skipped | | | | |"; continue; }
-    version=$("$py" -c 'import platform, sys; print(platform.python_version() + ("-debug" if hasattr(sys, "gettotalrefcount") else ""))')
+    version=$("$py" -c 'import platform, sys; import sysconfig; print(platform.python_version() + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") else "") + ("-debug" if hasattr(sys, "gettotalrefcount") else ""))')
     dir=build-matrix/$version
     start=$(date +%s)
     if { [ -f "$dir/build.ninja" ] || meson setup "$dir" -Dpython="$py" ${REFHUNT_MESON_ARGS:-} >"$dir.log" 2>&1; } &&
