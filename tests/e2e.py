@@ -293,6 +293,57 @@ def test_json_to_stdout():
 
 
 @test
+def test_json_to_stdout_target_prints():
+    """--json - is the JSON alone on stdout, whatever the target prints,
+    in every mode, per test and in a bisection: the target's stdout goes
+    to stderr, as the text report does."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "prints.py"), "w") as f:
+            f.write("print('the target speaks')\n")
+        with open(os.path.join(tmp, "test_prints.py"), "w") as f:
+            f.write("import unittest\nclass T(unittest.TestCase):\n"
+                    "    def test_a(self):\n"
+                    "        print('the test speaks')\n")
+        for args in (["prints.py"], ["--mode", "loop", "prints.py"],
+                     ["--mode", "subinterp", "prints.py"],
+                     ["--each", "-v", "prints.py", "prints.py"],
+                     ["--per-test", "-m", "unittest", "test_prints"],
+                     ["--bisect", "imports", "prints.py"],
+                     ["--bisect", "tests", "-m", "unittest", "test_prints"]):
+            r = refhunt("--json", "-", *args, json_report=False, cwd=tmp)
+            try:
+                json.loads(r.out)
+            except ValueError:
+                raise AssertionError("%s: stdout is not JSON\n%r" % (args, r))
+            expect("speaks" in r.err or "--bisect" in args,
+                   "%s: the target's output on stderr" % args, r)
+
+
+@test
+def test_chdir_every_round():
+    """A target that changes directory: every round starts in the
+    directory refhunt started in, as a new python would (the script, -m's
+    module and sys.path[0] are found there), in every mode."""
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "cwd.log")
+        code = ("import os, sys\nwith open(%r, 'a') as f:\n"
+                "    f.write(os.getcwd() + '\\n')\nos.chdir('/')\n" % log)
+        for name in ("chdir.py", "chdir_mod.py"):
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write(code)
+        for mode in ("reinit", "subinterp", "loop"):
+            for how in (["chdir.py"], ["-m", "chdir_mod"]):
+                if os.path.exists(log):
+                    os.unlink(log)
+                r = refhunt("--mode", mode, *how, cwd=tmp)
+                expect_report_shape(r, "clean", 0, mode=mode)
+                seen = open(log).read().split()
+                expect(seen == [os.path.realpath(tmp)] * len(seen) and
+                       len(seen) >= 6, "%s %s: every round in %s, not %s"
+                       % (mode, how, tmp, seen), r)
+
+
+@test
 def test_unittest_module():
     r = refhunt("-m", "unittest", "test_sample", cwd=TARGETS)
     expect_clean_but_threading_on_39(r)

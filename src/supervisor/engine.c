@@ -192,6 +192,20 @@ close_pair(int p[2])
     }
 }
 
+/* OUTPUT_PASS: where the target's stdout goes, a descriptor for the
+ * worker (or -1: ours, inherited). With --json - our stdout is the
+ * report's, and the target's goes to stderr, as the text report does. */
+static int
+passed_stdout(const struct hunt *h)
+{
+    const char *json = h->settings->json_path;
+
+    if (json == NULL || strcmp(json, "-") != 0) {
+        return -1;
+    }
+    return fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+}
+
 struct engine *
 engine_start(struct hunt *h, const char *worker, enum output output,
     char **cause)
@@ -202,6 +216,9 @@ engine_start(struct hunt *h, const char *worker, enum output output,
     char **argv;
     int rc;
 
+    if (output == OUTPUT_PASS) {
+        out[1] = passed_stdout(h);
+    }
     if (pipe2(rec, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
         (output != OUTPUT_PASS && pipe2(out, O_CLOEXEC) < 0)) {
         *cause = xasprintf("cannot start a worker: pipe: %s",

@@ -6,15 +6,34 @@
 #include <Python.h>
 #include <marshal.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "embed.h"
 #include "glue_py.h"
 #include "probe.h"
 #include "xmalloc.h"
+
+int
+embed_home(char **cause)
+{
+    static char *home;
+
+    if (home == NULL) {
+        home = getcwd(NULL, 0);
+        return 0;
+    }
+    if (chdir(home) != 0) {
+        *cause = xasprintf("cannot go back to the working directory %s, "
+            "where every round starts: %s", home, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
 
 /* The text of a failed PyStatus, for a fail record. */
 static char *

@@ -12,6 +12,11 @@
  * 0, or -1 with *cause. */
 int         embed_start(const struct spec *, char **);
 
+/* The first call remembers the working directory; every later call
+ * goes back to it, so that every round starts where a new python would,
+ * whatever os.chdir() the round before did. 0, or -1 with *cause. */
+int         embed_home(char **);
+
 /* Py_FinalizeEx; 0, or -1 with *cause. */
 int         embed_finish(char **);
 

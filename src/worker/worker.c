@@ -376,6 +376,12 @@ loop_round(struct worker *w, int round, int64_t counters[])
 static int
 one_round(struct worker *w, int round, int empty, int64_t counters[])
 {
+    char *cause = NULL;
+
+    if (embed_home(&cause) != 0) {
+        fprintf(stderr, "refhunt: %s\n", cause);     /* the round says */
+        free(cause);
+    }
     probe_set_round(empty ? 0 : round);
     switch (w->st->mode) {
     case MODE_REINIT:
