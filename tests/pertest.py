@@ -190,6 +190,9 @@ def test_untrusted_refs_per_test():
            "refs shown, not trusted", r)
     expect("test_ext.Ext.test_drift: references [" in r.out and
            "not trusted: releasebuilt" in r.out, "the text says why", r)
+    expect(drift["refs_unjudged_leak"] is True, "refs_unjudged_leak", r)
+    expect("1 clean (1 with references not judged that would leak)" in r.out,
+           "the summary does not call it a plain clean", r)
 
 
 @test

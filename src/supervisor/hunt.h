@@ -124,6 +124,8 @@ struct hunt {
     int             ndeltas;
     int             leaked[METRIC_COUNT];
     int             refs_untrusted;         /* refs shown, not deciding */
+    int             refs_unjudged;          /* ... and they would leak by
+                                               the rule */
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
     int64_t         allowed[METRIC_COUNT];  /* --baseline's MAX, also when
                                                the leak is beyond it */

@@ -263,6 +263,13 @@ counts(const struct hunt *suite, FILE *f)
     if (known > 0) {
         fprintf(f, " (%d within the baseline)", known);
     }
+    for (i = 0, n = 0; i < suite->tests.n; i++) {
+        n += suite->tests.hunt[i]->refs_unjudged &&
+            suite->tests.hunt[i]->status <= STATUS_LEAK;
+    }
+    if (n > 0) {
+        fprintf(f, " (%d with references not judged that would leak)", n);
+    }
     if (suite->found.n > suite->tests.n) {
         fprintf(f, ", %d not run", suite->found.n - suite->tests.n);
     }
@@ -310,8 +317,7 @@ text_report(const struct hunt *suite, FILE *f)
             }
         }
         /* refs that would have leaked, but do not decide */
-        if (t->refs_untrusted && t->deltas[METRIC_REFS] != NULL &&
-            verdict_leaks(METRIC_REFS, t->deltas[METRIC_REFS], t->ndeltas)) {
+        if (t->refs_unjudged) {
             report_untrusted_refs(t, f);
         }
         /* --explain: the worker explains only the tests that leak */
