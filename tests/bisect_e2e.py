@@ -180,6 +180,40 @@ def test_own_code_leak_is_not_zero_culprits():
 
 
 @test
+def test_own_code_leak_beside_an_import_leak():
+    """An import leaks (stash) and so does the target's own code, 71
+    references (a list of 70 objects) and a descriptor: the report names
+    the import and says what it does not account for, every metric, in
+    text and JSON (it said nothing of the 71 and the descriptor)."""
+    cwd = e2e.TARGETS
+    imports = "import wraps_stash, os, leakref"
+    code = imports + ("\nleakref.leak([object() for _ in range(70)])"
+                      "\nos.open('/dev/null', os.O_RDONLY)")
+    grown, base = reinit_growth(code, cwd), reinit_growth(imports, cwd)
+    r = bisect("--bisect", "imports", "-c", code, cwd=cwd)
+    expect(r.rc == 1 and culprit_names(r) == ["stash"], "stash named", r)
+    own = r.json["own_code"]
+    expect(own is not None, "own_code is not null", r)
+    expect("fds" in own["leaks"] and own["deltas"]["fds"] == [1, 1],
+           "the descriptor is its own code's", r)
+    expect("blocks" in own["leaks"], "so are the objects", r)
+    expect(own["target"]["deltas"]["fds"] == [1, 1], "the whole, too", r)
+    if grown is not None:
+        # the independent reinit loop: the target less its imports
+        for k, m in ((0, "refs"), (1, "blocks")):
+            if grown[0][k] is None:
+                continue
+            expect(own["deltas"][m][-1] == grown[-1][k] - base[-1][k],
+                   "%s as the loop measures: %d" % (
+                       m, grown[-1][k] - base[-1][k]), r)
+    expect(re.search(r"^  of which \[1, 1\] file descriptors are not "
+                     r"accounted for by importing its modules$", r.out, re.M),
+           "said for the descriptor", r)
+    expect("leaks in its own code too" in r.out, "and in words", r)
+    expect_summary(r, 1)
+
+
+@test
 def test_failing_module_left_out_with_its_importers():
     """needs_app fails on its own; app_helpers, which imports it, is left
     out with it at no cost of its own, and the search goes on."""
@@ -242,6 +276,60 @@ def test_pytest_run_three_culprits():
     for c in r.json["culprits"]:
         loop_says("import " + c["module"], True)
     expect(r.json["probes"] <= 40, "at most 40 probes", r)
+
+
+def loop_test_growth(test_id, cwd):
+    """The refs one run of a unittest test leaves behind, by a plain
+    python3-dbg loop in one interpreter (no code of refhunt's): the deltas
+    of runs 3 to 5."""
+    code = ("import gc, sys, unittest\n"
+            "t = unittest.defaultTestLoader.loadTestsFromName(%r)\n"
+            "seen = []\n"
+            "for _ in range(5):\n"
+            "    t.run(unittest.TestResult()); gc.collect()\n"
+            "    seen.append(sys.gettotalrefcount())\n"
+            "print([b - a for a, b in zip(seen[2:], seen[3:])])\n" % test_id)
+    proc = subprocess.run([e2e.PYTHON, "-c", code], capture_output=True,
+                          text=True, env=e2e.env(), cwd=cwd)
+    if proc.returncode != 0:
+        return None         # a release build: no reference total
+    return json.loads(proc.stdout)
+
+
+@test
+def test_bisect_tests_suite_import_leak():
+    """The suite's import leaks in every new interpreter (stash's C
+    static); one test leaks one reference a run. Reinit probes charged the
+    import to the first test probed and showed the leaking one 1 + the
+    import; now every probe loads the whole suite, the suite loaded with
+    no test run is the floor, and only the leaking test is named, with
+    its own delta."""
+    cwd = e2e.TARGETS
+    loop_says("import stash", True, cwd)
+    suite = "test_import_leak_suite"
+    one = loop_test_growth(suite + ".A.test_leak", cwd)
+    expect(one in (None, [1, 1]), "the plain loop: one reference a run")
+    expect(loop_test_growth(suite + ".A.test_a", cwd) in (None, [0, 0]),
+           "the plain loop: test_a is clean")
+    for mode in ("reinit", "loop"):
+        r = bisect("--bisect", "tests", "--mode", mode, "-m", "unittest",
+                   suite, cwd=cwd)
+        expect(r.rc == 1, "%s: exit 1" % mode, r)
+        expect([c["test"] for c in r.json["culprits"]] ==
+               [suite + ".A.test_leak"], "%s: only the leaking test" % mode, r)
+        deltas = r.json["culprits"][0]["deltas"]
+        if one is not None:
+            expect(deltas["refs"] == [1, 1], "%s: its own reference" % mode, r)
+            expect(re.search(r"^%s\.A\.test_leak leaked \[1, 1\] references"
+                             % suite, r.out, re.M), "regrtest's line", r)
+        floor = r.json["suite_loaded"]
+        if mode == "loop":
+            expect(floor is None, "loop: the imports happen once", r)
+            continue
+        expect(floor is not None and "blocks" in floor["leaks"],
+               "reinit: the suite's import leak measured", r)
+        expect("loading the suite alone leaks" in r.out and
+               "charged to no test" in r.out, "and said", r)
 
 
 # ---------------------------------------------------------------- share

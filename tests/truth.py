@@ -335,6 +335,25 @@ def test_calibration_keeps_clean_and_one_block():
         expect_leak(r, "blocks")
 
 
+@truth_test
+def test_exact_blocks_every_mode():
+    """A target that leaks exactly 1 or 10 blocks a round shows exactly
+    that in every tracked round of every mode, and an empty one 0: no
+    drift of the interpreter's hides or invents a block (3.12+ count the
+    blocks their allocator hook saw allocated). 3.9's subinterpreters
+    keep blocks of their own (leaks_per_round): not there."""
+    for mode in ("reinit", "subinterp", "loop"):
+        if e2e.leaks_per_round(mode) != 1:
+            continue
+        for n in (0, 1, 10):
+            r = refhunt("--mode", mode, "-c", "import leakblock\n"
+                        "for _ in range(%d): leakblock.leak()" % n)
+            expect_report_shape(r, "leak" if n else "clean", int(n > 0),
+                                mode=mode)
+            expect(r.json["deltas"]["blocks"] == [n] * r.json["tracked"],
+                   "%s: %d blocks a round, exactly" % (mode, n), r)
+
+
 # ------------------------------------------------ bugs
 
 

@@ -83,14 +83,22 @@ struct bisection {
     int             nculprits;
     struct failure *failures;
     int             nfailures;
-    struct hunt    *own;            /* the target itself, when no import
-                                       leaks */
+    struct hunt    *own;            /* the target itself */
+    struct hunt    *all;            /* imports: every module at once */
+    struct hunt     residue;        /* own less all: what the imports do
+                                       not account for */
     int             discovered;     /* items listed */
     int             probes;
     int             rounds;
     int             whole_leaked;   /* a probe of every item leaked */
     int             together;       /* ... but no item was found */
     int             broken;         /* a probe could not start Python */
+    int             floor_probes;   /* tests, -m unittest, a new
+                                       interpreter a round: every probe
+                                       loads the whole suite */
+    struct hunt    *floor;          /* ... and this one runs no test: what
+                                       the suite's imports leak, charged
+                                       to no test */
     double          started;
 };
 
@@ -112,6 +120,77 @@ quoted(const char *name)
     }
     snprintf(buf, sizeof buf, "'%s'", name);
     return buf;
+}
+
+/* The mode of the probes: pytest's own imports leak thousands of
+ * references an interpreter, so its probes run in one (it is clean there)
+ * unless --mode is given. */
+static enum mode
+probe_mode(const struct bisection *b)
+{
+    if (b->st->bisect == BISECT_IMPORTS) {
+        return MODE_REINIT;
+    }
+    return strcmp(b->st->target, "pytest") == 0 && !b->st->mode_given ?
+        MODE_LOOP : b->st->mode;
+}
+
+/* Appends s to p as a Python bytes literal (any text: quotes, backslashes,
+ * newlines, any bytes); returns the end. p has 4 * strlen(s) + 4 bytes. */
+static char *
+put_bytes(char *p, const char *s)
+{
+    const unsigned char *c;
+
+    *p++ = 'b';
+    *p++ = '\'';
+    for (c = (const unsigned char *)s; *c != '\0'; c++) {
+        if (*c < 0x20 || *c >= 0x7f || *c == '\'' || *c == '\\') {
+            p += sprintf(p, "\\x%02x", *c);
+        } else {
+            *p++ = (char)*c;
+        }
+    }
+    *p++ = '\'';
+    *p = '\0';
+    return p;
+}
+
+/*
+ * A probe of tests idx[0, n) of -m unittest in a new interpreter a
+ * round: the code loads every test of the suite (its imports, as in every
+ * probe and in the floor), then runs those n as `python -m unittest IDS`
+ * does. n == 0: the floor, which runs none.
+ */
+static char *
+unittest_code(const struct bisection *b, const int *idx, int n)
+{
+    size_t size = 256;
+    char *code, *p;
+    int i;
+
+    for (i = 0; i < b->items.n; i++) {
+        size += strlen(b->items.name[i]) * 4 + 8;
+    }
+    size += (size_t)n * 12;
+    p = code = xmalloc(size);
+    p += sprintf(p, "import unittest\nnames = [n.decode('utf-8', "
+        "'surrogateescape') for n in [");
+    for (i = 0; i < b->items.n; i++) {
+        p = put_bytes(p, b->items.name[i]);
+        *p++ = ',';
+    }
+    p += sprintf(p, "]]\nunittest.defaultTestLoader.loadTestsFromNames("
+        "names)\n");
+    if (n > 0) {
+        p += sprintf(p, "unittest.main(module=None, argv=['python -m "
+            "unittest'] + [names[i] for i in [");
+        for (i = 0; i < n; i++) {
+            p += sprintf(p, "%d,", idx[i]);
+        }
+        sprintf(p, "]])\n");
+    }
+    return code;
 }
 
 /* Code that puts the sys.path entries the target added first, as they
@@ -184,6 +263,13 @@ probe_settings(const struct bisection *b, const int *idx, int n,
         ps->target = *target = code;
         ps->args = NULL;
         ps->nargs = 0;
+    } else if (b->floor_probes) {
+        /* the suite loaded whole, the tests idx[0, n) run (none: the
+         * floor) */
+        ps->kind = TARGET_CODE;
+        ps->target = *target = unittest_code(b, idx, n);
+        ps->args = NULL;
+        ps->nargs = 0;
     } else {
         /* the runner given, with the test ids: node ids for pytest */
         ps->kind = TARGET_MODULE;
@@ -193,11 +279,7 @@ probe_settings(const struct bisection *b, const int *idx, int n,
             ps->args[i] = b->items.name[idx[i]];
         }
         ps->nargs = n;
-        if (strcmp(b->st->target, "pytest") == 0 && !b->st->mode_given) {
-            /* pytest's own imports leak thousands of references an
-             * interpreter: its probes run in one (it is clean there) */
-            ps->mode = MODE_LOOP;
-        }
+        ps->mode = probe_mode(b);
     }
     return ps;
 }
@@ -227,9 +309,10 @@ probe(struct bisection *b, const int *idx, int n)
         b->broken = 1;
     }
     if (b->st->verbose) {
-        if (n < 0) {
-            fprintf(stderr, "refhunt: probe %d: the target itself: %s "
-                "(%.1f s)\n", b->probes, status_name(h->status), h->seconds);
+        if (n <= 0) {
+            fprintf(stderr, "refhunt: probe %d: %s: %s (%.1f s)\n",
+                b->probes, n < 0 ? "the target itself" : "the suite loaded, "
+                "no test run", status_name(h->status), h->seconds);
         } else {
             fprintf(stderr, "refhunt: probe %d: %d %s%s%s%s: %s (%.1f s)\n",
                 b->probes, n, item_kind(b), n == 1 ? "" : "s",
@@ -437,8 +520,8 @@ add_culprit(struct bisection *b, int i, struct hunt *h,
         sizeof *b->culprits);
     c = &b->culprits[b->nculprits++];
     *c = (struct culprit){ b->items.name[i], h, alone,
-        alone != NULL && alone->status == STATUS_LEAK ?
-        increment(alone, NULL) : increment(h, ref), 0, { NULL, 0 },
+        alone != NULL && exceeds(alone, b->floor) ?
+        increment(alone, b->floor) : increment(h, ref), 0, { NULL, 0 },
         { NULL, 0 } };
     c->view.name = c->item;
     for (j = b->by != NULL ? b->by[i] : -1; j >= 0; j = b->by[j]) {
@@ -548,7 +631,7 @@ find_group(struct bisection *b, int i, const struct hunt *ref, int *end)
 static void
 search(struct bisection *b)
 {
-    struct hunt *ref = NULL, *h, *alone;
+    struct hunt *ref = b->floor, *h, *alone;
     int base = 0, lo, hi, mid = 0;
 
     while (base < b->items.n && !supervise_interrupted() && !b->broken) {
@@ -557,12 +640,16 @@ search(struct bisection *b)
             find_failure(b, base, b->items.n, h);
             continue;
         }
-        b->whole_leaked |= base == 0 && h->status == STATUS_LEAK;
+        b->whole_leaked |= base == 0 && exceeds(h, b->floor);
+        if (base == 0 && b->st->bisect == BISECT_IMPORTS) {
+            free_probe(b->all);     /* the one before a failure left out */
+            b->all = h;
+        }
         if (!exceeds(h, ref)) {
-            free_probe(h);
+            free_probe(h != b->all ? h : NULL);
             break;
         }
-        free_probe(h);
+        free_probe(h != b->all ? h : NULL);
         lo = base;
         hi = b->items.n;
         while (hi - lo > 1 && !supervise_interrupted()) {
@@ -595,7 +682,7 @@ search(struct bisection *b)
              * culprits before it (_decimal with zipfile: 2 refs more) */
             alone = b->nknown > 0 ? probe(b, &lo, 1) : NULL;
             add_culprit(b, lo, h, ref, alone)->adds = alone != NULL &&
-                alone->status != STATUS_LEAK;
+                !exceeds(alone, b->floor);
             ref = h;    /* the new reference: the known items with it */
         } else {
             free_probe(h);
@@ -638,6 +725,84 @@ print_names(FILE *f, const char *label, const struct names *ns)
     }
     if (ns->n > 0) {
         fputc('\n', f);
+    }
+}
+
+/* What loading the suite without running a test leaks (unittest, a new
+ * interpreter a round): said, as it is charged to no test. */
+static void
+floor_text(const struct bisection *b, FILE *f)
+{
+    const struct hunt *h = b->floor;
+    char *line;
+    int m, r;
+
+    if (h == NULL) {
+        return;
+    }
+    if (probe_failed(h)) {
+        line = report_last_line(h->message);
+        fprintf(f, "refhunt: the suite loaded without running a test: "
+            "%s: %s\n", status_name(h->status), h->reason != NULL ?
+            h->reason : line);
+        free(line);
+        return;
+    }
+    for (m = 0; h->status == STATUS_LEAK && m < METRIC_COUNT; m++) {
+        if (!h->leaked[m]) {
+            continue;
+        }
+        fprintf(f, "refhunt: loading the suite alone leaks [");
+        for (r = 0; r < h->ndeltas; r++) {
+            fprintf(f, "%s%" PRId64, r > 0 ? ", " : "", h->deltas[m][r]);
+        }
+        fprintf(f, "] %s a round, charged to no test\n",
+            metric_noun((enum metric)m));
+    }
+}
+
+/* Prints deltas[0, n) as [1, 2, 3]. */
+static void
+print_deltas(FILE *f, const int64_t *deltas, int n)
+{
+    int r;
+
+    fputc('[', f);
+    for (r = 0; r < n; r++) {
+        fprintf(f, "%s%" PRId64, r > 0 ? ", " : "", deltas[r]);
+    }
+    fputc(']', f);
+}
+
+/* The target's own leak: each metric it leaks, and what of it importing
+ * its modules (all of them, in one probe) does not account for. */
+static void
+own_text(const struct bisection *b, const struct hunt *disc, FILE *f)
+{
+    int m, own = 0;
+
+    for (m = 0; m < METRIC_COUNT; m++) {
+        if (!b->own->leaked[m]) {
+            continue;
+        }
+        report_leak_line(b->own, m, f);
+        if (b->residue.leaked[m]) {
+            fputs("  of which ", f);
+            print_deltas(f, b->residue.deltas[m], b->residue.ndeltas);
+            fprintf(f, " %s are not accounted for by importing its "
+                "modules\n", metric_noun((enum metric)m));
+            own = 1;
+        }
+    }
+    if (b->nculprits == 0 && own) {
+        fprintf(f, "refhunt: %s leaks in its own code: importing its "
+            "modules alone does not leak\n", disc->name);
+    } else if (own) {
+        fprintf(f, "refhunt: %s leaks in its own code too: its imports do "
+            "not account for all of its leak\n", disc->name);
+    } else {
+        fprintf(f, "refhunt: %s: importing its modules accounts for all of "
+            "its leak\n", disc->name);
     }
 }
 
@@ -693,13 +858,7 @@ text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
             &b->failures[i].with);
     }
     if (b->own != NULL && b->own->status == STATUS_LEAK) {
-        for (m = 0; m < METRIC_COUNT; m++) {
-            if (b->own->leaked[m]) {
-                report_leak_line(b->own, m, f);
-            }
-        }
-        fprintf(f, "refhunt: %s leaks in its own code: importing its "
-            "modules alone does not leak\n", disc->name);
+        own_text(b, disc, f);
     } else if (b->own != NULL && b->own->status != STATUS_CLEAN) {
         line = report_last_line(b->own->message);
         why = b->own->reason != NULL ? b->own->reason : line;
@@ -707,6 +866,7 @@ text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
             status_name(b->own->status), why[0] != '\0' ? ": " : "", why);
         free(line);
     }
+    floor_text(b, f);
     if (b->together) {
         fprintf(f, "refhunt: the %ss leak together but none was isolated\n",
             item_kind(b));
@@ -800,10 +960,25 @@ json_report(const struct bisection *b, const struct hunt *disc,
     }
     fprintf(f, "],\n  \"own_code\": ");
     if (b->own != NULL && b->own->status == STATUS_LEAK) {
+        /* what the imports do not account for, and the whole */
         fprintf(f, "{\"leaks\": ");
+        json_leaks(f, &b->residue);
+        fprintf(f, ", \"deltas\": ");
+        json_deltas(f, &b->residue);
+        fprintf(f, ", \"target\": {\"leaks\": ");
         json_leaks(f, b->own);
         fprintf(f, ", \"deltas\": ");
         json_deltas(f, b->own);
+        fputs("}}", f);
+    } else {
+        fputs("null", f);
+    }
+    fprintf(f, ",\n  \"suite_loaded\": ");
+    if (b->floor != NULL && !probe_failed(b->floor)) {
+        fprintf(f, "{\"leaks\": ");
+        json_leaks(f, b->floor);
+        fprintf(f, ", \"deltas\": ");
+        json_deltas(f, b->floor);
         fputc('}', f);
     } else {
         fputs("null", f);
@@ -813,9 +988,7 @@ json_report(const struct bisection *b, const struct hunt *disc,
     fprintf(f, ",\n  \"together\": %s,\n  \"probes\": %d,\n  \"rounds\": %d,"
         "\n  \"seconds\": %.2f,\n  \"mode\": \"%s\"\n}\n",
         b->together ? "true" : "false", b->probes, b->rounds,
-        clock_now() - b->started, mode_name(b->st->bisect == BISECT_IMPORTS ?
-        MODE_REINIT : strcmp(b->st->target, "pytest") == 0 &&
-        !b->st->mode_given ? MODE_LOOP : b->st->mode));
+        clock_now() - b->started, mode_name(probe_mode(b)));
 }
 
 /* What the finished search found: its status. */
@@ -918,13 +1091,25 @@ bisect_main(const struct settings *st, const char *exe)
         /* an importer completes later: no link back, no cycle */
         b.by[i] = b.by[i] > i && b.by[i] < b.items.n ? b.by[i] : -1;
     }
+    if (st->bisect == BISECT_TESTS && probe_mode(&b) != MODE_LOOP &&
+        strcmp(st->target, "unittest") == 0) {
+        /* each round a new interpreter imports the suite again: what
+         * that leaks is measured once, and no test is charged with it */
+        b.floor_probes = 1;
+        b.floor = probe(&b, NULL, 0);
+        if (probe_failed(b.floor)) {
+            b.broken = 1;
+        }
+    }
     search(&b);
-    if (b.nculprits == 0 && !supervise_interrupted() && !b.broken) {
-        if (b.whole_leaked) {
-            b.together = 1;
-        } else if (st->bisect == BISECT_IMPORTS) {
-            /* no import leaks: does the target, in its own code? */
-            b.own = probe(&b, NULL, -1);
+    b.together = b.nculprits == 0 && b.whole_leaked &&
+        !supervise_interrupted() && !b.broken;
+    if (st->bisect == BISECT_IMPORTS && !supervise_interrupted() &&
+        !b.broken) {
+        /* does the target leak more than its imports, in its own code? */
+        b.own = probe(&b, NULL, -1);
+        if (b.own->status == STATUS_LEAK) {
+            b.residue = increment(b.own, b.all);
         }
     }
     status = outcome(&b);
@@ -947,6 +1132,12 @@ bisect_main(const struct settings *st, const char *exe)
         names_clear(&b.failures[i].with);
     }
     free_probe(b.own);
+    free_probe(b.all);
+    for (m = 0; b.own != NULL && b.own->status == STATUS_LEAK &&
+        m < METRIC_COUNT; m++) {
+        free(b.residue.deltas[m]);
+    }
+    free_probe(b.floor);
     free(b.known);
     free(b.culprits);
     free(b.failures);

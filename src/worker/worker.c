@@ -336,7 +336,7 @@ subinterp_round(struct worker *w, int round, int empty, int64_t counters[])
         return fail(w, round, phase, cause);
     }
     send_phase(w, round, PHASE_MEASURE);
-    probe_read_live(counters);
+    probe_read_after_subinterpreter(counters);
     return 0;
 }
 
@@ -376,6 +376,7 @@ loop_round(struct worker *w, int round, int64_t counters[])
 static int
 one_round(struct worker *w, int round, int empty, int64_t counters[])
 {
+    probe_set_round(empty ? 0 : round);
     switch (w->st->mode) {
     case MODE_REINIT:
         return reinit_round(w, round, empty, counters);
