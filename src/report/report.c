@@ -230,7 +230,7 @@ measured(const struct hunt *h, FILE *f)
         st->tracked == 1 ? "" : "s");
     if (h->python.version != NULL) {
         fprintf(f, "; Python %s %s", h->python.version,
-            h->python.debug ? "debug build" : "release build");
+            python_build(&h->python));
         if (!h->python.refs_available) {
             fprintf(f, ": blocks and fds only, references need a debug "
                 "build");
@@ -642,8 +642,10 @@ json_hunt(const struct hunt *h, FILE *f)
     }
     fprintf(f, ",\n  \"python\": {\"version\": ");
     json_text(f, h->python.version);
-    fprintf(f, ", \"debug\": %s, \"refs_available\": %s, "
-        "\"blocks_source\": ", h->python.debug ? "true" : "false",
+    fprintf(f, ", \"debug\": %s, \"free_threaded\": %s, "
+        "\"refs_available\": %s, \"blocks_source\": ",
+        h->python.debug ? "true" : "false",
+        h->python.free_threaded ? "true" : "false",
         h->python.refs_available ? "true" : "false");
     json_text(f, h->python.blocks_source);
     fprintf(f, "},\n  \"failure\": ");

@@ -52,8 +52,11 @@ struct python_info {
     char           *version;                /* "3.11.2", from the worker */
     int             debug;                  /* Py_DEBUG build */
     int             refs_available;
+    int             free_threaded;          /* Py_GIL_DISABLED build */
     char           *blocks_source;          /* how blocks are counted */
 };
+
+const char     *python_build(const struct python_info *);
 
 /* --per-test: the tests a worker ran, each a hunt of its own (its rounds
  * are the test's runs, its name the test id). */

@@ -93,7 +93,7 @@ merge(struct hunt *suite, struct hunt *h)
     h->tests = (struct tests){ NULL, 0, 0 };
     if (suite->python.version == NULL && h->python.version != NULL) {
         suite->python = h->python;
-        h->python = (struct python_info){ NULL, 0, 0, NULL };
+        h->python = (struct python_info){ NULL, 0, 0, 0, NULL };
     }
     return open;
 }
@@ -339,7 +339,7 @@ text_report(const struct hunt *suite, FILE *f)
         st->tracked == 1 ? "" : "s");
     if (suite->python.version != NULL) {
         fprintf(f, "; Python %s %s", suite->python.version,
-            suite->python.debug ? "debug build" : "release build");
+            python_build(&suite->python));
         if (!suite->python.refs_available) {
             fprintf(f, ": blocks and fds only");
         }
@@ -411,8 +411,10 @@ json_report(const struct hunt *suite, FILE *f)
         st->warmups, st->tracked, st->gc_passes);
     fprintf(f, ",\n  \"python\": {\"version\": ");
     json_text(f, suite->python.version);
-    fprintf(f, ", \"debug\": %s, \"refs_available\": %s, "
-        "\"blocks_source\": ", suite->python.debug ? "true" : "false",
+    fprintf(f, ", \"debug\": %s, \"free_threaded\": %s, "
+        "\"refs_available\": %s, \"blocks_source\": ",
+        suite->python.debug ? "true" : "false",
+        suite->python.free_threaded ? "true" : "false",
         suite->python.refs_available ? "true" : "false");
     json_text(f, suite->python.blocks_source);
     fprintf(f, "},\n  \"message\": ");

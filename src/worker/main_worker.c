@@ -22,7 +22,8 @@ main(int argc, char **argv)
 
     switch (cli_parse(argc, argv, &st, &cause)) {
     case CLI_VERSION:
-        printf("Python %s (%s), %s\n", probe_version(),
+        printf("Python %s (%s%s), %s\n", probe_version(),
+            probe_free_threaded() ? "free-threaded " : "",
             probe_debug_build() ? "debug build" : "release build",
             REFHUNT_PYTHON_EXECUTABLE);
         printf("counts: %s, blocks (%s), fds\n",
