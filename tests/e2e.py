@@ -100,6 +100,24 @@ def expect_report_shape(r, status, exit_status, mode="reinit"):
         expect(j["deltas"]["refs"] is None, "refs deltas on a release build", r)
     verdict = "refhunt: %s: %s" % (j["target"], status)
     expect(verdict in r.out or verdict in r.err, "no verdict line %r" % verdict, r)
+    expect(j["python"]["free_threaded"] == free_threaded(),
+           "python.free_threaded is not the interpreter's Py_GIL_DISABLED", r)
+    build = "free-threaded %s build" % ("debug" if j["python"]["debug"] else "release")
+    expect((build in r.out + r.err) == free_threaded(),
+           "the verdict line names the build wrongly", r)
+
+
+_free_threaded = []
+
+
+def free_threaded():
+    """Whether PYTHON is a free-threaded build (Py_GIL_DISABLED)."""
+    if not _free_threaded:
+        out = subprocess.run([PYTHON, "-c", "import sysconfig; print("
+                              "bool(sysconfig.get_config_var('Py_GIL_DISABLED')))"],
+                             capture_output=True, text=True, check=True).stdout
+        _free_threaded.append(out.strip() == "True")
+    return _free_threaded[0]
 
 
 def expect_complete(r):
@@ -939,8 +957,11 @@ def test_help_and_version():
     proc = subprocess.run([REFHUNT, "--version"], capture_output=True, text=True)
     expect(proc.returncode == 0, "--version exit")
     expect(re.search(r"^refhunt \d+\.\d+\.\d+$", proc.stdout, re.M), "version line")
-    expect(re.search(r"^Python 3\.\d+\.\d+\S* \((debug|release) build\)",
-                     proc.stdout, re.M), "python line: %r" % proc.stdout)
+    line = re.search(r"^Python 3\.\d+\.\d+\S* \((free-threaded )?(debug|release) build\)",
+                     proc.stdout, re.M)
+    expect(line, "python line: %r" % proc.stdout)
+    expect(bool(line.group(1)) == free_threaded(),
+           "--version names the build wrongly: %r" % proc.stdout)
 
 
 def wrapped(refhunt, tmp):

@@ -215,7 +215,7 @@ static const struct {
     enum record_type type;
     int              fields;
 } kinds[] = {
-    { "hello",       RECORD_HELLO,       5 },
+    { "hello",       RECORD_HELLO,       6 },
     { "calibration", RECORD_CALIBRATION, 4 },
     { "phase",       RECORD_PHASE,       3 },
     { "counters",    RECORD_COUNTERS,    5 },
@@ -236,7 +236,7 @@ static const struct {
 int
 record_parse(const char *line, struct record *r, char **cause)
 {
-    char *copy = xstrdup(line), *f[5];
+    char *copy = xstrdup(line), *f[6];
     size_t k, nkinds = sizeof kinds / sizeof kinds[0];
     int m, rc = -1;
 
@@ -267,11 +267,12 @@ record_parse(const char *line, struct record *r, char **cause)
     switch (r->type) {
     case RECORD_HELLO:
         if (parse_flag(f[2], &r->debug) != 0 ||
-            parse_flag(f[3], &r->refs_available) != 0) {
+            parse_flag(f[3], &r->refs_available) != 0 ||
+            parse_flag(f[4], &r->free_threaded) != 0) {
             goto bad;
         }
         r->text = record_unescape(f[1]);
-        r->extra = record_unescape(f[4]);
+        r->extra = record_unescape(f[5]);
         break;
     case RECORD_CALIBRATION:
         for (m = 0; m < METRIC_COUNT; m++) {

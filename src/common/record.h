@@ -1,7 +1,7 @@
 /*
  * record.h: the line records a worker sends its supervisor.
  *
- *   hello VERSION DEBUG REFS_AVAILABLE BLOCKS_SOURCE
+ *   hello VERSION DEBUG REFS_AVAILABLE FREE_THREADED BLOCKS_SOURCE
  *   calibration REFS BLOCKS FDS        interpreter's own leak per cycle
  *   phase ROUND NAME                   NAME: init run collect finalize measure
  *   counters ROUND REFS BLOCKS FDS     "-" for a counter not available
@@ -90,6 +90,7 @@ struct record {
     enum explain_kind kind;     /* explain */
     int              debug;
     int              refs_available;
+    int              free_threaded;
     char            *text;      /* version (hello), message (fail), type
                                    (growth), traceback (trace), name */
     char            *extra;     /* blocks source (hello), outcome

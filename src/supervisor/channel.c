@@ -149,7 +149,7 @@ test_begin(struct channel *c, struct record *r)
     t->name = r->text;
     r->text = NULL;
     t->python = (struct python_info){ xstrdup(h->python.version),
-        h->python.debug, h->python.refs_available,
+        h->python.debug, h->python.refs_available, h->python.free_threaded,
         xstrdup(h->python.blocks_source) };
     h->tests.hunt = xreallocarray(h->tests.hunt, (size_t)h->tests.n + 1,
         sizeof *h->tests.hunt);
@@ -244,6 +244,7 @@ apply(struct channel *c, const char *line)
         h->python.blocks_source = r.extra;
         h->python.debug = r.debug;
         h->python.refs_available = r.refs_available;
+        h->python.free_threaded = r.free_threaded;
         r.text = r.extra = NULL;
         break;
     case RECORD_TESTBEGIN:

@@ -53,8 +53,11 @@ struct python_info {
     char           *version;                /* "3.11.2", from the worker */
     int             debug;                  /* Py_DEBUG build */
     int             refs_available;
+    int             free_threaded;          /* Py_GIL_DISABLED build */
     char           *blocks_source;          /* how blocks are counted */
 };
+
+const char     *python_build(const struct python_info *);
 
 /* --per-test: the tests a worker ran, each a hunt of its own (its rounds
  * are the test's runs, its name the test id). */
@@ -128,6 +131,8 @@ struct hunt {
     int             ndeltas;
     int             leaked[METRIC_COUNT];
     int             refs_untrusted;         /* refs shown, not deciding */
+    int             refs_unjudged;          /* ... and they would leak by
+                                               the rule */
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
     int64_t         allowed[METRIC_COUNT];  /* --baseline's MAX, also when
                                                the leak is beyond it */

@@ -84,7 +84,7 @@ merge(struct hunt *suite, struct hunt *h)
     h->tests = (struct tests){ NULL, 0, 0 };
     if (suite->python.version == NULL && h->python.version != NULL) {
         suite->python = h->python;
-        h->python = (struct python_info){ NULL, 0, 0, NULL };
+        h->python = (struct python_info){ NULL, 0, 0, 0, NULL };
     }
     return open;
 }
@@ -253,6 +253,13 @@ counts(const struct hunt *suite, FILE *f)
     if (known > 0) {
         fprintf(f, " (%d within the baseline)", known);
     }
+    for (i = 0, n = 0; i < suite->tests.n; i++) {
+        n += suite->tests.hunt[i]->refs_unjudged &&
+            suite->tests.hunt[i]->status <= STATUS_LEAK;
+    }
+    if (n > 0) {
+        fprintf(f, " (%d with references not judged that would leak)", n);
+    }
     if (suite->found.n > suite->tests.n) {
         fprintf(f, ", %d not run", suite->found.n - suite->tests.n);
     }
@@ -300,8 +307,7 @@ text_report(const struct hunt *suite, FILE *f)
             }
         }
         /* refs that would have leaked, but do not decide */
-        if (t->refs_untrusted && t->deltas[METRIC_REFS] != NULL &&
-            verdict_leaks(METRIC_REFS, t->deltas[METRIC_REFS], t->ndeltas)) {
+        if (t->refs_unjudged) {
             report_untrusted_refs(t, f);
         }
         /* --explain: the worker explains only the tests that leak */
@@ -323,7 +329,7 @@ text_report(const struct hunt *suite, FILE *f)
         st->tracked == 1 ? "" : "s");
     if (suite->python.version != NULL) {
         fprintf(f, "; Python %s %s", suite->python.version,
-            suite->python.debug ? "debug build" : "release build");
+            python_build(&suite->python));
         if (!suite->python.refs_available) {
             fprintf(f, ": blocks and fds only");
         }
@@ -395,8 +401,10 @@ json_report(const struct hunt *suite, FILE *f)
         st->warmups, st->tracked, st->gc_passes);
     fprintf(f, ",\n  \"python\": {\"version\": ");
     json_text(f, suite->python.version);
-    fprintf(f, ", \"debug\": %s, \"refs_available\": %s, "
-        "\"blocks_source\": ", suite->python.debug ? "true" : "false",
+    fprintf(f, ", \"debug\": %s, \"free_threaded\": %s, "
+        "\"refs_available\": %s, \"blocks_source\": ",
+        suite->python.debug ? "true" : "false",
+        suite->python.free_threaded ? "true" : "false",
         suite->python.refs_available ? "true" : "false");
     json_text(f, suite->python.blocks_source);
     fprintf(f, "},\n  \"message\": ");

@@ -109,6 +109,9 @@ verdict_compute(struct hunt *h)
     }
     for (m = 0; m < METRIC_COUNT; m++) {
         if (m == METRIC_REFS && h->refs_untrusted) {
+            /* not judged: said, never "no leak" */
+            h->refs_unjudged = h->deltas[m][0] != COUNTER_NONE &&
+                verdict_leaks(m, h->deltas[m], h->ndeltas);
             continue;
         }
         if (h->deltas[m][0] != COUNTER_NONE) {

@@ -24,7 +24,8 @@ main(int argc, char **argv)
     int rc;
 
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-        printf("Python %s (%s), %s\n", probe_version(),
+        printf("Python %s (%s%s), %s\n", probe_version(),
+            probe_free_threaded() ? "free-threaded " : "",
             probe_debug_build() ? "debug build" : "release build",
             REFHUNT_PYTHON_EXECUTABLE);
         printf("counts: %s, blocks (%s), fds\n",

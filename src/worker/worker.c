@@ -624,8 +624,9 @@ worker_main(const struct spec *st)
         return 2;
     }
     version = record_escape(probe_version());
-    if (record_send(w.fd, "hello %s %d %d %s\n", version, probe_debug_build(),
-        probe_refs_available(), probe_blocks_source()) != 0) {
+    if (record_send(w.fd, "hello %s %d %d %d %s\n", version,
+        probe_debug_build(), probe_refs_available(), probe_free_threaded(),
+        probe_blocks_source()) != 0) {
         free(version);
         return RECORD_EXIT_LOST;
     }

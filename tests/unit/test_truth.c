@@ -135,7 +135,7 @@ test_untrusted_record(void)
 {
     static struct settings st = { .warmups = 1, .tracked = 1,
         .kind = TARGET_CODE, .target = "pass" };
-    static const char text[] = "hello 3.11.2 1 1 pymalloc\n"
+    static const char text[] = "hello 3.11.2 1 1 0 pymalloc\n"
         "phase 1 init\nphase 1 run\nphase 1 collect\n"
         "untrusted lxml.etree\nuntrusted lxml.etree\nuntrusted ujson\n"
         "phase 1 finalize\nphase 1 measure\ncounters 1 10 20 3\n";
