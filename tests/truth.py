@@ -15,6 +15,7 @@ verdicts and their basis, never exact counts.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -164,6 +165,19 @@ def test_release_built_drift_is_clean():
            "independently: refs drift, blocks flat: %r %r" % (refs, blocks))
     expect(all(d >= 1 for d in r.json["deltas"]["refs"]), "drift shown", r)
     expect_untrusted(r, "releasebuilt")
+    # never a bare "no leak": refs were not judged, and would leak
+    for mode in ("loop", "reinit"):
+        r = refhunt("--mode", mode, "-c", code)
+        expect(r.rc == 0 and r.json["refs_unjudged_leak"] is True,
+               "%s: exit 0, refs_unjudged_leak" % mode, r)
+        expect(re.search(r"^refhunt: .*: clean, no leak of memory blocks or "
+                         r"file descriptors; references not judged \(by the "
+                         r"rule they leak\) \(", r.out, re.M),
+               "%s: the verdict says references were not judged" % mode, r)
+    r = refhunt("--mode", "loop", "-c", "import releasebuilt")
+    expect(r.rc == 0 and r.json["refs_unjudged_leak"] is False and
+           "clean, no leak of memory blocks or file descriptors; references "
+           "not judged (" in r.out, "refs flat: not judged, no more", r)
     # --trust-refs: the user decides that refs count
     r = refhunt("--trust-refs", "--mode", "loop", "-c", code)
     expect_report_shape(r, "leak", 1, mode="loop")
@@ -333,6 +347,25 @@ def test_calibration_keeps_clean_and_one_block():
                     "leakblock.leak()" % e2e.leaks_per_round(mode))
         expect_report_shape(r, "leak", 1, mode=mode)
         expect_leak(r, "blocks")
+
+
+@truth_test
+def test_exact_blocks_every_mode():
+    """A target that leaks exactly 1 or 10 blocks a round shows exactly
+    that in every tracked round of every mode, and an empty one 0: no
+    drift of the interpreter's hides or invents a block (3.12+ count the
+    blocks their allocator hook saw allocated). 3.9's subinterpreters
+    keep blocks of their own (leaks_per_round): not there."""
+    for mode in ("reinit", "subinterp", "loop"):
+        if e2e.leaks_per_round(mode) != 1:
+            continue
+        for n in (0, 1, 10):
+            r = refhunt("--mode", mode, "-c", "import leakblock\n"
+                        "for _ in range(%d): leakblock.leak()" % n)
+            expect_report_shape(r, "leak" if n else "clean", int(n > 0),
+                                mode=mode)
+            expect(r.json["deltas"]["blocks"] == [n] * r.json["tracked"],
+                   "%s: %d blocks a round, exactly" % (mode, n), r)
 
 
 # ------------------------------------------------ bugs

@@ -230,7 +230,7 @@ measured(const struct hunt *h, FILE *f)
         st->tracked == 1 ? "" : "s");
     if (h->python.version != NULL) {
         fprintf(f, "; Python %s %s", h->python.version,
-            h->python.debug ? "debug build" : "release build");
+            python_build(&h->python));
         if (!h->python.refs_available) {
             fprintf(f, ": blocks and fds only, references need a debug "
                 "build");
@@ -427,6 +427,22 @@ report_untrusted_refs(const struct hunt *h, FILE *f)
         "references too)\n", h->untrusted.n > 1 ? "bypass" : "bypasses");
 }
 
+/* The verdict's words when refs did not decide: it is not about them.
+ * no_leak: the verdict so far is "clean, no leak". */
+static void
+unjudged(const struct hunt *h, int no_leak, FILE *f)
+{
+    if (!h->refs_untrusted) {
+        return;
+    }
+    if (no_leak) {
+        fprintf(f, " of %s or %s", metric_noun(METRIC_BLOCKS),
+            metric_noun(METRIC_FDS));
+    }
+    fprintf(f, "; references not judged%s", h->refs_unjudged ?
+        " (by the rule they leak)" : "");
+}
+
 void
 report_text(const struct hunt *h, FILE *f)
 {
@@ -472,6 +488,7 @@ report_text(const struct hunt *h, FILE *f)
         } else {
             fprintf(f, " within the baseline");
         }
+        unjudged(h, first, f);
         break;
     case STATUS_LEAK:
         for (m = 0; m < METRIC_COUNT; m++) {
@@ -480,6 +497,7 @@ report_text(const struct hunt *h, FILE *f)
                 first = 0;
             }
         }
+        unjudged(h, 0, f);
         break;
     default:
         if (h->fail_round > 0) {
@@ -624,8 +642,10 @@ json_hunt(const struct hunt *h, FILE *f)
     }
     fprintf(f, ",\n  \"python\": {\"version\": ");
     json_text(f, h->python.version);
-    fprintf(f, ", \"debug\": %s, \"refs_available\": %s, "
-        "\"blocks_source\": ", h->python.debug ? "true" : "false",
+    fprintf(f, ", \"debug\": %s, \"free_threaded\": %s, "
+        "\"refs_available\": %s, \"blocks_source\": ",
+        h->python.debug ? "true" : "false",
+        h->python.free_threaded ? "true" : "false",
         h->python.refs_available ? "true" : "false");
     json_text(f, h->python.blocks_source);
     fprintf(f, "},\n  \"failure\": ");

@@ -129,6 +129,17 @@ target_name(const struct settings *st, int quoted)
     return name;
 }
 
+/* How the worker's CPython was built, as reports name it. */
+const char *
+python_build(const struct python_info *py)
+{
+    if (py->free_threaded) {
+        return py->debug ? "free-threaded debug build" :
+            "free-threaded release build";
+    }
+    return py->debug ? "debug build" : "release build";
+}
+
 struct hunt *
 hunt_new(const struct settings *st)
 {

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "spec.h"
 #include "measure.h"
 #include "outcome.h"
 
@@ -52,8 +53,11 @@ struct python_info {
     char           *version;                /* "3.11.2", from the worker */
     int             debug;                  /* Py_DEBUG build */
     int             refs_available;
+    int             free_threaded;          /* Py_GIL_DISABLED build */
     char           *blocks_source;          /* how blocks are counted */
 };
+
+const char     *python_build(const struct python_info *);
 
 /* --per-test: the tests a worker ran, each a hunt of its own (its rounds
  * are the test's runs, its name the test id). */
@@ -71,6 +75,11 @@ struct hunt {
     char           *owned_target;
     char          **owned_args;
     struct hunt    *follows;    /* the hunt this follow-up measures for */
+    enum worker_task task;      /* what its worker does */
+    const char     *test_ids;   /* --per-test: the file of the ids of the
+                                   tests its worker runs, NULL: all (a
+                                   test's: its worker's, which tells the
+                                   workers apart) */
     char           *name;                   /* the target as printed */
     struct python_info python;
 
@@ -124,6 +133,8 @@ struct hunt {
     int             ndeltas;
     int             leaked[METRIC_COUNT];
     int             refs_untrusted;         /* refs shown, not deciding */
+    int             refs_unjudged;          /* ... and they would leak by
+                                               the rule */
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
     int64_t         allowed[METRIC_COUNT];  /* --baseline's MAX, also when
                                                the leak is beyond it */

@@ -31,34 +31,35 @@
 #include "verdict.h"
 #include "xmalloc.h"
 
-/* The settings of every worker, kept (each test's hunt points to its
- * worker's), and the files of test ids they were given. */
+/* The workers of every suite, kept until the end: which suite each is
+ * for, and the file of test ids it was given (NULL: all). */
 struct workers {
-    struct settings **st;
+    struct hunt   **hunt;
     char          **ids_path;
-    int            *suite;          /* whose worker: an index in suites */
+    int            *suite;          /* an index in suites; -1: it ended */
     int             n;
 };
 
-static struct settings *
-worker_settings(struct workers *ws, int suite, const struct settings *st,
+/* A worker of suite i that hunts the tests in ids_path (NULL: all). */
+static struct hunt *
+worker_hunt(struct workers *ws, int i, const struct hunt *suite,
     char *ids_path)
 {
-    struct settings *s = xmalloc(sizeof *s);
+    struct hunt *h = hunt_new(suite->settings);
 
-    *s = *st;
-    ws->suite = xreallocarray(ws->suite, (size_t)ws->n + 1,
-        sizeof *ws->suite);
-    ws->suite[ws->n] = suite;
-    s->test_ids = ids_path;
-    ws->st = xreallocarray(ws->st, (size_t)ws->n + 1, sizeof *ws->st);
+    h->test_ids = ids_path;
+    ws->hunt = xreallocarray(ws->hunt, (size_t)ws->n + 1, sizeof *ws->hunt);
     ws->ids_path = xreallocarray(ws->ids_path, (size_t)ws->n + 1,
         sizeof *ws->ids_path);
-    ws->st[ws->n] = s;
-    ws->ids_path[ws->n++] = ids_path;
-    return s;
+    ws->suite = xreallocarray(ws->suite, (size_t)ws->n + 1,
+        sizeof *ws->suite);
+    ws->hunt[ws->n] = h;
+    ws->ids_path[ws->n] = ids_path;
+    ws->suite[ws->n++] = i;
+    return h;
 }
 
+/* The files of ids go (the tests' hunts point to them until then). */
 static void
 workers_free(struct workers *ws)
 {
@@ -69,9 +70,8 @@ workers_free(struct workers *ws)
             unlink(ws->ids_path[i]);
             free(ws->ids_path[i]);
         }
-        free(ws->st[i]);
     }
-    free(ws->st);
+    free(ws->hunt);
     free(ws->ids_path);
     free(ws->suite);
 }
@@ -132,7 +132,7 @@ merge(struct hunt *suite, struct hunt *h)
     h->tests = (struct tests){ NULL, 0, 0 };
     if (suite->python.version == NULL && h->python.version != NULL) {
         suite->python = h->python;
-        h->python = (struct python_info){ NULL, 0, 0, NULL };
+        h->python = (struct python_info){ NULL, 0, 0, 0, NULL };
     }
     return open;
 }
@@ -312,11 +312,10 @@ worker_ended(struct schedule *sc, int i, struct hunt *h)
         NULL) {
         return NULL;
     }
-    return hunt_new(worker_settings(sc->ws, i, suite->settings, path));
+    return worker_hunt(sc->ws, i, suite, path);
 }
 
-/* supervise_all's done: the suite of the worker that ended, found by its
- * settings. */
+/* supervise_all's done: the suite of the worker that ended. */
 static struct hunt *
 one_ended(struct hunt *h, void *arg)
 {
@@ -324,7 +323,7 @@ one_ended(struct hunt *h, void *arg)
     int i, k;
 
     for (k = 0; k < sc->ws->n; k++) {
-        if (sc->ws->st[k] == h->settings && sc->ws->suite[k] >= 0) {
+        if (sc->ws->hunt[k] == h && sc->ws->suite[k] >= 0) {
             i = sc->ws->suite[k];
             sc->ws->suite[k] = -1;      /* it ended */
             return worker_ended(sc, i, h);
@@ -349,12 +348,12 @@ hunt_suites(struct hunt **suites, int n, const struct settings *st,
     int i;
 
     for (i = 0; i < n; i++) {
-        first[i] = hunt_new(worker_settings(ws, i, suites[i]->settings,
-            NULL));
+        first[i] = worker_hunt(ws, i, suites[i], NULL);
     }
     if (n == 1 && !st->each) {
         /* one suite: its output passed through, one worker at a time */
         for (h = first[0]; h != NULL; h = worker_ended(&sc, 0, h)) {
+            ws->suite[ws->n - 1] = -1;
             supervise_hunt(h, worker);
         }
     } else if (n > 0) {
@@ -390,7 +389,7 @@ decide(struct hunt *suite, struct baseline *base)
         /* an extension module whose refcounting bypasses the refs total
          * is reported once, in the test that loaded it; it is loaded for
          * every test after that one too (a new worker reports anew) */
-        if (i > 0 && t->settings != suite->tests.hunt[i - 1]->settings) {
+        if (i > 0 && t->test_ids != suite->tests.hunt[i - 1]->test_ids) {
             names_clear(&untrusted);
         }
         for (j = 0; j < t->untrusted.n; j++) {
@@ -458,6 +457,13 @@ counts(const struct hunt *suite, FILE *f)
     if (known > 0) {
         fprintf(f, " (%d within the baseline)", known);
     }
+    for (i = 0, n = 0; i < suite->tests.n; i++) {
+        n += suite->tests.hunt[i]->refs_unjudged &&
+            suite->tests.hunt[i]->status <= STATUS_LEAK;
+    }
+    if (n > 0) {
+        fprintf(f, " (%d with references not judged that would leak)", n);
+    }
     if (suite->found.n > suite->tests.n) {
         fprintf(f, ", %d not run", suite->found.n - suite->tests.n);
     }
@@ -505,8 +511,7 @@ text_report(const struct hunt *suite, FILE *f)
             }
         }
         /* refs that would have leaked, but do not decide */
-        if (t->refs_untrusted && t->deltas[METRIC_REFS] != NULL &&
-            verdict_leaks(METRIC_REFS, t->deltas[METRIC_REFS], t->ndeltas)) {
+        if (t->refs_unjudged) {
             report_untrusted_refs(t, f);
         }
         /* --explain: the worker explains only the tests that leak */
@@ -528,7 +533,7 @@ text_report(const struct hunt *suite, FILE *f)
         st->tracked == 1 ? "" : "s");
     if (suite->python.version != NULL) {
         fprintf(f, "; Python %s %s", suite->python.version,
-            suite->python.debug ? "debug build" : "release build");
+            python_build(&suite->python));
         if (!suite->python.refs_available) {
             fprintf(f, ": blocks and fds only");
         }
@@ -600,8 +605,10 @@ json_report(const struct hunt *suite, FILE *f)
         st->warmups, st->tracked, st->gc_passes);
     fprintf(f, ",\n  \"python\": {\"version\": ");
     json_text(f, suite->python.version);
-    fprintf(f, ", \"debug\": %s, \"refs_available\": %s, "
-        "\"blocks_source\": ", suite->python.debug ? "true" : "false",
+    fprintf(f, ", \"debug\": %s, \"free_threaded\": %s, "
+        "\"refs_available\": %s, \"blocks_source\": ",
+        suite->python.debug ? "true" : "false",
+        suite->python.free_threaded ? "true" : "false",
         suite->python.refs_available ? "true" : "false");
     json_text(f, suite->python.blocks_source);
     fprintf(f, "},\n  \"message\": ");

@@ -18,10 +18,10 @@ import os
 import sys
 
 
-# ---- compat: the differences between CPython versions (3.9 - 3.13) that
-# this file meets, all here (those of C are in probe.c). Elsewhere, only
-# _clear_module_caches() skips a regrtest step whose function this version
-# lacks (AttributeError).
+# ---- compat: the differences between CPython versions (3.9 - 3.13) and
+# builds (free-threaded) that this file meets, all here (those of C are in
+# probe.c). Elsewhere, only _clear_module_caches() skips a regrtest step
+# whose function this version lacks (AttributeError).
 
 
 def _safe_path_flag():
@@ -64,6 +64,25 @@ def _clear_type_caches():
         sys._clear_type_cache()
 
 
+def _suppress_immortalization():
+    """3.13 free-threaded: objects with deferred reference counts (functions,
+    code objects, modules, types) become immortal when the interpreter
+    starts its first thread, and are never freed, so every target that
+    starts a thread would leak them. regrtest turns that off while it hunts
+    leaks (test.support.suppress_immortalization); so does refhunt, in every
+    interpreter before the target runs. 3.14 no longer immortalizes them
+    and has no such function; other builds need nothing. The "t" of
+    sys.abiflags marks a free-threaded build."""
+    if "t" not in getattr(sys, "abiflags", ""):
+        return
+    try:
+        import _testinternalcapi
+    except ImportError:
+        return      # (README: a free-threaded build without its test modules)
+    if hasattr(_testinternalcapi, "suppress_immortalization"):
+        _testinternalcapi.suppress_immortalization(True)
+
+
 
 def _exit_status(code):
     """The process exit status `python` would give for SystemExit(code)."""
@@ -73,6 +92,9 @@ def _exit_status(code):
         return int(code), None
     return 1, str(code)
 
+
+# Before the target starts a thread: once in every interpreter.
+_suppress_immortalization()
 
 # What the first run in this interpreter set up, for the runs after it.
 _first = {}

@@ -57,7 +57,7 @@ static struct {
     pid_t   pid;
     int64_t last[METRIC_COUNT];     /* the counters last sent */
     int     measured;
-    const struct settings *st;
+    const struct spec *st;
     PyObject *glue;                 /* borrowed: --explain calls it */
     int64_t (*runs)[METRIC_COUNT];  /* the test's counters, run by run */
     int     untrusted;              /* a module bypasses the refs total */
@@ -147,7 +147,7 @@ static int
 looks_leaky(int r)
 {
     static const enum metric ms[] = { METRIC_REFS, METRIC_BLOCKS };
-    const struct settings *st = pw.st;
+    const struct spec *st = pw.st;
     int i, k, n = r - st->warmups, leaks = 0;
     int64_t *d;
 
@@ -183,7 +183,7 @@ looks_leaky(int r)
 static int
 screen_moved(void)
 {
-    const struct settings *st = pw.st;
+    const struct spec *st = pw.st;
     int i, m, last = st->warmups + st->tracked;
 
     for (i = st->warmups > 0 ? st->warmups : 1; i < last; i++) {
@@ -207,7 +207,7 @@ screen_moved(void)
 static void
 measure(long r)
 {
-    const struct settings *st = pw.st;
+    const struct spec *st = pw.st;
     int64_t c[METRIC_COUNT];
     int last = st->warmups + st->tracked;
 
@@ -312,7 +312,7 @@ static PyMethodDef send_def = {
 };
 
 static PyObject *
-args_list(const struct settings *st)
+args_list(const struct spec *st)
 {
     PyObject *list = PyList_New(0), *a;
     int i;
@@ -329,7 +329,7 @@ args_list(const struct settings *st)
 
 /* --test-ids FILE: the set of ids to hunt; None for every test. */
 static PyObject *
-test_ids(const struct settings *st, char **cause)
+test_ids(const struct spec *st, char **cause)
 {
     PyObject *set, *id;
     FILE *f;
@@ -379,7 +379,7 @@ send_fail(enum phase p, const char *text)
 
 /* Runs the suite's hunt in pertest.py; NULL, or why the run failed. */
 static char *
-hunt_suite(const struct settings *st, PyObject *glue)
+hunt_suite(const struct spec *st, PyObject *glue)
 {
     PyObject *send, *res, *ids;
     char *cause = NULL;
@@ -412,7 +412,7 @@ hunt_suite(const struct settings *st, PyObject *glue)
     res = send == NULL ? NULL : embed_call(glue, "hunt",
         Py_BuildValue("(sNNiiiiiiN)", st->target, args_list(st), ids,
         st->warmups + st->tracked, st->gc_passes,
-        !st->no_screen && !st->explain, st->isolated,
+        st->screen, st->isolated,
         dump_fd >= 0 ? dump_fd : STDERR_FILENO, SIGUSR1, send), &cause);
     if (res == NULL) {
         return cause;
@@ -427,7 +427,7 @@ hunt_suite(const struct settings *st, PyObject *glue)
 }
 
 PyObject *
-pertest_list(PyObject *glue, const struct settings *st, char **cause)
+pertest_list(PyObject *glue, const struct spec *st, char **cause)
 {
     if (embed_exec(glue, refhunt_pertest_py, "<refhunt pertest.py>",
         cause) != 0) {
@@ -438,7 +438,7 @@ pertest_list(PyObject *glue, const struct settings *st, char **cause)
 }
 
 int
-pertest_worker(const struct settings *st, int fd)
+pertest_worker(const struct spec *st, int fd)
 {
     PyObject *glue;
     char *cause = NULL;

@@ -9,13 +9,22 @@
  *           pymalloc's arenas, readable after finalization. From 3.12 that
  *           counter is per interpreter and its global sum is not exported,
  *           so refhunt wraps the "mem" and "object" allocator domains and
- *           counts live blocks itself (allocations minus frees).
+ *           counts the live blocks it saw allocated (blocktable.c): a
+ *           free of a block allocated before the hook was installed
+ *           changes nothing, so the count cannot drift below what the
+ *           rounds keep, and no empty-round calibration has to correct
+ *           it. Up to 3.11 the hook (for --trace-blocks only) keeps the
+ *           table, and pymalloc's counter stays the blocks metric, as
+ *           regrtest reads it.
  *           3.12 and 3.13 never free immortal interned strings at
  *           finalization, so every round leaks one block per string its
- *           code interned: as regrtest does, sys.getunicodeinternedsize()
- *           (3.13: only the immortal ones) is read before each
- *           finalization and that many blocks (3.12 debug: and twice as
- *           many refs) are not counted.
+ *           code interned (all the blocks an empty reinit round of 3.13.0
+ *           leaves are such strings). After an interpreter ends, the
+ *           noted blocks that are immortal str objects are not counted;
+ *           in a live interpreter (loop mode, per test), as regrtest
+ *           does, sys.getunicodeinternedsize() (3.13: only the immortal
+ *           ones) blocks are not (3.12 debug: and twice as many refs,
+ *           also for the interpreters that ended).
  *   fds     entries of /proc/self/fd, on every build.
  *
  * 3.12 and 3.13 debug: _Py_GetGlobalRefTotal() takes the runtime's
@@ -43,6 +52,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blocktable.h"
 #include "probe.h"
 #include "xmalloc.h"
 
@@ -57,19 +67,18 @@
 #define INTERNED_STRINGS_LEAK 1
 #endif
 
-#ifdef INTERNED_STRINGS_LEAK
-/* What the interpreter leaked by design, not counted (see above). */
-static int64_t blocks_excused;
-#ifdef Py_REF_DEBUG
+#if defined(INTERNED_STRINGS_LEAK) && defined(Py_REF_DEBUG)
+/* What the interpreters that ended leaked by design, not counted (see
+ * above). */
 static int64_t refs_excused;
 #endif
-#endif
 
-#ifdef COUNT_BLOCKS_BY_HOOK
+/* The round the worker runs, for the blocks allocated in it. */
+static atomic_uint current_round;
 
-/* Live blocks seen through the hook; atomic: subinterpreters may have
- * their own GIL from 3.12 on. */
-static atomic_llong live_blocks;
+/* Whether the hook is wanted on a build that counts blocks otherwise
+ * (--trace-blocks up to 3.11). */
+static int hook_wanted;
 
 struct domain_hook {
     PyMemAllocatorDomain domain;
@@ -82,6 +91,17 @@ static struct domain_hook hooks[2] = {
     { PYMEM_DOMAIN_OBJ, { 0 }, { 0 } },
 };
 
+static void
+note_block(const struct domain_hook *h, void *p)
+{
+    struct block_info info = {
+        atomic_load_explicit(&current_round, memory_order_relaxed), 0,
+        h->domain == PYMEM_DOMAIN_OBJ,
+    };
+
+    blocktable_add((uintptr_t)p, info);
+}
+
 static void *
 hook_malloc(void *ctx, size_t size)
 {
@@ -89,7 +109,7 @@ hook_malloc(void *ctx, size_t size)
     void *p = h->inner.malloc(h->inner.ctx, size);
 
     if (p != NULL) {
-        atomic_fetch_add_explicit(&live_blocks, 1, memory_order_relaxed);
+        note_block(h, p);
     }
     return p;
 }
@@ -101,20 +121,26 @@ hook_calloc(void *ctx, size_t n, size_t size)
     void *p = h->inner.calloc(h->inner.ctx, n, size);
 
     if (p != NULL) {
-        atomic_fetch_add_explicit(&live_blocks, 1, memory_order_relaxed);
+        note_block(h, p);
     }
     return p;
 }
 
+/* A block that moves stays noted (as made now) if it was; one allocated
+ * before the hook stays unnoted. Forgotten before the inner realloc, which
+ * may hand the old address to another thread. */
 static void *
 hook_realloc(void *ctx, void *old, size_t size)
 {
     struct domain_hook *h = ctx;
+    struct block_info info;
+    int known = old == NULL || blocktable_remove((uintptr_t)old, &info);
     void *p = h->inner.realloc(h->inner.ctx, old, size);
 
-    /* Only realloc(NULL, n) makes a new block; PyMem never frees here. */
-    if (p != NULL && old == NULL) {
-        atomic_fetch_add_explicit(&live_blocks, 1, memory_order_relaxed);
+    if (p == NULL && old != NULL && known) {
+        blocktable_add((uintptr_t)old, info);   /* failed: old stays */
+    } else if (p != NULL && known) {
+        note_block(h, p);
     }
     return p;
 }
@@ -123,9 +149,10 @@ static void
 hook_free(void *ctx, void *p)
 {
     struct domain_hook *h = ctx;
+    struct block_info info;
 
     if (p != NULL) {
-        atomic_fetch_sub_explicit(&live_blocks, 1, memory_order_relaxed);
+        blocktable_remove((uintptr_t)p, &info);
     }
     h->inner.free(h->inner.ctx, p);
 }
@@ -149,7 +176,7 @@ hook_install(struct domain_hook *h)
     PyMem_SetAllocator(h->domain, &h->outer);
 }
 
-#else
+#ifndef COUNT_BLOCKS_BY_HOOK
 
 /* Exported by libpython up to 3.11, declared only in internal headers. */
 PyAPI_FUNC(Py_ssize_t) _Py_GetAllocatedBlocks(void);
@@ -160,11 +187,21 @@ void
 probe_before_init(void)
 {
 #ifdef COUNT_BLOCKS_BY_HOOK
+    hook_wanted = 1;
+#endif
     /* 3.12+ copies a fresh runtime state over the old one on re-init,
      * default allocators included. */
-    hook_install(&hooks[0]);
-    hook_install(&hooks[1]);
-#endif
+    if (hook_wanted) {
+        hook_install(&hooks[0]);
+        hook_install(&hooks[1]);
+    }
+}
+
+void
+probe_set_round(int round)
+{
+    atomic_store_explicit(&current_round, (unsigned)round,
+        memory_order_relaxed);
 }
 
 #ifdef INTERNED_STRINGS_LEAK
@@ -197,14 +234,42 @@ interned_strings(void)
 void
 probe_before_finalize(void)
 {
-#ifdef INTERNED_STRINGS_LEAK
-    int64_t interned = interned_strings();
-
-    blocks_excused += interned;
-#ifdef Py_REF_DEBUG
+#if defined(INTERNED_STRINGS_LEAK) && defined(Py_REF_DEBUG)
     /* regrtest 3.12 takes two refs a string; not measured here */
-    refs_excused += PY_VERSION_HEX < 0x030D0000 ? 2 * interned : 0;
+    refs_excused += PY_VERSION_HEX < 0x030D0000 ? 2 * interned_strings() : 0;
 #endif
+}
+
+#ifdef INTERNED_STRINGS_LEAK
+/* Counts the noted object blocks that are immortal strings. An object
+ * block is at least a PyObject, and noted blocks are not freed: reading
+ * its head is safe, also after Py_FinalizeEx (the arenas stay). */
+static void
+count_immortal_string(uintptr_t p, struct block_info info, void *arg)
+{
+    PyObject *op = (PyObject *)p;
+
+    if (info.object && Py_IS_TYPE(op, &PyUnicode_Type) &&
+        _Py_IsImmortal(op)) {
+        ++*(int64_t *)arg;
+    }
+}
+#endif
+
+/* The blocks metric once an interpreter has ended: the live blocks the
+ * hook saw, less the strings the runtime keeps by design. */
+static int64_t
+blocks_after_end(void)
+{
+#ifdef INTERNED_STRINGS_LEAK
+    int64_t immortal = 0;
+
+    blocktable_each(count_immortal_string, &immortal);
+    return blocktable_live() - immortal;
+#elif defined(COUNT_BLOCKS_BY_HOOK)
+    return blocktable_live();
+#else
+    return (int64_t)_Py_GetAllocatedBlocks();
 #endif
 }
 
@@ -264,7 +329,7 @@ probe_read_counts(int64_t counter[METRIC_COUNT], int live)
     counter[METRIC_REFS] = COUNTER_NONE;
 #endif
 #ifdef COUNT_BLOCKS_BY_HOOK
-    counter[METRIC_BLOCKS] = (int64_t)atomic_load(&live_blocks);
+    counter[METRIC_BLOCKS] = blocktable_live();
 #else
     counter[METRIC_BLOCKS] = (int64_t)_Py_GetAllocatedBlocks();
 #endif
@@ -275,13 +340,22 @@ void
 probe_read(int64_t counter[METRIC_COUNT])
 {
     probe_read_counts(counter, 0);
-#ifdef INTERNED_STRINGS_LEAK
-    counter[METRIC_BLOCKS] -= blocks_excused;
-#ifdef Py_REF_DEBUG
+    counter[METRIC_BLOCKS] = blocks_after_end();
+#if defined(INTERNED_STRINGS_LEAK) && defined(Py_REF_DEBUG)
     if (counter[METRIC_REFS] != COUNTER_NONE) {
         counter[METRIC_REFS] -= refs_excused;
     }
 #endif
+}
+
+void
+probe_read_after_subinterpreter(int64_t counter[METRIC_COUNT])
+{
+    probe_read_counts(counter, 1);
+    counter[METRIC_BLOCKS] = blocks_after_end();
+#if defined(INTERNED_STRINGS_LEAK) && defined(Py_REF_DEBUG)
+    counter[METRIC_REFS] -= (PY_VERSION_HEX < 0x030D0000 ?
+        2 * interned_strings() : 0) + refs_excused;
 #endif
 }
 
@@ -296,12 +370,9 @@ probe_read_live(int64_t counter[METRIC_COUNT])
 
     probe_read_counts(counter, 1);
 #ifdef INTERNED_STRINGS_LEAK
-    /* and those of the subinterpreters that ended (probe_before_finalize
-     * counted them): each has an interned dict of its own */
-    counter[METRIC_BLOCKS] -= interned + blocks_excused;
+    counter[METRIC_BLOCKS] -= interned;
 #ifdef Py_REF_DEBUG
-    counter[METRIC_REFS] -= (PY_VERSION_HEX < 0x030D0000 ? 2 * interned : 0) +
-        refs_excused;
+    counter[METRIC_REFS] -= PY_VERSION_HEX < 0x030D0000 ? 2 * interned : 0;
 #endif
 #endif
 }
@@ -370,6 +441,16 @@ int
 probe_debug_build(void)
 {
 #ifdef Py_DEBUG
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int
+probe_free_threaded(void)
+{
+#ifdef Py_GIL_DISABLED
     return 1;
 #else
     return 0;

@@ -19,6 +19,10 @@
  * where the runtime resets its state on every start (3.12+). */
 void        probe_before_init(void);
 
+/* The round that allocations from now on belong to (0: none of the
+ * target's, such as calibration rounds). */
+void        probe_set_round(int);
+
 /* In the live (sub)interpreter, before Py_FinalizeEx or Py_EndInterpreter:
  * notes what its end will leave behind by design. */
 void        probe_before_finalize(void);
@@ -29,6 +33,9 @@ int         probe_finalize(void);
 /* Reads refs, blocks and fds after probe_finalize; COUNTER_NONE for what
  * this build lacks. */
 void        probe_read(int64_t [METRIC_COUNT]);
+
+/* The same in the main interpreter after Py_EndInterpreter. */
+void        probe_read_after_subinterpreter(int64_t [METRIC_COUNT]);
 
 /* The same in a live interpreter (with the GIL), allocating nothing that
  * stays: the measurement must not show up as a leak. */
@@ -58,6 +65,7 @@ PyObject   *probe_take_exception(void);
 const char *probe_version(void);
 int         probe_debug_build(void);
 int         probe_refs_available(void);
+int         probe_free_threaded(void);
 
 /* How blocks are counted, one word for the report. */
 const char *probe_blocks_source(void);

@@ -1,0 +1,37 @@
+/*
+ * blocktable.h: the memory blocks refhunt's allocator hook saw allocated
+ * and not yet freed, each with the round that allocated it and its site.
+ *
+ * Safe to call from any thread (free-threaded builds allocate in many at
+ * once); it allocates with libc, never through the hooked domains, so it
+ * stays valid across Py_FinalizeEx.
+ */
+#ifndef REFHUNT_BLOCKTABLE_H
+#define REFHUNT_BLOCKTABLE_H
+
+#include <stdint.h>
+
+/* What the table keeps of a block. */
+struct block_info {
+    uint32_t    round;      /* the round that allocated it */
+    uint32_t    site : 31;  /* its allocation site, 0: none */
+    uint32_t    object : 1; /* from the object domain: a PyObject */
+};
+
+/* Notes a new block; a block already noted (a pointer whose free the
+ * hook never saw) is noted again, not twice. */
+void        blocktable_add(uintptr_t, struct block_info);
+
+/* Forgets a block; 1 and *info if it was noted, 0 (a block allocated
+ * before the hook) if not. */
+int         blocktable_remove(uintptr_t, struct block_info *);
+
+/* How many blocks are noted. */
+int64_t     blocktable_live(void);
+
+/* Calls each(block, info, arg) for every noted block, shard by shard;
+ * each must not allocate through the hooked domains. */
+void        blocktable_each(void (*)(uintptr_t, struct block_info, void *),
+                void *);
+
+#endif
