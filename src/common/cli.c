@@ -119,7 +119,8 @@ cli_help(FILE *f)
         "                        passes over the whole heap), no cheap screen first\n"
         "  --each                every operand is a target of its own: scripts, or\n"
         "                        the arguments of -m module (-m unittest a b: two)\n"
-        "  -j, --jobs N          with --each: hunts at once (default: the cores)\n"
+        "  -j, --jobs N          with --each: hunts at once (default: the cores);\n"
+        "                        --per-test: workers that share the suite's tests\n"
         "  --shard K/N           with --each: hunt only part K of N (for CI matrices)\n"
         "  --junit FILE          write a JUnit XML report, one testcase a target\n"
         "  --baseline FILE       known leaks (METRIC MAX TARGET a line) are no failure\n"
@@ -480,8 +481,9 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         *cause = xstrdup("--shard needs --each: it splits many targets");
         return CLI_ERROR;
     }
-    if (st->jobs > 0 && !st->each) {
-        *cause = xstrdup("-j needs --each: one target is one hunt");
+    if (st->jobs > 0 && !st->each && !st->per_test) {
+        *cause = xstrdup("-j needs --each or --per-test: one target is one "
+            "hunt");
         return CLI_ERROR;
     }
     if (st->bisect != BISECT_NONE && (st->junit_path != NULL ||

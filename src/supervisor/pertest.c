@@ -28,33 +28,38 @@
 #include "report.h"
 #include "run.h"
 #include "supervise.h"
+#include "testqueue.h"
 #include "verdict.h"
 #include "xmalloc.h"
 
 /* The workers of every suite, kept until the end: which suite each is
- * for, and the file of test ids it was given (NULL: all). */
+ * for, its share of the tests and the file that names them to it. */
 struct workers {
     struct hunt   **hunt;
-    char          **ids_path;
+    char          **ids_path;       /* NULL: every test */
+    struct names   *share;          /* the ids in that file */
     int            *suite;          /* an index in suites; -1: it ended */
     int             n;
 };
 
-/* A worker of suite i that hunts the tests in ids_path (NULL: all). */
+/* A worker of suite i that hunts ids_path's tests, *share (taken over;
+ * ids_path NULL: all). */
 static struct hunt *
 worker_hunt(struct workers *ws, int i, const struct hunt *suite,
-    char *ids_path)
+    char *ids_path, struct names *share)
 {
     struct hunt *h = hunt_new(suite->settings);
+    size_t n = (size_t)ws->n + 1;
 
     h->test_ids = ids_path;
-    ws->hunt = xreallocarray(ws->hunt, (size_t)ws->n + 1, sizeof *ws->hunt);
-    ws->ids_path = xreallocarray(ws->ids_path, (size_t)ws->n + 1,
-        sizeof *ws->ids_path);
-    ws->suite = xreallocarray(ws->suite, (size_t)ws->n + 1,
-        sizeof *ws->suite);
+    ws->hunt = xreallocarray(ws->hunt, n, sizeof *ws->hunt);
+    ws->ids_path = xreallocarray(ws->ids_path, n, sizeof *ws->ids_path);
+    ws->share = xreallocarray(ws->share, n, sizeof *ws->share);
+    ws->suite = xreallocarray(ws->suite, n, sizeof *ws->suite);
     ws->hunt[ws->n] = h;
     ws->ids_path[ws->n] = ids_path;
+    ws->share[ws->n] = *share;
+    *share = (struct names){ NULL, 0 };
     ws->suite[ws->n++] = i;
     return h;
 }
@@ -70,7 +75,9 @@ workers_free(struct workers *ws)
             unlink(ws->ids_path[i]);
             free(ws->ids_path[i]);
         }
+        names_clear(&ws->share[i]);
     }
+    free(ws->share);
     free(ws->hunt);
     free(ws->ids_path);
     free(ws->suite);
@@ -233,23 +240,44 @@ collection_order(struct hunt *suite)
     free(p);
 }
 
-/* A new file of the ids of the suite's tests that no worker hunted yet,
- * escaped as a record's TEXT, one a line; NULL with none (or no file:
- * then those tests are not run, and the report says so). */
-static char *
-ids_left(const struct hunt *suite)
+/* The ids of from (the suite's collection when NULL) that no worker of
+ * the suite hunted yet, added to *left. */
+static void
+ids_left(const struct hunt *suite, const struct names *from,
+    struct names *left)
 {
     struct place *hunted = xcalloc((size_t)suite->tests.n + 1,
         sizeof *hunted);
-    const char *tmp = getenv("TMPDIR");
-    char *path, *esc;
-    int i, fd, left = 0;
-    FILE *f;
+    int i;
 
+    from = from != NULL ? from : &suite->found;
     for (i = 0; i < suite->tests.n; i++) {
         hunted[i] = (struct place){ suite->tests.hunt[i]->name, i };
     }
     qsort(hunted, (size_t)suite->tests.n, sizeof *hunted, place_cmp);
+    for (i = 0; i < from->n; i++) {
+        if (place_of(hunted, suite->tests.n, from->name[i]) ==
+            suite->tests.n) {
+            names_add(left, from->name[i]);
+        }
+    }
+    free(hunted);
+}
+
+/* A new file of ids, escaped as a record's TEXT, one a line; NULL with
+ * none, or when it cannot be written (then those tests are not run, and
+ * the report says so). */
+static char *
+ids_file(const struct names *ids)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *path, *esc;
+    int i, fd;
+    FILE *f;
+
+    if (ids->n == 0) {
+        return NULL;
+    }
     path = xasprintf("%s/refhunt-tests-XXXXXX", tmp != NULL && *tmp != '\0'
         ? tmp : "/tmp");
     if ((fd = mkstemp(path)) < 0 || (f = fdopen(fd, "w")) == NULL) {
@@ -258,20 +286,14 @@ ids_left(const struct hunt *suite)
             unlink(path);
         }
         free(path);
-        free(hunted);
         return NULL;
     }
-    for (i = 0; i < suite->found.n; i++) {
-        if (place_of(hunted, suite->tests.n, suite->found.name[i]) ==
-            suite->tests.n) {
-            esc = record_escape(suite->found.name[i]);
-            fprintf(f, "%s\n", esc);
-            free(esc);
-            left++;
-        }
+    for (i = 0; i < ids->n; i++) {
+        esc = record_escape(ids->name[i]);
+        fprintf(f, "%s\n", esc);
+        free(esc);
     }
-    free(hunted);
-    if (fclose(f) != 0 || left == 0) {
+    if (fclose(f) != 0) {
         unlink(path);
         free(path);
         return NULL;
@@ -279,22 +301,39 @@ ids_left(const struct hunt *suite)
     return path;
 }
 
-/* Every suite's workers, for the scheduler. */
+/* Every suite's workers, for the scheduler; with -j in one suite, the
+ * queue of its tests. */
 struct schedule {
     struct hunt   **suites;
     int             n;
     struct workers *ws;
     int             nworkers;
+    struct testqueue *queue;
 };
 
-/* A worker of suite ended: its tests are the suite's. Returns the worker
- * that goes on with the tests not hunted yet (it ended inside one, which
- * crashed or hung), or NULL. */
+/* The worker for the ids in *batch (taken over), or NULL when there are
+ * none. */
 static struct hunt *
-worker_ended(struct schedule *sc, int i, struct hunt *h)
+batch_worker(struct schedule *sc, int i, struct names *batch)
 {
-    struct hunt *suite = sc->suites[i];
-    char *path;
+    char *path = ids_file(batch);
+
+    if (path == NULL) {
+        names_clear(batch);
+        return NULL;
+    }
+    return worker_hunt(sc->ws, i, sc->suites[i], path, batch);
+}
+
+/* Worker k, of suite i, ended: its tests are the suite's. Returns the
+ * worker that goes on: with the tests of its share it did not hunt (it
+ * ended inside one, which crashed or hung), or with the queue's next
+ * batch; or NULL. */
+static struct hunt *
+worker_ended(struct schedule *sc, int i, int k, struct hunt *h)
+{
+    struct hunt *suite = sc->suites[i], *next = NULL;
+    struct names left = { NULL, 0 };
     int open;
 
     sc->nworkers++;
@@ -306,13 +345,25 @@ worker_ended(struct schedule *sc, int i, struct hunt *h)
     suite->seconds += h->seconds;
     if (!open && h->status != STATUS_CLEAN) {
         whole_failed(suite, h);
+        if (sc->queue != NULL) {
+            sc->queue->next = sc->queue->nunits;    /* no more workers */
+        }
     }
     hunt_free(h);
-    if (!open || supervise_interrupted() || (path = ids_left(suite)) ==
-        NULL) {
+    if (supervise_interrupted()) {
         return NULL;
     }
-    return worker_hunt(sc->ws, i, suite, path);
+    if (open) {
+        /* its share: what its file named, or the whole collection */
+        ids_left(suite, sc->ws->ids_path[k] != NULL ? &sc->ws->share[k] :
+            NULL, &left);
+        next = batch_worker(sc, i, &left);
+    }
+    if (next == NULL && sc->queue != NULL &&
+        testqueue_take(sc->queue, &left) == 0) {
+        next = batch_worker(sc, i, &left);
+    }
+    return next;
 }
 
 /* supervise_all's done: the suite of the worker that ended. */
@@ -326,50 +377,122 @@ one_ended(struct hunt *h, void *arg)
         if (sc->ws->hunt[k] == h && sc->ws->suite[k] >= 0) {
             i = sc->ws->suite[k];
             sc->ws->suite[k] = -1;      /* it ended */
-            return worker_ended(sc, i, h);
+            return worker_ended(sc, i, k, h);
         }
     }
     return NULL;
 }
 
-/* Hunts each suite: a worker, and a new one for the tests left after
- * each crash or hang. With --each, every worker is one hunt of a single
- * poll loop, jobs at a time: a suite's next worker starts as soon as its
- * last ends. */
-static void
-hunt_suites(struct hunt **suites, int n, const struct settings *st,
-    const char *worker, struct workers *ws, int *nworkers)
+/* -j N in one suite: its test ids, listed by a worker of their own (NULL
+ * when that fails: then one worker hunts, and says why). */
+static struct hunt *
+list_tests(const struct settings *st, const char *worker)
 {
-    struct schedule sc = { suites, n, ws, 0 };
-    struct supervision sv = { .worker = worker, .output = OUTPUT_DROP,
-        .done = one_ended, .arg = &sc };
-    struct hunt **first = xcalloc((size_t)n + 1, sizeof *first);
+    struct settings *ls = xmalloc(sizeof *ls);
     struct hunt *h;
-    int i;
 
-    for (i = 0; i < n; i++) {
-        first[i] = worker_hunt(ws, i, suites[i], NULL);
+    *ls = *st;
+    ls->per_test = 0;
+    ls->mode = MODE_REINIT;
+    ls->warmups = 1;        /* the worker runs it once, whatever these say */
+    ls->tracked = 1;
+    ls->explain = 0;
+    h = hunt_new(ls);
+    h->owned_settings = ls;
+    h->task = TASK_LIST_TESTS;
+    supervise_hunt(h, worker);
+    if (h->status != STATUS_CLEAN || h->found.n == 0) {
+        hunt_free(h);
+        return NULL;
     }
-    if (n == 1 && !st->each) {
-        /* one suite: its output passed through, one worker at a time */
-        for (h = first[0]; h != NULL; h = worker_ended(&sc, 0, h)) {
-            ws->suite[ws->n - 1] = -1;
-            supervise_hunt(h, worker);
-        }
-    } else if (n > 0) {
-        sv.jobs = st->jobs > 0 ? st->jobs :
-            (int)sysconf(_SC_NPROCESSORS_ONLN);
-        sv.jobs = sv.jobs < 1 ? 1 : sv.jobs;
-        sv.progress = isatty(STDERR_FILENO);
-        supervise_all(first, n, &sv);
-        for (i = 0; i < n; i++) {
-            if (ws->suite[i] >= 0) {
+    return h;
+}
+
+/* Runs the workers first[0, n) and those they hand on to, jobs at a time
+ * in one poll loop; frees those an interruption kept from starting. */
+static void
+run_workers(struct schedule *sc, struct hunt **first, int n, int jobs,
+    const char *worker)
+{
+    struct supervision sv = { .worker = worker, .output = OUTPUT_DROP,
+        .done = one_ended, .arg = sc };
+    int i, k;
+
+    sv.jobs = jobs;
+    sv.progress = isatty(STDERR_FILENO);
+    supervise_all(first, n, &sv);
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < sc->ws->n; k++) {
+            if (sc->ws->hunt[k] == first[i] && sc->ws->suite[k] >= 0) {
+                sc->ws->suite[k] = -1;
                 hunt_free(first[i]);    /* interrupted before it started */
             }
         }
     }
-    for (i = 0; i < n; i++) {
-        collection_order(suites[i]);
+}
+
+/* -j N in one suite: workers take its tests from one queue, a batch of
+ * units at a time (testqueue.h); one that crashes hands the rest of its
+ * batch to a new worker. */
+static void
+hunt_queue(struct schedule *sc, struct hunt *list, const char *worker)
+{
+    struct hunt *suite = sc->suites[0], **first;
+    const struct settings *st = suite->settings;
+    struct names batch = { NULL, 0 };
+    struct testqueue q;
+    int n = 0;
+
+    suite->found = list->found;
+    list->found = (struct names){ NULL, 0 };
+    hunt_free(list);
+    testqueue_init(&q, &suite->found, strcmp(st->target, "pytest") == 0,
+        st->jobs);
+    sc->queue = &q;
+    first = xcalloc((size_t)st->jobs + 1, sizeof *first);
+    while (n < st->jobs && testqueue_take(&q, &batch) == 0) {
+        if ((first[n] = batch_worker(sc, 0, &batch)) != NULL) {
+            n++;
+        }
+    }
+    run_workers(sc, first, n, st->jobs, worker);
+    sc->queue = NULL;
+    testqueue_free(&q);
+    free(first);
+}
+
+/* Hunts each suite: a worker, and a new one for the tests left after
+ * each crash or hang. With --each, every worker is one hunt of a single
+ * poll loop, jobs at a time: a suite's next worker starts as soon as its
+ * last ends. With -j in one suite, workers share its tests (hunt_queue).
+ * The report is in collection order. */
+static void
+hunt_suites(struct hunt **suites, int n, const struct settings *st,
+    const char *worker, struct workers *ws, int *nworkers)
+{
+    struct schedule sc = { suites, n, ws, 0, NULL };
+    struct names all = { NULL, 0 };
+    struct hunt **first = xcalloc((size_t)n + 1, sizeof *first);
+    struct hunt *h, *list;
+    int i, k;
+
+    if (n == 1 && !st->each && st->jobs > 1 &&
+        (list = list_tests(suites[0]->settings, worker)) != NULL) {
+        hunt_queue(&sc, list, worker);
+    } else if (n == 1 && !st->each) {
+        /* one suite: its output passed through, one worker at a time */
+        for (h = worker_hunt(ws, 0, suites[0], NULL, &all); h != NULL;
+            h = worker_ended(&sc, 0, k, h)) {
+            k = ws->n - 1;
+            ws->suite[k] = -1;
+            supervise_hunt(h, worker);
+        }
+    } else if (n > 0) {
+        for (i = 0; i < n; i++) {
+            first[i] = worker_hunt(ws, i, suites[i], NULL, &all);
+        }
+        run_workers(&sc, first, n, st->jobs > 0 ? st->jobs :
+            (int)sysconf(_SC_NPROCESSORS_ONLN), worker);
     }
     *nworkers = sc.nworkers;
     free(first);
@@ -412,6 +535,7 @@ decide(struct hunt *suite, struct baseline *base)
         }
     }
     names_clear(&untrusted);
+    collection_order(suite);    /* after: that is in the order they ran */
 }
 
 /* ---- reports */
@@ -681,7 +805,7 @@ pertest_main(const struct settings *st, const char *worker)
 {
     struct suites all;
     struct baseline *base = NULL;
-    struct workers ws = { NULL, NULL, NULL, 0 };
+    struct workers ws = { NULL, NULL, NULL, NULL, 0 };
     struct settings *targets;
     struct hunt **suites;
     enum status worst = STATUS_CLEAN;
