@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "spec.h"
 #include "measure.h"
 #include "outcome.h"
 
@@ -74,6 +75,9 @@ struct hunt {
     char           *owned_target;
     char          **owned_args;
     struct hunt    *follows;    /* the hunt this follow-up measures for */
+    enum worker_task task;      /* what its worker does */
+    int             test_start; /* --per-test: the first test its worker
+                                   runs (a test's: its worker's) */
     char           *name;                   /* the target as printed */
     struct python_info python;
 

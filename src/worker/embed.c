@@ -6,15 +6,34 @@
 #include <Python.h>
 #include <marshal.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "embed.h"
 #include "glue_py.h"
 #include "probe.h"
 #include "xmalloc.h"
+
+int
+embed_home(char **cause)
+{
+    static char *home;
+
+    if (home == NULL) {
+        home = getcwd(NULL, 0);
+        return 0;
+    }
+    if (chdir(home) != 0) {
+        *cause = xasprintf("cannot go back to the working directory %s, "
+            "where every round starts: %s", home, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
 
 /* The text of a failed PyStatus, for a fail record. */
 static char *
@@ -31,7 +50,7 @@ status_text(PyStatus status)
 
 /* sys.argv as the python command sets it. */
 static PyStatus
-set_argv(PyConfig *config, const struct settings *st)
+set_argv(PyConfig *config, const struct spec *st)
 {
     PyStatus status;
     wchar_t **argv = xcalloc((size_t)st->nargs + 2, sizeof *argv);
@@ -69,7 +88,7 @@ out:
 
 /* Starts one interpreter; on failure *cause says why. */
 int
-embed_start(const struct settings *st, char **cause)
+embed_start(const struct spec *st, char **cause)
 {
     PyPreConfig preconfig;
     PyConfig config;
@@ -304,7 +323,7 @@ kind_name(enum target_kind k)
 }
 
 int
-embed_run(PyObject *glue, const struct settings *st, int empty,
+embed_run(PyObject *glue, const struct spec *st, int empty,
     int fresh_main, char **cause)
 {
     PyObject *res, *held;

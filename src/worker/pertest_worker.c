@@ -54,7 +54,7 @@ static struct {
     pid_t   pid;
     int64_t last[METRIC_COUNT];     /* the counters last sent */
     int     measured;
-    const struct settings *st;
+    const struct spec *st;
     PyObject *glue;                 /* borrowed: --explain calls it */
     int64_t (*runs)[METRIC_COUNT];  /* the test's counters, run by run */
     int     untrusted;              /* a module bypasses the refs total */
@@ -144,7 +144,7 @@ static int
 looks_leaky(int r)
 {
     static const enum metric ms[] = { METRIC_REFS, METRIC_BLOCKS };
-    const struct settings *st = pw.st;
+    const struct spec *st = pw.st;
     int i, k, n = r - st->warmups, leaks = 0;
     int64_t *d;
 
@@ -179,7 +179,7 @@ looks_leaky(int r)
 static void
 measure(long r)
 {
-    const struct settings *st = pw.st;
+    const struct spec *st = pw.st;
     int64_t c[METRIC_COUNT];
     int last = st->warmups + st->tracked;
 
@@ -288,7 +288,7 @@ static PyMethodDef send_def = {
 };
 
 static PyObject *
-args_list(const struct settings *st)
+args_list(const struct spec *st)
 {
     PyObject *list = PyList_New(0), *a;
     int i;
@@ -314,7 +314,7 @@ send_fail(enum phase p, const char *text)
 
 /* Runs the suite's hunt in pertest.py; NULL, or why the run failed. */
 static char *
-hunt_suite(const struct settings *st, PyObject *glue)
+hunt_suite(const struct spec *st, PyObject *glue)
 {
     PyObject *send, *res, *held;
     char *cause = NULL;
@@ -358,7 +358,7 @@ hunt_suite(const struct settings *st, PyObject *glue)
 }
 
 PyObject *
-pertest_list(PyObject *glue, const struct settings *st, char **cause)
+pertest_list(PyObject *glue, const struct spec *st, char **cause)
 {
     if (embed_exec(glue, refhunt_pertest_py, "<refhunt pertest.py>",
         cause) != 0) {
@@ -369,7 +369,7 @@ pertest_list(PyObject *glue, const struct settings *st, char **cause)
 }
 
 int
-pertest_worker(const struct settings *st, int fd)
+pertest_worker(const struct spec *st, int fd)
 {
     PyObject *glue;
     char *cause = NULL;

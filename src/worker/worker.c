@@ -34,7 +34,7 @@
 #define CALIBRATION_ROUNDS 4
 
 struct worker {
-    const struct settings *st;
+    const struct spec *st;
     int             fd;             /* the record channel */
     int             lost;           /* the channel is gone: stop */
     PyObject       *glue;           /* loop: the one interpreter's glue */
@@ -234,7 +234,7 @@ static int
 run_phases(struct worker *w, PyObject *glue, int round, int empty,
     enum phase *phase, char **cause)
 {
-    const struct settings *st = w->st;
+    const struct spec *st = w->st;
     int loop = st->mode == MODE_LOOP, rc;
 
     *phase = PHASE_RUN;
@@ -378,6 +378,12 @@ loop_round(struct worker *w, int round, int64_t counters[])
 static int
 one_round(struct worker *w, int round, int empty, int64_t counters[])
 {
+    char *cause = NULL;
+
+    if (embed_home(&cause) != 0) {
+        fprintf(stderr, "refhunt: %s\n", cause);     /* the round says */
+        free(cause);
+    }
     probe_set_round(empty ? 0 : round);
     switch (w->st->mode) {
     case MODE_REINIT:
@@ -482,7 +488,7 @@ calibrate(struct worker *w)
  * init/finalize cycle). Clean targets on clean interpreters skip it.
  */
 static int
-needs_calibration(const struct settings *st, int64_t (*counters)[METRIC_COUNT])
+needs_calibration(const struct spec *st, int64_t (*counters)[METRIC_COUNT])
 {
     int64_t *deltas = xcalloc((size_t)st->tracked, sizeof *deltas);
     int i, m, leaks = 0;
@@ -529,7 +535,7 @@ send_import(struct worker *w, PyObject *item)
 static int
 discover(struct worker *w)
 {
-    const struct settings *st = w->st;
+    const struct spec *st = w->st;
     PyObject *glue, *names = NULL, *held;
     char *cause = NULL;
     Py_ssize_t i;
@@ -604,9 +610,9 @@ timeout_dump(int sig)
 }
 
 int
-worker_main(const struct settings *st)
+worker_main(const struct spec *st)
 {
-    struct worker w = { st, st->worker_fd, 0, NULL, NULL, NULL, NULL,
+    struct worker w = { st, st->fd, 0, NULL, NULL, NULL, NULL,
         { NULL, NULL, 0, NULL, NULL }, getpid() };
     int nrounds = st->warmups + st->tracked, round, m, rc = 0;
     int64_t (*counters)[METRIC_COUNT];
@@ -615,7 +621,7 @@ worker_main(const struct settings *st)
     signal(SIGUSR1, timeout_dump);
     /* Children the target execs must not hold the channel open. */
     if (fcntl(w.fd, F_SETFD, FD_CLOEXEC) < 0 || record_bind(w.fd) != 0) {
-        fprintf(stderr, "refhunt: --worker-fd %d: %s\n", w.fd,
+        fprintf(stderr, "refhunt: record channel %d: %s\n", w.fd,
             strerror(errno));
         return 2;
     }
