@@ -461,8 +461,9 @@ def bisect(*args, cwd=None):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "bisect.json")
         proc = subprocess.run([REFHUNT, "--json", path] + list(args),
-                              capture_output=True, text=True, env=env(),
-                              cwd=cwd, timeout=300)
+                              capture_output=True, text=True,
+                              errors="replace", env=env(), cwd=cwd,
+                              timeout=300)
         report = json.load(open(path)) if os.path.exists(path) else None
     return Result(proc, report)
 

@@ -491,8 +491,7 @@ hunt_suites(struct hunt **suites, int n, const struct settings *st,
         for (i = 0; i < n; i++) {
             first[i] = worker_hunt(ws, i, suites[i], NULL, &all);
         }
-        run_workers(&sc, first, n, st->jobs > 0 ? st->jobs :
-            (int)sysconf(_SC_NPROCESSORS_ONLN), worker);
+        run_workers(&sc, first, n, supervise_jobs(st), worker);
     }
     *nworkers = sc.nworkers;
     free(first);
@@ -857,7 +856,7 @@ pertest_main(const struct settings *st, const char *worker)
         }
         fprintf(text, "refhunt: %d target%s: %d clean, %d not (%.1f s, "
             "-j %d)\n", n, n == 1 ? "" : "s", j, n - j, clock_now() - started,
-            st->jobs > 0 ? st->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN));
+            supervise_jobs(st));
     }
     if (st->verbose) {
         fprintf(text, "refhunt: %d worker%s\n", nworkers,

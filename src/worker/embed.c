@@ -153,19 +153,37 @@ embed_finish(char **cause)
     return 0;
 }
 
+const char *
+embed_text(PyObject *s, PyObject **holder)
+{
+    const char *u;
+
+    *holder = NULL;
+    if ((u = PyUnicode_AsUTF8(s)) != NULL) {
+        return u;       /* no allocation after the first time */
+    }
+    if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+        return NULL;
+    }
+    PyErr_Clear();
+    *holder = PyUnicode_AsEncodedString(s, "utf-8", "surrogateescape");
+    return *holder != NULL ? PyBytes_AS_STRING(*holder) : NULL;
+}
+
 /* The text of the pending Python exception, cleared. */
 static char *
 fetch_error(const char *what)
 {
-    PyObject *exc = probe_take_exception(), *s;
+    PyObject *exc = probe_take_exception(), *s, *held;
     char *text = NULL;
 
     if (exc != NULL && (s = PyObject_Str(exc)) != NULL) {
-        const char *u = PyUnicode_AsUTF8(s);
+        const char *u = embed_text(s, &held);
 
         if (u != NULL) {
             text = xasprintf("%s: %s: %s", what, Py_TYPE(exc)->tp_name, u);
         }
+        Py_XDECREF(held);
         Py_DECREF(s);
     }
     PyErr_Clear();
@@ -308,7 +326,7 @@ int
 embed_run(PyObject *glue, const struct spec *st, int empty,
     int fresh_main, char **cause)
 {
-    PyObject *res;
+    PyObject *res, *held;
     const char *u;
 
     /* The target as python takes it: bytes of the file system encoding,
@@ -324,9 +342,10 @@ embed_run(PyObject *glue, const struct spec *st, int empty,
         Py_DECREF(res);
         return 0;
     }
-    u = PyUnicode_AsUTF8(res);
+    u = embed_text(res, &held);
     *cause = xstrdup(u != NULL ? u : "the target failed");
     PyErr_Clear();
+    Py_XDECREF(held);
     Py_DECREF(res);
     return -1;
 }

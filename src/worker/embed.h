@@ -30,6 +30,11 @@ int         embed_exec(PyObject *, const char *, const char *, char **);
 
 /* glue.NAME(*args) (args is stolen): its result, or NULL with *cause. */
 PyObject   *embed_call(PyObject *, const char *, PyObject *, char **);
+
+/* The bytes of a str as the OS gave them (a file name that is not UTF-8
+ * decoded with surrogateescape comes back as it was): UTF-8, or the bytes
+ * in a new object left in *holder (to release); NULL with an exception. */
+const char *embed_text(PyObject *, PyObject **);
 int         embed_call_void(PyObject *, const char *, PyObject *, char **);
 
 /* Runs the target (empty: "pass") through glue.run; 0, or -1 with *cause

@@ -230,32 +230,14 @@ measure(long r)
     }
 }
 
-/* send(code, number, text): a record; True when the channel is gone.
+/* A record of send(code, number, text); True when the channel is gone.
  * send(MOVED, 0, None): whether the heap moved since the last reading.
  * METH_FASTCALL: no argument tuple is made between two readings. */
 static PyObject *
-send_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+send_record(long code, long number, const char *text)
 {
-    const char *text = "";
     char *esc, num[32];
-    long code, number;
 
-    (void)self;
-    if (getpid() != pw.pid) {
-        _exit(0);       /* a child a test forked came back here */
-    }
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "send(code, number, text)");
-        return NULL;
-    }
-    code = PyLong_AsLong(args[0]);
-    number = PyLong_AsLong(args[1]);
-    if (PyErr_Occurred()) {
-        return NULL;
-    }
-    if (args[2] != Py_None && (text = PyUnicode_AsUTF8(args[2])) == NULL) {
-        return NULL;
-    }
     snprintf(num, sizeof num, "%ld", number);
     switch (code) {
     case SEND_TEST:
@@ -304,6 +286,35 @@ send_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     return PyBool_FromLong(pw.lost);
+}
+
+static PyObject *
+send_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *held = NULL, *res;
+    const char *text = "";
+    long code, number;
+
+    (void)self;
+    if (getpid() != pw.pid) {
+        _exit(0);       /* a child a test forked came back here */
+    }
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "send(code, number, text)");
+        return NULL;
+    }
+    code = PyLong_AsLong(args[0]);
+    number = PyLong_AsLong(args[1]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    /* a test id from a file name that is not UTF-8: its bytes */
+    if (args[2] != Py_None && (text = embed_text(args[2], &held)) == NULL) {
+        return NULL;
+    }
+    res = send_record(code, number, text);
+    Py_XDECREF(held);
+    return res;
 }
 
 static PyMethodDef send_def = {
@@ -381,7 +392,7 @@ send_fail(enum phase p, const char *text)
 static char *
 hunt_suite(const struct spec *st, PyObject *glue)
 {
-    PyObject *send, *res, *ids;
+    PyObject *send, *res, *held, *ids;
     char *cause = NULL;
     const char *u;
     int dump_fd;
@@ -418,9 +429,10 @@ hunt_suite(const struct spec *st, PyObject *glue)
         return cause;
     }
     if (res != Py_None) {
-        u = PyUnicode_AsUTF8(res);
+        u = embed_text(res, &held);
         cause = xstrdup(u != NULL ? u : "the test run failed");
         PyErr_Clear();
+        Py_XDECREF(held);
     }
     Py_DECREF(res);
     return cause;

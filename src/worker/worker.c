@@ -200,7 +200,8 @@ send_paths(struct worker *w, PyObject *glue)
 static void
 send_modules(struct worker *w, PyObject *glue)
 {
-    PyObject *names, *name;
+    PyObject *names, *name, *held;
+    const char *text;
     char *cause = NULL;
     Py_ssize_t i;
 
@@ -212,9 +213,10 @@ send_modules(struct worker *w, PyObject *glue)
     }
     for (i = 0; i < PyList_Size(names); i++) {
         name = PyTuple_GetItem(PyList_GetItem(names, i), 0);
-        if (name != NULL && PyUnicode_AsUTF8(name) != NULL) {
-            send_text(w, "module", PyUnicode_AsUTF8(name));
+        if (name != NULL && (text = embed_text(name, &held)) != NULL) {
+            send_text(w, "module", text);
         }
+        Py_XDECREF(held);
         PyErr_Clear();
     }
     Py_DECREF(names);
@@ -534,7 +536,7 @@ static int
 discover(struct worker *w)
 {
     const struct spec *st = w->st;
-    PyObject *glue, *names = NULL;
+    PyObject *glue, *names = NULL, *held;
     char *cause = NULL;
     Py_ssize_t i;
     const char *name;
@@ -561,12 +563,12 @@ discover(struct worker *w)
             send_import(w, PyList_GetItem(names, i));
             continue;
         }
-        name = PyUnicode_AsUTF8(PyList_GetItem(names, i));
-        if (name == NULL) {
-            PyErr_Clear();
-            continue;
+        name = embed_text(PyList_GetItem(names, i), &held);
+        if (name != NULL) {
+            send_text(w, "test", name);
         }
-        send_text(w, "test", name);
+        Py_XDECREF(held);
+        PyErr_Clear();
     }
     Py_XDECREF(names);
     Py_XDECREF(glue);
