@@ -250,11 +250,11 @@ hunt_free(struct hunt *h)
     free(h->note);
     free(h->reason);
     free(h->output_tail);
-    free(h->kept_out);
+    spooled_free(&h->kept_out);
     free(h->owned_target);
     free(h->owned_args);
     free(h->owned_settings);
-    free(h->kept_err);
+    spooled_free(&h->kept_err);
     free(h);
 }
 

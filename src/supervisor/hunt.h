@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "spec.h"
+#include "spool.h"
 #include "measure.h"
 #include "outcome.h"
 
@@ -101,8 +102,9 @@ struct hunt {
                                                interrupted refhunt */
     int             exit_code;              /* of the worker, or -1 */
     char           *output_tail;            /* last of the target's stderr */
-    char           *kept_out, *kept_err;    /* the target's output, kept
-                                               whole for --each -v */
+    struct spool   *spool;                  /* --each -v: where ... */
+    struct spooled  kept_out, kept_err;     /* ... the target's output is
+                                               kept, to print in order */
     int             finished;               /* the worker said "end" */
     int             done;                   /* the hunt is over, its
                                                verdict computed */

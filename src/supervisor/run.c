@@ -34,6 +34,7 @@ struct run {
     int             printed;        /* hunts whose text is out */
     struct baseline *base;
     FILE           *text;           /* stdout, or stderr with --json - */
+    struct spool   *spool;          /* --each -v: the targets' output */
     double          started;
 };
 
@@ -117,24 +118,18 @@ claim_other_shards(const struct settings *st, struct baseline *base)
     }
 }
 
-/* Copies a text to f as it is. */
-static void
-relay(const char *text, FILE *f)
-{
-    if (text != NULL) {
-        fputs(text, f);
-    }
-}
-
 /* One hunt's text: (--each -v) what the target printed, the verdict and
  * the GitHub annotations. */
 static void
-print_hunt(const struct run *r, const struct hunt *h)
+print_hunt(const struct run *r, struct hunt *h)
 {
     const char *gh = getenv("GITHUB_ACTIONS");
 
-    relay(h->kept_out, r->text);
-    relay(h->kept_err, stderr);
+    if (h->spool != NULL) {
+        spool_copy(h->spool, &h->kept_out, r->text);
+        fflush(r->text);
+        spool_copy(h->spool, &h->kept_err, stderr);
+    }
     report_text(h, r->text);
     if (gh != NULL && strcmp(gh, "true") == 0) {
         report_annotations(h, r->text);
@@ -236,12 +231,20 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
             todo[ntodo++] = r.hunts[i];
         }
     }
-    jobs = st->jobs > 0 ? st->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    jobs = jobs < 1 ? 1 : jobs > r.n ? r.n : jobs;
+    jobs = supervise_jobs(st);
+    jobs = jobs > r.n ? r.n : jobs;
     tty = isatty(STDERR_FILENO);
     sv.jobs = jobs;
     if (st->each) {
         sv.output = st->verbose && !st->quiet ? OUTPUT_KEEP : OUTPUT_DROP;
+        if (sv.output == OUTPUT_KEEP &&
+            (r.spool = spool_open(&check)) == NULL) {
+            fprintf(stderr, "refhunt: %s\n", check);   /* output dropped */
+            free(check);
+        }
+        for (i = 0; i < r.n; i++) {
+            r.hunts[i]->spool = r.spool;
+        }
         sv.progress = tty;
     } else {
         sv.output = st->quiet ? OUTPUT_DROP : OUTPUT_PASS;
@@ -297,6 +300,7 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
     }
     free(r.hunts);
     free(r.targets);
+    spool_close(r.spool);
     baseline_free(base);
     if (failed) {
         return EXIT_USAGE;
