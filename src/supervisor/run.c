@@ -38,6 +38,42 @@ struct run {
     double          started;
 };
 
+/* --each: how many targets the operands are. */
+static int
+each_total(const struct settings *st)
+{
+    return st->kind == TARGET_SCRIPT ? st->nargs + 1 : st->nargs;
+}
+
+/* --each: the settings of target i of the operands. */
+static struct settings
+each_target(const struct settings *st, int i)
+{
+    struct settings one = *st;
+
+    one.each = 0;
+    /* the targets' own output is no part of a many-target report; -v
+     * asks for everything (kept, and printed in order), -q -v for the
+     * round tables without it */
+    one.quiet = !st->verbose || st->quiet;
+    if (st->kind == TARGET_SCRIPT) {
+        one.target = i == 0 ? st->target : st->args[i - 1];
+        one.nargs = 0;
+    } else {
+        one.args = st->args + i;
+        one.nargs = 1;
+    }
+    return one;
+}
+
+/* --shard K/N: whether target i is this shard's (a stable part, by
+ * position in the order given). */
+static int
+in_shard(const struct settings *st, int i)
+{
+    return st->shard_n == 0 || i % st->shard_n == st->shard_k - 1;
+}
+
 struct settings *
 run_plan(const struct settings *st, int *n)
 {
@@ -50,29 +86,36 @@ run_plan(const struct settings *st, int *n)
         targets[(*n)++] = *st;
         return targets;
     }
-    total = st->kind == TARGET_SCRIPT ? st->nargs + 1 : st->nargs;
+    total = each_total(st);
     targets = xcalloc((size_t)(total > 0 ? total : 1), sizeof *targets);
     for (i = 0; i < total; i++) {
-        /* --shard K/N: a stable part, by position in the order given */
-        if (st->shard_n > 0 && i % st->shard_n != st->shard_k - 1) {
-            continue;
+        if (in_shard(st, i)) {
+            targets[(*n)++] = each_target(st, i);
         }
-        targets[*n] = *st;
-        targets[*n].each = 0;
-        /* the targets' own output is no part of a many-target report;
-         * -v asks for everything (kept, and printed in order), -q -v for
-         * the round tables without it */
-        targets[*n].quiet = !st->verbose || st->quiet;
-        if (st->kind == TARGET_SCRIPT) {
-            targets[*n].target = i == 0 ? st->target : st->args[i - 1];
-            targets[*n].nargs = 0;
-        } else {
-            targets[*n].args = st->args + i;
-            targets[*n].nargs = 1;
-        }
-        (*n)++;
     }
     return targets;
+}
+
+/* The baseline's entries of the other shards' targets are theirs: not
+ * unmatched in this shard. */
+static void
+claim_other_shards(const struct settings *st, struct baseline *base)
+{
+    struct settings one;
+    char *name;
+    int i, quoted;
+
+    for (i = 0; st->each && i < each_total(st); i++) {
+        if (in_shard(st, i)) {
+            continue;
+        }
+        one = each_target(st, i);
+        for (quoted = 0; quoted <= 2; quoted++) {   /* every name written */
+            name = target_name(&one, quoted);
+            baseline_claim(base, name);
+            free(name);
+        }
+    }
 }
 
 /* One hunt's text: (--each -v) what the target printed, the verdict and
@@ -227,6 +270,7 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
         }
     }
     if (base != NULL) {
+        claim_other_shards(st, base);
         baseline_unmatched(base, st->baseline_path, stderr);
     }
     if (st->each) {
