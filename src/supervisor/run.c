@@ -42,7 +42,8 @@ struct settings *
 run_plan(const struct settings *st, int *n)
 {
     struct settings *targets;
-    int i, total;
+    int i, total, ncommon;
+    char **args;
 
     *n = 0;
     if (!st->each) {
@@ -50,7 +51,10 @@ run_plan(const struct settings *st, int *n)
         targets[(*n)++] = *st;
         return targets;
     }
-    total = st->kind == TARGET_SCRIPT ? st->nargs + 1 : st->nargs;
+    /* -m module: the args before a "--" go to every target */
+    ncommon = st->each_first > 0 ? st->each_first - 1 : 0;
+    total = st->kind == TARGET_SCRIPT ? st->nargs + 1 :
+        st->nargs - st->each_first;
     targets = xcalloc((size_t)(total > 0 ? total : 1), sizeof *targets);
     for (i = 0; i < total; i++) {
         /* --shard K/N: a stable part, by position in the order given */
@@ -67,12 +71,26 @@ run_plan(const struct settings *st, int *n)
             targets[*n].target = i == 0 ? st->target : st->args[i - 1];
             targets[*n].nargs = 0;
         } else {
-            targets[*n].args = st->args + i;
-            targets[*n].nargs = 1;
+            args = xcalloc((size_t)ncommon + 2, sizeof *args);
+            memcpy(args, st->args, (size_t)ncommon * sizeof *args);
+            args[ncommon] = st->args[st->each_first + i];
+            targets[*n].args = args;
+            targets[*n].nargs = ncommon + 1;
         }
         (*n)++;
     }
     return targets;
+}
+
+void
+run_plan_free(const struct settings *st, struct settings *targets, int n)
+{
+    int i;
+
+    for (i = 0; st->each && st->kind != TARGET_SCRIPT && i < n; i++) {
+        free(targets[i].args);
+    }
+    free(targets);
 }
 
 /* One hunt's text: (--each -v) what the target printed, the verdict and
@@ -255,7 +273,7 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
         hunt_free(r.hunts[i]);
     }
     free(r.hunts);
-    free(r.targets);
+    run_plan_free(st, r.targets, r.n);
     spool_close(r.spool);
     baseline_free(base);
     if (failed) {
