@@ -110,7 +110,7 @@ target_name(const struct settings *st, int quoted)
             name = xstrdup("-c");
             break;
         }
-        code = short_code(st->target);
+        code = quoted == 2 ? xstrdup(st->target) : short_code(st->target);
         word = shell_word(code);
         name = xasprintf("-c %s", word);
         free(code);

@@ -145,8 +145,10 @@ struct hunt {
 
 struct hunt    *hunt_new(const struct settings *);
 /* The target as a report names it: each word as a shell would quote it,
- * -c code shortened to one line ("-c 'import msgpack'"); or, quoted 0, as
- * refhunt 0.1 named it (words bare, -c alone), which old baselines use. */
+ * -c code shortened to one line ("-c 'import msgpack'"); quoted 2: the
+ * same with the whole code (baselines: two programs, two names); or,
+ * quoted 0, as refhunt 0.1 named it (words bare, -c alone), which old
+ * baselines use. */
 char           *target_name(const struct settings *, int);
 void            hunt_free(struct hunt *);
 /* New settings for a hunt refhunt runs for itself (a bisect probe, an

@@ -38,12 +38,62 @@ struct run {
     double          started;
 };
 
+/* --each: how many targets the operands are (-m module: the args
+ * after a "--", if there is one). */
+static int
+each_total(const struct settings *st)
+{
+    return st->kind == TARGET_SCRIPT ? st->nargs + 1 :
+        st->nargs - st->each_first;
+}
+
+/* --each: the settings of target i of the operands; -m and -c: with an
+ * args array of their own (each_free), the args before a "--" and the
+ * target's own. */
+static struct settings
+each_target(const struct settings *st, int i)
+{
+    struct settings one = *st;
+    int ncommon = st->each_first > 0 ? st->each_first - 1 : 0;
+
+    one.each = 0;
+    /* the targets' own output is no part of a many-target report; -v
+     * asks for everything (kept, and printed in order), -q -v for the
+     * round tables without it */
+    one.quiet = !st->verbose || st->quiet;
+    if (st->kind == TARGET_SCRIPT) {
+        one.target = i == 0 ? st->target : st->args[i - 1];
+        one.nargs = 0;
+    } else {
+        one.args = xcalloc((size_t)ncommon + 2, sizeof *one.args);
+        memcpy(one.args, st->args, (size_t)ncommon * sizeof *one.args);
+        one.args[ncommon] = st->args[st->each_first + i];
+        one.nargs = ncommon + 1;
+    }
+    return one;
+}
+
+static void
+each_free(struct settings *one)
+{
+    if (one->kind != TARGET_SCRIPT) {
+        free(one->args);
+    }
+}
+
+/* --shard K/N: whether target i is this shard's (a stable part, by
+ * position in the order given). */
+static int
+in_shard(const struct settings *st, int i)
+{
+    return st->shard_n == 0 || i % st->shard_n == st->shard_k - 1;
+}
+
 struct settings *
 run_plan(const struct settings *st, int *n)
 {
     struct settings *targets;
-    int i, total, ncommon;
-    char **args;
+    int i, total;
 
     *n = 0;
     if (!st->each) {
@@ -51,33 +101,12 @@ run_plan(const struct settings *st, int *n)
         targets[(*n)++] = *st;
         return targets;
     }
-    /* -m module: the args before a "--" go to every target */
-    ncommon = st->each_first > 0 ? st->each_first - 1 : 0;
-    total = st->kind == TARGET_SCRIPT ? st->nargs + 1 :
-        st->nargs - st->each_first;
+    total = each_total(st);
     targets = xcalloc((size_t)(total > 0 ? total : 1), sizeof *targets);
     for (i = 0; i < total; i++) {
-        /* --shard K/N: a stable part, by position in the order given */
-        if (st->shard_n > 0 && i % st->shard_n != st->shard_k - 1) {
-            continue;
+        if (in_shard(st, i)) {
+            targets[(*n)++] = each_target(st, i);
         }
-        targets[*n] = *st;
-        targets[*n].each = 0;
-        /* the targets' own output is no part of a many-target report;
-         * -v asks for everything (kept, and printed in order), -q -v for
-         * the round tables without it */
-        targets[*n].quiet = !st->verbose || st->quiet;
-        if (st->kind == TARGET_SCRIPT) {
-            targets[*n].target = i == 0 ? st->target : st->args[i - 1];
-            targets[*n].nargs = 0;
-        } else {
-            args = xcalloc((size_t)ncommon + 2, sizeof *args);
-            memcpy(args, st->args, (size_t)ncommon * sizeof *args);
-            args[ncommon] = st->args[st->each_first + i];
-            targets[*n].args = args;
-            targets[*n].nargs = ncommon + 1;
-        }
-        (*n)++;
     }
     return targets;
 }
@@ -87,10 +116,33 @@ run_plan_free(const struct settings *st, struct settings *targets, int n)
 {
     int i;
 
-    for (i = 0; st->each && st->kind != TARGET_SCRIPT && i < n; i++) {
-        free(targets[i].args);
+    for (i = 0; st->each && i < n; i++) {
+        each_free(&targets[i]);
     }
     free(targets);
+}
+
+/* The baseline's entries of the other shards' targets are theirs: not
+ * unmatched in this shard. */
+static void
+claim_other_shards(const struct settings *st, struct baseline *base)
+{
+    struct settings one;
+    char *name;
+    int i, quoted;
+
+    for (i = 0; st->each && i < each_total(st); i++) {
+        if (in_shard(st, i)) {
+            continue;
+        }
+        one = each_target(st, i);
+        for (quoted = 0; quoted <= 2; quoted++) {   /* every name written */
+            name = target_name(&one, quoted);
+            baseline_claim(base, name);
+            free(name);
+        }
+        each_free(&one);
+    }
 }
 
 /* One hunt's text: (--each -v) what the target printed, the verdict and
@@ -245,6 +297,7 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
         }
     }
     if (base != NULL) {
+        claim_other_shards(st, base);
         baseline_unmatched(base, st->baseline_path, stderr);
     }
     if (st->each) {
