@@ -883,7 +883,7 @@ pertest_main(const struct settings *st, const char *worker)
         hunt_free(suites[i]);
     }
     free(suites);
-    free(targets);
+    run_plan_free(st, targets, n);
     workers_free(&ws);
     baseline_free(base);
     if (failed) {
