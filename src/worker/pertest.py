@@ -67,13 +67,15 @@ def _between_runs(passes, send):
 # The screen: a test's runs measured on a frozen heap (gc.freeze()), so
 # that the gc passes walk only what its runs made, not the suite, the
 # modules and what the tests before it left. What the screen keeps alive
-# that the exact way frees is garbage the frozen heap hides from the gc:
-# its deltas are never below the exact ones, and the verdict's rule is
-# monotonic, so a test whose screened deltas could be a leak (send
-# SUSPECT) runs again the exact way (send AGAIN), with the gc passes over
-# the whole heap, and those runs decide. A test that asks the gc for the
-# whole heap (gc.get_objects(), gc.get_referrers()) gets it: the heap
-# thaws, and the test runs again the exact way.
+# that the exact way frees is garbage the frozen heap hides from the gc,
+# which it never frees: its deltas are never below the exact ones, and
+# the verdict's rule is monotonic. A test whose screened deltas are not
+# all 0 (send SUSPECT) gets the gc passes over the thawed heap: if they
+# find no garbage, the screen hid none and its deltas are the exact ones;
+# else the test runs again the exact way (send AGAIN),
+# with the gc passes over the whole heap, and those runs decide. A test
+# that asks the gc for the whole heap (gc.get_objects(),
+# gc.get_referrers()) gets it: the heap thaws, and it runs again too.
 _screen = {"on": False, "thawed": False}
 
 
@@ -96,31 +98,46 @@ def _screen_start():
         setattr(gc, name, _thawing(getattr(gc, name)))
 
 
+def _screen_kept(passes, send):
+    """Whether the screen's deltas could differ from the exact ones: they
+    are not all 0, and the gc passes over the thawed heap find garbage that
+    the frozen heap hid."""
+    if not send(_SUSPECT, 0, None):
+        return False
+    gc.unfreeze()
+    found = 0
+    for _ in range(passes):
+        found += gc.collect()
+    return found > 0
+
+
 def _runs(test, rounds, passes, send, screened):
     """The test's runs; the outcome of the last."""
     outcome, text = "passed", ""
     if screened:
+        # what the tests before left: the garbage goes (the gc passes walk
+        # only what is not frozen yet), the rest is frozen with the heap;
+        # it stays frozen until a test needs the whole heap
         _screen["thawed"] = False
+        collect(passes)
         gc.freeze()
-    try:
-        for r in range(1, rounds + 1):
-            _send(send, _RUN, r)
-            outcome, text = test.run()
-            if outcome != "passed":
-                break       # a failure, a skip or an xfail ends its runs
-            _send(send, _COLLECT, r)
-            try:
-                _between_runs(passes, send)
-            except Exception:
-                import traceback
-                _send(send, _END, _OUTCOMES.index("aborted"))
-                raise _OwnError("%srefhunt's own cleanup failed after run %d "
-                                "of %s: an error in refhunt, not in the test"
-                                % (traceback.format_exc(), r, test.id))
-            _send(send, _MEASURE, r)
-    finally:
-        if screened:
-            gc.unfreeze()
+    else:
+        gc.unfreeze()
+    for r in range(1, rounds + 1):
+        _send(send, _RUN, r)
+        outcome, text = test.run()
+        if outcome != "passed":
+            break       # a failure, a skip or an xfail ends its runs
+        _send(send, _COLLECT, r)
+        try:
+            _between_runs(passes, send)
+        except Exception:
+            import traceback
+            _send(send, _END, _OUTCOMES.index("aborted"))
+            raise _OwnError("%srefhunt's own cleanup failed after run %d "
+                            "of %s: an error in refhunt, not in the test"
+                            % (traceback.format_exc(), r, test.id))
+        _send(send, _MEASURE, r)
     return outcome, text
 
 
@@ -137,7 +154,7 @@ def _hunt_tests(tests, only, rounds, passes, send):
         screened = _screen["on"]
         outcome, text = _runs(test, rounds, passes, send, screened)
         if screened and outcome == "passed" and (
-                _screen["thawed"] or send(_SUSPECT, 0, None)):
+                _screen["thawed"] or _screen_kept(passes, send)):
             _send(send, _AGAIN, 0)
             if _bench is not None:
                 _bench["again"] += 1
@@ -467,6 +484,7 @@ def hunt(runner, args, only, rounds, passes, screen, safe_path, dump_fd,
     except BaseException as e:
         return _report(e)
     finally:
+        gc.unfreeze()       # the interpreter's end sees the whole heap
         faulthandler.unregister(dump_signal)
         if _bench is not None:
             with open(os.environ["REFHUNT_BENCH_FILE"], "w") as f:
