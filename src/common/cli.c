@@ -20,13 +20,11 @@ enum {
     OPT_TIMEOUT,
     OPT_JSON,
     OPT_VERSION,
-    OPT_WORKER_FD,
     OPT_MODE,
     OPT_BISECT,
     OPT_SHOW_GROWTH,
     OPT_TRACE_BLOCKS,
     OPT_EXPLAIN,
-    OPT_WORKER_TASK,
     OPT_EACH,
     OPT_SHARD,
     OPT_JUNIT,
@@ -34,7 +32,6 @@ enum {
     OPT_WRITE_BASELINE,
     OPT_COLOR,
     OPT_PER_TEST,
-    OPT_TEST_START,
     OPT_TRUST_REFS,
     OPT_NO_IMPORT_SHARE,
 };
@@ -59,8 +56,6 @@ static const struct option long_options[] = {
     { "show-growth", optional_argument, NULL, OPT_SHOW_GROWTH },
     { "trace-blocks", optional_argument, NULL, OPT_TRACE_BLOCKS },
     { "explain",    optional_argument, NULL, OPT_EXPLAIN },
-    { "worker-fd",  required_argument, NULL, OPT_WORKER_FD },   /* internal */
-    { "worker-task", required_argument, NULL, OPT_WORKER_TASK }, /* internal */
     { "each",       no_argument,       NULL, OPT_EACH },
     { "jobs",       required_argument, NULL, 'j' },
     { "shard",      required_argument, NULL, OPT_SHARD },
@@ -69,7 +64,6 @@ static const struct option long_options[] = {
     { "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
     { "color",      required_argument, NULL, OPT_COLOR },
     { "per-test",   no_argument,       NULL, OPT_PER_TEST },
-    { "test-start", required_argument, NULL, OPT_TEST_START },  /* worker */
     { "trust-refs", no_argument,       NULL, OPT_TRUST_REFS },
     { "no-import-share", no_argument,  NULL, OPT_NO_IMPORT_SHARE },
     { NULL, 0, NULL, 0 },
@@ -143,7 +137,6 @@ cli_help(FILE *f)
 /* The words of the options that take one, in their enums' order. */
 static const char *const mode_names[] = { "reinit", "subinterp", "loop" };
 static const char *const bisect_names[] = { "imports", "tests" };
-static const char *const task_names[] = { "hunt", "imports", "tests" };
 static const char *const color_names[] = { "auto", "always", "never" };
 
 const char *
@@ -329,7 +322,6 @@ parse(int argc, char **argv, struct settings *st, char **cause)
     st->warmups = 3;
     st->tracked = 3;
     st->gc_passes = 3;
-    st->worker_fd = -1;
     *cause = NULL;
 
     optind = 0;     /* 0, not 1: glibc then reinitializes (tests parse twice) */
@@ -384,13 +376,6 @@ parse(int argc, char **argv, struct settings *st, char **cause)
                 return CLI_ERROR;
             }
             break;
-        case OPT_WORKER_TASK:
-            if (parse_choice("--worker-task", optarg, task_names, 3, &choice,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
-            st->task = (enum worker_task)choice;
-            break;
         case OPT_MODE:
             if (parse_choice("--mode", optarg, mode_names, 3, &choice,
                 cause) != 0) {
@@ -401,12 +386,6 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             break;
         case OPT_PER_TEST:
             st->per_test = 1;
-            break;
-        case OPT_TEST_START:
-            if (parse_int("--test-start", optarg, 0, INT_MAX, &st->test_start,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
             break;
         case OPT_GC_PASSES:
             if (parse_int("--gc-passes", optarg, 0, 100, &st->gc_passes,
@@ -450,12 +429,6 @@ parse(int argc, char **argv, struct settings *st, char **cause)
                 return CLI_ERROR;
             }
             target_set = 1;
-            break;
-        case OPT_WORKER_FD:
-            if (parse_int("--worker-fd", optarg, 3, INT_MAX, &st->worker_fd,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
             break;
         case OPT_EACH:
             st->each = 1;
@@ -592,91 +565,6 @@ cli_parse(int argc, char **argv, struct settings *st, char **cause)
         *cause = shown;
     }
     return r;
-}
-
-/* The worker's argv: its program, extra, then the settings it takes. */
-static char **
-common_argv(const char *exe, const struct settings *st,
-    const char *const *extra)
-{
-    char **av;
-    int n = 0, i, nextra = 0;
-
-    while (extra != NULL && extra[nextra] != NULL) {
-        nextra++;
-    }
-    av = xcalloc((size_t)st->nargs + (size_t)nextra + 16, sizeof *av);
-    av[n++] = xstrdup(exe);
-    for (i = 0; i < nextra; i++) {
-        av[n++] = xstrdup(extra[i]);
-    }
-    av[n++] = xasprintf("--huntrleaks=%d:%d", st->warmups, st->tracked);
-    av[n++] = xasprintf("--gc-passes=%d", st->gc_passes);
-    av[n++] = xasprintf("--mode=%s", mode_name(st->mode));
-    if (st->show_growth) {
-        av[n++] = xasprintf("--show-growth=%d", st->show_growth);
-    }
-    if (st->trace_blocks) {
-        av[n++] = xasprintf("--trace-blocks=%d", st->trace_blocks);
-    }
-    if (st->explain) {
-        av[n++] = xasprintf("--explain=%d", st->explain);
-    }
-    if (st->task != TASK_HUNT) {
-        av[n++] = xstrdup(st->task == TASK_LIST_IMPORTS ?
-            "--worker-task=imports" : "--worker-task=tests");
-    }
-    if (st->isolated) {
-        av[n++] = xstrdup("-I");
-    }
-    if (st->per_test) {
-        av[n++] = xstrdup("--per-test");
-    }
-    if (st->test_start > 0) {
-        av[n++] = xasprintf("--test-start=%d", st->test_start);
-    }
-    if (st->trust_refs) {
-        av[n++] = xstrdup("--trust-refs");
-    }
-    switch (st->kind) {
-    case TARGET_CODE:
-        av[n++] = xstrdup("-c");
-        break;
-    case TARGET_MODULE:
-        av[n++] = xstrdup("-m");
-        break;
-    case TARGET_SCRIPT:
-        av[n++] = xstrdup("--");
-        break;
-    }
-    av[n++] = xstrdup(st->target);
-    for (i = 0; i < st->nargs; i++) {
-        av[n++] = xstrdup(st->args[i]);
-    }
-    av[n] = NULL;
-    return av;
-}
-
-char **
-cli_worker_argv(const char *exe, const struct settings *st, int fd)
-{
-    char *fdarg = xasprintf("--worker-fd=%d", fd), **av;
-    const char *extra[] = { fdarg, NULL };
-
-    av = common_argv(exe, st, extra);
-    free(fdarg);
-    return av;
-}
-
-void
-cli_worker_argv_free(char **av)
-{
-    char **a;
-
-    for (a = av; *a != NULL; a++) {
-        free(*a);
-    }
-    free(av);
 }
 
 int

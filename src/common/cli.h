@@ -24,13 +24,6 @@ enum bisect {
     BISECT_TESTS,
 };
 
-/* What a worker is run for: the rounds, or a one-time discovery. */
-enum worker_task {
-    TASK_HUNT,
-    TASK_LIST_IMPORTS,  /* run the target once, list what it imported */
-    TASK_LIST_TESTS,    /* list the test ids of -m unittest NAME ... */
-};
-
 /* --color: the verdict words in color. */
 enum color {
     COLOR_AUTO,         /* on a terminal, unless NO_COLOR is set */
@@ -70,9 +63,6 @@ struct settings {
     char            **args;         /* sys.argv[1:] of the target */
     int               nargs;
     int               per_test;     /* --per-test: every test a verdict */
-    int               test_start;   /* internal: the first test to run */
-    int               worker_fd;    /* record channel; -1 in the supervisor */
-    enum worker_task  task;
 };
 
 /* What cli_parse asks the caller to do. */
@@ -92,11 +82,5 @@ void            cli_usage(FILE *);
 void            cli_help(FILE *);
 
 const char     *mode_name(enum mode);
-
-/* Builds the argv that makes the worker program (the first argument) run
- * these settings with the channel fd; and frees it. */
-char          **cli_worker_argv(const char *, const struct settings *, int);
-
-void            cli_worker_argv_free(char **);
 
 #endif

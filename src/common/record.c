@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,9 +378,10 @@ record_clear(struct record *r)
 static struct {
     int     fd;
     pid_t   pid;
+    pid_t   keeper;     /* our parent then */
     dev_t   dev;
     ino_t   ino;
-} bound = { -1, 0, 0, 0 };
+} bound = { -1, 0, 0, 0, 0 };
 
 int
 record_bind(int fd)
@@ -391,6 +393,7 @@ record_bind(int fd)
     }
     bound.fd = fd;
     bound.pid = getpid();
+    bound.keeper = getppid();
     bound.dev = sb.st_dev;
     bound.ino = sb.st_ino;
     return 0;
@@ -451,4 +454,14 @@ record_send(int fd, const char *fmt, ...)
     }
     free(line);
     return 0;
+}
+
+void
+record_lost(void)
+{
+    /* only to the keeper that started us: were it gone, our parent would
+     * be some other process, which a real-time signal could kill */
+    if (bound.keeper > 1 && getppid() == bound.keeper) {
+        kill(bound.keeper, RECORD_SIG_LOST);
+    }
 }

@@ -44,6 +44,7 @@
 #ifndef REFHUNT_RECORD_H
 #define REFHUNT_RECORD_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "measure.h"
@@ -121,8 +122,17 @@ void    record_clear(struct record *);
 char   *record_escape(const char *);
 char   *record_unescape(const char *);
 
-/* The worker's exit status when its channel is gone. */
+/* worker_main's return when its channel is gone; main_worker.c then
+ * says so with record_lost() before it exits. */
 #define RECORD_EXIT_LOST 86
+
+/* The signal a worker sends its keeper (its parent) to say that its
+ * channel is gone: the keeper's end-of-worker record carries it, so
+ * that no exit status is taken for it (a target may exit with any). */
+#define RECORD_SIG_LOST (SIGRTMIN + 1)
+
+/* Tells the keeper that the channel bound by record_bind is gone. */
+void    record_lost(void);
 
 /* Makes fd the worker's channel: record_send then fails when the target
  * closed it and something else took its number, or when a process that

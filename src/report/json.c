@@ -128,8 +128,9 @@ json_refs_trust(FILE *f, const struct hunt *h)
 {
     int i;
 
-    fprintf(f, "\"refs_trusted\": %s, \"untrusted_refs\": [",
-        h->refs_untrusted ? "false" : "true");
+    fprintf(f, "\"refs_trusted\": %s, \"refs_unjudged_leak\": %s, "
+        "\"untrusted_refs\": [", h->refs_untrusted ? "false" : "true",
+        h->refs_unjudged ? "true" : "false");
     for (i = 0; i < h->untrusted.n; i++) {
         fputs(i > 0 ? ", " : "", f);
         json_text(f, h->untrusted.name[i]);

@@ -427,6 +427,22 @@ report_untrusted_refs(const struct hunt *h, FILE *f)
         "references too)\n", h->untrusted.n > 1 ? "bypass" : "bypasses");
 }
 
+/* The verdict's words when refs did not decide: it is not about them.
+ * no_leak: the verdict so far is "clean, no leak". */
+static void
+unjudged(const struct hunt *h, int no_leak, FILE *f)
+{
+    if (!h->refs_untrusted) {
+        return;
+    }
+    if (no_leak) {
+        fprintf(f, " of %s or %s", metric_noun(METRIC_BLOCKS),
+            metric_noun(METRIC_FDS));
+    }
+    fprintf(f, "; references not judged%s", h->refs_unjudged ?
+        " (by the rule they leak)" : "");
+}
+
 void
 report_text(const struct hunt *h, FILE *f)
 {
@@ -472,6 +488,7 @@ report_text(const struct hunt *h, FILE *f)
         } else {
             fprintf(f, " within the baseline");
         }
+        unjudged(h, first, f);
         break;
     case STATUS_LEAK:
         for (m = 0; m < METRIC_COUNT; m++) {
@@ -480,6 +497,7 @@ report_text(const struct hunt *h, FILE *f)
                 first = 0;
             }
         }
+        unjudged(h, 0, f);
         break;
     default:
         if (h->fail_round > 0) {

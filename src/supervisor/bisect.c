@@ -702,7 +702,6 @@ discover(const struct settings *st, enum worker_task task, const char *exe)
     struct hunt *h;
 
     *ds = *st;
-    ds->task = task;
     ds->mode = MODE_REINIT;
     ds->warmups = 1;        /* the worker runs it once, whatever these say */
     ds->tracked = 1;
@@ -711,6 +710,7 @@ discover(const struct settings *st, enum worker_task task, const char *exe)
     ds->explain = 0;
     h = hunt_new(ds);
     h->owned_settings = ds;
+    h->task = task;
     supervise_hunt(h, exe);
     return h;
 }

@@ -99,12 +99,12 @@ out_of_order(const struct channel *c, const struct record *r)
     case RECORD_MODULE:
     case RECORD_PATH:
         /* reinit: round 1 lists its imports (importshare.c) */
-        return h->settings->task == TASK_HUNT &&
+        return h->task == TASK_HUNT &&
             (h->settings->mode != MODE_REINIT || cur != 1 || !open) ?
             "names from a worker not asked for them" : NULL;
     case RECORD_TEST:
     case RECORD_IMPORT:
-        return h->settings->task != TASK_HUNT || (r->type == RECORD_TEST &&
+        return h->task != TASK_HUNT || (r->type == RECORD_TEST &&
             h->settings->per_test && c->cur == c->h) ? NULL :
             "names from a worker not asked for them";
     case RECORD_TESTBEGIN:
@@ -130,7 +130,7 @@ out_of_order(const struct channel *c, const struct record *r)
                 "the end inside a test";
         }
         /* a discovery worker runs once, measures nothing */
-        return all_measured(h) || h->settings->task != TASK_HUNT ? NULL :
+        return all_measured(h) || h->task != TASK_HUNT ? NULL :
             "the end before the last round";
     case RECORD_HELLO:
         break;
@@ -144,6 +144,7 @@ test_begin(struct channel *c, struct record *r)
 {
     struct hunt *h = c->h, *t = hunt_new(h->settings);
 
+    t->test_start = h->test_start;     /* tells its worker apart */
     free(t->name);
     t->name = r->text;
     r->text = NULL;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "spec.h"
 #include "measure.h"
 #include "outcome.h"
 
@@ -74,6 +75,9 @@ struct hunt {
     char           *owned_target;
     char          **owned_args;
     struct hunt    *follows;    /* the hunt this follow-up measures for */
+    enum worker_task task;      /* what its worker does */
+    int             test_start; /* --per-test: the first test its worker
+                                   runs (a test's: its worker's) */
     char           *name;                   /* the target as printed */
     struct python_info python;
 
@@ -127,6 +131,8 @@ struct hunt {
     int             ndeltas;
     int             leaked[METRIC_COUNT];
     int             refs_untrusted;         /* refs shown, not deciding */
+    int             refs_unjudged;          /* ... and they would leak by
+                                               the rule */
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
     int64_t         allowed[METRIC_COUNT];  /* --baseline's MAX, also when
                                                the leak is beyond it */

@@ -30,23 +30,14 @@
 #include "verdict.h"
 #include "xmalloc.h"
 
-/* The settings of every worker, kept: each test's hunt points to its
- * worker's. */
-struct workers {
-    struct settings **st;
-    int             n;
-};
-
-static struct settings *
-worker_settings(struct workers *ws, const struct settings *st, int start)
+/* A worker of suite that runs its tests from the one at start. */
+static struct hunt *
+worker_hunt(const struct hunt *suite, int start)
 {
-    struct settings *s = xmalloc(sizeof *s);
+    struct hunt *h = hunt_new(suite->settings);
 
-    *s = *st;
-    s->test_start = start;
-    ws->st = xreallocarray(ws->st, (size_t)ws->n + 1, sizeof *ws->st);
-    ws->st[ws->n++] = s;
-    return s;
+    h->test_start = start;
+    return h;
 }
 
 static char *
@@ -139,7 +130,7 @@ worker_done(struct hunt *suite, struct hunt *h, int *start)
  * sequence of blocking supervise_hunt() calls. */
 static void
 hunt_suites(struct hunt **suites, int n, const struct settings *st,
-    const char *worker, struct workers *ws, int *nworkers)
+    const char *worker, int *nworkers)
 {
     struct supervision sv = { .worker = worker, .output = OUTPUT_DROP };
     struct hunt **wave = xcalloc((size_t)n + 1, sizeof *wave);
@@ -148,14 +139,13 @@ hunt_suites(struct hunt **suites, int n, const struct settings *st,
     int i, k, more = n;
 
     for (i = 0; i < n; i++) {
-        start[i] = suites[i]->settings->test_start;
+        start[i] = suites[i]->test_start;
         going[i] = 1;
     }
     while (more > 0 && !supervise_interrupted()) {
         for (i = 0, k = 0; i < n; i++) {
             if (going[i]) {
-                wave[k++] = hunt_new(worker_settings(ws, suites[i]->settings,
-                    start[i]));
+                wave[k++] = worker_hunt(suites[i], start[i]);
             }
         }
         if (n == 1 && !st->each) {
@@ -195,7 +185,7 @@ decide(struct hunt *suite, struct baseline *base)
         /* an extension module whose refcounting bypasses the refs total
          * is reported once, in the test that loaded it; it is loaded for
          * every test after that one too (a new worker reports anew) */
-        if (i > 0 && t->settings != suite->tests.hunt[i - 1]->settings) {
+        if (i > 0 && t->test_start != suite->tests.hunt[i - 1]->test_start) {
             names_clear(&untrusted);
         }
         for (j = 0; j < t->untrusted.n; j++) {
@@ -263,6 +253,13 @@ counts(const struct hunt *suite, FILE *f)
     if (known > 0) {
         fprintf(f, " (%d within the baseline)", known);
     }
+    for (i = 0, n = 0; i < suite->tests.n; i++) {
+        n += suite->tests.hunt[i]->refs_unjudged &&
+            suite->tests.hunt[i]->status <= STATUS_LEAK;
+    }
+    if (n > 0) {
+        fprintf(f, " (%d with references not judged that would leak)", n);
+    }
     if (suite->found.n > suite->tests.n) {
         fprintf(f, ", %d not run", suite->found.n - suite->tests.n);
     }
@@ -310,8 +307,7 @@ text_report(const struct hunt *suite, FILE *f)
             }
         }
         /* refs that would have leaked, but do not decide */
-        if (t->refs_untrusted && t->deltas[METRIC_REFS] != NULL &&
-            verdict_leaks(METRIC_REFS, t->deltas[METRIC_REFS], t->ndeltas)) {
+        if (t->refs_unjudged) {
             report_untrusted_refs(t, f);
         }
         /* --explain: the worker explains only the tests that leak */
@@ -481,7 +477,6 @@ pertest_main(const struct settings *st, const char *worker)
 {
     struct suites all;
     struct baseline *base = NULL;
-    struct workers ws = { NULL, 0 };
     struct settings *targets;
     struct hunt **suites;
     enum status worst = STATUS_CLEAN;
@@ -503,7 +498,7 @@ pertest_main(const struct settings *st, const char *worker)
     for (i = 0; i < n; i++) {
         suites[i] = hunt_new(&targets[i]);
     }
-    hunt_suites(suites, n, st, worker, &ws, &nworkers);
+    hunt_suites(suites, n, st, worker, &nworkers);
     for (i = 0; i < n; i++) {
         decide(suites[i], base);
         if (suites[i]->tests.n == 0 && suites[i]->message == NULL &&
@@ -561,10 +556,6 @@ pertest_main(const struct settings *st, const char *worker)
     }
     free(suites);
     free(targets);
-    for (i = 0; i < ws.n; i++) {
-        free(ws.st[i]);
-    }
-    free(ws.st);
     baseline_free(base);
     if (failed) {
         return EXIT_USAGE;

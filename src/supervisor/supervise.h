@@ -8,7 +8,7 @@
 #include "engine.h"
 #include "hunt.h"
 
-/* SIGINT and SIGTERM end the hunts (their workers are killed, the reports
+/* SIGINT, SIGTERM and SIGHUP end the hunts (their workers are killed, the reports
  * of the rounds done are still written); SIGCHLD wakes the loop; SIGPIPE
  * and SIGXFSZ are ignored, so that writing a report fails instead of
  * killing refhunt. */

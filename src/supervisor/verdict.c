@@ -92,12 +92,26 @@ verdict_compute(struct hunt *h)
     h->refs_untrusted = h->untrusted.n > 0 && !st->trust_refs &&
         h->python.refs_available;
     /* No verdict on part of the rounds, nor on rounds whose calibration
-     * or final phase failed. */
+     * or final phase failed; and never "clean" without them (a test
+     * that was skipped has its own outcome). */
+    if (!h->tracked_complete && h->status == STATUS_CLEAN &&
+        h->outcome == NULL && h->task == TASK_HUNT) {
+        h->status = STATUS_FAILED;
+        free(h->reason);
+        h->reason = xstrdup("the tracked rounds did not all run");
+        if (h->message == NULL) {
+            h->message = xasprintf("%s: %d of %d measured",
+                h->reason, h->ndeltas, st->tracked);
+        }
+    }
     if (!h->tracked_complete || h->status != STATUS_CLEAN) {
         return;
     }
     for (m = 0; m < METRIC_COUNT; m++) {
         if (m == METRIC_REFS && h->refs_untrusted) {
+            /* not judged: said, never "no leak" */
+            h->refs_unjudged = h->deltas[m][0] != COUNTER_NONE &&
+                verdict_leaks(m, h->deltas[m], h->ndeltas);
             continue;
         }
         if (h->deltas[m][0] != COUNTER_NONE) {

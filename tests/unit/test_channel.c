@@ -30,7 +30,7 @@ static int
 feed(const char *text, size_t len, size_t n, int *finished)
 {
     static struct settings plain = { .warmups = 1, .tracked = 1,
-        .kind = TARGET_CODE, .target = "pass", .worker_fd = -1 };
+        .kind = TARGET_CODE, .target = "pass" };
     struct hunt *h = hunt_new(fed_settings != NULL ? fed_settings : &plain);
     struct channel c;
     size_t off;
@@ -67,7 +67,7 @@ int
 main(void)
 {
     static struct settings per_test = { .warmups = 1, .tracked = 1,
-        .kind = TARGET_MODULE, .target = "pytest", .worker_fd = -1,
+        .kind = TARGET_MODULE, .target = "pytest",
         .per_test = 1, .mode = MODE_LOOP, .explain = 3 };
     int finished;
 

@@ -13,8 +13,7 @@
     " measure\ncounters " #r " " #c " " #c " 3\n"
 
 static struct settings st = { .warmups = 1, .tracked = 2, .per_test = 1,
-    .mode = MODE_LOOP, .kind = TARGET_MODULE, .target = "pytest",
-    .worker_fd = -1 };
+    .mode = MODE_LOOP, .kind = TARGET_MODULE, .target = "pytest" };
 
 /* The stream fed in one piece to a fresh hunt; corrupted or not. */
 static struct hunt *
