@@ -204,6 +204,44 @@ def test_json_over_file_size_limit():
            "text report still printed, the code shortened", r)
 
 
+@test
+def test_few_descriptors_fewer_hunts():
+    """ulimit -n too low for -j 8: fewer hunts at once, each target still
+    hunted (not an error of each one that found no descriptor)."""
+    if os.environ.get("REFHUNT_VALGRIND"):
+        raise Skip("valgrind needs descriptors of its own")
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, report = start(["--each", "-j", "8", "-R", "1:1"] +
+                             [target("clean.py")] * 8, tmp, preexec_fn=limit)
+        r = finish(proc, report)
+    expect(r.rc == 0, "exit 0: every target clean", r)
+    expect([t["status"] for t in r.json["targets"]] == ["clean"] * 8,
+           "eight clean hunts", r)
+
+
+@test
+def test_default_jobs_follow_affinity():
+    """taskset -c 0 (or a container's cpuset): -j's default is the CPUs
+    refhunt may run on, not every CPU of the machine."""
+    def one_cpu():
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for args in (["--each", "-R", "1:1", target("clean.py"),
+                      target("clean.py")],
+                     ["--each", "--per-test", "-R", "1:1", "-m", "unittest",
+                      "test_sample", "test_sample"]):
+            proc, report = start(args, tmp, preexec_fn=one_cpu,
+                                 cwd=e2e.TARGETS)
+            r = finish(proc, report)
+            expect(r.rc == 0, "exit 0", r)
+            expect(re.search(r"^refhunt: 2 targets: .*-j 1\)$", r.out, re.M),
+                   "one CPU: one hunt at once", r)
+
+
 # ------------------------------------------------------------- odd names
 
 
@@ -338,6 +376,42 @@ def vm_kb(pid, key):
     except OSError:
         pass
     return None
+
+
+@test
+def test_each_verbose_output_not_in_memory():
+    """--each -v prints each target's output with its report, in order;
+    what waits for its turn is spooled, not held in refhunt's memory (a
+    dozen chatty targets once took 198 MB)."""
+    if os.environ.get("REFHUNT_VALGRIND"):
+        raise Skip("valgrind's own memory is what VmHWM shows")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in "abc":
+            with open(os.path.join(tmp, name + ".py"), "w") as f:
+                f.write("import sys\nsys.stdout.write(%r * (16 << 20))\n"
+                        "sys.stderr.write('done %s\\n')\n" % (name, name))
+        with open(os.path.join(tmp, "out"), "w") as out:
+            proc, report = start(["--each", "-v", "-j", "3", "-R", "1:1",
+                                  "a.py", "b.py", "c.py"], tmp, stdout=out,
+                                 cwd=tmp)
+            hwm = 0
+            while proc.poll() is None:
+                hwm = max(hwm, vm_kb(proc.pid, "VmHWM") or 0)
+                time.sleep(0.02)
+            r = finish(proc, report)
+        with open(os.path.join(tmp, "out"), "rb") as f:
+            out = f.read()
+    expect(r.rc == 0, "exit 0", r)
+    # 2 rounds of 16 MiB a target, each target's whole and in order
+    for name in b"abc":
+        expect(out.count(bytes([name])) >= 32 << 20,
+               "every target's output printed", r)
+    expect(out.index(b"a" * 1000) < out.index(b"b" * 1000) <
+           out.index(b"c" * 1000), "in the order given", r)
+    expect(r.err.index("done a") < r.err.index("done b") <
+           r.err.index("done c"), "stderr in order too", r)
+    expect(0 < hwm < 24 * 1024, "supervisor peak %d KiB: the output was "
+           "kept in memory" % hwm, r)
 
 
 def soak(tmp, action, rounds):

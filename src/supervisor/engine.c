@@ -28,7 +28,6 @@
 #include "xmalloc.h"
 
 #define TAIL_MAX        (64 * 1024)     /* of the target's stderr, kept */
-#define KEEP_MAX        (16 * 1024 * 1024)  /* OUTPUT_KEEP, per stream */
 #define DUMP_GRACE      2.0     /* seconds for the timeout traceback */
 #define LOST_GRACE      1.0     /* seconds to exit after the records end */
 #define DRAIN_MAX       1.0     /* seconds to read what is left at the end */
@@ -59,7 +58,6 @@ struct engine {
     unsigned        starts;                     /* ch.starts seen */
     struct buffer   tail;                       /* the target's stderr */
     struct buffer   out_tail;                   /* its stdout, under -q */
-    struct buffer   kept_out, kept_err;         /* OUTPUT_KEEP */
     size_t          err_total;                  /* stderr bytes seen */
     size_t          dump_from;                  /* err_total at the dump */
     double          started;
@@ -97,12 +95,12 @@ tail_add(struct buffer *b, const char *p, size_t n)
     }
 }
 
-/* Keeps the first KEEP_MAX bytes. */
+/* OUTPUT_KEEP: into the hunt's spool (none: it could not be made). */
 static void
-keep_add(struct buffer *b, const char *p, size_t n)
+keep_add(struct hunt *h, struct spooled *st, const char *p, size_t n)
 {
-    if (b->len < KEEP_MAX) {
-        buffer_add(b, p, n < KEEP_MAX - b->len ? n : KEEP_MAX - b->len);
+    if (h->spool != NULL) {
+        spool_add(h->spool, st, p, n);
     }
 }
 
@@ -128,13 +126,13 @@ drain(struct engine *e, int *fd)
         tail_add(&e->tail, buf, (size_t)n);
         e->err_total += (size_t)n;
         if (e->output == OUTPUT_KEEP) {
-            keep_add(&e->kept_err, buf, (size_t)n);
+            keep_add(e->h, &e->h->kept_err, buf, (size_t)n);
         } else if (e->output == OUTPUT_PASS &&
             write(STDERR_FILENO, buf, (size_t)n) < 0) {
             ;   /* best effort: our own stderr may be gone */
         }
     } else if (e->output == OUTPUT_KEEP) {
-        keep_add(&e->kept_out, buf, (size_t)n);
+        keep_add(e->h, &e->h->kept_out, buf, (size_t)n);
     } else {
         /* stdout under -q: read so the target never blocks; its tail
          * kept for a failure's message (pytest reports on stdout) */
@@ -214,18 +212,20 @@ engine_start(struct hunt *h, const char *worker, enum output output,
     struct engine *e;
     struct spec sp;
     char **argv;
-    int rc;
+    int rc, saved;
 
     if (output == OUTPUT_PASS) {
         out[1] = passed_stdout(h);
     }
     if (pipe2(rec, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
         (output != OUTPUT_PASS && pipe2(out, O_CLOEXEC) < 0)) {
+        saved = errno;
         *cause = xasprintf("cannot start a worker: pipe: %s",
             strerror(errno));
         close_pair(rec);
         close_pair(err);
         close_pair(out);
+        errno = saved;
         return NULL;
     }
     e = xcalloc(1, sizeof *e);
@@ -237,6 +237,7 @@ engine_start(struct hunt *h, const char *worker, enum output output,
     sp = spec_of(h->settings, h->task, h->test_start, rec[1]);
     argv = spec_argv(worker, &sp);
     rc = keeper_spawn(&e->keeper, argv, rec[1], err[1], out[1], cause);
+    saved = errno;
     spec_argv_free(argv);
     close(rec[1]);
     close(err[1]);
@@ -254,9 +255,16 @@ engine_start(struct hunt *h, const char *worker, enum output output,
         }
         channel_free(&e->ch);
         free(e);
+        errno = saved;
         return NULL;
     }
     return e;
+}
+
+int
+engine_busy(int err)
+{
+    return err == EMFILE || err == ENFILE || err == EAGAIN;
 }
 
 int
@@ -595,8 +603,6 @@ engine_finish(struct engine *e)
     if (e->tail.len > 0) {
         h->output_tail = xstrdup(e->tail.data);
     }
-    h->kept_out = e->kept_out.data;
-    h->kept_err = e->kept_err.data;
     channel_free(&e->ch);
     free(e->tail.data);
     free(e->out_tail.data);

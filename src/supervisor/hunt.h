@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "spec.h"
+#include "spool.h"
 #include "measure.h"
 #include "outcome.h"
 
@@ -101,8 +102,9 @@ struct hunt {
                                                interrupted refhunt */
     int             exit_code;              /* of the worker, or -1 */
     char           *output_tail;            /* last of the target's stderr */
-    char           *kept_out, *kept_err;    /* the target's output, kept
-                                               whole for --each -v */
+    struct spool   *spool;                  /* --each -v: where ... */
+    struct spooled  kept_out, kept_err;     /* ... the target's output is
+                                               kept, to print in order */
     int             finished;               /* the worker said "end" */
     int             done;                   /* the hunt is over, its
                                                verdict computed */
@@ -143,8 +145,10 @@ struct hunt {
 
 struct hunt    *hunt_new(const struct settings *);
 /* The target as a report names it: each word as a shell would quote it,
- * -c code shortened to one line ("-c 'import msgpack'"); or, quoted 0, as
- * refhunt 0.1 named it (words bare, -c alone), which old baselines use. */
+ * -c code shortened to one line ("-c 'import msgpack'"); quoted 2: the
+ * same with the whole code (baselines: two programs, two names); or,
+ * quoted 0, as refhunt 0.1 named it (words bare, -c alone), which old
+ * baselines use. */
 char           *target_name(const struct settings *, int);
 void            hunt_free(struct hunt *);
 /* New settings for a hunt refhunt runs for itself (a bisect probe, an

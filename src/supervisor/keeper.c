@@ -170,16 +170,15 @@ int
 keeper_spawn(struct keeper *k, char *const *argv, int rec, int err, int out,
     char **cause)
 {
-    int p[2];
+    pid_t worker, supervisor = getpid();
     sigset_t block, old;
-    pid_t worker;
+    int p[2], saved;
 
     if (pipe2(p, O_CLOEXEC) < 0) {
         *cause = xasprintf("cannot start a worker: pipe: %s",
             strerror(errno));
         return -1;
     }
-    pid_t supervisor = getpid();
 
     keeper_signals(&block);
     sigprocmask(SIG_BLOCK, &block, &old);
@@ -187,11 +186,13 @@ keeper_spawn(struct keeper *k, char *const *argv, int rec, int err, int out,
     fflush(stderr);
     k->pid = fork();
     if (k->pid < 0) {
+        saved = errno;
         *cause = xasprintf("cannot start a worker: fork: %s",
             strerror(errno));
         sigprocmask(SIG_SETMASK, &old, NULL);
         close(p[0]);
         close(p[1]);
+        errno = saved;
         return -1;
     }
     if (k->pid == 0) {
@@ -228,6 +229,7 @@ keeper_spawn(struct keeper *k, char *const *argv, int rec, int err, int out,
     close(p[1]);
     k->status_fd = p[0];
     if (read(p[0], &k->worker, sizeof k->worker) != sizeof k->worker) {
+        /* it could not fork the worker: out of processes, most likely */
         *cause = xstrdup("cannot start a worker: its keeper died");
         kill(k->pid, SIGKILL);
         waitpid(k->pid, NULL, 0);

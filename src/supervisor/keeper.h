@@ -32,7 +32,8 @@ struct worker_end {
 
 /* Starts argv[0] as a worker under a keeper, with err and out (or -1:
  * inherited) as its stderr and stdout and rec kept open; 0, or -1 with
- * *cause. */
+ * *cause and errno (EMFILE, ENFILE, EAGAIN: out of descriptors or
+ * processes). */
 int     keeper_spawn(struct keeper *, char *const *, int, int, int, char **);
 
 /* Asks the keeper to send the worker SIGUSR1 (faulthandler's traceback). */

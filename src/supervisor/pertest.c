@@ -151,9 +151,7 @@ hunt_suites(struct hunt **suites, int n, const struct settings *st,
         if (n == 1 && !st->each) {
             supervise_hunt(wave[0], worker);
         } else {
-            sv.jobs = st->jobs > 0 ? st->jobs :
-                (int)sysconf(_SC_NPROCESSORS_ONLN);
-            sv.jobs = sv.jobs < 1 ? 1 : sv.jobs;
+            sv.jobs = supervise_jobs(st);
             sv.output = OUTPUT_DROP;   /* many at once: no interleaving */
             sv.progress = isatty(STDERR_FILENO);
             supervise_all(wave, k, &sv);
@@ -528,7 +526,7 @@ pertest_main(const struct settings *st, const char *worker)
         }
         fprintf(text, "refhunt: %d target%s: %d clean, %d not (%.1f s, "
             "-j %d)\n", n, n == 1 ? "" : "s", j, n - j, clock_now() - started,
-            st->jobs > 0 ? st->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN));
+            supervise_jobs(st));
     }
     if (st->verbose) {
         fprintf(text, "refhunt: %d worker%s\n", nworkers,
@@ -555,7 +553,7 @@ pertest_main(const struct settings *st, const char *worker)
         hunt_free(suites[i]);
     }
     free(suites);
-    free(targets);
+    run_plan_free(st, targets, n);
     baseline_free(base);
     if (failed) {
         return EXIT_USAGE;

@@ -14,6 +14,10 @@
  * killing refhunt. */
 void    supervise_signals(void);
 
+/* Hunts at once: -j N, else the CPUs refhunt may run on (its affinity,
+ * as taskset or a container's cpuset set it); at least 1. */
+int     supervise_jobs(const struct settings *);
+
 /* The signal that interrupted refhunt, or 0. */
 int     supervise_interrupted(void);
 
