@@ -82,6 +82,24 @@ def test_each_unittest_modules():
 
 
 @test
+def test_each_module_options():
+    """--each -m: an option of the module is not a target. The args every
+    target gets come before '--'; without it, an option is refused."""
+    r = run("--each", "--mode", "loop", "-m", "unittest", "-q", "--",
+            "test_sample", "test_leaky_suite")
+    expect(r.rc == 1, "one leaks: exit 1", r)
+    expect(statuses(r) == [("-m unittest -q test_sample", "clean"),
+                           ("-m unittest -q test_leaky_suite", "leak")],
+           "-q given to each target, and no target of its own", r)
+    r = run("--each", "-m", "pytest", "-p", "no:cacheprovider", "a.py",
+            "b.py")
+    expect(r.rc == 2 and "'-p' is an option, not a target" in r.err and
+           "before '--'" in r.err, "refused, and says how", r)
+    r = run("--each", "-m", "unittest", "-q", "--")
+    expect(r.rc == 2 and "no target after '--'" in r.err, "no target", r)
+
+
+@test
 def test_shard():
     targets = ["clean.py", "fdleak.py", "raises.py", "grows.py", "threads.py"]
     seen = []

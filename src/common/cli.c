@@ -76,7 +76,7 @@ cli_usage(FILE *f)
                "       refhunt [options] -m module [arg ...]\n"
                "       refhunt [options] -c code [arg ...]\n"
                "       refhunt [options] --each script.py ...\n"
-               "       refhunt [options] --each -m module arg ...\n"
+               "       refhunt [options] --each -m module [arg ... --] target ...\n"
                "       refhunt [options] --per-test -m pytest|unittest [arg ...]\n");
 }
 
@@ -312,6 +312,41 @@ bad_option(int opt, const char *word)
         "unknown", (int)len, word);
 }
 
+/*
+ * --each -m module ARGS: every arg is a target, but not an option meant
+ * for the module (-m pytest -p no:cacheprovider a.py b.py would hunt -p
+ * and no:cacheprovider). The args every target gets come before "--";
+ * without one, an arg that starts with '-' is refused.
+ */
+static int
+each_module_args(struct settings *st, char **cause)
+{
+    int i;
+
+    for (i = 0; i < st->nargs && strcmp(st->args[i], "--") != 0; i++) {
+        ;
+    }
+    if (i < st->nargs) {
+        st->each_first = i + 1;
+        if (i + 1 == st->nargs) {
+            *cause = xasprintf("--each -m %s: no target after '--'",
+                st->target);
+            return -1;
+        }
+        return 0;
+    }
+    for (i = 0; i < st->nargs; i++) {
+        if (st->args[i][0] == '-' && st->args[i][1] != '\0') {
+            *cause = xasprintf("--each -m %s: '%s' is an option, not a "
+                "target; put what every target gets before '--' (--each "
+                "-m %s %s ... -- TARGET ...)", st->target, st->args[i],
+                st->target, st->args[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static enum cli_result
 parse(int argc, char **argv, struct settings *st, char **cause)
 {
@@ -484,6 +519,14 @@ parse(int argc, char **argv, struct settings *st, char **cause)
             "only (no --junit or baselines)");
         return CLI_ERROR;
     }
+    if (st->bisect == BISECT_IMPORTS && mode_given &&
+        st->mode != MODE_REINIT) {
+        /* it ran reinit rounds, whatever --mode said */
+        *cause = xasprintf("--bisect imports probes in reinit rounds (a "
+            "module is imported anew only by a new interpreter), not in %s "
+            "mode", mode_name(st->mode));
+        return CLI_ERROR;
+    }
     if (st->each && st->bisect != BISECT_NONE) {
         *cause = xstrdup("--bisect works on one target, not with --each");
         return CLI_ERROR;
@@ -543,6 +586,10 @@ parse(int argc, char **argv, struct settings *st, char **cause)
         strcmp(st->target, "unittest") != 0))) {
         *cause = xstrdup("--per-test needs a test runner: -m pytest [ARGS] "
             "or -m unittest [NAMES]");
+        return CLI_ERROR;
+    }
+    if (st->each && st->kind == TARGET_MODULE &&
+        each_module_args(st, cause) != 0) {
         return CLI_ERROR;
     }
     if (st->each && st->kind != TARGET_SCRIPT && st->nargs == 0) {

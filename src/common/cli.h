@@ -10,7 +10,7 @@ enum target_kind {
     TARGET_CODE,        /* refhunt -c code [arg ...] */
 };
 
-/* What must survive for a leak to count (DESIGN.md, "isolation modes"). */
+/* What must survive for a leak to count (doc/DESIGN.md, "Isolation modes"). */
 enum mode {
     MODE_REINIT,        /* every round a whole interpreter lifetime */
     MODE_SUBINTERP,     /* every round a subinterpreter */
@@ -35,6 +35,9 @@ struct settings {
     enum mode         mode;
     int               mode_given;   /* --mode was given */
     int               each;         /* --each: every operand a target */
+    int               each_first;   /* --each -m: the first arg that is a
+                                       target; the ones before a "--"
+                                       there every target gets */
     int               jobs;         /* -j N: hunts at once; 0: cores */
     int               shard_k;      /* --shard K/N: this machine's part */
     int               shard_n;      /* 0: no sharding */

@@ -553,7 +553,7 @@ pertest_main(const struct settings *st, const char *worker)
         hunt_free(suites[i]);
     }
     free(suites);
-    free(targets);
+    run_plan_free(st, targets, n);
     baseline_free(base);
     if (failed) {
         return EXIT_USAGE;

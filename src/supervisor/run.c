@@ -38,18 +38,23 @@ struct run {
     double          started;
 };
 
-/* --each: how many targets the operands are. */
+/* --each: how many targets the operands are (-m module: the args
+ * after a "--", if there is one). */
 static int
 each_total(const struct settings *st)
 {
-    return st->kind == TARGET_SCRIPT ? st->nargs + 1 : st->nargs;
+    return st->kind == TARGET_SCRIPT ? st->nargs + 1 :
+        st->nargs - st->each_first;
 }
 
-/* --each: the settings of target i of the operands. */
+/* --each: the settings of target i of the operands; -m and -c: with an
+ * args array of their own (each_free), the args before a "--" and the
+ * target's own. */
 static struct settings
 each_target(const struct settings *st, int i)
 {
     struct settings one = *st;
+    int ncommon = st->each_first > 0 ? st->each_first - 1 : 0;
 
     one.each = 0;
     /* the targets' own output is no part of a many-target report; -v
@@ -60,10 +65,20 @@ each_target(const struct settings *st, int i)
         one.target = i == 0 ? st->target : st->args[i - 1];
         one.nargs = 0;
     } else {
-        one.args = st->args + i;
-        one.nargs = 1;
+        one.args = xcalloc((size_t)ncommon + 2, sizeof *one.args);
+        memcpy(one.args, st->args, (size_t)ncommon * sizeof *one.args);
+        one.args[ncommon] = st->args[st->each_first + i];
+        one.nargs = ncommon + 1;
     }
     return one;
+}
+
+static void
+each_free(struct settings *one)
+{
+    if (one->kind != TARGET_SCRIPT) {
+        free(one->args);
+    }
 }
 
 /* --shard K/N: whether target i is this shard's (a stable part, by
@@ -96,6 +111,17 @@ run_plan(const struct settings *st, int *n)
     return targets;
 }
 
+void
+run_plan_free(const struct settings *st, struct settings *targets, int n)
+{
+    int i;
+
+    for (i = 0; st->each && i < n; i++) {
+        each_free(&targets[i]);
+    }
+    free(targets);
+}
+
 /* The baseline's entries of the other shards' targets are theirs: not
  * unmatched in this shard. */
 static void
@@ -115,6 +141,7 @@ claim_other_shards(const struct settings *st, struct baseline *base)
             baseline_claim(base, name);
             free(name);
         }
+        each_free(&one);
     }
 }
 
@@ -299,7 +326,7 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
         hunt_free(r.hunts[i]);
     }
     free(r.hunts);
-    free(r.targets);
+    run_plan_free(st, r.targets, r.n);
     spool_close(r.spool);
     baseline_free(base);
     if (failed) {

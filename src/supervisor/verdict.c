@@ -126,21 +126,5 @@ verdict_compute(struct hunt *h)
 int
 verdict_exit_status(const struct hunt *h)
 {
-    switch (h->status) {
-    case STATUS_CLEAN:
-        return 0;
-    case STATUS_LEAK:
-        return 1;
-    case STATUS_FAILED:
-        return 3;
-    case STATUS_CRASHED:
-        return 4;
-    case STATUS_TIMEOUT:
-        return 5;
-    case STATUS_INTERRUPTED:
-        return 128 + (h->signal > 0 ? h->signal : 2);
-    case STATUS_ERROR:
-        return 2;
-    }
-    return 2;
+    return status_exit(h->status, h->signal);
 }

@@ -24,8 +24,8 @@ int64_t verdict_drift(const int64_t *, int);
  * --trust-refs), refs get their deltas but no say: refs_untrusted. */
 void    verdict_compute(struct hunt *);
 
-/* The process exit status of a hunt (see DESIGN.md); 128 + N when
- * refhunt was interrupted by signal N. */
+/* The process exit status of a hunt (doc/DESIGN.md, "Verdicts and exit
+ * status"); 128 + N when refhunt was interrupted by signal N. */
 int     verdict_exit_status(const struct hunt *);
 
 #endif

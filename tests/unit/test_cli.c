@@ -207,6 +207,23 @@ main(void)
     CHECK_STR(again.target, "-dash.py");
     spec_argv_free(wargv);
 
+    /* --bisect imports runs reinit rounds: another --mode is refused,
+     * not silently ignored */
+    check_error("--bisect imports probes in reinit rounds",
+        "--bisect", "imports", "--mode", "loop", "x.py", NULL);
+    check_error("not in subinterp mode", "--bisect", "imports", "--mode",
+        "subinterp", "x.py", NULL);
+    CHECK(parse(&st, &cause, "--bisect", "imports", "--mode", "reinit",
+        "x.py", NULL) == CLI_RUN);
+    /* --each -m: the module's options before "--", targets after */
+    CHECK(parse(&st, &cause, "--each", "-m", "pytest", "-p",
+        "no:cacheprovider", "--", "a.py", "b.py", NULL) == CLI_RUN);
+    CHECK(st.each_first == 3 && st.nargs == 5);
+    CHECK(parse(&st, &cause, "--each", "-m", "unittest", "a", "b", NULL) ==
+        CLI_RUN && st.each_first == 0);
+    check_error("'-p' is an option, not a target", "--each", "-m", "pytest",
+        "-p", "no:cacheprovider", "a.py", NULL);
+
     /* The worker's words are no options of refhunt's (a leaking target
      * came out "clean" with --worker-task=imports) */
     check_error("unknown option --worker-task", "--worker-task=imports",

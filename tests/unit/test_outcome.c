@@ -107,7 +107,7 @@ main(void)
         CHECK(status_exit(o.status, rows[i].f.interrupted) ==
             rows[i].exit_status);
     }
-    /* the exit statuses themselves, as DESIGN.md's table has them */
+    /* the exit statuses themselves, as doc/DESIGN.md's table has them */
     CHECK(status_exit(STATUS_CLEAN, 0) == 0);
     CHECK(status_exit(STATUS_LEAK, 0) == 1);
     CHECK(status_exit(STATUS_ERROR, 0) == 2);
