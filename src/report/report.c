@@ -331,7 +331,14 @@ what_grew(const struct hunt *h, FILE *f)
         }
     }
     if (h->settings->show_growth && !grew && h->status == STATUS_LEAK &&
-        h->settings->mode != MODE_LOOP) {
+        h->settings->mode == MODE_LOOP) {
+        fprintf(f, "--show-growth: no type whose objects the GC tracks "
+            "grew: what leaks is objects it does not track (int, str, bytes, "
+            "bytearray, object()) or memory kept in C; --explain follows "
+            "the untracked objects that others hold, --trace-blocks shows "
+            "where the blocks were allocated\n");
+    } else if (h->settings->show_growth && !grew &&
+        h->status == STATUS_LEAK) {
         fprintf(f, "--show-growth: no type grew inside the %s: what leaks in "
             "%s mode outlives it, where a new interpreter's GC does not see "
             "it; --mode loop counts the objects that stay\n",
@@ -353,9 +360,16 @@ report_explained(const struct hunt *h, FILE *f)
     if (h->nexplained == 0) {
         fprintf(f, "--explain: %s (computed after the last tracked run, "
             "%.1f s; %s)\n", strcmp(h->explain_note, "complete") == 0 ?
-            "the last tracked run left no new object of a type that grew" :
-            "nothing explained", (double)h->explain_ms / 1000,
-            h->explain_note);
+            "the last tracked run left no new object of a type that grew "
+            "that an object the GC tracks holds" : "nothing explained",
+            (double)h->explain_ms / 1000, h->explain_note);
+        if (h->status == STATUS_LEAK) {
+            fprintf(f, "  what leaked is out of its view: objects the GC "
+                "does not track (int, str, bytes, object()) kept by C code "
+                "(a static, a leaked Py_INCREF), or memory kept inside an "
+                "object; --trace-blocks shows where the blocks were "
+                "allocated\n");
+        }
         return;
     }
     fprintf(f, "what holds %d object%s the last tracked run left behind "
