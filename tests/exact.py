@@ -42,8 +42,25 @@ def can_run(mode, work):
         raise Skip("before 3.12, _ctypes and _decimal leak on every "
                    "initialization and subinterpreter by themselves "
                    "(3.11.2: import ctypes 4486 refs, 1444 blocks a round)")
-    if work and mode == "reinit" and version() == (3, 12):
-        raise Skip("3.12's _decimal aborts on a second initialization")
+    if mode != "loop" and version() == (3, 12):
+        raise Skip("3.12's _ctypes refuses subinterpreters and, with "
+                   "_decimal, aborts on a second initialization; its "
+                   "subinterpreters keep blocks of json and decimal work "
+                   "(3.12.1: 4188 a round)")
+
+
+# Measured on 3.13.5 free-threaded debug, reinit and subinterp modes: every
+# interpreter that ends leaves objects behind whose deferred reference
+# counts only a collection would have settled (static types' descriptors,
+# 2354 blocks with an empty target); what a module adds to them depends on
+# the module (+73 for incref.py's ctypes, +107 for clean_work.py).
+FT_BLOCKS = ("blocks not asserted: a free-threaded 3.13 interpreter that ends "
+             "leaves behind objects with deferred reference counts, more "
+             "for every module imported (README); refs were exact")
+
+
+def free_threaded_end(mode):
+    return mode != "loop" and e2e.free_threaded()
 
 
 def hunt(mode, *args):
@@ -58,6 +75,9 @@ def check_leak(mode, script, n, threads):
     expect_complete(r)
     j = r.json
     want = [n] * j["tracked"]
+    if free_threaded_end(mode):
+        expect(j["deltas"]["refs"] == want, "refs deltas are not %s" % want, r)
+        raise Skip(FT_BLOCKS)
     expect(j["deltas"]["blocks"] == want, "blocks deltas are not %s" % want, r)
     expect("blocks" in j["leaks"], "blocks not among the leaks", r)
     if j["python"]["refs_available"]:
@@ -70,6 +90,10 @@ def check_leak(mode, script, n, threads):
 def check_clean(mode, args):
     can_run(mode, True)
     r = hunt(mode, target(args[0]), *args[1:])
+    if free_threaded_end(mode):
+        expect(r.json["deltas"]["refs"] == [0] * r.json["tracked"],
+               "refs deltas are not 0", r)
+        raise Skip(FT_BLOCKS)
     expect_report_shape(r, "clean", 0, mode)
     expect_complete(r)
 
