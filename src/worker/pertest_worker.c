@@ -200,8 +200,8 @@ screen_moved(void)
 }
 
 /* MEASURE: the counters of run r, read allocating nothing. --explain:
- * after those of the run before the last, a snapshot if the test looks
- * like leaking; after the last run's, if it still does, the explanation,
+ * after those of the two runs before the last, a snapshot if the test
+ * looks like leaking; after the last run's, if it still does, the explanation,
  * whose records go before the counters record (channel.c). A test that
  * does not look leaky costs nothing more. */
 static void
@@ -223,9 +223,12 @@ measure(long r)
         }
     }
     send_counters(r, c);
-    if (st->explain && r == last - 1 && looks_leaky((int)r)) {
+    /* two snapshots: what the run before the last made and the last kept
+     * (explainer.h) */
+    if (st->explain && (r == last - 2 || r == last - 1) &&
+        looks_leaky((int)r)) {
         explainer_snapshot(&pw.ex, pw.glue);
-    } else if (st->explain && r == last) {
+    } else if (st->explain && r >= last - 2) {
         explainer_clear(&pw.ex);
     }
 }
