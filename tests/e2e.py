@@ -126,13 +126,36 @@ def expect_complete(r):
     expect(all(rd["status"] == "ok" and rd["counters"] for rd in j["rounds"]),
            "a round did not finish", r)
     for metric in ("blocks", "fds"):
+        if metric == "blocks" and not blocks_counted(r):
+            continue
         expect(len(j["deltas"][metric]) == j["tracked"],
                "%s deltas: one per tracked round" % metric, r)
+
+
+# Why a test of a leak of blocks cannot run on the free-threaded 3.13
+# outside loop mode (README).
+NO_BLOCKS = ("blocks are not counted after a free-threaded 3.13 interpreter "
+             "ends (reinit, subinterp): it leaves blocks behind by itself")
+
+
+def blocks_counted(r):
+    """Blocks are counted, except after a free-threaded 3.13 interpreter
+    ends, and only there."""
+    j = r.json
+    uncounted = j["deltas"]["blocks"] is None and j["status"] in ("clean", "leak")
+    if uncounted:
+        expect(j["python"]["free_threaded"] and j["mode"] != "loop",
+               "blocks not counted", r)
+        expect(re.search(r"blocks are not counted after an interpreter ends",
+                         r.out + r.err), "the verdict line says why", r)
+    return not uncounted
 
 
 def expect_leak(r, metric):
     """The metric leaked: JSON says so, and regrtest's line is printed."""
     j = r.json
+    if metric == "blocks" and not blocks_counted(r):
+        raise Skip(NO_BLOCKS)
     noun = {"refs": "references", "blocks": "memory blocks",
             "fds": "file descriptors"}[metric]
     expect(metric in j["leaks"], "%s not among the leaks" % metric, r)
@@ -151,9 +174,9 @@ def refs_counted(r):
 
 def expect_object_leak(r):
     """An object kept alive: blocks leak, and references where counted."""
-    expect_leak(r, "blocks")
     if refs_counted(r):
         expect_leak(r, "refs")
+    expect_leak(r, "blocks")
 
 
 # ---------------------------------------------------------------- clean
