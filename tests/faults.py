@@ -115,7 +115,7 @@ def test_sigint_partial_report():
 @test
 def test_stdout_closed_early():
     """refhunt | reader that leaves: the verdict stands, the JSON is whole."""
-    leak = ["-v", "-R", "2:2", "-c", "import leakblock; leakblock.leak()"]
+    leak = ["-v", "-R", "2:2", "-c", "import leakref; leakref.leak([])"]
     with tempfile.TemporaryDirectory() as tmp:
         read, write = os.pipe()
         os.close(read)              # nobody will read refhunt's stdout
@@ -433,6 +433,7 @@ def soak(tmp, action, rounds):
 def test_soak_200_leaking_200_clean_rounds():
     """Each hunt: 200 rounds that leak and 200 that do not. The verdict
     follows the tracked ones, and the supervisor's memory stays flat."""
+    e2e.need_blocks()      # roundwise.py leaks a block
     measured = not (os.environ.get("REFHUNT_VALGRIND") or
                     os.environ.get("ASAN_OPTIONS"))
     with tempfile.TemporaryDirectory() as tmp:

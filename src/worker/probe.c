@@ -512,7 +512,10 @@ probe_clean_cycle(void)
 #ifdef Py_REF_DEBUG
 /*
  * A shared object whose code does inline reference counting calls
- * _Py_Dealloc (Py_DECREF at zero). Built with Py_REF_DEBUG, that code also
+ * _Py_Dealloc (Py_DECREF at zero); on the free-threaded build, whose
+ * inline Py_DECREF deallocates through libpython, _Py_MergeZeroLocalRefcount
+ * or _Py_DecRefShared (measured: the releasebuilt fixture built for
+ * 3.13t names these two and no _Py_Dealloc). Built with Py_REF_DEBUG, that code also
  * updates the total, through these (Include/object.h of each version):
  *   3.9 - 3.11  _Py_RefTotal (a variable), _Py_NegativeRefcount
  *   3.12, 3.13  _Py_INCREF_IncRefTotal, _Py_DECREF_DecRefTotal,
@@ -534,8 +537,17 @@ static const char *const counting_symbols[] = {
     NULL,
 };
 
+static const char *const decref_symbols[] = {
+    "_Py_Dealloc",
+#ifdef Py_GIL_DISABLED
+    "_Py_MergeZeroLocalRefcount",
+    "_Py_DecRefShared",
+#endif
+    NULL,
+};
+
 /* Which of the two kinds of symbols the ELF file's undefined dynamic
- * symbols name: bit 1 _Py_Dealloc, bit 2 a counting one; 0 when the file
+ * symbols name: bit 1 a decref one, bit 2 a counting one; 0 when the file
  * cannot be read as an ELF shared object of this machine. */
 static int
 undefined_symbols(const unsigned char *map, size_t size)
@@ -578,8 +590,10 @@ undefined_symbols(const unsigned char *map, size_t size)
             continue;
         }
         name = names + sym[i].st_name;
-        if (strcmp(name, "_Py_Dealloc") == 0) {
-            found |= 1;
+        for (j = 0; decref_symbols[j] != NULL; j++) {
+            if (strcmp(name, decref_symbols[j]) == 0) {
+                found |= 1;
+            }
         }
         for (j = 0; counting_symbols[j] != NULL; j++) {
             if (strcmp(name, counting_symbols[j]) == 0) {
