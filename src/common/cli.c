@@ -347,12 +347,257 @@ each_module_args(struct settings *st, char **cause)
     return 0;
 }
 
+/* What the option loop keeps from one option to the next. */
+struct parsing {
+    int             target_set;     /* -m or -c: the options end */
+    const char     *bare;           /* --show-growth, --trace-blocks or
+                                       --explain, alone ... */
+    int             bare_at;        /* ... before this word */
+};
+
+/* One option as getopt returned it (word: the element it was reading,
+ * for messages); CLI_RUN to go on. */
+static enum cli_result
+parse_option(int opt, const char *word, struct settings *st,
+    struct parsing *p, char **cause)
+{
+    int choice;
+
+    switch (opt) {
+    case 'R':
+        if (parse_huntrleaks(optarg, st, cause) != 0) {
+            return CLI_ERROR;
+        }
+        st->rounds_given = 1;
+        break;
+    case OPT_BISECT:
+        if (parse_choice("--bisect", optarg, bisect_names, 2, &choice,
+            cause) != 0) {
+            return CLI_ERROR;
+        }
+        st->bisect = choice == 0 ? BISECT_IMPORTS : BISECT_TESTS;
+        break;
+    case OPT_SHOW_GROWTH:
+        st->show_growth = DEFAULT_TOP;
+        if (optarg == NULL) {
+            p->bare = "--show-growth";
+            p->bare_at = optind;
+        } else if (parse_int("--show-growth", optarg, 1, 1000,
+            &st->show_growth, cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_TRACE_BLOCKS:
+        st->trace_blocks = DEFAULT_TOP;
+        if (optarg == NULL) {
+            p->bare = "--trace-blocks";
+            p->bare_at = optind;
+        } else if (parse_int("--trace-blocks", optarg, 1, 1000,
+            &st->trace_blocks, cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_EXPLAIN:
+        st->explain = DEFAULT_EXPLAIN;
+        if (optarg == NULL) {
+            p->bare = "--explain";
+            p->bare_at = optind;
+        } else if (parse_int("--explain", optarg, 1, 100,
+            &st->explain, cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_MODE:
+        if (parse_choice("--mode", optarg, mode_names, 3, &choice,
+            cause) != 0) {
+            return CLI_ERROR;
+        }
+        st->mode = (enum mode)choice;
+        st->mode_given = 1;
+        break;
+    case OPT_PER_TEST:
+        st->per_test = 1;
+        break;
+    case OPT_GC_PASSES:
+        if (parse_int("--gc-passes", optarg, 0, 100, &st->gc_passes,
+            cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_TIMEOUT:
+        if (parse_timeout(optarg, &st->timeout, cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_JSON:
+        if (*optarg == '\0') {
+            *cause = xstrdup("--json: empty file name (use - for stdout)");
+            return CLI_ERROR;
+        }
+        st->json_path = optarg;
+        break;
+    case 'q':
+        st->quiet = 1;
+        break;
+    case 'v':
+        st->verbose = 1;
+        break;
+    case 'I':
+        st->isolated = 1;
+        break;
+    case OPT_NO_IMPORT_SHARE:
+        st->no_import_share = 1;
+        break;
+    case OPT_TRUST_REFS:
+        st->trust_refs = 1;
+        break;
+    case 'c':
+    case 'm':
+        st->kind = opt == 'c' ? TARGET_CODE : TARGET_MODULE;
+        st->target = optarg;
+        if (opt == 'm' && *optarg == '\0') {
+            *cause = xstrdup("-m: empty module name");
+            return CLI_ERROR;
+        }
+        p->target_set = 1;
+        break;
+    case OPT_EACH:
+        st->each = 1;
+        break;
+    case 'j':
+        if (parse_int("-j", optarg, 1, 1024, &st->jobs, cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_SHARD:
+        if (parse_shard(optarg, st, cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_JUNIT:
+    case OPT_BASELINE:
+    case OPT_WRITE_BASELINE:
+        if (*optarg == '\0') {
+            *cause = xasprintf("%s: empty file name", word);
+            return CLI_ERROR;
+        }
+        *(opt == OPT_JUNIT ? &st->junit_path : opt == OPT_BASELINE ?
+            &st->baseline_path : &st->write_baseline_path) = optarg;
+        break;
+    case OPT_COLOR:
+        if (parse_choice("--color", optarg, color_names, 3, &choice,
+            cause) != 0) {
+            return CLI_ERROR;
+        }
+        st->color = (enum color)choice;
+        break;
+    case OPT_VERSION:
+        return CLI_VERSION;
+    case 'h':
+        return CLI_HELP;
+    default:
+        *cause = bad_option(opt, word);
+        return CLI_ERROR;
+    }
+    return CLI_RUN;
+}
+
+/* Options that do not go together, or not with this target; 0, or -1
+ * with *cause (--per-test sets loop mode). Before the script operand is
+ * taken. */
+static int
+check_options(struct settings *st, char **cause)
+{
+    if (st->shard_n > 0 && !st->each) {
+        *cause = xstrdup("--shard needs --each: it splits many targets");
+        return -1;
+    }
+    if (st->jobs > 0 && !st->each) {
+        *cause = xstrdup("-j needs --each: one target is one hunt");
+        return -1;
+    }
+    if (st->bisect != BISECT_NONE && (st->junit_path != NULL ||
+        st->baseline_path != NULL || st->write_baseline_path != NULL)) {
+        *cause = xstrdup("--bisect writes its report as text and --json "
+            "only (no --junit or baselines)");
+        return -1;
+    }
+    if (st->bisect == BISECT_IMPORTS && st->mode_given &&
+        st->mode != MODE_REINIT) {
+        /* it ran reinit rounds, whatever --mode said */
+        *cause = xasprintf("--bisect imports probes in reinit rounds (a "
+            "module is imported anew only by a new interpreter), not in %s "
+            "mode", mode_name(st->mode));
+        return -1;
+    }
+    if (st->each && st->bisect != BISECT_NONE) {
+        *cause = xstrdup("--bisect works on one target, not with --each");
+        return -1;
+    }
+    if (st->per_test) {
+        /* one interpreter, every test run again in it */
+        if (st->mode_given && st->mode != MODE_LOOP) {
+            *cause = xasprintf("--per-test runs every test in one "
+                "interpreter: loop mode, not %s", mode_name(st->mode));
+            return -1;
+        }
+        st->mode = MODE_LOOP;
+        if (st->bisect != BISECT_NONE || st->show_growth ||
+            st->trace_blocks) {
+            *cause = xstrdup("--per-test does not go with --bisect, "
+                "--show-growth or --trace-blocks");
+            return -1;
+        }
+    }
+    if (st->bisect == BISECT_TESTS && (st->target == NULL ||
+        st->kind != TARGET_MODULE || (strcmp(st->target, "unittest") != 0 &&
+        strcmp(st->target, "pytest") != 0))) {
+        *cause = xstrdup("--bisect tests needs a test runner: "
+            "-m unittest NAME ... or -m pytest ARGS");
+        return -1;
+    }
+    if (st->trace_blocks && st->mode != MODE_LOOP) {
+        *cause = xstrdup("--trace-blocks needs --mode loop: allocation sites "
+            "do not outlive an interpreter");
+        return -1;
+    }
+    if (st->explain && st->mode != MODE_LOOP) {
+        *cause = xstrdup("--explain needs --mode loop: the objects a run "
+            "left behind are inspected in the interpreter that ran it");
+        return -1;
+    }
+    return 0;
+}
+
+/* What the target and its args allow; 0, or -1 with *cause. */
+static int
+check_target(struct settings *st, char **cause)
+{
+    if (st->per_test && (st->kind != TARGET_MODULE ||
+        (strcmp(st->target, "pytest") != 0 &&
+        strcmp(st->target, "unittest") != 0))) {
+        *cause = xstrdup("--per-test needs a test runner: -m pytest [ARGS] "
+            "or -m unittest [NAMES]");
+        return -1;
+    }
+    if (st->each && st->kind == TARGET_MODULE &&
+        each_module_args(st, cause) != 0) {
+        return -1;
+    }
+    if (st->each && st->kind != TARGET_SCRIPT && st->nargs == 0) {
+        *cause = xasprintf("--each %s needs arguments: each one is a "
+            "target", st->kind == TARGET_MODULE ? "-m module" : "-c code");
+        return -1;
+    }
+    return 0;
+}
+
 static enum cli_result
 parse(int argc, char **argv, struct settings *st, char **cause)
 {
-    int opt, target_set = 0, at, choice, mode_given = 0, bare_at = -1;
-    const char *bare = NULL;    /* --show-growth, --trace-blocks or
-                                   --explain, alone */
+    struct parsing p = { 0, NULL, -1 };
+    enum cli_result r;
+    int opt, at;
 
     memset(st, 0, sizeof *st);
     st->warmups = 3;
@@ -365,212 +610,24 @@ parse(int argc, char **argv, struct settings *st, char **cause)
     /* '+': stop at the target; what follows belongs to it (as python does). */
     /* at: the element getopt reads, for messages (optind moves past it,
      * or not, in a cluster such as -qZ) */
-    while (!target_set && (at = optind > 0 ? optind : 1,
+    while (!p.target_set && (at = optind > 0 ? optind : 1,
         opt = getopt_long(argc, argv, "+:R:c:m:j:qvIh", long_options,
         NULL)) != -1) {
-        switch (opt) {
-        case 'R':
-            if (parse_huntrleaks(optarg, st, cause) != 0) {
-                return CLI_ERROR;
-            }
-            st->rounds_given = 1;
-            break;
-        case OPT_BISECT:
-            if (parse_choice("--bisect", optarg, bisect_names, 2, &choice,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
-            st->bisect = choice == 0 ? BISECT_IMPORTS : BISECT_TESTS;
-            break;
-        case OPT_SHOW_GROWTH:
-            st->show_growth = DEFAULT_TOP;
-            if (optarg == NULL) {
-                bare = "--show-growth";
-                bare_at = optind;
-            } else if (parse_int("--show-growth", optarg, 1, 1000,
-                &st->show_growth, cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_TRACE_BLOCKS:
-            st->trace_blocks = DEFAULT_TOP;
-            if (optarg == NULL) {
-                bare = "--trace-blocks";
-                bare_at = optind;
-            } else if (parse_int("--trace-blocks", optarg, 1, 1000,
-                &st->trace_blocks, cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_EXPLAIN:
-            st->explain = DEFAULT_EXPLAIN;
-            if (optarg == NULL) {
-                bare = "--explain";
-                bare_at = optind;
-            } else if (parse_int("--explain", optarg, 1, 100,
-                &st->explain, cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_MODE:
-            if (parse_choice("--mode", optarg, mode_names, 3, &choice,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
-            st->mode = (enum mode)choice;
-            mode_given = st->mode_given = 1;
-            break;
-        case OPT_PER_TEST:
-            st->per_test = 1;
-            break;
-        case OPT_GC_PASSES:
-            if (parse_int("--gc-passes", optarg, 0, 100, &st->gc_passes,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_TIMEOUT:
-            if (parse_timeout(optarg, &st->timeout, cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_JSON:
-            if (*optarg == '\0') {
-                *cause = xstrdup("--json: empty file name (use - for stdout)");
-                return CLI_ERROR;
-            }
-            st->json_path = optarg;
-            break;
-        case 'q':
-            st->quiet = 1;
-            break;
-        case 'v':
-            st->verbose = 1;
-            break;
-        case 'I':
-            st->isolated = 1;
-            break;
-        case OPT_NO_IMPORT_SHARE:
-            st->no_import_share = 1;
-            break;
-        case OPT_TRUST_REFS:
-            st->trust_refs = 1;
-            break;
-        case 'c':
-        case 'm':
-            st->kind = opt == 'c' ? TARGET_CODE : TARGET_MODULE;
-            st->target = optarg;
-            if (opt == 'm' && *optarg == '\0') {
-                *cause = xstrdup("-m: empty module name");
-                return CLI_ERROR;
-            }
-            target_set = 1;
-            break;
-        case OPT_EACH:
-            st->each = 1;
-            break;
-        case 'j':
-            if (parse_int("-j", optarg, 1, 1024, &st->jobs, cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_SHARD:
-            if (parse_shard(optarg, st, cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_JUNIT:
-        case OPT_BASELINE:
-        case OPT_WRITE_BASELINE:
-            if (*optarg == '\0') {
-                *cause = xasprintf("%s: empty file name", argv[at]);
-                return CLI_ERROR;
-            }
-            *(opt == OPT_JUNIT ? &st->junit_path : opt == OPT_BASELINE ?
-                &st->baseline_path : &st->write_baseline_path) = optarg;
-            break;
-        case OPT_COLOR:
-            if (parse_choice("--color", optarg, color_names, 3, &choice,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
-            st->color = (enum color)choice;
-            break;
-        case OPT_VERSION:
-            return CLI_VERSION;
-        case 'h':
-            return CLI_HELP;
-        default:
-            *cause = bad_option(opt, argv[at]);
-            return CLI_ERROR;
+        if ((r = parse_option(opt, argv[at], st, &p, cause)) != CLI_RUN) {
+            return r;
         }
     }
-    if (st->shard_n > 0 && !st->each) {
-        *cause = xstrdup("--shard needs --each: it splits many targets");
+    if (check_options(st, cause) != 0) {
         return CLI_ERROR;
     }
-    if (st->jobs > 0 && !st->each) {
-        *cause = xstrdup("-j needs --each: one target is one hunt");
-        return CLI_ERROR;
-    }
-    if (st->bisect != BISECT_NONE && (st->junit_path != NULL ||
-        st->baseline_path != NULL || st->write_baseline_path != NULL)) {
-        *cause = xstrdup("--bisect writes its report as text and --json "
-            "only (no --junit or baselines)");
-        return CLI_ERROR;
-    }
-    if (st->bisect == BISECT_IMPORTS && mode_given &&
-        st->mode != MODE_REINIT) {
-        /* it ran reinit rounds, whatever --mode said */
-        *cause = xasprintf("--bisect imports probes in reinit rounds (a "
-            "module is imported anew only by a new interpreter), not in %s "
-            "mode", mode_name(st->mode));
-        return CLI_ERROR;
-    }
-    if (st->each && st->bisect != BISECT_NONE) {
-        *cause = xstrdup("--bisect works on one target, not with --each");
-        return CLI_ERROR;
-    }
-    if (st->per_test) {
-        /* one interpreter, every test run again in it */
-        if (mode_given && st->mode != MODE_LOOP) {
-            *cause = xasprintf("--per-test runs every test in one "
-                "interpreter: loop mode, not %s", mode_name(st->mode));
-            return CLI_ERROR;
-        }
-        st->mode = MODE_LOOP;
-        if (st->bisect != BISECT_NONE || st->show_growth ||
-            st->trace_blocks) {
-            *cause = xstrdup("--per-test does not go with --bisect, "
-                "--show-growth or --trace-blocks");
-            return CLI_ERROR;
-        }
-    }
-    if (st->bisect == BISECT_TESTS && (!target_set ||
-        st->kind != TARGET_MODULE || (strcmp(st->target, "unittest") != 0 &&
-        strcmp(st->target, "pytest") != 0))) {
-        *cause = xstrdup("--bisect tests needs a test runner: "
-            "-m unittest NAME ... or -m pytest ARGS");
-        return CLI_ERROR;
-    }
-    if (st->trace_blocks && st->mode != MODE_LOOP) {
-        *cause = xstrdup("--trace-blocks needs --mode loop: allocation sites "
-            "do not outlive an interpreter");
-        return CLI_ERROR;
-    }
-    if (st->explain && st->mode != MODE_LOOP) {
-        *cause = xstrdup("--explain needs --mode loop: the objects a run "
-            "left behind are inspected in the interpreter that ran it");
-        return CLI_ERROR;
-    }
-    if (!target_set) {
+    if (!p.target_set) {
         if (optind >= argc) {
             *cause = xstrdup("no target: give a script, -m module or -c code");
             return CLI_ERROR;
         }
         st->kind = TARGET_SCRIPT;
-        if (optind == bare_at &&
-            (*cause = bare_optional_number(bare, argv[optind])) != NULL) {
+        if (optind == p.bare_at &&
+            (*cause = bare_optional_number(p.bare, argv[optind])) != NULL) {
             return CLI_ERROR;
         }
         st->target = argv[optind++];
@@ -581,23 +638,7 @@ parse(int argc, char **argv, struct settings *st, char **cause)
     }
     st->args = argv + optind;
     st->nargs = argc - optind;
-    if (st->per_test && (st->kind != TARGET_MODULE ||
-        (strcmp(st->target, "pytest") != 0 &&
-        strcmp(st->target, "unittest") != 0))) {
-        *cause = xstrdup("--per-test needs a test runner: -m pytest [ARGS] "
-            "or -m unittest [NAMES]");
-        return CLI_ERROR;
-    }
-    if (st->each && st->kind == TARGET_MODULE &&
-        each_module_args(st, cause) != 0) {
-        return CLI_ERROR;
-    }
-    if (st->each && st->kind != TARGET_SCRIPT && st->nargs == 0) {
-        *cause = xasprintf("--each %s needs arguments: each one is a "
-            "target", st->kind == TARGET_MODULE ? "-m module" : "-c code");
-        return CLI_ERROR;
-    }
-    return CLI_RUN;
+    return check_target(st, cause) != 0 ? CLI_ERROR : CLI_RUN;
 }
 
 enum cli_result

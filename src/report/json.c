@@ -166,3 +166,16 @@ json_explain(FILE *f, const struct hunt *h)
     }
     fputs("]}", f);
 }
+
+void
+json_python(FILE *f, const struct python_info *py)
+{
+    fprintf(f, "{\"version\": ");
+    json_text(f, py->version);
+    fprintf(f, ", \"debug\": %s, \"free_threaded\": %s, "
+        "\"refs_available\": %s, \"blocks_source\": ",
+        py->debug ? "true" : "false", py->free_threaded ? "true" : "false",
+        py->refs_available ? "true" : "false");
+    json_text(f, py->blocks_source);
+    fputc('}', f);
+}

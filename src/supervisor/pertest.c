@@ -397,15 +397,9 @@ json_report(const struct hunt *suite, FILE *f)
         "  \"warmups\": %d,\n  \"tracked\": %d,\n  \"gc_passes\": %d",
         suite->tests.n > 0 ? "\n  " : "", suite->seconds, mode_name(st->mode),
         st->warmups, st->tracked, st->gc_passes);
-    fprintf(f, ",\n  \"python\": {\"version\": ");
-    json_text(f, suite->python.version);
-    fprintf(f, ", \"debug\": %s, \"free_threaded\": %s, "
-        "\"refs_available\": %s, \"blocks_source\": ",
-        suite->python.debug ? "true" : "false",
-        suite->python.free_threaded ? "true" : "false",
-        suite->python.refs_available ? "true" : "false");
-    json_text(f, suite->python.blocks_source);
-    fprintf(f, "},\n  \"message\": ");
+    fprintf(f, ",\n  \"python\": ");
+    json_python(f, &suite->python);
+    fprintf(f, ",\n  \"message\": ");
     json_text(f, suite->message);
     fprintf(f, "\n}\n");
 }

@@ -218,6 +218,60 @@ write_baseline(FILE *f, const void *arg)
     baseline_write_all(f, r->hunts, r->n);
 }
 
+/* Where the targets' output goes: through (one target), dropped (-q, or
+ * --each), or spooled to print with each report (--each -v); and
+ * whether a progress line is drawn. */
+static void
+route_output(struct run *r, struct supervision *sv)
+{
+    const struct settings *st = r->st;
+    int tty = isatty(STDERR_FILENO), i;
+    char *cause = NULL;
+
+    if (!st->each) {
+        sv->output = st->quiet ? OUTPUT_DROP : OUTPUT_PASS;
+        sv->progress = st->quiet && tty;
+        return;
+    }
+    sv->output = st->verbose && !st->quiet ? OUTPUT_KEEP : OUTPUT_DROP;
+    sv->progress = tty;
+    if (sv->output == OUTPUT_KEEP && (r->spool = spool_open(&cause)) ==
+        NULL) {
+        fprintf(stderr, "refhunt: %s\n", cause);   /* output dropped */
+        free(cause);
+    }
+    for (i = 0; i < r->n; i++) {
+        r->hunts[i]->spool = r->spool;
+    }
+}
+
+/* Every report asked for, whatever became of the others; 1 if one
+ * could not be written. The JSON first: neither a reader of the text
+ * that leaves early (refhunt | head) nor a full disk for the text may
+ * cost it. */
+static int
+write_reports(struct run *r)
+{
+    const struct settings *st = r->st;
+    int failed = 0, text_errno;
+
+    failed |= st->json_path != NULL &&
+        output_write("--json", st->json_path, write_json, r) != 0;
+    failed |= st->junit_path != NULL &&
+        output_write("--junit", st->junit_path, write_junit, r) != 0;
+    failed |= st->write_baseline_path != NULL &&
+        output_write("--write-baseline", st->write_baseline_path,
+        write_baseline, r) != 0;
+    text_errno = fflush(r->text) != 0 || ferror(r->text) ? errno : 0;
+    /* A closed pipe is the reader's choice: the verdict stands. */
+    if (text_errno != 0 && text_errno != EPIPE) {
+        fprintf(stderr, "refhunt: cannot write the report to %s: %s\n",
+            r->text == stderr ? "stderr" : "stdout", strerror(text_errno));
+        failed = 1;
+    }
+    return failed;
+}
+
 int
 run_hunts(const struct settings *st, const char *worker, char **cause)
 {
@@ -226,7 +280,7 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
     struct supervision sv = { .worker = worker, .done = hunt_done,
         .arg = &r };
     enum status worst = STATUS_CLEAN;
-    int i, nclean = 0, failed = 0, text_errno, sig = 0, tty, jobs, ntodo = 0;
+    int i, nclean = 0, failed, sig = 0, jobs, ntodo = 0;
     struct hunt **todo;
     char *check = NULL;
 
@@ -260,23 +314,8 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
     }
     jobs = supervise_jobs(st);
     jobs = jobs > r.n ? r.n : jobs;
-    tty = isatty(STDERR_FILENO);
     sv.jobs = jobs;
-    if (st->each) {
-        sv.output = st->verbose && !st->quiet ? OUTPUT_KEEP : OUTPUT_DROP;
-        if (sv.output == OUTPUT_KEEP &&
-            (r.spool = spool_open(&check)) == NULL) {
-            fprintf(stderr, "refhunt: %s\n", check);   /* output dropped */
-            free(check);
-        }
-        for (i = 0; i < r.n; i++) {
-            r.hunts[i]->spool = r.spool;
-        }
-        sv.progress = tty;
-    } else {
-        sv.output = st->quiet ? OUTPUT_DROP : OUTPUT_PASS;
-        sv.progress = st->quiet && tty;
-    }
+    route_output(&r, &sv);
     if (ntodo > 0) {
         supervise_all(todo, ntodo, &sv);
     }
@@ -305,23 +344,7 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
             "-j %d)\n", r.n, r.n == 1 ? "" : "s", nclean, r.n - nclean,
             clock_now() - r.started, jobs);
     }
-    /* The JSON first: neither a reader of the text that leaves early
-     * (refhunt | head) nor a full disk for the text may cost it. Every
-     * report asked for, whatever became of the others. */
-    failed |= st->json_path != NULL &&
-        output_write("--json", st->json_path, write_json, &r) != 0;
-    failed |= st->junit_path != NULL &&
-        output_write("--junit", st->junit_path, write_junit, &r) != 0;
-    failed |= st->write_baseline_path != NULL &&
-        output_write("--write-baseline", st->write_baseline_path,
-        write_baseline, &r) != 0;
-    text_errno = fflush(r.text) != 0 || ferror(r.text) ? errno : 0;
-    /* A closed pipe is the reader's choice: the verdict stands. */
-    if (text_errno != 0 && text_errno != EPIPE) {
-        fprintf(stderr, "refhunt: cannot write the report to %s: %s\n",
-            r.text == stderr ? "stderr" : "stdout", strerror(text_errno));
-        failed = 1;
-    }
+    failed = write_reports(&r);
     for (i = 0; i < r.n; i++) {
         hunt_free(r.hunts[i]);
     }

@@ -496,15 +496,26 @@ _MEMBER = type(_Slots.x)        # what a C struct member's descriptor is
 
 def _universe():
     """Every object the GC tracks, and the untracked ones they refer to
-    directly (an `object()` in a list, an instance of a type without
-    Py_TPFLAGS_HAVE_GC): {id: object}."""
+    (an `object()` in a list, an instance of a type without
+    Py_TPFLAGS_HAVE_GC), through untracked containers too: a dict or a
+    tuple of only ints and strings is untracked, and so is what is in it
+    (a cache of numbers). {id: object}."""
+    from itertools import filterfalse
     tracked = gc.get_objects()
+    objs = dict(zip(map(id, tracked), tracked))
     # (no loop in Python: a million objects cost a debug build seconds)
-    referents = gc.get_referents(*tracked)
-    objs = dict(zip(map(id, referents), referents))
-    del referents
-    objs.update(zip(map(id, tracked), tracked))
+    level = tracked
     del tracked
+    while level:
+        referents = gc.get_referents(*level)
+        new = dict(zip(map(id, referents), referents))
+        del referents
+        for key in objs.keys() & new.keys():
+            del new[key]
+        objs.update(new)
+        # the next level: what untracked containers among them hold
+        level = list(filterfalse(gc.is_tracked, new.values()))
+        del new
     return objs
 
 
@@ -790,10 +801,43 @@ def _backrefs(obj, ours, mdicts, deadline, max_depth=12, width=20):
                         return path, tree
                     break
         del referrers
+        # an untracked object may be in an untracked container (a dict of
+        # numbers), which no referrer the GC knows is
+        loose = {k: v for k, v in wanted.items() if not gc.is_tracked(v)}
+        for r, child in _held_in(loose) if loose else ():
+            if id(r) not in tree and id(r) not in ours:
+                tree[id(r)] = [child, r]
+                nxt.append(r)
         if not nxt:
             break
         level = nxt[:width]
     return None, tree
+
+
+# The untracked containers of the heap while explain runs (a dict or a
+# tuple of only ints and strings): gc.get_referrers does not see them.
+_holders = []
+_HOLDER_TYPES = frozenset((dict, tuple, list, set, frozenset))
+
+
+def _find_holders(objs):
+    """The untracked containers among objs' values, into _holders."""
+    from itertools import compress, filterfalse
+    untracked = list(filterfalse(gc.is_tracked, objs.values()))
+    _holders[:] = compress(untracked, map(_HOLDER_TYPES.__contains__,
+                                          map(type, untracked)))
+
+
+def _held_in(wanted):
+    """[(holder, child)]: the untracked containers that hold an object of
+    wanted ({id: object})."""
+    found = []
+    for h in _holders:
+        for c in gc.get_referents(h):
+            if id(c) in wanted:
+                found.append((h, c))
+                break
+    return found
 
 
 def _outside_counts(pool):
@@ -809,6 +853,10 @@ def _outside_counts(pool):
     for r in gc.get_referrers(*pool):
         if type(r).__name__ == "frame" and r.f_code.co_filename == _GLUE_FILE:
             continue
+        for x in gc.get_referents(r):
+            if id(x) in seen:
+                seen[id(x)] += 1
+    for r in _holders:
         for x in gc.get_referents(r):
             if id(x) in seen:
                 seen[id(x)] += 1
@@ -969,6 +1017,7 @@ def explain(limit, before_ids, before_types, before_blind, seconds):
         return findings, note
     finally:
         _members.clear()
+        del _holders[:]
         if enabled:
             gc.enable()
 
@@ -1023,6 +1072,7 @@ def _explain(limit, before_ids, before_types, seconds):
     ids = memoryview(before_ids).cast("Q")
     tps = memoryview(before_types).cast("Q")
     objs = _universe()
+    _find_holders(objs)
     # explain's own: the arguments, the tuple the caller passed them in,
     # the views
     for x in (ids, tps, before_ids, before_types):

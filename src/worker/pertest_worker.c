@@ -28,7 +28,7 @@
 #include "pertest_py.h"
 #include "probe.h"
 #include "record.h"
-#include "verdict.h"
+#include "rule.h"
 #include "worker.h"
 #include "xmalloc.h"
 

@@ -26,7 +26,7 @@
 #include "explainer.h"
 #include "probe.h"
 #include "record.h"
-#include "verdict.h"
+#include "rule.h"
 #include "worker.h"
 #include "xmalloc.h"
 
