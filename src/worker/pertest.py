@@ -116,10 +116,12 @@ def _runs(test, rounds, passes, send, screened):
     outcome, text = "passed", ""
     if screened:
         # what the tests before left: the garbage goes (the gc passes walk
-        # only what is not frozen yet), the rest is frozen with the heap;
-        # it stays frozen until a test needs the whole heap
+        # only what is not frozen yet; none over a heap not yet frozen,
+        # which would walk it all), the rest is frozen with the heap; it
+        # stays frozen until a test needs the whole heap
         _screen["thawed"] = False
-        collect(passes)
+        if gc.get_freeze_count():
+            collect(passes)
         gc.freeze()
     else:
         gc.unfreeze()
