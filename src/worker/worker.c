@@ -365,7 +365,10 @@ loop_round(struct worker *w, int round, int64_t counters[])
     if (w->st->trace_blocks && round >= w->st->warmups - 1) {
         send_trace(w, w->glue, round);
     }
-    if (w->st->explain && round == w->st->warmups + w->st->tracked - 1) {
+    /* two snapshots: what the run before the last made and the last kept
+     * (explainer.h) */
+    if (w->st->explain && (round == w->st->warmups + w->st->tracked - 2 ||
+        round == w->st->warmups + w->st->tracked - 1)) {
         explainer_snapshot(&w->explain, w->glue);
     }
     if (w->st->explain && round == w->st->warmups + w->st->tracked) {
