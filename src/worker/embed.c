@@ -14,6 +14,7 @@
 #include "embed.h"
 #include "glue_py.h"
 #include "probe.h"
+#include "sites.h"
 #include "xmalloc.h"
 
 /* The text of a failed PyStatus, for a fail record. */
@@ -115,6 +116,7 @@ embed_start(const struct settings *st, char **cause)
         goto error;
     }
     PyConfig_Clear(&config);
+    sites_note_stdlib();
     return 0;
 error:
     *cause = status_text(status);
