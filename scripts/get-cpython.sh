@@ -24,13 +24,10 @@ variants="debug t-debug"
 
 die() { echo "get-cpython: $*" >&2; exit 2; }
 
-# The interpreter of a variant, and whether it is installed and runs.
-interpreter() {
-    case $1 in
-    t-debug) echo "$root/${version}t-debug/bin/python${version}t" ;;
-    *) echo "$root/$version-debug/bin/python$version" ;;
-    esac
-}
+# The interpreter of a variant (make install names it pythonX.Y in both;
+# pythonX.Yd and pythonX.Ytd are the same program), and whether it is
+# installed and runs.
+interpreter() { echo "$root/$(prefix_name "$1")/bin/python$version"; }
 installed() { [ -f "$root/$(prefix_name "$1")/.refhunt-complete" ] && "$(interpreter "$1")" -c pass 2>/dev/null; }
 prefix_name() { case $1 in t-debug) echo "${version}t-debug" ;; *) echo "$version-debug" ;; esac; }
 

@@ -15,7 +15,7 @@ for minor in 9 10 11 12 13; do
     candidates="$candidates ${found:-3.$minor:absent}"
 done
 pythons=${REFHUNT_PYTHONS:-$HOME/.cache/refhunt/pythons}
-candidates="$candidates $pythons/3.13-debug/bin/python3.13 $pythons/3.13t-debug/bin/python3.13t"
+candidates="$candidates $pythons/3.13-debug/bin/python3.13 $pythons/3.13t-debug/bin/python3.13"
 
 status=0
 mkdir -p build-matrix

@@ -82,6 +82,24 @@ def test_each_unittest_modules():
 
 
 @test
+def test_each_module_options():
+    """--each -m: an option of the module is not a target. The args every
+    target gets come before '--'; without it, an option is refused."""
+    r = run("--each", "--mode", "loop", "-m", "unittest", "-q", "--",
+            "test_sample", "test_leaky_suite")
+    expect(r.rc == 1, "one leaks: exit 1", r)
+    expect(statuses(r) == [("-m unittest -q test_sample", "clean"),
+                           ("-m unittest -q test_leaky_suite", "leak")],
+           "-q given to each target, and no target of its own", r)
+    r = run("--each", "-m", "pytest", "-p", "no:cacheprovider", "a.py",
+            "b.py")
+    expect(r.rc == 2 and "'-p' is an option, not a target" in r.err and
+           "before '--'" in r.err, "refused, and says how", r)
+    r = run("--each", "-m", "unittest", "-q", "--")
+    expect(r.rc == 2 and "no target after '--'" in r.err, "no target", r)
+
+
+@test
 def test_shard():
     targets = ["clean.py", "fdleak.py", "raises.py", "grows.py", "threads.py"]
     seen = []
@@ -179,7 +197,8 @@ def test_baseline():
         base = os.path.join(tmp, "known.txt")
         r = run("--each", "--write-baseline", base, "clean.py", "fdleak.py")
         lines = [l for l in open(base) if not l.startswith("#")]
-        expect(r.rc == 1 and lines == ["mode reinit\n", "fds 1 fdleak.py\n"],
+        expect(r.rc == 1 and lines == ["names escaped\n", "mode reinit\n",
+                                       "fds 1 fdleak.py\n"],
                "the mode and the leak written: %r" % lines, r)
         r = run("--baseline", base, "fdleak.py")
         expect(r.rc == 0 and r.json["status"] == "clean", "a known leak passes", r)

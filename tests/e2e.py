@@ -100,6 +100,24 @@ def expect_report_shape(r, status, exit_status, mode="reinit"):
         expect(j["deltas"]["refs"] is None, "refs deltas on a release build", r)
     verdict = "refhunt: %s: %s" % (j["target"], status)
     expect(verdict in r.out or verdict in r.err, "no verdict line %r" % verdict, r)
+    expect(j["python"]["free_threaded"] == free_threaded(),
+           "python.free_threaded is not the interpreter's Py_GIL_DISABLED", r)
+    build = "free-threaded %s build" % ("debug" if j["python"]["debug"] else "release")
+    expect((build in r.out + r.err) == free_threaded(),
+           "the verdict line names the build wrongly", r)
+
+
+_free_threaded = []
+
+
+def free_threaded():
+    """Whether PYTHON is a free-threaded build (Py_GIL_DISABLED)."""
+    if not _free_threaded:
+        out = subprocess.run([PYTHON, "-c", "import sysconfig; print("
+                              "bool(sysconfig.get_config_var('Py_GIL_DISABLED')))"],
+                             capture_output=True, text=True, check=True).stdout
+        _free_threaded.append(out.strip() == "True")
+    return _free_threaded[0]
 
 
 def expect_complete(r):
@@ -293,6 +311,57 @@ def test_json_to_stdout():
 
 
 @test
+def test_json_to_stdout_target_prints():
+    """--json - is the JSON alone on stdout, whatever the target prints,
+    in every mode, per test and in a bisection: the target's stdout goes
+    to stderr, as the text report does."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "prints.py"), "w") as f:
+            f.write("print('the target speaks')\n")
+        with open(os.path.join(tmp, "test_prints.py"), "w") as f:
+            f.write("import unittest\nclass T(unittest.TestCase):\n"
+                    "    def test_a(self):\n"
+                    "        print('the test speaks')\n")
+        for args in (["prints.py"], ["--mode", "loop", "prints.py"],
+                     ["--mode", "subinterp", "prints.py"],
+                     ["--each", "-v", "prints.py", "prints.py"],
+                     ["--per-test", "-m", "unittest", "test_prints"],
+                     ["--bisect", "imports", "prints.py"],
+                     ["--bisect", "tests", "-m", "unittest", "test_prints"]):
+            r = refhunt("--json", "-", *args, json_report=False, cwd=tmp)
+            try:
+                json.loads(r.out)
+            except ValueError:
+                raise AssertionError("%s: stdout is not JSON\n%r" % (args, r))
+            expect("speaks" in r.err or "--bisect" in args,
+                   "%s: the target's output on stderr" % args, r)
+
+
+@test
+def test_chdir_every_round():
+    """A target that changes directory: every round starts in the
+    directory refhunt started in, as a new python would (the script, -m's
+    module and sys.path[0] are found there), in every mode."""
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "cwd.log")
+        code = ("import os, sys\nwith open(%r, 'a') as f:\n"
+                "    f.write(os.getcwd() + '\\n')\nos.chdir('/')\n" % log)
+        for name in ("chdir.py", "chdir_mod.py"):
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write(code)
+        for mode in ("reinit", "subinterp", "loop"):
+            for how in (["chdir.py"], ["-m", "chdir_mod"]):
+                if os.path.exists(log):
+                    os.unlink(log)
+                r = refhunt("--mode", mode, *how, cwd=tmp)
+                expect_report_shape(r, "clean", 0, mode=mode)
+                seen = open(log).read().split()
+                expect(seen == [os.path.realpath(tmp)] * len(seen) and
+                       len(seen) >= 6, "%s %s: every round in %s, not %s"
+                       % (mode, how, tmp, seen), r)
+
+
+@test
 def test_unittest_module():
     r = refhunt("-m", "unittest", "test_sample", cwd=TARGETS)
     expect_clean_but_threading_on_39(r)
@@ -348,7 +417,7 @@ def test_loop_runs_like_python_every_round():
         out = os.path.join(tmp, "rounds.jsonl")
         r = refhunt("--mode", "loop", "-R", "2:2", target("rounds.py"), out)
         runs = [json.loads(line) for line in open(out)]
-    expect(r.rc in (0, 1), "hunt ended", r)
+    expect_report_shape(r, "clean", 0, mode="loop")
     expect(len(runs) == 4, "one run a round: %d" % len(runs), r)
     expect(all(not run["seen_before"] for run in runs),
            "a fresh __main__ every round", r)
@@ -392,8 +461,9 @@ def bisect(*args, cwd=None):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "bisect.json")
         proc = subprocess.run([REFHUNT, "--json", path] + list(args),
-                              capture_output=True, text=True, env=env(),
-                              cwd=cwd, timeout=300)
+                              capture_output=True, text=True,
+                              errors="replace", env=env(), cwd=cwd,
+                              timeout=300)
         report = json.load(open(path)) if os.path.exists(path) else None
     return Result(proc, report)
 
@@ -586,6 +656,27 @@ def test_os_exit():
 
 
 @test
+def test_os_exit_is_no_crash():
+    """os._exit(N) ends the process with N: whatever N is (0, or the 86 a
+    worker once used to say it lost its channel), the target failed, it
+    did not crash."""
+    for code, phase in (("import os; os._exit(0)", "run"),
+                        ("import os; os._exit(86)", "run"),
+                        ("import atexit, os; atexit.register(os._exit, 0)",
+                         "finalize")):
+        for mode in ("reinit", "loop"):
+            r = refhunt("--mode", mode, "-c", code)
+            expect_report_shape(r, "failed", 3, mode=mode)
+            expect("lost its report channel" not in r.json["message"],
+                   "not a lost channel", r)
+            status = 86 if "86" in code else 0
+            expect(r.json["failure"]["exit_code"] == status, "exit code", r)
+            expect("status %d" % status in r.json["message"], "says it", r)
+            if mode == "reinit":
+                expect(r.json["failure"]["phase"] == phase, "phase", r)
+
+
+@test
 def test_refuses_reinit():
     r = refhunt("-c", "import refuseinit")
     expect_report_shape(r, "failed", 3)
@@ -708,6 +799,52 @@ def test_sigterm():
     interrupt(signal.SIGTERM, 143)
 
 
+def start_daemon_hang(tmp, *args):
+    """refhunt on daemon_hang.py; once it hangs: proc, worker, daemon."""
+    pids = os.path.join(tmp, "pids")
+    proc = subprocess.Popen([REFHUNT, *args, target("daemon_hang.py"), pids],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env())
+    for _ in range(300):
+        if os.path.exists(pids):
+            break
+        time.sleep(0.1)
+    worker, daemon = (int(p) for p in open(pids).read().split())
+    return proc, worker, daemon
+
+
+@test
+def test_sighup():
+    """A closed terminal: SIGHUP ends refhunt as SIGTERM does, with the
+    report of what ran, and nothing the target started outlives it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "r.json")
+        proc, worker, daemon = start_daemon_hang(tmp, "--json", report)
+        proc.send_signal(signal.SIGHUP)
+        out, err = proc.communicate(timeout=60)
+        r = Result(subprocess.CompletedProcess([], proc.returncode, out, err),
+                   json.load(open(report)))
+    expect(r.rc == 128 + signal.SIGHUP, "exit 129", r)
+    expect(r.json["status"] == "interrupted", "JSON status", r)
+    expect("interrupted by SIGHUP" in r.out, "verdict says SIGHUP", r)
+    expect_gone(worker, r)
+    expect_gone(daemon, r)
+
+
+@test
+def test_supervisor_killed():
+    """refhunt killed outright (SIGKILL): each keeper is told and still
+    kills the worker and reaps the daemon its target started."""
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, worker, daemon = start_daemon_hang(tmp)
+        proc.kill()
+        out, err = proc.communicate(timeout=60)
+        r = Result(subprocess.CompletedProcess([], proc.returncode, out, err),
+                   None)
+    expect_gone(worker, r)
+    expect_gone(daemon, r)
+
+
 # ---------------------------------------------------------------- like python
 
 
@@ -822,8 +959,11 @@ def test_help_and_version():
     proc = subprocess.run([REFHUNT, "--version"], capture_output=True, text=True)
     expect(proc.returncode == 0, "--version exit")
     expect(re.search(r"^refhunt \d+\.\d+\.\d+$", proc.stdout, re.M), "version line")
-    expect(re.search(r"^Python 3\.\d+\.\d+\S* \((debug|release) build\)",
-                     proc.stdout, re.M), "python line: %r" % proc.stdout)
+    line = re.search(r"^Python 3\.\d+\.\d+\S* \((free-threaded )?(debug|release) build\)",
+                     proc.stdout, re.M)
+    expect(line, "python line: %r" % proc.stdout)
+    expect(bool(line.group(1)) == free_threaded(),
+           "--version names the build wrongly: %r" % proc.stdout)
 
 
 def wrapped(refhunt, tmp):

@@ -77,6 +77,35 @@ def test_explain_c_static():
 
 
 @test
+def test_explain_untracked_dict():
+    """Strings in a dict the GC does not track (only ints and strings in
+    it): the chain through it (it was "no new object of a type that
+    grew"), and no reference counted outside the GC's view."""
+    r, objects = explained("explain_untracked.py")
+    o = finding(r, objects, "str")
+    expect(o["chain"] is not None and
+           o["chain"].startswith("sys._untracked_cache (dict) \u2192 [") and
+           o["outside_gc"] == 0, "chain through the dict: %r" % o["chain"], r)
+
+
+@test
+def test_untracked_leak_said():
+    """A leak of objects the GC does not track and that no container
+    holds where it looks (an int kept by C): --show-growth in loop mode
+    and --explain say what is known and point to --trace-blocks (they
+    printed nothing, and "no new object of a type that grew")."""
+    code = "import stash\nstash.keep(int('7' * 30))"
+    r = refhunt("--mode", "loop", "--explain", "--show-growth", "-c", code)
+    expect(r.rc == 1 and "blocks" in r.json["leaks"], "a leak of blocks", r)
+    expect("--show-growth: no type whose objects the GC tracks grew" in r.out,
+           "--show-growth says why nothing grew", r)
+    expect(r.json["explain"]["objects"] == [] and
+           "what leaked is out of its view" in r.out and
+           "--trace-blocks shows where the blocks were allocated" in r.out,
+           "--explain points to --trace-blocks", r)
+
+
+@test
 def test_explain_uncollectable_cycle():
     """A cycle through cycles.NoGC (no tp_traverse) leaks; its twin through
     cycles.WithGC is collected and never named."""

@@ -14,6 +14,7 @@ import os
 import re
 import resource
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +26,8 @@ from e2e import Skip, expect, expect_complete, expect_gone, \
     expect_report_shape, refhunt, target
 
 TESTS = {}
+# built by tests/fakeworker/meson.build; the tests run in the build directory
+FAKE_WORKER = os.path.join("tests", "fakeworker", "refhunt-worker")
 
 
 def test(func):
@@ -204,6 +207,44 @@ def test_json_over_file_size_limit():
            "text report still printed, the code shortened", r)
 
 
+@test
+def test_few_descriptors_fewer_hunts():
+    """ulimit -n too low for -j 8: fewer hunts at once, each target still
+    hunted (not an error of each one that found no descriptor)."""
+    if os.environ.get("REFHUNT_VALGRIND"):
+        raise Skip("valgrind needs descriptors of its own")
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, report = start(["--each", "-j", "8", "-R", "1:1"] +
+                             [target("clean.py")] * 8, tmp, preexec_fn=limit)
+        r = finish(proc, report)
+    expect(r.rc == 0, "exit 0: every target clean", r)
+    expect([t["status"] for t in r.json["targets"]] == ["clean"] * 8,
+           "eight clean hunts", r)
+
+
+@test
+def test_default_jobs_follow_affinity():
+    """taskset -c 0 (or a container's cpuset): -j's default is the CPUs
+    refhunt may run on, not every CPU of the machine."""
+    def one_cpu():
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for args in (["--each", "-R", "1:1", target("clean.py"),
+                      target("clean.py")],
+                     ["--each", "--per-test", "-R", "1:1", "-m", "unittest",
+                      "test_sample", "test_sample"]):
+            proc, report = start(args, tmp, preexec_fn=one_cpu,
+                                 cwd=e2e.TARGETS)
+            r = finish(proc, report)
+            expect(r.rc == 0, "exit 0", r)
+            expect(re.search(r"^refhunt: 2 targets: .*-j 1\)$", r.out, re.M),
+                   "one CPU: one hunt at once", r)
+
+
 # ------------------------------------------------------------- odd names
 
 
@@ -340,56 +381,127 @@ def vm_kb(pid, key):
     return None
 
 
-def soak(tmp, action, rounds):
-    """A hunt of -R rounds:rounds of roundwise.py; the Result, the peak
-    VmHWM of the supervisor and its VmRSS samples."""
-    count = os.path.join(tmp, "count-%s-%d" % (action, rounds))
-    proc, report = start(["-q", "-R", "%d:%d" % (rounds, rounds),
-                          target("roundwise.py"), count, action,
-                          str(rounds + 1)], tmp)
+@test
+def test_each_verbose_output_not_in_memory():
+    """--each -v prints each target's output with its report, in order;
+    what waits for its turn is spooled, not held in refhunt's memory (a
+    dozen chatty targets once took 198 MB)."""
+    if os.environ.get("REFHUNT_VALGRIND"):
+        raise Skip("valgrind's own memory is what VmHWM shows")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in "abc":
+            with open(os.path.join(tmp, name + ".py"), "w") as f:
+                f.write("import sys\nsys.stdout.write(%r * (16 << 20))\n"
+                        "sys.stderr.write('done %s\\n')\n" % (name, name))
+        with open(os.path.join(tmp, "out"), "w") as out:
+            proc, report = start(["--each", "-v", "-j", "3", "-R", "1:1",
+                                  "a.py", "b.py", "c.py"], tmp, stdout=out,
+                                 cwd=tmp)
+            hwm = 0
+            while proc.poll() is None:
+                hwm = max(hwm, vm_kb(proc.pid, "VmHWM") or 0)
+                time.sleep(0.02)
+            r = finish(proc, report)
+        with open(os.path.join(tmp, "out"), "rb") as f:
+            out = f.read()
+    expect(r.rc == 0, "exit 0", r)
+    # 2 rounds of 16 MiB a target, each target's whole and in order
+    for name in b"abc":
+        expect(out.count(bytes([name])) >= 32 << 20,
+               "every target's output printed", r)
+    expect(out.index(b"a" * 1000) < out.index(b"b" * 1000) <
+           out.index(b"c" * 1000), "in the order given", r)
+    expect(r.err.index("done a") < r.err.index("done b") <
+           r.err.index("done c"), "stderr in order too", r)
+    expect(0 < hwm < 24 * 1024, "supervisor peak %d KiB: the output was "
+           "kept in memory" % hwm, r)
+
+
+def fake_refhunt(tmp):
+    """A copy of refhunt beside the fake worker (fakeworker/fake_worker.c),
+    which sends records and runs no Python: where refhunt looks for its
+    worker."""
+    here = os.path.join(tmp, "fake")
+    os.mkdir(here)
+    shutil.copy(e2e.REFHUNT, os.path.join(here, "refhunt"))
+    os.symlink(os.path.abspath(FAKE_WORKER),
+               os.path.join(here, "refhunt-worker"))
+    return os.path.join(here, "refhunt")
+
+
+def soak(tmp, refhunt_copy, action, rounds):
+    """A hunt of -R rounds:rounds with the fake worker; the Result, the
+    peak VmHWM of the supervisor and its VmRSS samples."""
+    report = os.path.join(tmp, "r.json")
+    proc = subprocess.Popen([refhunt_copy, "--json", report, "-q", "-R",
+                             "%d:%d" % (rounds, rounds), "-c", action,
+                             str(rounds + 1)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=e2e.env())
     hwm, rss = 0, []
     while proc.poll() is None:
         hwm = max(hwm, vm_kb(proc.pid, "VmHWM") or 0)
         rss.append(vm_kb(proc.pid, "VmRSS"))
-        time.sleep(0.05)
+        time.sleep(0.002)
     return finish(proc, report), hwm, [x for x in rss if x]
 
 
 @test
-def test_soak_200_leaking_200_clean_rounds():
-    """Each hunt: 200 rounds that leak and 200 that do not. The verdict
-    follows the tracked ones, and the supervisor's memory stays flat."""
+def test_soak_1000_leaking_1000_clean_rounds():
+    """Each hunt: 1000 rounds that leak and 1000 that do not, from a
+    worker that only sends records. The verdict follows the tracked ones,
+    and the supervisor's memory stays flat."""
     measured = not (os.environ.get("REFHUNT_VALGRIND") or
                     os.environ.get("ASAN_OPTIONS"))
     with tempfile.TemporaryDirectory() as tmp:
-        short, short_hwm, _ = soak(tmp, "leak-from", 5)
+        copy = fake_refhunt(tmp)
+        short, short_hwm, _ = soak(tmp, copy, "leak-from", 5)
         expect_report_shape(short, "leak", 1)
         began = time.monotonic()
-        late, late_hwm, late_rss = soak(tmp, "leak-from", 200)
-        early, early_hwm, _ = soak(tmp, "leak-before", 200)
+        late, late_hwm, late_rss = soak(tmp, copy, "leak-from", 1000)
+        early, early_hwm, _ = soak(tmp, copy, "leak-before", 1000)
         took = time.monotonic() - began
-    expect_report_shape(late, "leak", 1)      # tracked rounds 201-400 leak
+    expect_report_shape(late, "leak", 1)      # tracked rounds 1001-2000 leak
     expect_complete(late)
-    expect(late.json["deltas"]["blocks"] == [1] * 200 or
-           all(d >= 1 for d in late.json["deltas"]["blocks"]),
-           "a block a round", late)
+    expect(late.json["deltas"]["blocks"] == [1] * 1000 and
+           late.json["deltas"]["refs"] == [1] * 1000, "one a round", late)
     expect_report_shape(early, "clean", 0)    # warm-ups leak, tracked don't
     expect_complete(early)
-    print("soak: 800 rounds in %.1f s; supervisor VmHWM %d KiB (10 rounds), "
-          "%d and %d KiB (400 rounds); VmRSS %s .. %s KiB" % (
-              took, short_hwm, late_hwm, early_hwm,
-              late_rss[len(late_rss) // 4] if late_rss else "?",
-              late_rss[-1] if late_rss else "?"))
+    expect(early.json["deltas"]["blocks"] == [0] * 1000, "none", early)
+    print("soak: 4000 rounds in %.1f s; supervisor VmHWM %d KiB (10 "
+          "rounds), %d and %d KiB (2000 rounds)" % (
+              took, short_hwm, late_hwm, early_hwm))
     if not measured:
         print("(memory not checked under valgrind or ASan)")
         return
     expect(max(late_hwm, early_hwm) <= short_hwm + 1024,
-           "supervisor memory grew: %d KiB for 10 rounds, %d and %d for 400"
-           % (short_hwm, late_hwm, early_hwm))
-    quarter = late_rss[len(late_rss) // 4:]
-    expect(max(quarter) - min(quarter) <= 512,
-           "VmRSS moved by %d KiB after the first quarter of the hunt"
-           % (max(quarter) - min(quarter)))
+           "supervisor memory grew: %d KiB for 10 rounds, %d and %d for "
+           "2000" % (short_hwm, late_hwm, early_hwm))
+
+
+@test
+def test_worker_end_read_from_facts():
+    """How a worker ended is what it did: an exit status mid-round is the
+    target's (0 and 86 too: failed), and a channel the worker says it lost
+    is a crash, whatever status it then exits with."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = fake_refhunt(tmp)
+        for args, status, rc, says in (
+                (["exit-in", "2", "0"], "failed", 3, "exited with status 0"),
+                (["exit-in", "2", "86"], "failed", 3, "exited with status 86"),
+                (["exit-in", "1", "7"], "failed", 3, "exited with status 7"),
+                (["lost-in", "2"], "crashed", 4, "lost its report channel")):
+            report = os.path.join(tmp, "r.json")
+            proc = subprocess.run([copy, "--json", report, "-R", "1:2", "-c"]
+                                  + args, capture_output=True, text=True,
+                                  env=e2e.env(), timeout=60)
+            with open(report) as f:
+                j = json.load(f)
+            r = e2e.Result(proc, j)
+            expect(r.rc == rc and j["status"] == status, "%s: %s" % (args,
+                   status), r)
+            expect(says in j["message"], "%s: says %r" % (args, says), r)
+            expect(j["failure"]["round"] == int(args[1]) and
+                   j["failure"]["phase"] == "run", "where", r)
 
 
 if __name__ == "__main__":

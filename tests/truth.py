@@ -15,6 +15,7 @@ verdicts and their basis, never exact counts.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -164,6 +165,19 @@ def test_release_built_drift_is_clean():
            "independently: refs drift, blocks flat: %r %r" % (refs, blocks))
     expect(all(d >= 1 for d in r.json["deltas"]["refs"]), "drift shown", r)
     expect_untrusted(r, "releasebuilt")
+    # never a bare "no leak": refs were not judged, and would leak
+    for mode in ("loop", "reinit"):
+        r = refhunt("--mode", mode, "-c", code)
+        expect(r.rc == 0 and r.json["refs_unjudged_leak"] is True,
+               "%s: exit 0, refs_unjudged_leak" % mode, r)
+        expect(re.search(r"^refhunt: .*: clean, no leak of memory blocks or "
+                         r"file descriptors; references not judged \(by the "
+                         r"rule they leak\) \(", r.out, re.M),
+               "%s: the verdict says references were not judged" % mode, r)
+    r = refhunt("--mode", "loop", "-c", "import releasebuilt")
+    expect(r.rc == 0 and r.json["refs_unjudged_leak"] is False and
+           "clean, no leak of memory blocks or file descriptors; references "
+           "not judged (" in r.out, "refs flat: not judged, no more", r)
     # --trust-refs: the user decides that refs count
     r = refhunt("--trust-refs", "--mode", "loop", "-c", code)
     expect_report_shape(r, "leak", 1, mode="loop")

@@ -176,8 +176,8 @@ def write_then_read(args, cwd=None):
         base = os.path.join(tmp, "known.txt")
         r = refhunt("--write-baseline", base, *args, cwd=cwd)
         expect(r.rc == 1, "the first run leaks", r)
-        lines = [l for l in open(base)
-                 if not l.startswith("#") and not l.startswith("mode ")]
+        lines = [l for l in open(base) if not l.startswith("#") and
+                 not l.startswith("mode ") and l != "names escaped\n"]
         r2 = refhunt("--baseline", base, *args, cwd=cwd)
         expect(r2.rc == 0 and r2.json["status"] == "clean",
                "the written baseline reads back and accepts: %r" % lines, r2)
@@ -195,13 +195,113 @@ def test_baseline_round_trip():
     # names with quotes and blanks, on one line each
     lines = write_then_read(["-R", "1:2", "-c",
                              "import os\nos.open(os.devnull, 0)", "a b"])
-    expect(lines == ["fds 1 -c 'import os; os.open(os.devnull, 0)' 'a b'\n"],
-           "the quoted name written: %r" % lines)
+    expect(lines == ["fds 1 -c $'import os\\nos.open(os.devnull, 0)' 'a b'\n"],
+           "the quoted name, its whole code, written: %r" % lines)
     lines = write_then_read(["--mode", "loop", "-R", "1:2", "-c",
                              "import sys\nsys.__dict__.setdefault('_l', [])"
                              ".append(object())", "x\ny"])
     expect(all(l.count("\n") == 1 for l in lines) and
            any("$'x\\ny'" in l for l in lines), "a newline escaped: %r" % lines)
+
+
+ODD_IDS = """import os, unittest
+
+class T(unittest.TestCase):
+    def id(self):
+        return super().id() + {"test_nl": "\\nsecond line",
+                               "test_long": "x" * 300000,
+                               "test_blank": " \\\\x41 "}.get(
+                                   self._testMethodName, "")
+
+    def test_nl(self):
+        os.open(os.devnull, 0)
+
+    def test_long(self):
+        os.open(os.devnull, 0)
+
+    def test_blank(self):
+        os.open(os.devnull, 0)
+"""
+
+
+@test
+def test_baseline_odd_test_ids():
+    """Test ids with a newline, over 250 kB, with a backslash (as in \\x41)
+    and a blank at the end: each entry one line, and refhunt reads its own file back,
+    every leak known (it wrote them raw and refused the file)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_odd.py"), "w") as f:
+            f.write(ODD_IDS)
+        base = os.path.join(tmp, "known.txt")
+        r = refhunt("-q", "--per-test", "--write-baseline", base, "-m",
+                    "unittest", "test_odd", cwd=tmp)
+        expect(r.rc == 1 and len(r.json["tests"]) == 3, "three leaks", r)
+        lines = open(base).read().split("\n")
+        expect(len([l for l in lines if l.startswith("fds 1 ")]) == 3 and
+               len(lines) == 7, "one line each: %r" % [l[:60] for l in lines])
+        r = refhunt("-q", "--per-test", "--baseline", base, "-m", "unittest",
+                    "test_odd", cwd=tmp)
+        expect(r.rc == 0 and all(t["status"] == "clean" and t["known"] ==
+                                 {"fds": 1} for t in r.json["tests"]),
+               "every leak known", r)
+        expect("matched no leak" not in r.err, "every entry used", r)
+
+
+@test
+def test_baseline_keys_unambiguous():
+    """a/b.py and a.b.py are two targets; so are two -c programs that
+    begin alike (their names, cut at 40 bytes, were one entry). A file
+    written before names were escaped, with the cut name, still applies."""
+    leak = "import os\nos.open(os.devnull, 0)\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        os.mkdir(os.path.join(tmp, "a"))
+        for name in ("a/b.py", "a.b.py"):
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write(leak)
+        base = os.path.join(tmp, "known.txt")
+        r = run_in(tmp, "--write-baseline", base, "-R", "1:1", "a/b.py")
+        expect(r.rc == 1, "a/b.py leaks", r)
+        r = run_in(tmp, "--baseline", base, "-R", "1:1", "a.b.py")
+        expect(r.rc == 1 and r.json["leaks"] == ["fds"],
+               "a.b.py is not a/b.py: its leak is new", r)
+        r = run_in(tmp, "--baseline", base, "-R", "1:1", "a/b.py")
+        expect(r.rc == 0, "a/b.py's entry is its own", r)
+        one = "# " + "the same beginning " * 3 + "\n" + leak
+        other = one + "x = 1\n"
+        r = run_in(tmp, "--write-baseline", base, "-R", "1:1", "-c", one)
+        r = run_in(tmp, "--baseline", base, "-R", "1:1", "-c", other)
+        expect(r.rc == 1 and r.json["leaks"] == ["fds"],
+               "another program that begins alike: its leak is new", r)
+        r = run_in(tmp, "--baseline", base, "-R", "1:1", "-c", one)
+        expect(r.rc == 0, "the program's own entry", r)
+        with open(base, "w") as f:      # as refhunt wrote it before
+            f.write("mode reinit\nfds 1 %s\n" % r.json["target"])
+        r = run_in(tmp, "--baseline", base, "-R", "1:1", "-c", one)
+        expect(r.rc == 0 and r.json["known"] == {"fds": 1},
+               "the shortened name of an older file still applies", r)
+
+
+@test
+def test_baseline_shards():
+    """Each --shard uses the entries of its own targets and says nothing
+    of the other shards' (each warned about the others')."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = os.path.join(tmp, "known.txt")
+        targets = [target("fdleak.py"), target("closes_fd.py")]
+        r = refhunt("--each", "--write-baseline", base, "-R", "1:1", *targets)
+        expect(r.rc == 1, "both leak", r)
+        for k in (1, 2):
+            r = refhunt("--each", "--shard", "%d/2" % k, "--baseline", base,
+                        "-R", "1:1", *targets)
+            expect(r.rc == 0, "shard %d/2: its leak known" % k, r)
+            expect("matched no leak" not in r.err,
+                   "shard %d/2: no word of the other's entry" % k, r)
+        with open(base, "a") as f:
+            f.write("fds 1 gone.py\n")
+        r = refhunt("--each", "--shard", "1/2", "--baseline", base, "-R",
+                    "1:1", *targets)
+        expect("gone.py' matched no leak" in r.err,
+               "an entry of no target is still named", r)
 
 
 @test

@@ -20,13 +20,11 @@ enum {
     OPT_TIMEOUT,
     OPT_JSON,
     OPT_VERSION,
-    OPT_WORKER_FD,
     OPT_MODE,
     OPT_BISECT,
     OPT_SHOW_GROWTH,
     OPT_TRACE_BLOCKS,
     OPT_EXPLAIN,
-    OPT_WORKER_TASK,
     OPT_EACH,
     OPT_SHARD,
     OPT_JUNIT,
@@ -34,7 +32,6 @@ enum {
     OPT_WRITE_BASELINE,
     OPT_COLOR,
     OPT_PER_TEST,
-    OPT_TEST_START,
     OPT_TRUST_REFS,
     OPT_NO_IMPORT_SHARE,
 };
@@ -59,8 +56,6 @@ static const struct option long_options[] = {
     { "show-growth", optional_argument, NULL, OPT_SHOW_GROWTH },
     { "trace-blocks", optional_argument, NULL, OPT_TRACE_BLOCKS },
     { "explain",    optional_argument, NULL, OPT_EXPLAIN },
-    { "worker-fd",  required_argument, NULL, OPT_WORKER_FD },   /* internal */
-    { "worker-task", required_argument, NULL, OPT_WORKER_TASK }, /* internal */
     { "each",       no_argument,       NULL, OPT_EACH },
     { "jobs",       required_argument, NULL, 'j' },
     { "shard",      required_argument, NULL, OPT_SHARD },
@@ -69,7 +64,6 @@ static const struct option long_options[] = {
     { "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
     { "color",      required_argument, NULL, OPT_COLOR },
     { "per-test",   no_argument,       NULL, OPT_PER_TEST },
-    { "test-start", required_argument, NULL, OPT_TEST_START },  /* worker */
     { "trust-refs", no_argument,       NULL, OPT_TRUST_REFS },
     { "no-import-share", no_argument,  NULL, OPT_NO_IMPORT_SHARE },
     { NULL, 0, NULL, 0 },
@@ -82,7 +76,7 @@ cli_usage(FILE *f)
                "       refhunt [options] -m module [arg ...]\n"
                "       refhunt [options] -c code [arg ...]\n"
                "       refhunt [options] --each script.py ...\n"
-               "       refhunt [options] --each -m module arg ...\n"
+               "       refhunt [options] --each -m module [arg ... --] target ...\n"
                "       refhunt [options] --per-test -m pytest|unittest [arg ...]\n");
 }
 
@@ -121,7 +115,8 @@ cli_help(FILE *f)
         "                        after a leak (faster; no 'of which' lines)\n"
         "  --each                every operand is a target of its own: scripts, or\n"
         "                        the arguments of -m module (-m unittest a b: two)\n"
-        "  -j, --jobs N          with --each: hunts at once (default: the cores)\n"
+        "  -j, --jobs N          with --each: hunts at once (default: the CPUs it\n"
+        "                        may run on)\n"
         "  --shard K/N           with --each: hunt only part K of N (for CI matrices)\n"
         "  --junit FILE          write a JUnit XML report, one testcase a target\n"
         "  --baseline FILE       known leaks (METRIC MAX TARGET a line) are no failure\n"
@@ -143,7 +138,6 @@ cli_help(FILE *f)
 /* The words of the options that take one, in their enums' order. */
 static const char *const mode_names[] = { "reinit", "subinterp", "loop" };
 static const char *const bisect_names[] = { "imports", "tests" };
-static const char *const task_names[] = { "hunt", "imports", "tests" };
 static const char *const color_names[] = { "auto", "always", "never" };
 
 const char *
@@ -318,18 +312,292 @@ bad_option(int opt, const char *word)
         "unknown", (int)len, word);
 }
 
+/*
+ * --each -m module ARGS: every arg is a target, but not an option meant
+ * for the module (-m pytest -p no:cacheprovider a.py b.py would hunt -p
+ * and no:cacheprovider). The args every target gets come before "--";
+ * without one, an arg that starts with '-' is refused.
+ */
+static int
+each_module_args(struct settings *st, char **cause)
+{
+    int i;
+
+    for (i = 0; i < st->nargs && strcmp(st->args[i], "--") != 0; i++) {
+        ;
+    }
+    if (i < st->nargs) {
+        st->each_first = i + 1;
+        if (i + 1 == st->nargs) {
+            *cause = xasprintf("--each -m %s: no target after '--'",
+                st->target);
+            return -1;
+        }
+        return 0;
+    }
+    for (i = 0; i < st->nargs; i++) {
+        if (st->args[i][0] == '-' && st->args[i][1] != '\0') {
+            *cause = xasprintf("--each -m %s: '%s' is an option, not a "
+                "target; put what every target gets before '--' (--each "
+                "-m %s %s ... -- TARGET ...)", st->target, st->args[i],
+                st->target, st->args[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* What the option loop keeps from one option to the next. */
+struct parsing {
+    int             target_set;     /* -m or -c: the options end */
+    const char     *bare;           /* --show-growth, --trace-blocks or
+                                       --explain, alone ... */
+    int             bare_at;        /* ... before this word */
+};
+
+/* One option as getopt returned it (word: the element it was reading,
+ * for messages); CLI_RUN to go on. */
+static enum cli_result
+parse_option(int opt, const char *word, struct settings *st,
+    struct parsing *p, char **cause)
+{
+    int choice;
+
+    switch (opt) {
+    case 'R':
+        if (parse_huntrleaks(optarg, st, cause) != 0) {
+            return CLI_ERROR;
+        }
+        st->rounds_given = 1;
+        break;
+    case OPT_BISECT:
+        if (parse_choice("--bisect", optarg, bisect_names, 2, &choice,
+            cause) != 0) {
+            return CLI_ERROR;
+        }
+        st->bisect = choice == 0 ? BISECT_IMPORTS : BISECT_TESTS;
+        break;
+    case OPT_SHOW_GROWTH:
+        st->show_growth = DEFAULT_TOP;
+        if (optarg == NULL) {
+            p->bare = "--show-growth";
+            p->bare_at = optind;
+        } else if (parse_int("--show-growth", optarg, 1, 1000,
+            &st->show_growth, cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_TRACE_BLOCKS:
+        st->trace_blocks = DEFAULT_TOP;
+        if (optarg == NULL) {
+            p->bare = "--trace-blocks";
+            p->bare_at = optind;
+        } else if (parse_int("--trace-blocks", optarg, 1, 1000,
+            &st->trace_blocks, cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_EXPLAIN:
+        st->explain = DEFAULT_EXPLAIN;
+        if (optarg == NULL) {
+            p->bare = "--explain";
+            p->bare_at = optind;
+        } else if (parse_int("--explain", optarg, 1, 100,
+            &st->explain, cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_MODE:
+        if (parse_choice("--mode", optarg, mode_names, 3, &choice,
+            cause) != 0) {
+            return CLI_ERROR;
+        }
+        st->mode = (enum mode)choice;
+        st->mode_given = 1;
+        break;
+    case OPT_PER_TEST:
+        st->per_test = 1;
+        break;
+    case OPT_GC_PASSES:
+        if (parse_int("--gc-passes", optarg, 0, 100, &st->gc_passes,
+            cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_TIMEOUT:
+        if (parse_timeout(optarg, &st->timeout, cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_JSON:
+        if (*optarg == '\0') {
+            *cause = xstrdup("--json: empty file name (use - for stdout)");
+            return CLI_ERROR;
+        }
+        st->json_path = optarg;
+        break;
+    case 'q':
+        st->quiet = 1;
+        break;
+    case 'v':
+        st->verbose = 1;
+        break;
+    case 'I':
+        st->isolated = 1;
+        break;
+    case OPT_NO_IMPORT_SHARE:
+        st->no_import_share = 1;
+        break;
+    case OPT_TRUST_REFS:
+        st->trust_refs = 1;
+        break;
+    case 'c':
+    case 'm':
+        st->kind = opt == 'c' ? TARGET_CODE : TARGET_MODULE;
+        st->target = optarg;
+        if (opt == 'm' && *optarg == '\0') {
+            *cause = xstrdup("-m: empty module name");
+            return CLI_ERROR;
+        }
+        p->target_set = 1;
+        break;
+    case OPT_EACH:
+        st->each = 1;
+        break;
+    case 'j':
+        if (parse_int("-j", optarg, 1, 1024, &st->jobs, cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_SHARD:
+        if (parse_shard(optarg, st, cause) != 0) {
+            return CLI_ERROR;
+        }
+        break;
+    case OPT_JUNIT:
+    case OPT_BASELINE:
+    case OPT_WRITE_BASELINE:
+        if (*optarg == '\0') {
+            *cause = xasprintf("%s: empty file name", word);
+            return CLI_ERROR;
+        }
+        *(opt == OPT_JUNIT ? &st->junit_path : opt == OPT_BASELINE ?
+            &st->baseline_path : &st->write_baseline_path) = optarg;
+        break;
+    case OPT_COLOR:
+        if (parse_choice("--color", optarg, color_names, 3, &choice,
+            cause) != 0) {
+            return CLI_ERROR;
+        }
+        st->color = (enum color)choice;
+        break;
+    case OPT_VERSION:
+        return CLI_VERSION;
+    case 'h':
+        return CLI_HELP;
+    default:
+        *cause = bad_option(opt, word);
+        return CLI_ERROR;
+    }
+    return CLI_RUN;
+}
+
+/* Options that do not go together, or not with this target; 0, or -1
+ * with *cause (--per-test sets loop mode). Before the script operand is
+ * taken. */
+static int
+check_options(struct settings *st, char **cause)
+{
+    if (st->shard_n > 0 && !st->each) {
+        *cause = xstrdup("--shard needs --each: it splits many targets");
+        return -1;
+    }
+    if (st->jobs > 0 && !st->each) {
+        *cause = xstrdup("-j needs --each: one target is one hunt");
+        return -1;
+    }
+    if (st->bisect != BISECT_NONE && (st->junit_path != NULL ||
+        st->baseline_path != NULL || st->write_baseline_path != NULL)) {
+        *cause = xstrdup("--bisect writes its report as text and --json "
+            "only (no --junit or baselines)");
+        return -1;
+    }
+    if (st->bisect == BISECT_IMPORTS && st->mode_given &&
+        st->mode != MODE_REINIT) {
+        /* it ran reinit rounds, whatever --mode said */
+        *cause = xasprintf("--bisect imports probes in reinit rounds (a "
+            "module is imported anew only by a new interpreter), not in %s "
+            "mode", mode_name(st->mode));
+        return -1;
+    }
+    if (st->each && st->bisect != BISECT_NONE) {
+        *cause = xstrdup("--bisect works on one target, not with --each");
+        return -1;
+    }
+    if (st->per_test) {
+        /* one interpreter, every test run again in it */
+        if (st->mode_given && st->mode != MODE_LOOP) {
+            *cause = xasprintf("--per-test runs every test in one "
+                "interpreter: loop mode, not %s", mode_name(st->mode));
+            return -1;
+        }
+        st->mode = MODE_LOOP;
+        if (st->bisect != BISECT_NONE || st->show_growth ||
+            st->trace_blocks) {
+            *cause = xstrdup("--per-test does not go with --bisect, "
+                "--show-growth or --trace-blocks");
+            return -1;
+        }
+    }
+    if (st->bisect == BISECT_TESTS && (st->target == NULL ||
+        st->kind != TARGET_MODULE || (strcmp(st->target, "unittest") != 0 &&
+        strcmp(st->target, "pytest") != 0))) {
+        *cause = xstrdup("--bisect tests needs a test runner: "
+            "-m unittest NAME ... or -m pytest ARGS");
+        return -1;
+    }
+    if (st->explain && st->mode != MODE_LOOP) {
+        *cause = xstrdup("--explain needs --mode loop: the objects a run "
+            "left behind are inspected in the interpreter that ran it");
+        return -1;
+    }
+    return 0;
+}
+
+/* What the target and its args allow; 0, or -1 with *cause. */
+static int
+check_target(struct settings *st, char **cause)
+{
+    if (st->per_test && (st->kind != TARGET_MODULE ||
+        (strcmp(st->target, "pytest") != 0 &&
+        strcmp(st->target, "unittest") != 0))) {
+        *cause = xstrdup("--per-test needs a test runner: -m pytest [ARGS] "
+            "or -m unittest [NAMES]");
+        return -1;
+    }
+    if (st->each && st->kind == TARGET_MODULE &&
+        each_module_args(st, cause) != 0) {
+        return -1;
+    }
+    if (st->each && st->kind != TARGET_SCRIPT && st->nargs == 0) {
+        *cause = xasprintf("--each %s needs arguments: each one is a "
+            "target", st->kind == TARGET_MODULE ? "-m module" : "-c code");
+        return -1;
+    }
+    return 0;
+}
+
 static enum cli_result
 parse(int argc, char **argv, struct settings *st, char **cause)
 {
-    int opt, target_set = 0, at, choice, mode_given = 0, bare_at = -1;
-    const char *bare = NULL;    /* --show-growth, --trace-blocks or
-                                   --explain, alone */
+    struct parsing p = { 0, NULL, -1 };
+    enum cli_result r;
+    int opt, at;
 
     memset(st, 0, sizeof *st);
     st->warmups = 3;
     st->tracked = 3;
     st->gc_passes = 3;
-    st->worker_fd = -1;
     *cause = NULL;
 
     optind = 0;     /* 0, not 1: glibc then reinitializes (tests parse twice) */
@@ -337,218 +605,24 @@ parse(int argc, char **argv, struct settings *st, char **cause)
     /* '+': stop at the target; what follows belongs to it (as python does). */
     /* at: the element getopt reads, for messages (optind moves past it,
      * or not, in a cluster such as -qZ) */
-    while (!target_set && (at = optind > 0 ? optind : 1,
+    while (!p.target_set && (at = optind > 0 ? optind : 1,
         opt = getopt_long(argc, argv, "+:R:c:m:j:qvIh", long_options,
         NULL)) != -1) {
-        switch (opt) {
-        case 'R':
-            if (parse_huntrleaks(optarg, st, cause) != 0) {
-                return CLI_ERROR;
-            }
-            st->rounds_given = 1;
-            break;
-        case OPT_BISECT:
-            if (parse_choice("--bisect", optarg, bisect_names, 2, &choice,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
-            st->bisect = choice == 0 ? BISECT_IMPORTS : BISECT_TESTS;
-            break;
-        case OPT_SHOW_GROWTH:
-            st->show_growth = DEFAULT_TOP;
-            if (optarg == NULL) {
-                bare = "--show-growth";
-                bare_at = optind;
-            } else if (parse_int("--show-growth", optarg, 1, 1000,
-                &st->show_growth, cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_TRACE_BLOCKS:
-            st->trace_blocks = DEFAULT_TOP;
-            if (optarg == NULL) {
-                bare = "--trace-blocks";
-                bare_at = optind;
-            } else if (parse_int("--trace-blocks", optarg, 1, 1000,
-                &st->trace_blocks, cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_EXPLAIN:
-            st->explain = DEFAULT_EXPLAIN;
-            if (optarg == NULL) {
-                bare = "--explain";
-                bare_at = optind;
-            } else if (parse_int("--explain", optarg, 1, 100,
-                &st->explain, cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_WORKER_TASK:
-            if (parse_choice("--worker-task", optarg, task_names, 3, &choice,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
-            st->task = (enum worker_task)choice;
-            break;
-        case OPT_MODE:
-            if (parse_choice("--mode", optarg, mode_names, 3, &choice,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
-            st->mode = (enum mode)choice;
-            mode_given = st->mode_given = 1;
-            break;
-        case OPT_PER_TEST:
-            st->per_test = 1;
-            break;
-        case OPT_TEST_START:
-            if (parse_int("--test-start", optarg, 0, INT_MAX, &st->test_start,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_GC_PASSES:
-            if (parse_int("--gc-passes", optarg, 0, 100, &st->gc_passes,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_TIMEOUT:
-            if (parse_timeout(optarg, &st->timeout, cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_JSON:
-            if (*optarg == '\0') {
-                *cause = xstrdup("--json: empty file name (use - for stdout)");
-                return CLI_ERROR;
-            }
-            st->json_path = optarg;
-            break;
-        case 'q':
-            st->quiet = 1;
-            break;
-        case 'v':
-            st->verbose = 1;
-            break;
-        case 'I':
-            st->isolated = 1;
-            break;
-        case OPT_NO_IMPORT_SHARE:
-            st->no_import_share = 1;
-            break;
-        case OPT_TRUST_REFS:
-            st->trust_refs = 1;
-            break;
-        case 'c':
-        case 'm':
-            st->kind = opt == 'c' ? TARGET_CODE : TARGET_MODULE;
-            st->target = optarg;
-            if (opt == 'm' && *optarg == '\0') {
-                *cause = xstrdup("-m: empty module name");
-                return CLI_ERROR;
-            }
-            target_set = 1;
-            break;
-        case OPT_WORKER_FD:
-            if (parse_int("--worker-fd", optarg, 3, INT_MAX, &st->worker_fd,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_EACH:
-            st->each = 1;
-            break;
-        case 'j':
-            if (parse_int("-j", optarg, 1, 1024, &st->jobs, cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_SHARD:
-            if (parse_shard(optarg, st, cause) != 0) {
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_JUNIT:
-        case OPT_BASELINE:
-        case OPT_WRITE_BASELINE:
-            if (*optarg == '\0') {
-                *cause = xasprintf("%s: empty file name", argv[at]);
-                return CLI_ERROR;
-            }
-            *(opt == OPT_JUNIT ? &st->junit_path : opt == OPT_BASELINE ?
-                &st->baseline_path : &st->write_baseline_path) = optarg;
-            break;
-        case OPT_COLOR:
-            if (parse_choice("--color", optarg, color_names, 3, &choice,
-                cause) != 0) {
-                return CLI_ERROR;
-            }
-            st->color = (enum color)choice;
-            break;
-        case OPT_VERSION:
-            return CLI_VERSION;
-        case 'h':
-            return CLI_HELP;
-        default:
-            *cause = bad_option(opt, argv[at]);
-            return CLI_ERROR;
+        if ((r = parse_option(opt, argv[at], st, &p, cause)) != CLI_RUN) {
+            return r;
         }
     }
-    if (st->shard_n > 0 && !st->each) {
-        *cause = xstrdup("--shard needs --each: it splits many targets");
+    if (check_options(st, cause) != 0) {
         return CLI_ERROR;
     }
-    if (st->jobs > 0 && !st->each) {
-        *cause = xstrdup("-j needs --each: one target is one hunt");
-        return CLI_ERROR;
-    }
-    if (st->bisect != BISECT_NONE && (st->junit_path != NULL ||
-        st->baseline_path != NULL || st->write_baseline_path != NULL)) {
-        *cause = xstrdup("--bisect writes its report as text and --json "
-            "only (no --junit or baselines)");
-        return CLI_ERROR;
-    }
-    if (st->each && st->bisect != BISECT_NONE) {
-        *cause = xstrdup("--bisect works on one target, not with --each");
-        return CLI_ERROR;
-    }
-    if (st->per_test) {
-        /* one interpreter, every test run again in it */
-        if (mode_given && st->mode != MODE_LOOP) {
-            *cause = xasprintf("--per-test runs every test in one "
-                "interpreter: loop mode, not %s", mode_name(st->mode));
-            return CLI_ERROR;
-        }
-        st->mode = MODE_LOOP;
-        if (st->bisect != BISECT_NONE || st->show_growth ||
-            st->trace_blocks) {
-            *cause = xstrdup("--per-test does not go with --bisect, "
-                "--show-growth or --trace-blocks");
-            return CLI_ERROR;
-        }
-    }
-    if (st->bisect == BISECT_TESTS && (!target_set ||
-        st->kind != TARGET_MODULE || (strcmp(st->target, "unittest") != 0 &&
-        strcmp(st->target, "pytest") != 0))) {
-        *cause = xstrdup("--bisect tests needs a test runner: "
-            "-m unittest NAME ... or -m pytest ARGS");
-        return CLI_ERROR;
-    }
-    if (st->explain && st->mode != MODE_LOOP) {
-        *cause = xstrdup("--explain needs --mode loop: the objects a run "
-            "left behind are inspected in the interpreter that ran it");
-        return CLI_ERROR;
-    }
-    if (!target_set) {
+    if (!p.target_set) {
         if (optind >= argc) {
             *cause = xstrdup("no target: give a script, -m module or -c code");
             return CLI_ERROR;
         }
         st->kind = TARGET_SCRIPT;
-        if (optind == bare_at &&
-            (*cause = bare_optional_number(bare, argv[optind])) != NULL) {
+        if (optind == p.bare_at &&
+            (*cause = bare_optional_number(p.bare, argv[optind])) != NULL) {
             return CLI_ERROR;
         }
         st->target = argv[optind++];
@@ -559,19 +633,7 @@ parse(int argc, char **argv, struct settings *st, char **cause)
     }
     st->args = argv + optind;
     st->nargs = argc - optind;
-    if (st->per_test && (st->kind != TARGET_MODULE ||
-        (strcmp(st->target, "pytest") != 0 &&
-        strcmp(st->target, "unittest") != 0))) {
-        *cause = xstrdup("--per-test needs a test runner: -m pytest [ARGS] "
-            "or -m unittest [NAMES]");
-        return CLI_ERROR;
-    }
-    if (st->each && st->kind != TARGET_SCRIPT && st->nargs == 0) {
-        *cause = xasprintf("--each %s needs arguments: each one is a "
-            "target", st->kind == TARGET_MODULE ? "-m module" : "-c code");
-        return CLI_ERROR;
-    }
-    return CLI_RUN;
+    return check_target(st, cause) != 0 ? CLI_ERROR : CLI_RUN;
 }
 
 enum cli_result
@@ -587,91 +649,6 @@ cli_parse(int argc, char **argv, struct settings *st, char **cause)
         *cause = shown;
     }
     return r;
-}
-
-/* The worker's argv: its program, extra, then the settings it takes. */
-static char **
-common_argv(const char *exe, const struct settings *st,
-    const char *const *extra)
-{
-    char **av;
-    int n = 0, i, nextra = 0;
-
-    while (extra != NULL && extra[nextra] != NULL) {
-        nextra++;
-    }
-    av = xcalloc((size_t)st->nargs + (size_t)nextra + 16, sizeof *av);
-    av[n++] = xstrdup(exe);
-    for (i = 0; i < nextra; i++) {
-        av[n++] = xstrdup(extra[i]);
-    }
-    av[n++] = xasprintf("--huntrleaks=%d:%d", st->warmups, st->tracked);
-    av[n++] = xasprintf("--gc-passes=%d", st->gc_passes);
-    av[n++] = xasprintf("--mode=%s", mode_name(st->mode));
-    if (st->show_growth) {
-        av[n++] = xasprintf("--show-growth=%d", st->show_growth);
-    }
-    if (st->trace_blocks) {
-        av[n++] = xasprintf("--trace-blocks=%d", st->trace_blocks);
-    }
-    if (st->explain) {
-        av[n++] = xasprintf("--explain=%d", st->explain);
-    }
-    if (st->task != TASK_HUNT) {
-        av[n++] = xstrdup(st->task == TASK_LIST_IMPORTS ?
-            "--worker-task=imports" : "--worker-task=tests");
-    }
-    if (st->isolated) {
-        av[n++] = xstrdup("-I");
-    }
-    if (st->per_test) {
-        av[n++] = xstrdup("--per-test");
-    }
-    if (st->test_start > 0) {
-        av[n++] = xasprintf("--test-start=%d", st->test_start);
-    }
-    if (st->trust_refs) {
-        av[n++] = xstrdup("--trust-refs");
-    }
-    switch (st->kind) {
-    case TARGET_CODE:
-        av[n++] = xstrdup("-c");
-        break;
-    case TARGET_MODULE:
-        av[n++] = xstrdup("-m");
-        break;
-    case TARGET_SCRIPT:
-        av[n++] = xstrdup("--");
-        break;
-    }
-    av[n++] = xstrdup(st->target);
-    for (i = 0; i < st->nargs; i++) {
-        av[n++] = xstrdup(st->args[i]);
-    }
-    av[n] = NULL;
-    return av;
-}
-
-char **
-cli_worker_argv(const char *exe, const struct settings *st, int fd)
-{
-    char *fdarg = xasprintf("--worker-fd=%d", fd), **av;
-    const char *extra[] = { fdarg, NULL };
-
-    av = common_argv(exe, st, extra);
-    free(fdarg);
-    return av;
-}
-
-void
-cli_worker_argv_free(char **av)
-{
-    char **a;
-
-    for (a = av; *a != NULL; a++) {
-        free(*a);
-    }
-    free(av);
 }
 
 int

@@ -10,7 +10,7 @@ enum target_kind {
     TARGET_CODE,        /* refhunt -c code [arg ...] */
 };
 
-/* What must survive for a leak to count (DESIGN.md, "isolation modes"). */
+/* What must survive for a leak to count (doc/DESIGN.md, "Isolation modes"). */
 enum mode {
     MODE_REINIT,        /* every round a whole interpreter lifetime */
     MODE_SUBINTERP,     /* every round a subinterpreter */
@@ -24,13 +24,6 @@ enum bisect {
     BISECT_TESTS,
 };
 
-/* What a worker is run for: the rounds, or a one-time discovery. */
-enum worker_task {
-    TASK_HUNT,
-    TASK_LIST_IMPORTS,  /* run the target once, list what it imported */
-    TASK_LIST_TESTS,    /* list the test ids of -m unittest NAME ... */
-};
-
 /* --color: the verdict words in color. */
 enum color {
     COLOR_AUTO,         /* on a terminal, unless NO_COLOR is set */
@@ -42,6 +35,9 @@ struct settings {
     enum mode         mode;
     int               mode_given;   /* --mode was given */
     int               each;         /* --each: every operand a target */
+    int               each_first;   /* --each -m: the first arg that is a
+                                       target; the ones before a "--"
+                                       there every target gets */
     int               jobs;         /* -j N: hunts at once; 0: cores */
     int               shard_k;      /* --shard K/N: this machine's part */
     int               shard_n;      /* 0: no sharding */
@@ -70,9 +66,6 @@ struct settings {
     char            **args;         /* sys.argv[1:] of the target */
     int               nargs;
     int               per_test;     /* --per-test: every test a verdict */
-    int               test_start;   /* internal: the first test to run */
-    int               worker_fd;    /* record channel; -1 in the supervisor */
-    enum worker_task  task;
 };
 
 /* What cli_parse asks the caller to do. */
@@ -92,11 +85,5 @@ void            cli_usage(FILE *);
 void            cli_help(FILE *);
 
 const char     *mode_name(enum mode);
-
-/* Builds the argv that makes the worker program (the first argument) run
- * these settings with the channel fd; and frees it. */
-char          **cli_worker_argv(const char *, const struct settings *, int);
-
-void            cli_worker_argv_free(char **);
 
 #endif

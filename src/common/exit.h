@@ -2,7 +2,7 @@
 #ifndef REFHUNT_EXIT_H
 #define REFHUNT_EXIT_H
 
-/* The process exit statuses (DESIGN.md, "Verdicts and exit status"). */
+/* The process exit statuses (doc/DESIGN.md, "Verdicts and exit status"). */
 enum exit_status {
     EXIT_CLEAN = 0,
     EXIT_LEAK = 1,

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,7 +215,7 @@ static const struct {
     enum record_type type;
     int              fields;
 } kinds[] = {
-    { "hello",       RECORD_HELLO,       5 },
+    { "hello",       RECORD_HELLO,       6 },
     { "calibration", RECORD_CALIBRATION, 4 },
     { "phase",       RECORD_PHASE,       3 },
     { "counters",    RECORD_COUNTERS,    5 },
@@ -235,7 +236,7 @@ static const struct {
 int
 record_parse(const char *line, struct record *r, char **cause)
 {
-    char *copy = xstrdup(line), *f[5];
+    char *copy = xstrdup(line), *f[6];
     size_t k, nkinds = sizeof kinds / sizeof kinds[0];
     int m, rc = -1;
 
@@ -266,11 +267,12 @@ record_parse(const char *line, struct record *r, char **cause)
     switch (r->type) {
     case RECORD_HELLO:
         if (parse_flag(f[2], &r->debug) != 0 ||
-            parse_flag(f[3], &r->refs_available) != 0) {
+            parse_flag(f[3], &r->refs_available) != 0 ||
+            parse_flag(f[4], &r->free_threaded) != 0) {
             goto bad;
         }
         r->text = record_unescape(f[1]);
-        r->extra = record_unescape(f[4]);
+        r->extra = record_unescape(f[5]);
         break;
     case RECORD_CALIBRATION:
         for (m = 0; m < METRIC_COUNT; m++) {
@@ -376,9 +378,10 @@ record_clear(struct record *r)
 static struct {
     int     fd;
     pid_t   pid;
+    pid_t   keeper;     /* our parent then */
     dev_t   dev;
     ino_t   ino;
-} bound = { -1, 0, 0, 0 };
+} bound = { -1, 0, 0, 0, 0 };
 
 int
 record_bind(int fd)
@@ -390,6 +393,7 @@ record_bind(int fd)
     }
     bound.fd = fd;
     bound.pid = getpid();
+    bound.keeper = getppid();
     bound.dev = sb.st_dev;
     bound.ino = sb.st_ino;
     return 0;
@@ -450,4 +454,14 @@ record_send(int fd, const char *fmt, ...)
     }
     free(line);
     return 0;
+}
+
+void
+record_lost(void)
+{
+    /* only to the keeper that started us: were it gone, our parent would
+     * be some other process, which a real-time signal could kill */
+    if (bound.keeper > 1 && getppid() == bound.keeper) {
+        kill(bound.keeper, RECORD_SIG_LOST);
+    }
 }

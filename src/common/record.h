@@ -1,7 +1,7 @@
 /*
  * record.h: the line records a worker sends its supervisor.
  *
- *   hello VERSION DEBUG REFS_AVAILABLE BLOCKS_SOURCE
+ *   hello VERSION DEBUG REFS_AVAILABLE FREE_THREADED BLOCKS_SOURCE
  *   calibration REFS BLOCKS FDS        interpreter's own leak per cycle
  *   phase ROUND NAME                   NAME: init run collect finalize measure
  *   counters ROUND REFS BLOCKS FDS     "-" for a counter not available
@@ -46,6 +46,7 @@
 #ifndef REFHUNT_RECORD_H
 #define REFHUNT_RECORD_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "measure.h"
@@ -91,6 +92,7 @@ struct record {
     enum explain_kind kind;     /* explain */
     int              debug;
     int              refs_available;
+    int              free_threaded;
     char            *text;      /* version (hello), message (fail), type
                                    (growth), traceback (trace), name */
     char            *extra;     /* blocks source (hello), outcome
@@ -122,8 +124,17 @@ void    record_clear(struct record *);
 char   *record_escape(const char *);
 char   *record_unescape(const char *);
 
-/* The worker's exit status when its channel is gone. */
+/* worker_main's return when its channel is gone; main_worker.c then
+ * says so with record_lost() before it exits. */
 #define RECORD_EXIT_LOST 86
+
+/* The signal a worker sends its keeper (its parent) to say that its
+ * channel is gone: the keeper's end-of-worker record carries it, so
+ * that no exit status is taken for it (a target may exit with any). */
+#define RECORD_SIG_LOST (SIGRTMIN + 1)
+
+/* Tells the keeper that the channel bound by record_bind is gone. */
+void    record_lost(void);
 
 /* Makes fd the worker's channel: record_send then fails when the target
  * closed it and something else took its number, or when a process that

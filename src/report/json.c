@@ -128,8 +128,9 @@ json_refs_trust(FILE *f, const struct hunt *h)
 {
     int i;
 
-    fprintf(f, "\"refs_trusted\": %s, \"untrusted_refs\": [",
-        h->refs_untrusted ? "false" : "true");
+    fprintf(f, "\"refs_trusted\": %s, \"refs_unjudged_leak\": %s, "
+        "\"untrusted_refs\": [", h->refs_untrusted ? "false" : "true",
+        h->refs_unjudged ? "true" : "false");
     for (i = 0; i < h->untrusted.n; i++) {
         fputs(i > 0 ? ", " : "", f);
         json_text(f, h->untrusted.name[i]);
@@ -164,4 +165,17 @@ json_explain(FILE *f, const struct hunt *h)
         fputc('}', f);
     }
     fputs("]}", f);
+}
+
+void
+json_python(FILE *f, const struct python_info *py)
+{
+    fprintf(f, "{\"version\": ");
+    json_text(f, py->version);
+    fprintf(f, ", \"debug\": %s, \"free_threaded\": %s, "
+        "\"refs_available\": %s, \"blocks_source\": ",
+        py->debug ? "true" : "false", py->free_threaded ? "true" : "false",
+        py->refs_available ? "true" : "false");
+    json_text(f, py->blocks_source);
+    fputc('}', f);
 }

@@ -19,6 +19,9 @@ void    json_number(FILE *, int64_t);
 /* {"refs": N, "blocks": N, "fds": N} */
 void    json_counters(FILE *, const int64_t *);
 
+/* {"version": ..., "debug": ..., ...}: the embedded Python. */
+void    json_python(FILE *, const struct python_info *);
+
 /* ["refs", ...]: the metrics that leaked. */
 void    json_leaks(FILE *, const struct hunt *);
 

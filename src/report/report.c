@@ -57,10 +57,11 @@ report_leak_line(const struct hunt *h, enum metric m, FILE *f)
     fputc('\n', f);
 }
 
-void
-report_leak_line_baseline(const struct hunt *h, enum metric m, FILE *f)
+/* What --baseline says of metric m, if it has an entry: within it
+ * (known), or beyond it. */
+static void
+baseline_words(const struct hunt *h, enum metric m, FILE *f)
 {
-    leak_words(h, m, f);
     if (h->known[m] > 0) {
         fprintf(f, " (known: the baseline allows %" PRId64 " a round)",
             h->known[m]);
@@ -68,6 +69,13 @@ report_leak_line_baseline(const struct hunt *h, enum metric m, FILE *f)
         fprintf(f, " (more than the baseline allows: %" PRId64 " a round)",
             h->allowed[m]);
     }
+}
+
+void
+report_leak_line_baseline(const struct hunt *h, enum metric m, FILE *f)
+{
+    leak_words(h, m, f);
+    baseline_words(h, m, f);
     fputc('\n', f);
 }
 
@@ -124,8 +132,7 @@ report_annotations(const struct hunt *h, FILE *f)
         }
         leak_words(h, m, mem);
         if (h->known[m] > 0) {
-            fprintf(mem, " (known: the baseline allows %" PRId64 " a round)",
-                h->known[m]);
+            baseline_words(h, m, mem);
         }
         fclose(mem);
         gh_begin(f, h->known[m] > 0 ? "notice" : "error", h,
@@ -230,7 +237,7 @@ measured(const struct hunt *h, FILE *f)
         st->tracked == 1 ? "" : "s");
     if (h->python.version != NULL) {
         fprintf(f, "; Python %s %s", h->python.version,
-            h->python.debug ? "debug build" : "release build");
+            python_build(&h->python));
         if (!h->python.refs_available) {
             fprintf(f, ": blocks and fds only, references need a debug "
                 "build");
@@ -324,7 +331,14 @@ what_grew(const struct hunt *h, FILE *f)
         }
     }
     if (h->settings->show_growth && !grew && h->status == STATUS_LEAK &&
-        h->settings->mode != MODE_LOOP) {
+        h->settings->mode == MODE_LOOP) {
+        fprintf(f, "--show-growth: no type whose objects the GC tracks "
+            "grew: what leaks is objects it does not track (int, str, bytes, "
+            "bytearray, object()) or memory kept in C; --explain follows "
+            "the untracked objects that others hold, --trace-blocks shows "
+            "where the blocks were allocated\n");
+    } else if (h->settings->show_growth && !grew &&
+        h->status == STATUS_LEAK) {
         fprintf(f, "--show-growth: no type grew inside the %s: what leaks in "
             "%s mode outlives it, where a new interpreter's GC does not see "
             "it; --mode loop counts the objects that stay\n",
@@ -346,9 +360,16 @@ report_explained(const struct hunt *h, FILE *f)
     if (h->nexplained == 0) {
         fprintf(f, "--explain: %s (computed after the last tracked run, "
             "%.1f s; %s)\n", strcmp(h->explain_note, "complete") == 0 ?
-            "the last tracked run left no new object of a type that grew" :
-            "nothing explained", (double)h->explain_ms / 1000,
-            h->explain_note);
+            "the last tracked run left no new object of a type that grew "
+            "that an object the GC tracks holds" : "nothing explained",
+            (double)h->explain_ms / 1000, h->explain_note);
+        if (h->status == STATUS_LEAK) {
+            fprintf(f, "  what leaked is out of its view: objects the GC "
+                "does not track (int, str, bytes, object()) kept by C code "
+                "(a static, a leaked Py_INCREF), or memory kept inside an "
+                "object; --trace-blocks shows where the blocks were "
+                "allocated\n");
+        }
         return;
     }
     fprintf(f, "what holds %d object%s the last tracked run left behind "
@@ -427,6 +448,22 @@ report_untrusted_refs(const struct hunt *h, FILE *f)
         "references too)\n", h->untrusted.n > 1 ? "bypass" : "bypasses");
 }
 
+/* The verdict's words when refs did not decide: it is not about them.
+ * no_leak: the verdict so far is "clean, no leak". */
+static void
+unjudged(const struct hunt *h, int no_leak, FILE *f)
+{
+    if (!h->refs_untrusted) {
+        return;
+    }
+    if (no_leak) {
+        fprintf(f, " of %s or %s", metric_noun(METRIC_BLOCKS),
+            metric_noun(METRIC_FDS));
+    }
+    fprintf(f, "; references not judged%s", h->refs_unjudged ?
+        " (by the rule they leak)" : "");
+}
+
 void
 report_text(const struct hunt *h, FILE *f)
 {
@@ -443,17 +480,11 @@ report_text(const struct hunt *h, FILE *f)
     }
     report_explained(h, f);
     for (m = 0; m < METRIC_COUNT; m++) {
-        if (h->leaked[m] && h->allowed[m] > 0) {
-            leak_words(h, m, f);
-            fprintf(f, " (more than the baseline allows: %" PRId64
-                " a round)\n", h->allowed[m]);
-        } else if (h->leaked[m]) {
+        if (h->leaked[m] && h->allowed[m] == 0) {
             report_leak_line(h, m, f);
             import_share(h, m, f);
-        } else if (h->known[m] > 0) {
-            leak_words(h, m, f);
-            fprintf(f, " (known: the baseline allows %" PRId64 " a round)\n",
-                h->known[m]);
+        } else if (h->leaked[m] || h->known[m] > 0) {
+            report_leak_line_baseline(h, m, f);
         }
     }
     fprintf(f, "refhunt: %s: %s%s%s", h->name, color_of(h->status),
@@ -472,6 +503,7 @@ report_text(const struct hunt *h, FILE *f)
         } else {
             fprintf(f, " within the baseline");
         }
+        unjudged(h, first, f);
         break;
     case STATUS_LEAK:
         for (m = 0; m < METRIC_COUNT; m++) {
@@ -480,6 +512,7 @@ report_text(const struct hunt *h, FILE *f)
                 first = 0;
             }
         }
+        unjudged(h, 0, f);
         break;
     default:
         if (h->fail_round > 0) {
@@ -622,13 +655,9 @@ json_hunt(const struct hunt *h, FILE *f)
     } else {
         fputs("null", f);
     }
-    fprintf(f, ",\n  \"python\": {\"version\": ");
-    json_text(f, h->python.version);
-    fprintf(f, ", \"debug\": %s, \"refs_available\": %s, "
-        "\"blocks_source\": ", h->python.debug ? "true" : "false",
-        h->python.refs_available ? "true" : "false");
-    json_text(f, h->python.blocks_source);
-    fprintf(f, "},\n  \"failure\": ");
+    fprintf(f, ",\n  \"python\": ");
+    json_python(f, &h->python);
+    fprintf(f, ",\n  \"failure\": ");
     if (h->status >= STATUS_FAILED) {
         fprintf(f, "{\"round\": %d, \"phase\": \"%s\", \"signal\": ",
             h->fail_round, phase_name(h->fail_phase));

@@ -9,6 +9,10 @@
  * rest of the line; the unquoted names of refhunt 0.1 match too), or with
  * --per-test a test id. A line "mode MODE" makes the entries after it
  * apply to hunts in that mode only (--write-baseline writes one).
+ * A line "names escaped" (refhunt writes one) makes the TARGETs after it
+ * read \xHH as that byte (any other backslash is itself): a test id with a newline,
+ * or blanks at either end, reads back as it was. Without it, as in the
+ * files of earlier versions, a TARGET is the bytes of the line.
  * Blank lines and lines starting with '#' are ignored.
  *
  * Names match as refhunt means them, not byte for byte: a word that names
@@ -46,6 +50,9 @@ void             baseline_apply(struct baseline *, struct hunt *);
 void             baseline_unmatched(const struct baseline *, const char *,
                      FILE *);
 
+/* Marks the entries of a target that another --shard hunts as used: not
+ * unmatched in this one. */
+void             baseline_claim(struct baseline *, const char *);
 /* Writes the hunt's leaks (and known leaks) as baseline lines. */
 void             baseline_write(FILE *, const struct hunt *);
 

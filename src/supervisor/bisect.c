@@ -11,7 +11,7 @@
  * and its _speedups), so the first module of the list that leaks is a
  * culprit, and the modules that leak only through it come after it.
  *
- * The search (DESIGN.md, "Bisecting imports"), over items that leaks add
+ * The search (doc/DESIGN.md, "Bisecting imports"), over items that leaks add
  * up: a probe holds the culprits found so far (the known items) and a run
  * of the items after the last of them. The first run is the rest of the
  * list; when it leaks more than the known items alone (ref), it is halved,
@@ -702,7 +702,6 @@ discover(const struct settings *st, enum worker_task task, const char *exe)
     struct hunt *h;
 
     *ds = *st;
-    ds->task = task;
     ds->mode = MODE_REINIT;
     ds->warmups = 1;        /* the worker runs it once, whatever these say */
     ds->tracked = 1;
@@ -711,6 +710,7 @@ discover(const struct settings *st, enum worker_task task, const char *exe)
     ds->explain = 0;
     h = hunt_new(ds);
     h->owned_settings = ds;
+    h->task = task;
     supervise_hunt(h, exe);
     return h;
 }

@@ -102,12 +102,12 @@ out_of_order(const struct channel *c, const struct record *r)
     case RECORD_MODULE:
     case RECORD_PATH:
         /* reinit: round 1 lists its imports (importshare.c) */
-        return h->settings->task == TASK_HUNT &&
+        return h->task == TASK_HUNT &&
             (h->settings->mode != MODE_REINIT || cur != 1 || !open) ?
             "names from a worker not asked for them" : NULL;
     case RECORD_TEST:
     case RECORD_IMPORT:
-        return h->settings->task != TASK_HUNT || (r->type == RECORD_TEST &&
+        return h->task != TASK_HUNT || (r->type == RECORD_TEST &&
             h->settings->per_test && c->cur == c->h) ? NULL :
             "names from a worker not asked for them";
     case RECORD_TESTBEGIN:
@@ -133,7 +133,7 @@ out_of_order(const struct channel *c, const struct record *r)
                 "the end inside a test";
         }
         /* a discovery worker runs once, measures nothing */
-        return all_measured(h) || h->settings->task != TASK_HUNT ? NULL :
+        return all_measured(h) || h->task != TASK_HUNT ? NULL :
             "the end before the last round";
     case RECORD_HELLO:
         break;
@@ -147,11 +147,12 @@ test_begin(struct channel *c, struct record *r)
 {
     struct hunt *h = c->h, *t = hunt_new(h->settings);
 
+    t->test_start = h->test_start;     /* tells its worker apart */
     free(t->name);
     t->name = r->text;
     r->text = NULL;
     t->python = (struct python_info){ xstrdup(h->python.version),
-        h->python.debug, h->python.refs_available,
+        h->python.debug, h->python.refs_available, h->python.free_threaded,
         xstrdup(h->python.blocks_source) };
     h->tests.hunt = xreallocarray(h->tests.hunt, (size_t)h->tests.n + 1,
         sizeof *h->tests.hunt);
@@ -246,6 +247,7 @@ apply(struct channel *c, const char *line)
         h->python.blocks_source = r.extra;
         h->python.debug = r.debug;
         h->python.refs_available = r.refs_available;
+        h->python.free_threaded = r.free_threaded;
         r.text = r.extra = NULL;
         break;
     case RECORD_TESTBEGIN:

@@ -24,27 +24,40 @@
 #include "keeper.h"
 #include "outcome.h"
 #include "record.h"
+#include "spec.h"
 #include "xmalloc.h"
 
 #define TAIL_MAX        (64 * 1024)     /* of the target's stderr, kept */
-#define KEEP_MAX        (16 * 1024 * 1024)  /* OUTPUT_KEEP, per stream */
 #define DUMP_GRACE      2.0     /* seconds for the timeout traceback */
 #define LOST_GRACE      1.0     /* seconds to exit after the records end */
 #define DRAIN_MAX       1.0     /* seconds to read what is left at the end */
 #define RECORD_FD_MIN   100     /* the worker's end of the records */
 
+/*
+ * As tmux's job.c: an engine runs until two things have happened, in
+ * either order: its worker ended (DEAD: the keeper sent its end-of-worker
+ * record) and its records ended (CLOSED). Nothing is guessed from an exit
+ * status: the records, the keeper's record and what refhunt itself did
+ * (a kill, and why) are the facts outcome.c decides on.
+ */
+enum engine_state {
+    ENGINE_RUNNING = 0,
+    ENGINE_DEAD = 1,
+    ENGINE_CLOSED = 2,
+};
+
 struct engine {
     struct hunt    *h;
     enum output     output;
     struct keeper   keeper;
-    int             keeper_done;                /* reaped */
+    unsigned        state;                      /* ENGINE_* bits */
+    struct worker_end end;                      /* once DEAD */
     int             rec_fd, err_fd, out_fd;     /* -1 once at EOF */
     int             worker_fd;                  /* rec_fd's number there */
     struct channel  ch;                         /* the records */
     unsigned        starts;                     /* ch.starts seen */
     struct buffer   tail;                       /* the target's stderr */
     struct buffer   out_tail;                   /* its stdout, under -q */
-    struct buffer   kept_out, kept_err;         /* OUTPUT_KEEP */
     size_t          err_total;                  /* stderr bytes seen */
     size_t          dump_from;                  /* err_total at the dump */
     double          started;
@@ -53,9 +66,9 @@ struct engine {
     int             killed;                     /* the kill was asked */
     int             timed_out;
     int             interrupted;
-    double          eof_at;                     /* records ended early */
-    int             gone;                       /* ... and for good */
-    int             wstatus;                    /* the worker's; -1: unsaid */
+    double          closed_at;                  /* CLOSED before "end" */
+    int             gone;                       /* ... and the worker
+                                                   outlived that */
 };
 
 struct hunt *
@@ -82,12 +95,12 @@ tail_add(struct buffer *b, const char *p, size_t n)
     }
 }
 
-/* Keeps the first KEEP_MAX bytes. */
+/* OUTPUT_KEEP: into the hunt's spool (none: it could not be made). */
 static void
-keep_add(struct buffer *b, const char *p, size_t n)
+keep_add(struct hunt *h, struct spooled *st, const char *p, size_t n)
 {
-    if (b->len < KEEP_MAX) {
-        buffer_add(b, p, n < KEEP_MAX - b->len ? n : KEEP_MAX - b->len);
+    if (h->spool != NULL) {
+        spool_add(h->spool, st, p, n);
     }
 }
 
@@ -113,13 +126,13 @@ drain(struct engine *e, int *fd)
         tail_add(&e->tail, buf, (size_t)n);
         e->err_total += (size_t)n;
         if (e->output == OUTPUT_KEEP) {
-            keep_add(&e->kept_err, buf, (size_t)n);
+            keep_add(e->h, &e->h->kept_err, buf, (size_t)n);
         } else if (e->output == OUTPUT_PASS &&
             write(STDERR_FILENO, buf, (size_t)n) < 0) {
             ;   /* best effort: our own stderr may be gone */
         }
     } else if (e->output == OUTPUT_KEEP) {
-        keep_add(&e->kept_out, buf, (size_t)n);
+        keep_add(e->h, &e->h->kept_out, buf, (size_t)n);
     } else {
         /* stdout under -q: read so the target never blocks; its tail
          * kept for a failure's message (pytest reports on stdout) */
@@ -177,35 +190,55 @@ close_pair(int p[2])
     }
 }
 
+/* OUTPUT_PASS: where the target's stdout goes, a descriptor for the
+ * worker (or -1: ours, inherited). With --json - our stdout is the
+ * report's, and the target's goes to stderr, as the text report does. */
+static int
+passed_stdout(const struct hunt *h)
+{
+    const char *json = h->settings->json_path;
+
+    if (json == NULL || strcmp(json, "-") != 0) {
+        return -1;
+    }
+    return fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+}
+
 struct engine *
 engine_start(struct hunt *h, const char *worker, enum output output,
     char **cause)
 {
-    const struct settings *st = h->settings;
     int rec[2] = { -1, -1 }, err[2] = { -1, -1 }, out[2] = { -1, -1 };
     struct engine *e;
+    struct spec sp;
     char **argv;
-    int rc;
+    int rc, saved;
 
+    if (output == OUTPUT_PASS) {
+        out[1] = passed_stdout(h);
+    }
     if (pipe2(rec, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
         (output != OUTPUT_PASS && pipe2(out, O_CLOEXEC) < 0)) {
+        saved = errno;
         *cause = xasprintf("cannot start a worker: pipe: %s",
             strerror(errno));
         close_pair(rec);
         close_pair(err);
         close_pair(out);
+        errno = saved;
         return NULL;
     }
     e = xcalloc(1, sizeof *e);
     e->h = h;
     e->output = output;
     e->started = e->round_start = clock_now();
-    e->wstatus = -1;
     channel_init(&e->ch, h);
     e->worker_fd = rec[1] = move_high(rec[1]);
-    argv = cli_worker_argv(worker, st, rec[1]);
+    sp = spec_of(h->settings, h->task, h->test_start, rec[1]);
+    argv = spec_argv(worker, &sp);
     rc = keeper_spawn(&e->keeper, argv, rec[1], err[1], out[1], cause);
-    cli_worker_argv_free(argv);
+    saved = errno;
+    spec_argv_free(argv);
     close(rec[1]);
     close(err[1]);
     if (out[1] >= 0) {
@@ -222,9 +255,16 @@ engine_start(struct hunt *h, const char *worker, enum output output,
         }
         channel_free(&e->ch);
         free(e);
+        errno = saved;
         return NULL;
     }
     return e;
+}
+
+int
+engine_busy(int err)
+{
+    return err == EMFILE || err == ENFILE || err == EAGAIN;
 }
 
 int
@@ -252,8 +292,8 @@ engine_deadline(const struct engine *e)
 
     if (e->kill_at != 0 && !e->killed) {
         d = e->kill_at;
-    } else if (e->eof_at != 0 && !e->gone) {
-        d = e->eof_at + LOST_GRACE;
+    } else if (e->closed_at != 0 && !e->gone) {
+        d = e->closed_at + LOST_GRACE;
     } else if (st->timeout > 0 && !e->timed_out) {
         d = e->round_start + st->timeout;
     }
@@ -284,12 +324,15 @@ engine_step(struct engine *e, const struct pollfd *pfd, int npfd,
         e->starts = e->ch.starts;
         e->round_start = t;             /* --timeout is per round */
     }
+    if (e->rec_fd < 0) {
+        e->state |= ENGINE_CLOSED;
+    }
     /* The records ended before "end": the worker exits now (it failed,
      * or died), or it lost its channel and goes on. */
-    if (e->rec_fd < 0 && !h->finished && e->eof_at == 0) {
-        e->eof_at = t;
+    if ((e->state & ENGINE_CLOSED) && !h->finished && e->closed_at == 0) {
+        e->closed_at = t;
     }
-    if (e->eof_at != 0 && !e->gone && t - e->eof_at > LOST_GRACE &&
+    if (e->closed_at != 0 && !e->gone && t - e->closed_at > LOST_GRACE &&
         e->kill_at == 0) {
         e->gone = 1;
         e->kill_at = t;
@@ -317,10 +360,10 @@ engine_step(struct engine *e, const struct pollfd *pfd, int npfd,
     }
     r = waitpid(e->keeper.pid, &ws, WNOHANG);
     if (r == e->keeper.pid) {
-        e->keeper_done = 1;
-        e->wstatus = keeper_worker_status(&e->keeper);
-        if (e->wstatus == -1) {
-            e->wstatus = ws;    /* the keeper itself was killed: say so */
+        e->state |= ENGINE_DEAD;
+        e->end = keeper_worker_end(&e->keeper);
+        if (!e->end.said) {
+            e->end.status = ws;     /* the keeper itself was killed */
         }
         return 1;
     }
@@ -433,7 +476,7 @@ facts(const struct engine *e)
 {
     const struct hunt *h = e->h;
     struct outcome_facts f;
-    int ws = e->wstatus;
+    int ws = e->end.status;
 
     memset(&f, 0, sizeof f);
     f.timed_out = e->timed_out;
@@ -447,9 +490,9 @@ facts(const struct engine *e)
     f.fail_phase = h->fail_phase;
     f.reinit = h->settings->mode == MODE_REINIT;
     f.round1_measured = h->nrounds > 0 && h->rounds[0].measured;
-    f.signal = ws != -1 && WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
-    f.exit_code = ws != -1 && WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-    f.lost_code = RECORD_EXIT_LOST;
+    f.signal = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+    f.exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+    f.said_lost = e->end.lost;
     return f;
 }
 
@@ -518,7 +561,9 @@ describe(struct engine *e, struct outcome o, const struct outcome_facts *f)
         h->exit_code = f->exit_code;
         set_reason(h, xasprintf("the worker exited with status %d before "
             "the round ended (os._exit() or exit() in the target?)",
-            f->exit_code), NULL);
+            f->exit_code), f->exit_code != 0 ? NULL : xstrdup("Status 0 "
+            "ends a python process as a success, but refhunt needs the "
+            "process for the rounds after it: no verdict without them."));
         break;
     }
 }
@@ -530,11 +575,12 @@ engine_finish(struct engine *e)
     struct outcome_facts f;
     int *fds[3] = { &e->rec_fd, &e->err_fd, &e->out_fd }, i;
 
-    if (!e->keeper_done) {
+    if (!(e->state & ENGINE_DEAD)) {
         /* not over yet: the caller gives up on it */
         keeper_kill(&e->keeper);
         waitpid(e->keeper.pid, NULL, 0);
-        e->wstatus = keeper_worker_status(&e->keeper);
+        e->end = keeper_worker_end(&e->keeper);
+        e->state |= ENGINE_DEAD;
     }
     /* Read what the worker wrote before it went, without waiting for an
      * EOF that a process that escaped may never give. */
@@ -542,8 +588,10 @@ engine_finish(struct engine *e)
     for (i = 0; i < 3; i++) {
         if (*fds[i] >= 0) {
             close(*fds[i]);
+            *fds[i] = -1;
         }
     }
+    e->state |= ENGINE_CLOSED;
     /* Where it stopped: the fail record says, or else the last phase. */
     if (!e->ch.has_fail) {
         h->fail_round = e->ch.last_round;
@@ -555,8 +603,6 @@ engine_finish(struct engine *e)
     if (e->tail.len > 0) {
         h->output_tail = xstrdup(e->tail.data);
     }
-    h->kept_out = e->kept_out.data;
-    h->kept_err = e->kept_err.data;
     channel_free(&e->ch);
     free(e->tail.data);
     free(e->out_tail.data);

@@ -18,7 +18,7 @@
 enum output {
     OUTPUT_PASS,        /* through to ours (stderr's tail kept) */
     OUTPUT_DROP,        /* -q: stdout dropped, stderr's tail kept */
-    OUTPUT_KEEP,        /* both kept whole in the hunt, for later */
+    OUTPUT_KEEP,        /* both kept in the hunt's spool, for later */
 };
 
 #define ENGINE_FDS 4    /* descriptors an engine polls at most */
@@ -26,9 +26,13 @@ enum output {
 struct engine;
 
 /* Starts h's worker (the program at worker); NULL with *cause if it cannot
- * start (no process is left then). */
+ * start (no process is left then), errno saying why: engine_busy(). */
 struct engine  *engine_start(struct hunt *, const char *, enum output,
                     char **);
+
+/* After engine_start failed: whether it was out of descriptors or
+ * processes, which fewer hunts at once leave. */
+int             engine_busy(int);
 
 /* Fills the descriptors to poll (POLLIN); their number. */
 int             engine_poll_fds(const struct engine *, struct pollfd *);

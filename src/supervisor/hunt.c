@@ -110,7 +110,7 @@ target_name(const struct settings *st, int quoted)
             name = xstrdup("-c");
             break;
         }
-        code = short_code(st->target);
+        code = quoted == 2 ? xstrdup(st->target) : short_code(st->target);
         word = shell_word(code);
         name = xasprintf("-c %s", word);
         free(code);
@@ -127,6 +127,17 @@ target_name(const struct settings *st, int quoted)
         name = next;
     }
     return name;
+}
+
+/* How the worker's CPython was built, as reports name it. */
+const char *
+python_build(const struct python_info *py)
+{
+    if (py->free_threaded) {
+        return py->debug ? "free-threaded debug build" :
+            "free-threaded release build";
+    }
+    return py->debug ? "debug build" : "release build";
 }
 
 struct hunt *
@@ -239,11 +250,11 @@ hunt_free(struct hunt *h)
     free(h->note);
     free(h->reason);
     free(h->output_tail);
-    free(h->kept_out);
+    spooled_free(&h->kept_out);
     free(h->owned_target);
     free(h->owned_args);
     free(h->owned_settings);
-    free(h->kept_err);
+    spooled_free(&h->kept_err);
     free(h);
 }
 

@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "spec.h"
+#include "spool.h"
 #include "measure.h"
 #include "outcome.h"
 
@@ -52,8 +54,11 @@ struct python_info {
     char           *version;                /* "3.11.2", from the worker */
     int             debug;                  /* Py_DEBUG build */
     int             refs_available;
+    int             free_threaded;          /* Py_GIL_DISABLED build */
     char           *blocks_source;          /* how blocks are counted */
 };
+
+const char     *python_build(const struct python_info *);
 
 /* --per-test: the tests a worker ran, each a hunt of its own (its rounds
  * are the test's runs, its name the test id). */
@@ -71,6 +76,9 @@ struct hunt {
     char           *owned_target;
     char          **owned_args;
     struct hunt    *follows;    /* the hunt this follow-up measures for */
+    enum worker_task task;      /* what its worker does */
+    int             test_start; /* --per-test: the first test its worker
+                                   runs (a test's: its worker's) */
     char           *name;                   /* the target as printed */
     struct python_info python;
 
@@ -94,8 +102,9 @@ struct hunt {
                                                interrupted refhunt */
     int             exit_code;              /* of the worker, or -1 */
     char           *output_tail;            /* last of the target's stderr */
-    char           *kept_out, *kept_err;    /* the target's output, kept
-                                               whole for --each -v */
+    struct spool   *spool;                  /* --each -v: where ... */
+    struct spooled  kept_out, kept_err;     /* ... the target's output is
+                                               kept, to print in order */
     int             finished;               /* the worker said "end" */
     int             done;                   /* the hunt is over, its
                                                verdict computed */
@@ -124,6 +133,8 @@ struct hunt {
     int             ndeltas;
     int             leaked[METRIC_COUNT];
     int             refs_untrusted;         /* refs shown, not deciding */
+    int             refs_unjudged;          /* ... and they would leak by
+                                               the rule */
     int64_t         known[METRIC_COUNT];    /* --baseline allowed (0: no) */
     int64_t         allowed[METRIC_COUNT];  /* --baseline's MAX, also when
                                                the leak is beyond it */
@@ -134,8 +145,10 @@ struct hunt {
 
 struct hunt    *hunt_new(const struct settings *);
 /* The target as a report names it: each word as a shell would quote it,
- * -c code shortened to one line ("-c 'import msgpack'"); or, quoted 0, as
- * refhunt 0.1 named it (words bare, -c alone), which old baselines use. */
+ * -c code shortened to one line ("-c 'import msgpack'"); quoted 2: the
+ * same with the whole code (baselines: two programs, two names); or,
+ * quoted 0, as refhunt 0.1 named it (words bare, -c alone), which old
+ * baselines use. */
 char           *target_name(const struct settings *, int);
 void            hunt_free(struct hunt *);
 /* New settings for a hunt refhunt runs for itself (a bisect probe, an

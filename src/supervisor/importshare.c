@@ -71,7 +71,7 @@ importshare_hunt(struct hunt *h)
     struct hunt *p;
 
     if (st->no_import_share || st->mode != MODE_REINIT ||
-        st->task != TASK_HUNT ||
+        h->task != TASK_HUNT ||
         st->bisect != BISECT_NONE || h->status != STATUS_LEAK) {
         return NULL;
     }

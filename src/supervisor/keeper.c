@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "keeper.h"
+#include "record.h"
 #include "xmalloc.h"
 
 #define STRAY_GRACE 2.0     /* seconds to kill and reap strays */
@@ -21,8 +22,8 @@
 static void
 exec_worker(char *const *argv, int rec, int err, int out)
 {
-    static const int sigs[] = { SIGINT, SIGTERM, SIGPIPE, SIGXFSZ, SIGUSR1,
-        SIGUSR2, SIGCHLD };
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ,
+        SIGUSR1, SIGUSR2, SIGCHLD };
     sigset_t none;
     size_t i;
 
@@ -104,19 +105,33 @@ reap_strays(void)
     } while (any && clock_now() < until);
 }
 
+/* The signals the keeper waits for: a child ended; the supervisor asks
+ * for a traceback (SIGUSR1) or a kill (SIGUSR2, also the parent-death
+ * signal); the worker says its channel is gone. */
+static void
+keeper_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGCHLD);
+    sigaddset(set, SIGUSR1);
+    sigaddset(set, SIGUSR2);
+    sigaddset(set, RECORD_SIG_LOST);
+}
+
 /* The keeper's life: forward requests until the worker ends, then clean
  * up after it and say how it ended. */
 static void
 keep(pid_t worker, int status_fd)
 {
-    sigset_t set;
+    static const struct timespec now = { 0, 0 };
+    struct worker_end end = { 1, 0, 0 };
+    sigset_t set, lost;
     siginfo_t si;
-    int sig, ws = 0;
+    int sig;
 
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
+    keeper_signals(&set);
+    sigemptyset(&lost);
+    sigaddset(&lost, RECORD_SIG_LOST);
     for (;;) {
         memset(&si, 0, sizeof si);
         /* Peek, not reap: the worker's group ID stays ours to kill. */
@@ -128,18 +143,24 @@ keep(pid_t worker, int status_fd)
             waitpid(si.si_pid, NULL, 0);    /* a stray that ended */
             continue;
         }
-        sig = sigwaitinfo(&set, NULL);
-        if (sig == SIGUSR1) {
+        sig = sigwaitinfo(&set, &si);
+        if (sig == RECORD_SIG_LOST && si.si_pid == worker) {
+            end.lost = 1;
+        } else if (sig == SIGUSR1) {
             kill(worker, SIGUSR1);
         } else if (sig == SIGUSR2) {
             kill(-worker, SIGKILL);
             kill(worker, SIGKILL);      /* in case setpgid lost the race */
         }
     }
+    /* the worker may have said it before it exited */
+    while (sigtimedwait(&lost, &si, &now) == RECORD_SIG_LOST) {
+        end.lost |= si.si_pid == worker;
+    }
     kill(-worker, SIGKILL);
-    waitpid(worker, &ws, 0);
+    waitpid(worker, &end.status, 0);
     reap_strays();
-    if (write(status_fd, &ws, sizeof ws) < 0) {
+    if (write(status_fd, &end, sizeof end) < 0) {
         ;   /* the supervisor is gone */
     }
     _exit(0);
@@ -149,40 +170,43 @@ int
 keeper_spawn(struct keeper *k, char *const *argv, int rec, int err, int out,
     char **cause)
 {
-    int p[2];
+    pid_t worker, supervisor = getpid();
     sigset_t block, old;
-    pid_t worker;
+    int p[2], saved;
 
     if (pipe2(p, O_CLOEXEC) < 0) {
         *cause = xasprintf("cannot start a worker: pipe: %s",
             strerror(errno));
         return -1;
     }
-    sigemptyset(&block);
-    sigaddset(&block, SIGCHLD);
-    sigaddset(&block, SIGUSR1);
-    sigaddset(&block, SIGUSR2);
+
+    keeper_signals(&block);
     sigprocmask(SIG_BLOCK, &block, &old);
     fflush(stdout);
     fflush(stderr);
     k->pid = fork();
     if (k->pid < 0) {
+        saved = errno;
         *cause = xasprintf("cannot start a worker: fork: %s",
             strerror(errno));
         sigprocmask(SIG_SETMASK, &old, NULL);
         close(p[0]);
         close(p[1]);
+        errno = saved;
         return -1;
     }
     if (k->pid == 0) {
-        /* The keeper: the supervisor decides about SIGINT and SIGTERM. */
+        /* The keeper: the supervisor decides about SIGINT, SIGTERM and
+         * SIGHUP. Should the supervisor die, the keeper kills the worker
+         * and reaps what it left as on any other end (SIGUSR2). */
         close(p[0]);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        prctl(PR_SET_PDEATHSIG, SIGUSR2);
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         signal(SIGINT, SIG_IGN);
         signal(SIGTERM, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
         signal(SIGCHLD, SIG_DFL);
-        if (getppid() == 1) {
+        if (getppid() != supervisor) {
             _exit(127);     /* the supervisor died before PDEATHSIG */
         }
         worker = fork();
@@ -205,6 +229,7 @@ keeper_spawn(struct keeper *k, char *const *argv, int rec, int err, int out,
     close(p[1]);
     k->status_fd = p[0];
     if (read(p[0], &k->worker, sizeof k->worker) != sizeof k->worker) {
+        /* it could not fork the worker: out of processes, most likely */
         *cause = xstrdup("cannot start a worker: its keeper died");
         kill(k->pid, SIGKILL);
         waitpid(k->pid, NULL, 0);
@@ -226,13 +251,16 @@ keeper_kill(const struct keeper *k)
     kill(k->pid, SIGUSR2);
 }
 
-int
-keeper_worker_status(struct keeper *k)
+struct worker_end
+keeper_worker_end(struct keeper *k)
 {
-    int ws;
-    ssize_t n = read(k->status_fd, &ws, sizeof ws);
+    struct worker_end end;
+    ssize_t n = read(k->status_fd, &end, sizeof end);
 
     close(k->status_fd);
     k->status_fd = -1;
-    return n == (ssize_t)sizeof ws ? ws : -1;
+    if (n != (ssize_t)sizeof end) {
+        memset(&end, 0, sizeof end);
+    }
+    return end;
 }

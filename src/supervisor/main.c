@@ -125,9 +125,6 @@ main(int argc, char **argv)
     case CLI_RUN:
         break;
     }
-    if (st.worker_fd >= 0) {
-        return usage_error(xstrdup("--worker-fd is for refhunt-worker"), 1);
-    }
     if (cli_check_script(&st, &cause) != 0 ||
         (worker = worker_path(&cause)) == NULL) {
         return usage_error(cause, 0);

@@ -4,16 +4,16 @@
 
 #include "outcome.h"
 
-/* The records ended early although the worker did not fail: it said it
- * lost them, exited 0 without "end", or outlived their end. */
+/* The records ended early: the worker said it lost them, or outlived
+ * their end. An exit status says nothing of it (os._exit(0) is the
+ * target ending the process, not a lost channel). */
 static int
 channel_lost(const struct outcome_facts *f)
 {
     if (f->has_fail || f->finished) {
         return 0;
     }
-    return f->records_gone || (f->signal == 0 &&
-        (f->exit_code == 0 || f->exit_code == f->lost_code));
+    return f->records_gone || f->said_lost;
 }
 
 struct outcome
@@ -111,6 +111,7 @@ signal_name(int sig)
     case SIGKILL: return "SIGKILL";
     case SIGTERM: return "SIGTERM";
     case SIGINT:  return "SIGINT";
+    case SIGHUP:  return "SIGHUP";
     case SIGUSR1: return "SIGUSR1";
     case SIGPIPE: return "SIGPIPE";
     case SIGTRAP: return "SIGTRAP";

@@ -20,7 +20,7 @@ enum status {
     STATUS_FAILED,
     STATUS_CRASHED,
     STATUS_TIMEOUT,
-    STATUS_INTERRUPTED,     /* refhunt got SIGINT or SIGTERM */
+    STATUS_INTERRUPTED,     /* refhunt got SIGINT, SIGTERM or SIGHUP */
     STATUS_ERROR,           /* setup: the interpreter cannot even start */
 };
 
@@ -28,10 +28,10 @@ enum status {
 enum reason {
     REASON_NONE,            /* the worker finished: the verdict decides */
     REASON_TIMEOUT,         /* a round outlived --timeout */
-    REASON_INTERRUPTED,     /* refhunt got SIGINT or SIGTERM */
+    REASON_INTERRUPTED,     /* refhunt got SIGINT, SIGTERM or SIGHUP */
     REASON_CORRUPTED,       /* the records broke the protocol */
-    REASON_CHANNEL_LOST,    /* the records ended early, the worker did not
-                               fail */
+    REASON_CHANNEL_LOST,    /* the records ended early: the worker said
+                               so, or outlived their end */
     REASON_NO_PYTHON,       /* round 1 failed to initialize: no target code
                                ran */
     REASON_TARGET_FAILED,   /* the worker sent a fail record */
@@ -59,7 +59,8 @@ struct outcome_facts {
     int             round1_measured;
     int             signal;         /* that killed the worker, or 0 */
     int             exit_code;      /* of the worker, or -1 */
-    int             lost_code;      /* the worker's "channel lost" code */
+    int             said_lost;      /* the worker told its keeper that its
+                                       channel was gone */
 };
 
 struct outcome {

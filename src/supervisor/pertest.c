@@ -30,23 +30,14 @@
 #include "verdict.h"
 #include "xmalloc.h"
 
-/* The settings of every worker, kept: each test's hunt points to its
- * worker's. */
-struct workers {
-    struct settings **st;
-    int             n;
-};
-
-static struct settings *
-worker_settings(struct workers *ws, const struct settings *st, int start)
+/* A worker of suite that runs its tests from the one at start. */
+static struct hunt *
+worker_hunt(const struct hunt *suite, int start)
 {
-    struct settings *s = xmalloc(sizeof *s);
+    struct hunt *h = hunt_new(suite->settings);
 
-    *s = *st;
-    s->test_start = start;
-    ws->st = xreallocarray(ws->st, (size_t)ws->n + 1, sizeof *ws->st);
-    ws->st[ws->n++] = s;
-    return s;
+    h->test_start = start;
+    return h;
 }
 
 static char *
@@ -93,7 +84,7 @@ merge(struct hunt *suite, struct hunt *h)
     h->tests = (struct tests){ NULL, 0, 0 };
     if (suite->python.version == NULL && h->python.version != NULL) {
         suite->python = h->python;
-        h->python = (struct python_info){ NULL, 0, 0, NULL };
+        h->python = (struct python_info){ NULL, 0, 0, 0, NULL };
     }
     return open;
 }
@@ -139,7 +130,7 @@ worker_done(struct hunt *suite, struct hunt *h, int *start)
  * sequence of blocking supervise_hunt() calls. */
 static void
 hunt_suites(struct hunt **suites, int n, const struct settings *st,
-    const char *worker, struct workers *ws, int *nworkers)
+    const char *worker, int *nworkers)
 {
     struct supervision sv = { .worker = worker, .output = OUTPUT_DROP };
     struct hunt **wave = xcalloc((size_t)n + 1, sizeof *wave);
@@ -148,22 +139,19 @@ hunt_suites(struct hunt **suites, int n, const struct settings *st,
     int i, k, more = n;
 
     for (i = 0; i < n; i++) {
-        start[i] = suites[i]->settings->test_start;
+        start[i] = suites[i]->test_start;
         going[i] = 1;
     }
     while (more > 0 && !supervise_interrupted()) {
         for (i = 0, k = 0; i < n; i++) {
             if (going[i]) {
-                wave[k++] = hunt_new(worker_settings(ws, suites[i]->settings,
-                    start[i]));
+                wave[k++] = worker_hunt(suites[i], start[i]);
             }
         }
         if (n == 1 && !st->each) {
             supervise_hunt(wave[0], worker);
         } else {
-            sv.jobs = st->jobs > 0 ? st->jobs :
-                (int)sysconf(_SC_NPROCESSORS_ONLN);
-            sv.jobs = sv.jobs < 1 ? 1 : sv.jobs;
+            sv.jobs = supervise_jobs(st);
             sv.output = OUTPUT_DROP;   /* many at once: no interleaving */
             sv.progress = isatty(STDERR_FILENO);
             supervise_all(wave, k, &sv);
@@ -195,7 +183,7 @@ decide(struct hunt *suite, struct baseline *base)
         /* an extension module whose refcounting bypasses the refs total
          * is reported once, in the test that loaded it; it is loaded for
          * every test after that one too (a new worker reports anew) */
-        if (i > 0 && t->settings != suite->tests.hunt[i - 1]->settings) {
+        if (i > 0 && t->test_start != suite->tests.hunt[i - 1]->test_start) {
             names_clear(&untrusted);
         }
         for (j = 0; j < t->untrusted.n; j++) {
@@ -263,6 +251,13 @@ counts(const struct hunt *suite, FILE *f)
     if (known > 0) {
         fprintf(f, " (%d within the baseline)", known);
     }
+    for (i = 0, n = 0; i < suite->tests.n; i++) {
+        n += suite->tests.hunt[i]->refs_unjudged &&
+            suite->tests.hunt[i]->status <= STATUS_LEAK;
+    }
+    if (n > 0) {
+        fprintf(f, " (%d with references not judged that would leak)", n);
+    }
     if (suite->found.n > suite->tests.n) {
         fprintf(f, ", %d not run", suite->found.n - suite->tests.n);
     }
@@ -310,8 +305,7 @@ text_report(const struct hunt *suite, FILE *f)
             }
         }
         /* refs that would have leaked, but do not decide */
-        if (t->refs_untrusted && t->deltas[METRIC_REFS] != NULL &&
-            verdict_leaks(METRIC_REFS, t->deltas[METRIC_REFS], t->ndeltas)) {
+        if (t->refs_unjudged) {
             report_untrusted_refs(t, f);
         }
         /* --explain: the worker explains only the tests that leak */
@@ -333,7 +327,7 @@ text_report(const struct hunt *suite, FILE *f)
         st->tracked == 1 ? "" : "s");
     if (suite->python.version != NULL) {
         fprintf(f, "; Python %s %s", suite->python.version,
-            suite->python.debug ? "debug build" : "release build");
+            python_build(&suite->python));
         if (!suite->python.refs_available) {
             fprintf(f, ": blocks and fds only");
         }
@@ -403,13 +397,9 @@ json_report(const struct hunt *suite, FILE *f)
         "  \"warmups\": %d,\n  \"tracked\": %d,\n  \"gc_passes\": %d",
         suite->tests.n > 0 ? "\n  " : "", suite->seconds, mode_name(st->mode),
         st->warmups, st->tracked, st->gc_passes);
-    fprintf(f, ",\n  \"python\": {\"version\": ");
-    json_text(f, suite->python.version);
-    fprintf(f, ", \"debug\": %s, \"refs_available\": %s, "
-        "\"blocks_source\": ", suite->python.debug ? "true" : "false",
-        suite->python.refs_available ? "true" : "false");
-    json_text(f, suite->python.blocks_source);
-    fprintf(f, "},\n  \"message\": ");
+    fprintf(f, ",\n  \"python\": ");
+    json_python(f, &suite->python);
+    fprintf(f, ",\n  \"message\": ");
     json_text(f, suite->message);
     fprintf(f, "\n}\n");
 }
@@ -479,7 +469,6 @@ pertest_main(const struct settings *st, const char *worker)
 {
     struct suites all;
     struct baseline *base = NULL;
-    struct workers ws = { NULL, 0 };
     struct settings *targets;
     struct hunt **suites;
     enum status worst = STATUS_CLEAN;
@@ -501,7 +490,7 @@ pertest_main(const struct settings *st, const char *worker)
     for (i = 0; i < n; i++) {
         suites[i] = hunt_new(&targets[i]);
     }
-    hunt_suites(suites, n, st, worker, &ws, &nworkers);
+    hunt_suites(suites, n, st, worker, &nworkers);
     for (i = 0; i < n; i++) {
         decide(suites[i], base);
         if (suites[i]->tests.n == 0 && suites[i]->message == NULL &&
@@ -531,7 +520,7 @@ pertest_main(const struct settings *st, const char *worker)
         }
         fprintf(text, "refhunt: %d target%s: %d clean, %d not (%.1f s, "
             "-j %d)\n", n, n == 1 ? "" : "s", j, n - j, clock_now() - started,
-            st->jobs > 0 ? st->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN));
+            supervise_jobs(st));
     }
     if (st->verbose) {
         fprintf(text, "refhunt: %d worker%s\n", nworkers,
@@ -558,11 +547,7 @@ pertest_main(const struct settings *st, const char *worker)
         hunt_free(suites[i]);
     }
     free(suites);
-    free(targets);
-    for (i = 0; i < ws.n; i++) {
-        free(ws.st[i]);
-    }
-    free(ws.st);
+    run_plan_free(st, targets, n);
     baseline_free(base);
     if (failed) {
         return EXIT_USAGE;

@@ -34,8 +34,60 @@ struct run {
     int             printed;        /* hunts whose text is out */
     struct baseline *base;
     FILE           *text;           /* stdout, or stderr with --json - */
+    struct spool   *spool;          /* --each -v: the targets' output */
     double          started;
 };
+
+/* --each: how many targets the operands are (-m module: the args
+ * after a "--", if there is one). */
+static int
+each_total(const struct settings *st)
+{
+    return st->kind == TARGET_SCRIPT ? st->nargs + 1 :
+        st->nargs - st->each_first;
+}
+
+/* --each: the settings of target i of the operands; -m and -c: with an
+ * args array of their own (each_free), the args before a "--" and the
+ * target's own. */
+static struct settings
+each_target(const struct settings *st, int i)
+{
+    struct settings one = *st;
+    int ncommon = st->each_first > 0 ? st->each_first - 1 : 0;
+
+    one.each = 0;
+    /* the targets' own output is no part of a many-target report; -v
+     * asks for everything (kept, and printed in order), -q -v for the
+     * round tables without it */
+    one.quiet = !st->verbose || st->quiet;
+    if (st->kind == TARGET_SCRIPT) {
+        one.target = i == 0 ? st->target : st->args[i - 1];
+        one.nargs = 0;
+    } else {
+        one.args = xcalloc((size_t)ncommon + 2, sizeof *one.args);
+        memcpy(one.args, st->args, (size_t)ncommon * sizeof *one.args);
+        one.args[ncommon] = st->args[st->each_first + i];
+        one.nargs = ncommon + 1;
+    }
+    return one;
+}
+
+static void
+each_free(struct settings *one)
+{
+    if (one->kind != TARGET_SCRIPT) {
+        free(one->args);
+    }
+}
+
+/* --shard K/N: whether target i is this shard's (a stable part, by
+ * position in the order given). */
+static int
+in_shard(const struct settings *st, int i)
+{
+    return st->shard_n == 0 || i % st->shard_n == st->shard_k - 1;
+}
 
 struct settings *
 run_plan(const struct settings *st, int *n)
@@ -49,49 +101,62 @@ run_plan(const struct settings *st, int *n)
         targets[(*n)++] = *st;
         return targets;
     }
-    total = st->kind == TARGET_SCRIPT ? st->nargs + 1 : st->nargs;
+    total = each_total(st);
     targets = xcalloc((size_t)(total > 0 ? total : 1), sizeof *targets);
     for (i = 0; i < total; i++) {
-        /* --shard K/N: a stable part, by position in the order given */
-        if (st->shard_n > 0 && i % st->shard_n != st->shard_k - 1) {
-            continue;
+        if (in_shard(st, i)) {
+            targets[(*n)++] = each_target(st, i);
         }
-        targets[*n] = *st;
-        targets[*n].each = 0;
-        /* the targets' own output is no part of a many-target report;
-         * -v asks for everything (kept, and printed in order), -q -v for
-         * the round tables without it */
-        targets[*n].quiet = !st->verbose || st->quiet;
-        if (st->kind == TARGET_SCRIPT) {
-            targets[*n].target = i == 0 ? st->target : st->args[i - 1];
-            targets[*n].nargs = 0;
-        } else {
-            targets[*n].args = st->args + i;
-            targets[*n].nargs = 1;
-        }
-        (*n)++;
     }
     return targets;
 }
 
-/* Copies a text to f as it is. */
-static void
-relay(const char *text, FILE *f)
+void
+run_plan_free(const struct settings *st, struct settings *targets, int n)
 {
-    if (text != NULL) {
-        fputs(text, f);
+    int i;
+
+    for (i = 0; st->each && i < n; i++) {
+        each_free(&targets[i]);
+    }
+    free(targets);
+}
+
+/* The baseline's entries of the other shards' targets are theirs: not
+ * unmatched in this shard. */
+static void
+claim_other_shards(const struct settings *st, struct baseline *base)
+{
+    struct settings one;
+    char *name;
+    int i, quoted;
+
+    for (i = 0; st->each && i < each_total(st); i++) {
+        if (in_shard(st, i)) {
+            continue;
+        }
+        one = each_target(st, i);
+        for (quoted = 0; quoted <= 2; quoted++) {   /* every name written */
+            name = target_name(&one, quoted);
+            baseline_claim(base, name);
+            free(name);
+        }
+        each_free(&one);
     }
 }
 
 /* One hunt's text: (--each -v) what the target printed, the verdict and
  * the GitHub annotations. */
 static void
-print_hunt(const struct run *r, const struct hunt *h)
+print_hunt(const struct run *r, struct hunt *h)
 {
     const char *gh = getenv("GITHUB_ACTIONS");
 
-    relay(h->kept_out, r->text);
-    relay(h->kept_err, stderr);
+    if (h->spool != NULL) {
+        spool_copy(h->spool, &h->kept_out, r->text);
+        fflush(r->text);
+        spool_copy(h->spool, &h->kept_err, stderr);
+    }
     report_text(h, r->text);
     if (gh != NULL && strcmp(gh, "true") == 0) {
         report_annotations(h, r->text);
@@ -153,6 +218,60 @@ write_baseline(FILE *f, const void *arg)
     baseline_write_all(f, r->hunts, r->n);
 }
 
+/* Where the targets' output goes: through (one target), dropped (-q, or
+ * --each), or spooled to print with each report (--each -v); and
+ * whether a progress line is drawn. */
+static void
+route_output(struct run *r, struct supervision *sv)
+{
+    const struct settings *st = r->st;
+    int tty = isatty(STDERR_FILENO), i;
+    char *cause = NULL;
+
+    if (!st->each) {
+        sv->output = st->quiet ? OUTPUT_DROP : OUTPUT_PASS;
+        sv->progress = st->quiet && tty;
+        return;
+    }
+    sv->output = st->verbose && !st->quiet ? OUTPUT_KEEP : OUTPUT_DROP;
+    sv->progress = tty;
+    if (sv->output == OUTPUT_KEEP && (r->spool = spool_open(&cause)) ==
+        NULL) {
+        fprintf(stderr, "refhunt: %s\n", cause);   /* output dropped */
+        free(cause);
+    }
+    for (i = 0; i < r->n; i++) {
+        r->hunts[i]->spool = r->spool;
+    }
+}
+
+/* Every report asked for, whatever became of the others; 1 if one
+ * could not be written. The JSON first: neither a reader of the text
+ * that leaves early (refhunt | head) nor a full disk for the text may
+ * cost it. */
+static int
+write_reports(struct run *r)
+{
+    const struct settings *st = r->st;
+    int failed = 0, text_errno;
+
+    failed |= st->json_path != NULL &&
+        output_write("--json", st->json_path, write_json, r) != 0;
+    failed |= st->junit_path != NULL &&
+        output_write("--junit", st->junit_path, write_junit, r) != 0;
+    failed |= st->write_baseline_path != NULL &&
+        output_write("--write-baseline", st->write_baseline_path,
+        write_baseline, r) != 0;
+    text_errno = fflush(r->text) != 0 || ferror(r->text) ? errno : 0;
+    /* A closed pipe is the reader's choice: the verdict stands. */
+    if (text_errno != 0 && text_errno != EPIPE) {
+        fprintf(stderr, "refhunt: cannot write the report to %s: %s\n",
+            r->text == stderr ? "stderr" : "stdout", strerror(text_errno));
+        failed = 1;
+    }
+    return failed;
+}
+
 int
 run_hunts(const struct settings *st, const char *worker, char **cause)
 {
@@ -161,7 +280,7 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
     struct supervision sv = { .worker = worker, .done = hunt_done,
         .arg = &r };
     enum status worst = STATUS_CLEAN;
-    int i, nclean = 0, failed = 0, text_errno, sig = 0, tty, jobs, ntodo = 0;
+    int i, nclean = 0, failed, sig = 0, jobs, ntodo = 0;
     struct hunt **todo;
     char *check = NULL;
 
@@ -193,17 +312,10 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
             todo[ntodo++] = r.hunts[i];
         }
     }
-    jobs = st->jobs > 0 ? st->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    jobs = jobs < 1 ? 1 : jobs > r.n ? r.n : jobs;
-    tty = isatty(STDERR_FILENO);
+    jobs = supervise_jobs(st);
+    jobs = jobs > r.n ? r.n : jobs;
     sv.jobs = jobs;
-    if (st->each) {
-        sv.output = st->verbose && !st->quiet ? OUTPUT_KEEP : OUTPUT_DROP;
-        sv.progress = tty;
-    } else {
-        sv.output = st->quiet ? OUTPUT_DROP : OUTPUT_PASS;
-        sv.progress = st->quiet && tty;
-    }
+    route_output(&r, &sv);
     if (ntodo > 0) {
         supervise_all(todo, ntodo, &sv);
     }
@@ -224,6 +336,7 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
         }
     }
     if (base != NULL) {
+        claim_other_shards(st, base);
         baseline_unmatched(base, st->baseline_path, stderr);
     }
     if (st->each) {
@@ -231,28 +344,13 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
             "-j %d)\n", r.n, r.n == 1 ? "" : "s", nclean, r.n - nclean,
             clock_now() - r.started, jobs);
     }
-    /* The JSON first: neither a reader of the text that leaves early
-     * (refhunt | head) nor a full disk for the text may cost it. Every
-     * report asked for, whatever became of the others. */
-    failed |= st->json_path != NULL &&
-        output_write("--json", st->json_path, write_json, &r) != 0;
-    failed |= st->junit_path != NULL &&
-        output_write("--junit", st->junit_path, write_junit, &r) != 0;
-    failed |= st->write_baseline_path != NULL &&
-        output_write("--write-baseline", st->write_baseline_path,
-        write_baseline, &r) != 0;
-    text_errno = fflush(r.text) != 0 || ferror(r.text) ? errno : 0;
-    /* A closed pipe is the reader's choice: the verdict stands. */
-    if (text_errno != 0 && text_errno != EPIPE) {
-        fprintf(stderr, "refhunt: cannot write the report to %s: %s\n",
-            r.text == stderr ? "stderr" : "stdout", strerror(text_errno));
-        failed = 1;
-    }
+    failed = write_reports(&r);
     for (i = 0; i < r.n; i++) {
         hunt_free(r.hunts[i]);
     }
     free(r.hunts);
-    free(r.targets);
+    run_plan_free(st, r.targets, r.n);
+    spool_close(r.spool);
     baseline_free(base);
     if (failed) {
         return EXIT_USAGE;

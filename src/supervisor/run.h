@@ -14,5 +14,7 @@ int     run_hunts(const struct settings *, const char *, char **);
  * (scripts, or the arguments of -m module and -c code), less those
  * --shard leaves to other machines; their number in *n. */
 struct settings *run_plan(const struct settings *, int *);
+void            run_plan_free(const struct settings *, struct settings *,
+                    int);
 
 #endif

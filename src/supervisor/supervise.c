@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,23 @@ on_child(int sig)
     wake();
 }
 
+int
+supervise_jobs(const struct settings *st)
+{
+    cpu_set_t cpus;
+    int n;
+
+    if (st->jobs > 0) {
+        return st->jobs;
+    }
+    if (sched_getaffinity(0, sizeof cpus, &cpus) == 0) {
+        n = CPU_COUNT(&cpus);
+    } else {
+        n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    }
+    return n < 1 ? 1 : n;
+}
+
 void
 supervise_signals(void)
 {
@@ -73,6 +91,7 @@ supervise_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);       /* the terminal closed */
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
     /* Past a file size limit (ulimit -f), writes fail instead. */
@@ -192,6 +211,15 @@ queue_take(struct queue *q)
     return q->next < q->ngiven ? q->given[q->next++] : NULL;
 }
 
+/* A hunt that could not start yet: it is the next to start. */
+static void
+queue_put_back(struct queue *q, struct hunt *h)
+{
+    q->follow = xreallocarray(q->follow, (size_t)q->nfollow + 1,
+        sizeof *q->follow);
+    q->follow[q->nfollow++] = h;
+}
+
 /* A hunt is over: tell the caller, and queue what it asks for next. */
 static void
 ended(struct queue *q, struct hunt *h, const struct supervision *sv,
@@ -202,9 +230,7 @@ ended(struct queue *q, struct hunt *h, const struct supervision *sv,
     if (sv->done == NULL || (more = sv->done(h, sv->arg)) == NULL) {
         return;
     }
-    q->follow = xreallocarray(q->follow, (size_t)q->nfollow + 1,
-        sizeof *q->follow);
-    q->follow[q->nfollow++] = more;
+    queue_put_back(q, more);
     (*total)++;
 }
 
@@ -217,18 +243,28 @@ supervise_all(struct hunt **hunts, int nhunts, const struct supervision *sv)
     int *first = xcalloc((size_t)sv->jobs + 1, sizeof *first);
     struct queue q = { .given = hunts, .ngiven = nhunts };
     int nrunning = 0, ndone = 0, total = nhunts, npfd, i, n;
+    int jobs = sv->jobs;
     double started = clock_now();
     char drain_buf[64], *cause = NULL;
     struct hunt *h;
 
     while (ndone < total) {
-        while (nrunning < sv->jobs && !interrupted &&
+        while (nrunning < jobs && !interrupted &&
             (h = queue_take(&q)) != NULL) {
             running[nrunning] = engine_start(h, sv->worker, sv->output,
                 &cause);
             if (running[nrunning] != NULL) {
                 nrunning++;
                 continue;
+            }
+            /* out of descriptors or processes: fewer at once, and this
+             * one again when one ends (if none runs, it is an error) */
+            if (engine_busy(errno) && nrunning > 0) {
+                queue_put_back(&q, h);
+                jobs = nrunning;
+                free(cause);
+                cause = NULL;
+                break;
             }
             /* it could not start: an error of its own, reported */
             hunt_set_error(h, cause);

@@ -8,11 +8,15 @@
 #include "engine.h"
 #include "hunt.h"
 
-/* SIGINT and SIGTERM end the hunts (their workers are killed, the reports
+/* SIGINT, SIGTERM and SIGHUP end the hunts (their workers are killed, the reports
  * of the rounds done are still written); SIGCHLD wakes the loop; SIGPIPE
  * and SIGXFSZ are ignored, so that writing a report fails instead of
  * killing refhunt. */
 void    supervise_signals(void);
+
+/* Hunts at once: -j N, else the CPUs refhunt may run on (its affinity,
+ * as taskset or a container's cpuset set it); at least 1. */
+int     supervise_jobs(const struct settings *);
 
 /* The signal that interrupted refhunt, or 0. */
 int     supervise_interrupted(void);

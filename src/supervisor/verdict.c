@@ -4,48 +4,6 @@
 #include "verdict.h"
 #include "xmalloc.h"
 
-int
-verdict_leaks(enum metric m, const int64_t *deltas, int n)
-{
-    int i, any = 0;
-
-    if (n <= 0) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        if (m == METRIC_FDS) {
-            any |= deltas[i] != 0;
-        } else if (deltas[i] < 1) {
-            return 0;
-        }
-    }
-    return m == METRIC_FDS ? any : 1;
-}
-
-int64_t
-verdict_drift(const int64_t *growth, int n)
-{
-    int64_t drift = 0;
-    int i;
-
-    for (i = 0; i < n; i++) {
-        if (growth[i] == COUNTER_NONE) {
-            return COUNTER_NONE;
-        }
-    }
-    for (i = 0; i < n; i++) {
-        if (growth[i] == 0 || (i > 0 && (growth[i] > 0) != (drift > 0))) {
-            return 0;       /* no steady drift: nothing to correct */
-        }
-        /* the one nearest zero */
-        if (i == 0 || (growth[i] > 0 ? growth[i] < drift :
-            growth[i] > drift)) {
-            drift = growth[i];
-        }
-    }
-    return drift;
-}
-
 void
 verdict_compute(struct hunt *h)
 {
@@ -92,12 +50,26 @@ verdict_compute(struct hunt *h)
     h->refs_untrusted = h->untrusted.n > 0 && !st->trust_refs &&
         h->python.refs_available;
     /* No verdict on part of the rounds, nor on rounds whose calibration
-     * or final phase failed. */
+     * or final phase failed; and never "clean" without them (a test
+     * that was skipped has its own outcome). */
+    if (!h->tracked_complete && h->status == STATUS_CLEAN &&
+        h->outcome == NULL && h->task == TASK_HUNT) {
+        h->status = STATUS_FAILED;
+        free(h->reason);
+        h->reason = xstrdup("the tracked rounds did not all run");
+        if (h->message == NULL) {
+            h->message = xasprintf("%s: %d of %d measured",
+                h->reason, h->ndeltas, st->tracked);
+        }
+    }
     if (!h->tracked_complete || h->status != STATUS_CLEAN) {
         return;
     }
     for (m = 0; m < METRIC_COUNT; m++) {
         if (m == METRIC_REFS && h->refs_untrusted) {
+            /* not judged: said, never "no leak" */
+            h->refs_unjudged = h->deltas[m][0] != COUNTER_NONE &&
+                verdict_leaks(m, h->deltas[m], h->ndeltas);
             continue;
         }
         if (h->deltas[m][0] != COUNTER_NONE) {
@@ -112,21 +84,5 @@ verdict_compute(struct hunt *h)
 int
 verdict_exit_status(const struct hunt *h)
 {
-    switch (h->status) {
-    case STATUS_CLEAN:
-        return 0;
-    case STATUS_LEAK:
-        return 1;
-    case STATUS_FAILED:
-        return 3;
-    case STATUS_CRASHED:
-        return 4;
-    case STATUS_TIMEOUT:
-        return 5;
-    case STATUS_INTERRUPTED:
-        return 128 + (h->signal > 0 ? h->signal : 2);
-    case STATUS_ERROR:
-        return 2;
-    }
-    return 2;
+    return status_exit(h->status, h->signal);
 }

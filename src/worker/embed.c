@@ -6,9 +6,11 @@
 #include <Python.h>
 #include <marshal.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "embed.h"
@@ -16,6 +18,23 @@
 #include "probe.h"
 #include "sites.h"
 #include "xmalloc.h"
+
+int
+embed_home(char **cause)
+{
+    static char *home;
+
+    if (home == NULL) {
+        home = getcwd(NULL, 0);
+        return 0;
+    }
+    if (chdir(home) != 0) {
+        *cause = xasprintf("cannot go back to the working directory %s, "
+            "where every round starts: %s", home, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
 
 /* The text of a failed PyStatus, for a fail record. */
 static char *
@@ -32,7 +51,7 @@ status_text(PyStatus status)
 
 /* sys.argv as the python command sets it. */
 static PyStatus
-set_argv(PyConfig *config, const struct settings *st)
+set_argv(PyConfig *config, const struct spec *st)
 {
     PyStatus status;
     wchar_t **argv = xcalloc((size_t)st->nargs + 2, sizeof *argv);
@@ -70,7 +89,7 @@ out:
 
 /* Starts one interpreter; on failure *cause says why. */
 int
-embed_start(const struct settings *st, char **cause)
+embed_start(const struct spec *st, char **cause)
 {
     PyPreConfig preconfig;
     PyConfig config;
@@ -136,19 +155,37 @@ embed_finish(char **cause)
     return 0;
 }
 
+const char *
+embed_text(PyObject *s, PyObject **holder)
+{
+    const char *u;
+
+    *holder = NULL;
+    if ((u = PyUnicode_AsUTF8(s)) != NULL) {
+        return u;       /* no allocation after the first time */
+    }
+    if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+        return NULL;
+    }
+    PyErr_Clear();
+    *holder = PyUnicode_AsEncodedString(s, "utf-8", "surrogateescape");
+    return *holder != NULL ? PyBytes_AS_STRING(*holder) : NULL;
+}
+
 /* The text of the pending Python exception, cleared. */
 static char *
 fetch_error(const char *what)
 {
-    PyObject *exc = probe_take_exception(), *s;
+    PyObject *exc = probe_take_exception(), *s, *held;
     char *text = NULL;
 
     if (exc != NULL && (s = PyObject_Str(exc)) != NULL) {
-        const char *u = PyUnicode_AsUTF8(s);
+        const char *u = embed_text(s, &held);
 
         if (u != NULL) {
             text = xasprintf("%s: %s: %s", what, Py_TYPE(exc)->tp_name, u);
         }
+        Py_XDECREF(held);
         Py_DECREF(s);
     }
     PyErr_Clear();
@@ -288,10 +325,10 @@ kind_name(enum target_kind k)
 }
 
 int
-embed_run(PyObject *glue, const struct settings *st, int empty,
+embed_run(PyObject *glue, const struct spec *st, int empty,
     int fresh_main, char **cause)
 {
-    PyObject *res;
+    PyObject *res, *held;
     const char *u;
 
     /* The target as python takes it: bytes of the file system encoding,
@@ -307,9 +344,10 @@ embed_run(PyObject *glue, const struct settings *st, int empty,
         Py_DECREF(res);
         return 0;
     }
-    u = PyUnicode_AsUTF8(res);
+    u = embed_text(res, &held);
     *cause = xstrdup(u != NULL ? u : "the target failed");
     PyErr_Clear();
+    Py_XDECREF(held);
     Py_DECREF(res);
     return -1;
 }

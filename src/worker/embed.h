@@ -6,11 +6,16 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include "cli.h"
+#include "spec.h"
 
 /* Py_PreInitialize and Py_InitializeFromConfig as the settings say;
  * 0, or -1 with *cause. */
-int         embed_start(const struct settings *, char **);
+int         embed_start(const struct spec *, char **);
+
+/* The first call remembers the working directory; every later call
+ * goes back to it, so that every round starts where a new python would,
+ * whatever os.chdir() the round before did. 0, or -1 with *cause. */
+int         embed_home(char **);
 
 /* Py_FinalizeEx; 0, or -1 with *cause. */
 int         embed_finish(char **);
@@ -25,11 +30,16 @@ int         embed_exec(PyObject *, const char *, const char *, char **);
 
 /* glue.NAME(*args) (args is stolen): its result, or NULL with *cause. */
 PyObject   *embed_call(PyObject *, const char *, PyObject *, char **);
+
+/* The bytes of a str as the OS gave them (a file name that is not UTF-8
+ * decoded with surrogateescape comes back as it was): UTF-8, or the bytes
+ * in a new object left in *holder (to release); NULL with an exception. */
+const char *embed_text(PyObject *, PyObject **);
 int         embed_call_void(PyObject *, const char *, PyObject *, char **);
 
 /* Runs the target (empty: "pass") through glue.run; 0, or -1 with *cause
  * holding the traceback or exit status. fresh_main: a new __main__ module
  * for this run (rounds that share an interpreter). */
-int         embed_run(PyObject *, const struct settings *, int, int, char **);
+int         embed_run(PyObject *, const struct spec *, int, int, char **);
 
 #endif

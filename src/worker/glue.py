@@ -18,10 +18,10 @@ import os
 import sys
 
 
-# ---- compat: the differences between CPython versions (3.9 - 3.13) that
-# this file meets, all here (those of C are in probe.c). Elsewhere, only
-# _clear_module_caches() skips a regrtest step whose function this version
-# lacks (AttributeError).
+# ---- compat: the differences between CPython versions (3.9 - 3.13) and
+# builds (free-threaded) that this file meets, all here (those of C are in
+# probe.c). Elsewhere, only _clear_module_caches() skips a regrtest step
+# whose function this version lacks (AttributeError).
 
 
 def _safe_path_flag():
@@ -64,6 +64,25 @@ def _clear_type_caches():
         sys._clear_type_cache()
 
 
+def _suppress_immortalization():
+    """3.13 free-threaded: objects with deferred reference counts (functions,
+    code objects, modules, types) become immortal when the interpreter
+    starts its first thread, and are never freed, so every target that
+    starts a thread would leak them. regrtest turns that off while it hunts
+    leaks (test.support.suppress_immortalization); so does refhunt, in every
+    interpreter before the target runs. 3.14 no longer immortalizes them
+    and has no such function; other builds need nothing. The "t" of
+    sys.abiflags marks a free-threaded build."""
+    if "t" not in getattr(sys, "abiflags", ""):
+        return
+    try:
+        import _testinternalcapi
+    except ImportError:
+        return      # (README: a free-threaded build without its test modules)
+    if hasattr(_testinternalcapi, "suppress_immortalization"):
+        _testinternalcapi.suppress_immortalization(True)
+
+
 
 def _exit_status(code):
     """The process exit status `python` would give for SystemExit(code)."""
@@ -73,6 +92,9 @@ def _exit_status(code):
         return int(code), None
     return 1, str(code)
 
+
+# Before the target starts a thread: once in every interpreter.
+_suppress_immortalization()
 
 # What the first run in this interpreter set up, for the runs after it.
 _first = {}
@@ -391,15 +413,26 @@ _MEMBER = type(_Slots.x)        # what a C struct member's descriptor is
 
 def _universe():
     """Every object the GC tracks, and the untracked ones they refer to
-    directly (an `object()` in a list, an instance of a type without
-    Py_TPFLAGS_HAVE_GC): {id: object}."""
+    (an `object()` in a list, an instance of a type without
+    Py_TPFLAGS_HAVE_GC), through untracked containers too: a dict or a
+    tuple of only ints and strings is untracked, and so is what is in it
+    (a cache of numbers). {id: object}."""
+    from itertools import filterfalse
     tracked = gc.get_objects()
+    objs = dict(zip(map(id, tracked), tracked))
     # (no loop in Python: a million objects cost a debug build seconds)
-    referents = gc.get_referents(*tracked)
-    objs = dict(zip(map(id, referents), referents))
-    del referents
-    objs.update(zip(map(id, tracked), tracked))
+    level = tracked
     del tracked
+    while level:
+        referents = gc.get_referents(*level)
+        new = dict(zip(map(id, referents), referents))
+        del referents
+        for key in objs.keys() & new.keys():
+            del new[key]
+        objs.update(new)
+        # the next level: what untracked containers among them hold
+        level = list(filterfalse(gc.is_tracked, new.values()))
+        del new
     return objs
 
 
@@ -685,10 +718,43 @@ def _backrefs(obj, ours, mdicts, deadline, max_depth=12, width=20):
                         return path, tree
                     break
         del referrers
+        # an untracked object may be in an untracked container (a dict of
+        # numbers), which no referrer the GC knows is
+        loose = {k: v for k, v in wanted.items() if not gc.is_tracked(v)}
+        for r, child in _held_in(loose) if loose else ():
+            if id(r) not in tree and id(r) not in ours:
+                tree[id(r)] = [child, r]
+                nxt.append(r)
         if not nxt:
             break
         level = nxt[:width]
     return None, tree
+
+
+# The untracked containers of the heap while explain runs (a dict or a
+# tuple of only ints and strings): gc.get_referrers does not see them.
+_holders = []
+_HOLDER_TYPES = frozenset((dict, tuple, list, set, frozenset))
+
+
+def _find_holders(objs):
+    """The untracked containers among objs' values, into _holders."""
+    from itertools import compress, filterfalse
+    untracked = list(filterfalse(gc.is_tracked, objs.values()))
+    _holders[:] = compress(untracked, map(_HOLDER_TYPES.__contains__,
+                                          map(type, untracked)))
+
+
+def _held_in(wanted):
+    """[(holder, child)]: the untracked containers that hold an object of
+    wanted ({id: object})."""
+    found = []
+    for h in _holders:
+        for c in gc.get_referents(h):
+            if id(c) in wanted:
+                found.append((h, c))
+                break
+    return found
 
 
 def _outside_counts(pool):
@@ -704,6 +770,10 @@ def _outside_counts(pool):
     for r in gc.get_referrers(*pool):
         if type(r).__name__ == "frame" and r.f_code.co_filename == _GLUE_FILE:
             continue
+        for x in gc.get_referents(r):
+            if id(x) in seen:
+                seen[id(x)] += 1
+    for r in _holders:
         for x in gc.get_referents(r):
             if id(x) in seen:
                 seen[id(x)] += 1
@@ -864,6 +934,7 @@ def explain(limit, before_ids, before_types, before_blind, seconds):
         return findings, note
     finally:
         _members.clear()
+        del _holders[:]
         if enabled:
             gc.enable()
 
@@ -918,6 +989,7 @@ def _explain(limit, before_ids, before_types, seconds):
     ids = memoryview(before_ids).cast("Q")
     tps = memoryview(before_types).cast("Q")
     objs = _universe()
+    _find_holders(objs)
     # explain's own: the arguments, the tuple the caller passed them in,
     # the views
     for x in (ids, tps, before_ids, before_types):

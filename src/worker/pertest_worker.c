@@ -28,7 +28,7 @@
 #include "pertest_py.h"
 #include "probe.h"
 #include "record.h"
-#include "verdict.h"
+#include "rule.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -54,7 +54,7 @@ static struct {
     pid_t   pid;
     int64_t last[METRIC_COUNT];     /* the counters last sent */
     int     measured;
-    const struct settings *st;
+    const struct spec *st;
     PyObject *glue;                 /* borrowed: --explain calls it */
     int64_t (*runs)[METRIC_COUNT];  /* the test's counters, run by run */
     int     untrusted;              /* a module bypasses the refs total */
@@ -144,7 +144,7 @@ static int
 looks_leaky(int r)
 {
     static const enum metric ms[] = { METRIC_REFS, METRIC_BLOCKS };
-    const struct settings *st = pw.st;
+    const struct spec *st = pw.st;
     int i, k, n = r - st->warmups, leaks = 0;
     int64_t *d;
 
@@ -179,7 +179,7 @@ looks_leaky(int r)
 static void
 measure(long r)
 {
-    const struct settings *st = pw.st;
+    const struct spec *st = pw.st;
     int64_t c[METRIC_COUNT];
     int last = st->warmups + st->tracked;
 
@@ -200,32 +200,14 @@ measure(long r)
     }
 }
 
-/* send(code, number, text): a record; True when the channel is gone.
+/* A record of send(code, number, text); True when the channel is gone.
  * send(MOVED, 0, None): whether the heap moved since the last reading.
  * METH_FASTCALL: no argument tuple is made between two readings. */
 static PyObject *
-send_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+send_record(long code, long number, const char *text)
 {
-    const char *text = "";
     char *esc, num[32];
-    long code, number;
 
-    (void)self;
-    if (getpid() != pw.pid) {
-        _exit(0);       /* a child a test forked came back here */
-    }
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "send(code, number, text)");
-        return NULL;
-    }
-    code = PyLong_AsLong(args[0]);
-    number = PyLong_AsLong(args[1]);
-    if (PyErr_Occurred()) {
-        return NULL;
-    }
-    if (args[2] != Py_None && (text = PyUnicode_AsUTF8(args[2])) == NULL) {
-        return NULL;
-    }
     snprintf(num, sizeof num, "%ld", number);
     switch (code) {
     case SEND_TEST:
@@ -271,13 +253,42 @@ send_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return PyBool_FromLong(pw.lost);
 }
 
+static PyObject *
+send_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *held = NULL, *res;
+    const char *text = "";
+    long code, number;
+
+    (void)self;
+    if (getpid() != pw.pid) {
+        _exit(0);       /* a child a test forked came back here */
+    }
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "send(code, number, text)");
+        return NULL;
+    }
+    code = PyLong_AsLong(args[0]);
+    number = PyLong_AsLong(args[1]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    /* a test id from a file name that is not UTF-8: its bytes */
+    if (args[2] != Py_None && (text = embed_text(args[2], &held)) == NULL) {
+        return NULL;
+    }
+    res = send_record(code, number, text);
+    Py_XDECREF(held);
+    return res;
+}
+
 static PyMethodDef send_def = {
     "send", (PyCFunction)(void (*)(void))send_cb, METH_FASTCALL,
     "refhunt: send a record to the supervisor",
 };
 
 static PyObject *
-args_list(const struct settings *st)
+args_list(const struct spec *st)
 {
     PyObject *list = PyList_New(0), *a;
     int i;
@@ -303,9 +314,9 @@ send_fail(enum phase p, const char *text)
 
 /* Runs the suite's hunt in pertest.py; NULL, or why the run failed. */
 static char *
-hunt_suite(const struct settings *st, PyObject *glue)
+hunt_suite(const struct spec *st, PyObject *glue)
 {
-    PyObject *send, *res;
+    PyObject *send, *res, *held;
     char *cause = NULL;
     const char *u;
     int dump_fd;
@@ -337,16 +348,17 @@ hunt_suite(const struct settings *st, PyObject *glue)
         return cause;
     }
     if (res != Py_None) {
-        u = PyUnicode_AsUTF8(res);
+        u = embed_text(res, &held);
         cause = xstrdup(u != NULL ? u : "the test run failed");
         PyErr_Clear();
+        Py_XDECREF(held);
     }
     Py_DECREF(res);
     return cause;
 }
 
 PyObject *
-pertest_list(PyObject *glue, const struct settings *st, char **cause)
+pertest_list(PyObject *glue, const struct spec *st, char **cause)
 {
     if (embed_exec(glue, refhunt_pertest_py, "<refhunt pertest.py>",
         cause) != 0) {
@@ -357,7 +369,7 @@ pertest_list(PyObject *glue, const struct settings *st, char **cause)
 }
 
 int
-pertest_worker(const struct settings *st, int fd)
+pertest_worker(const struct spec *st, int fd)
 {
     PyObject *glue;
     char *cause = NULL;

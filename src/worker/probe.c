@@ -468,6 +468,16 @@ probe_debug_build(void)
 }
 
 int
+probe_free_threaded(void)
+{
+#ifdef Py_GIL_DISABLED
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int
 probe_refs_available(void)
 {
 #ifdef Py_REF_DEBUG

@@ -91,6 +91,7 @@ PyObject   *probe_take_exception(void);
 const char *probe_version(void);
 int         probe_debug_build(void);
 int         probe_refs_available(void);
+int         probe_free_threaded(void);
 
 /* How blocks are counted, one word for the report. */
 const char *probe_blocks_source(void);

@@ -26,8 +26,8 @@
 #include "explainer.h"
 #include "probe.h"
 #include "record.h"
+#include "rule.h"
 #include "sites.h"
-#include "verdict.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -35,7 +35,7 @@
 #define CALIBRATION_ROUNDS 4
 
 struct worker {
-    const struct settings *st;
+    const struct spec *st;
     int             fd;             /* the record channel */
     int             lost;           /* the channel is gone: stop */
     PyObject       *glue;           /* loop: the one interpreter's glue */
@@ -171,7 +171,8 @@ send_paths(struct worker *w, PyObject *glue)
 static void
 send_modules(struct worker *w, PyObject *glue)
 {
-    PyObject *names, *name;
+    PyObject *names, *name, *held;
+    const char *text;
     char *cause = NULL;
     Py_ssize_t i;
 
@@ -183,9 +184,10 @@ send_modules(struct worker *w, PyObject *glue)
     }
     for (i = 0; i < PyList_Size(names); i++) {
         name = PyTuple_GetItem(PyList_GetItem(names, i), 0);
-        if (name != NULL && PyUnicode_AsUTF8(name) != NULL) {
-            send_text(w, "module", PyUnicode_AsUTF8(name));
+        if (name != NULL && (text = embed_text(name, &held)) != NULL) {
+            send_text(w, "module", text);
         }
+        Py_XDECREF(held);
         PyErr_Clear();
     }
     Py_DECREF(names);
@@ -203,7 +205,7 @@ static int
 run_phases(struct worker *w, PyObject *glue, int round, int empty,
     enum phase *phase, char **cause)
 {
-    const struct settings *st = w->st;
+    const struct spec *st = w->st;
     int loop = st->mode == MODE_LOOP, rc;
 
     *phase = PHASE_RUN;
@@ -341,6 +343,12 @@ loop_round(struct worker *w, int round, int64_t counters[])
 static int
 one_round(struct worker *w, int round, int empty, int64_t counters[])
 {
+    char *cause = NULL;
+
+    if (embed_home(&cause) != 0) {
+        fprintf(stderr, "refhunt: %s\n", cause);     /* the round says */
+        free(cause);
+    }
     probe_set_round(empty ? 0 : round);
     switch (w->st->mode) {
     case MODE_REINIT:
@@ -444,7 +452,7 @@ calibrate(struct worker *w)
  * init/finalize cycle). Clean targets on clean interpreters skip it.
  */
 static int
-needs_calibration(const struct settings *st, int64_t (*counters)[METRIC_COUNT])
+needs_calibration(const struct spec *st, int64_t (*counters)[METRIC_COUNT])
 {
     int64_t *deltas = xcalloc((size_t)st->tracked, sizeof *deltas);
     int i, m, leaks = 0;
@@ -491,8 +499,8 @@ send_import(struct worker *w, PyObject *item)
 static int
 discover(struct worker *w)
 {
-    const struct settings *st = w->st;
-    PyObject *glue, *names = NULL;
+    const struct spec *st = w->st;
+    PyObject *glue, *names = NULL, *held;
     char *cause = NULL;
     Py_ssize_t i;
     const char *name;
@@ -519,12 +527,12 @@ discover(struct worker *w)
             send_import(w, PyList_GetItem(names, i));
             continue;
         }
-        name = PyUnicode_AsUTF8(PyList_GetItem(names, i));
-        if (name == NULL) {
-            PyErr_Clear();
-            continue;
+        name = embed_text(PyList_GetItem(names, i), &held);
+        if (name != NULL) {
+            send_text(w, "test", name);
         }
-        send_text(w, "test", name);
+        Py_XDECREF(held);
+        PyErr_Clear();
     }
     Py_XDECREF(names);
     Py_XDECREF(glue);
@@ -566,9 +574,9 @@ timeout_dump(int sig)
 }
 
 int
-worker_main(const struct settings *st)
+worker_main(const struct spec *st)
 {
-    struct worker w = { st, st->worker_fd, 0, NULL, NULL, NULL,
+    struct worker w = { st, st->fd, 0, NULL, NULL, NULL,
         { NULL, NULL, 0, NULL, NULL }, getpid() };
     int nrounds = st->warmups + st->tracked, round, m, rc = 0;
     int64_t (*counters)[METRIC_COUNT];
@@ -577,13 +585,14 @@ worker_main(const struct settings *st)
     signal(SIGUSR1, timeout_dump);
     /* Children the target execs must not hold the channel open. */
     if (fcntl(w.fd, F_SETFD, FD_CLOEXEC) < 0 || record_bind(w.fd) != 0) {
-        fprintf(stderr, "refhunt: --worker-fd %d: %s\n", w.fd,
+        fprintf(stderr, "refhunt: record channel %d: %s\n", w.fd,
             strerror(errno));
         return 2;
     }
     version = record_escape(probe_version());
-    if (record_send(w.fd, "hello %s %d %d %s\n", version, probe_debug_build(),
-        probe_refs_available(), probe_blocks_source()) != 0) {
+    if (record_send(w.fd, "hello %s %d %d %d %s\n", version,
+        probe_debug_build(), probe_refs_available(), probe_free_threaded(),
+        probe_blocks_source()) != 0) {
         free(version);
         return RECORD_EXIT_LOST;
     }

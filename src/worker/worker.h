@@ -5,18 +5,18 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include "cli.h"
+#include "spec.h"
 
-/* Runs every round, sending records on settings->worker_fd; returns the
+/* Runs every round, sending records on spec->fd; returns the
  * process exit status (the supervisor reads the records, not this). */
-int     worker_main(const struct settings *);
+int     worker_main(const struct spec *);
 
 /* --per-test (pertest_worker.c): collects the suite, runs each test from
- * settings->test_start W+N times; records on fd, as worker_main. */
-int     pertest_worker(const struct settings *, int);
+ * spec->test_start W+N times; records on fd, as worker_main. */
+int     pertest_worker(const struct spec *, int);
 
 /* --bisect tests: the test ids of -m pytest ARGS or -m unittest NAMES,
  * a new list, or NULL with *cause. */
-PyObject *pertest_list(PyObject *, const struct settings *, char **);
+PyObject *pertest_list(PyObject *, const struct spec *, char **);
 
 #endif

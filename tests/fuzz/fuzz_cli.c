@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "spec.h"
 #include "fuzz.h"
 
 #define MAX_WORDS 64
@@ -27,15 +28,15 @@ same(const char *a, const char *b)
 static void
 check_worker_argv(const struct settings *st)
 {
-    char **av = cli_worker_argv("/bin/refhunt", st, 100), *cause = NULL;
-    struct settings w;
+    struct spec sp = spec_of(st, TASK_HUNT, 0, 100), w;
+    char **av = spec_argv("/bin/refhunt-worker", &sp), *cause = NULL;
     int ac = 0, i;
 
     while (av[ac] != NULL) {
         ac++;
     }
-    REQUIRE(cli_parse(ac, av, &w, &cause) == CLI_RUN && cause == NULL);
-    REQUIRE(w.worker_fd == 100);
+    REQUIRE(spec_parse(ac, av, &w, &cause) == 0 && cause == NULL);
+    REQUIRE(w.fd == 100 && w.task == TASK_HUNT && w.mode == st->mode);
     REQUIRE(w.warmups == st->warmups && w.tracked == st->tracked);
     REQUIRE(w.gc_passes == st->gc_passes && w.isolated == st->isolated);
     REQUIRE(w.kind == st->kind && same(w.target, st->target));
@@ -43,7 +44,7 @@ check_worker_argv(const struct settings *st)
     for (i = 0; i < st->nargs; i++) {
         REQUIRE(same(w.args[i], st->args[i]));
     }
-    cli_worker_argv_free(av);
+    spec_argv_free(av);
 }
 
 int

@@ -60,7 +60,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st.mode = st.per_test ? MODE_LOOP : MODE_REINIT;
     st.kind = TARGET_CODE;
     st.target = "pass";
-    st.worker_fd = -1;
     st.explain = 3;             /* explain records are taken */
     chunk = 1 + (size_t)(data[0] >> 4) * 7;    /* 1 to 106 bytes a read */
     data++;

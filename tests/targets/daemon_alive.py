@@ -5,18 +5,9 @@ one (--each -j 2) must not kill what this one's target started."""
 import os
 import time
 
-r, w = os.pipe()
-first = os.fork()
-if first == 0:
-    os.setsid()
-    if os.fork() == 0:
-        os.write(w, b"%d\n" % os.getpid())
-        time.sleep(600)
-    os._exit(0)
-os.waitpid(first, 0)
-os.close(w)
-pid = int(os.read(r, 64))
-os.close(r)
+from daemonize import start_daemon
+
+pid = start_daemon()
 fd = os.open(os.environ["DAEMON_PIDS"], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
 os.write(fd, b"%d\n" % pid)
 os.close(fd)

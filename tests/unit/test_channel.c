@@ -6,14 +6,14 @@
 #include "channel.h"
 #include "check.h"
 
-#define GOOD "hello 3.11.2 1 1 pymalloc\n"                              \
+#define GOOD "hello 3.11.2 1 1 0 pymalloc\n"                              \
     "phase 1 init\nphase 1 run\nphase 1 collect\nphase 1 finalize\n"    \
     "phase 1 measure\ncounters 1 10 20 3\n"                             \
     "phase 2 init\nphase 2 run\nphase 2 finalize\nphase 2 measure\n"    \
     "counters 2 11 22 3\n"
 
 /* --per-test --explain, -R 1:1: a test whose last run is explained. */
-#define TEST_BEGIN "hello 3.11.2 1 1 pymalloc\nphase 1 init\nphase 1 run\n"  \
+#define TEST_BEGIN "hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"  \
     "test t\ntestbegin 0 t\nphase 1 run\nphase 1 collect\n"              \
     "phase 1 measure\ncounters 1 10 20 3\nphase 2 run\nphase 2 collect\n" \
     "phase 2 measure\n"
@@ -30,7 +30,7 @@ static int
 feed(const char *text, size_t len, size_t n, int *finished)
 {
     static struct settings plain = { .warmups = 1, .tracked = 1,
-        .kind = TARGET_CODE, .target = "pass", .worker_fd = -1 };
+        .kind = TARGET_CODE, .target = "pass" };
     struct hunt *h = hunt_new(fed_settings != NULL ? fed_settings : &plain);
     struct channel c;
     size_t off;
@@ -67,18 +67,18 @@ int
 main(void)
 {
     static struct settings per_test = { .warmups = 1, .tracked = 1,
-        .kind = TARGET_MODULE, .target = "pytest", .worker_fd = -1,
+        .kind = TARGET_MODULE, .target = "pytest",
         .per_test = 1, .mode = MODE_LOOP, .explain = 3 };
     int finished;
 
     CHECK(feed(GOOD "end\n", sizeof(GOOD "end\n") - 1, 3, &finished) && finished);
     CHECK(sound(GOOD "phase 0 init\nphase 0 measure\ncalibration - 5 0\n"
         "end\n"));
-    CHECK(sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nphase 1 run\n"
+    CHECK(sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"
         "phase 1 finalize\nfail 1 run Traceback\\nValueError\n"));
     CHECK(sound(GOOD));                    /* the worker died: not corrupt */
     /* reinit round 1 lists its imports (importshare.c) */
-    CHECK(sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nphase 1 run\n"
+    CHECK(sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"
         "phase 1 collect\npath /srv\nmodule json\nmodule _decimal\n"
         "phase 1 finalize\n"));
 
@@ -86,31 +86,31 @@ main(void)
     /* --explain's records: only when asked for, in the last round */
     CHECK(!sound(GOOD "explain object 1 function f\nend\n"));
     CHECK(!sound("phase 1 init\n"));                    /* no hello */
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nhello 3.11.2 1 1 x\n"));
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nend\n"));
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 2 init\n"));
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\n"
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nhello 3.11.2 1 1 0 x\n"));
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nend\n"));
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 2 init\n"));
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\n"
         "counters 2 1 1 1\n"));
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\n"
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\n"
         "phase 0 init\n"));
     CHECK(!sound(GOOD "phase 3 init\n"));                /* past -R 1:1 */
     CHECK(!sound(GOOD "end\nend\n"));
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nfail 2 run x\n"));
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1\0init\n"));
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\n\xff\xfe garbage\n"));
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nfail 2 run x\n"));
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1\0init\n"));
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\n\xff\xfe garbage\n"));
     CHECK(!sound(GOOD "module json\n"));                  /* round 2 */
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nimport -1 json\n"));
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nmodule json\n"));
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nimport -1 json\n"));
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nmodule json\n"));
 
     /* --per-test --explain: in a test's last run, before its counters */
     fed_settings = &per_test;
     CHECK(sound(TEST_BEGIN EXPLAINED TEST_END));
     CHECK(sound(TEST_BEGIN TEST_END));
     CHECK(!sound(TEST_BEGIN "counters 2 11 21 3\n" EXPLAINED));
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nphase 1 run\n"
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"
         "test t\ntestbegin 0 t\nphase 1 run\nphase 1 collect\n"
         "phase 1 measure\n" EXPLAINED));
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\nphase 1 init\nphase 1 run\n"
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"
         EXPLAINED));
     CHECK(!sound(TEST_BEGIN EXPLAINED EXPLAINED TEST_END));
     return check_result("test_channel");

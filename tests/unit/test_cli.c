@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "cli.h"
+#include "spec.h"
 
 /* "refhunt" and a NULL-terminated list of words, as argv; returns argc. */
 static int
@@ -65,14 +66,15 @@ check_error(const char *needle, const char *first, ...)
 int
 main(void)
 {
-    struct settings st, again;
+    struct settings st;
+    struct spec sp, again;
     char *cause = NULL, **wargv;
     int wargc;
 
     /* Defaults: regrtest's 3:3, three gc passes, no timeout. */
     CHECK(parse(&st, &cause, "mytest.py", NULL) == CLI_RUN);
     CHECK(st.warmups == 3 && st.tracked == 3 && st.gc_passes == 3);
-    CHECK(st.timeout == 0 && st.json_path == NULL && st.worker_fd == -1);
+    CHECK(st.timeout == 0 && st.json_path == NULL);
     CHECK(st.mode == MODE_REINIT);
     CHECK(st.kind == TARGET_SCRIPT && st.nargs == 0);
     CHECK_STR(st.target, "mytest.py");
@@ -168,32 +170,70 @@ main(void)
     CHECK(st.show_growth == 10);
     CHECK_STR(st.target, "5");
 
-    /* A worker told the settings parses them back the same. */
+    /* A worker told the settings in its spec parses them back the same. */
     CHECK(parse(&st, &cause, "-R", "2:4", "--gc-passes", "0", "-I",
         "--mode", "loop", "-m",
         "pkg.mod", "--flag", "x y", NULL) == CLI_RUN);
-    wargv = cli_worker_argv("/bin/refhunt", &st, 7);
+    sp = spec_of(&st, TASK_LIST_TESTS, 5, 7);
+    wargv = spec_argv("/bin/refhunt-worker", &sp);
     for (wargc = 0; wargv[wargc] != NULL; wargc++) {
         ;
     }
-    CHECK(cli_parse(wargc, wargv, &again, &cause) == CLI_RUN);
-    CHECK(again.worker_fd == 7 && again.warmups == 2 && again.tracked == 4);
+    CHECK(spec_parse(wargc, wargv, &again, &cause) == 0);
+    CHECK(again.fd == 7 && again.warmups == 2 && again.tracked == 4);
+    CHECK(again.task == TASK_LIST_TESTS && again.test_start == 5);
     CHECK(again.gc_passes == 0 && again.isolated);
     CHECK(again.mode == MODE_LOOP);
     CHECK(again.kind == TARGET_MODULE && again.nargs == 2);
     CHECK_STR(again.target, "pkg.mod");
     CHECK_STR(again.args[1], "x y");
-    cli_worker_argv_free(wargv);
-    wargv = cli_worker_argv("/bin/refhunt", &(struct settings){
-        .warmups = 1, .tracked = 1, .kind = TARGET_SCRIPT,
-        .target = "-dash.py" }, 9);
+    /* ... and refhunt does not take it: the spec is not options */
+    CHECK(cli_parse(wargc, wargv, &st, &cause) == CLI_RUN &&
+        st.kind == TARGET_SCRIPT);
+    CHECK_STR(st.target, "refhunt-spec/1");
+    /* a word changed or left out is refused, not guessed */
+    free(wargv[3]);
+    wargv[3] = strdup("tas=tests");
+    CHECK(spec_parse(wargc, wargv, &again, &cause) != 0);
+    spec_argv_free(wargv);
+    sp = spec_of(&(struct settings){ .warmups = 1, .tracked = 1,
+        .kind = TARGET_SCRIPT, .target = "-dash.py" }, TASK_HUNT, 0, 9);
+    wargv = spec_argv("/bin/refhunt-worker", &sp);
     for (wargc = 0; wargv[wargc] != NULL; wargc++) {
         ;
     }
-    CHECK(cli_parse(wargc, wargv, &again, &cause) == CLI_RUN);
-    CHECK(again.kind == TARGET_SCRIPT);
+    CHECK(spec_parse(wargc, wargv, &again, &cause) == 0);
+    CHECK(again.kind == TARGET_SCRIPT && again.task == TASK_HUNT);
     CHECK_STR(again.target, "-dash.py");
-    cli_worker_argv_free(wargv);
+    spec_argv_free(wargv);
+
+    /* --bisect imports runs reinit rounds: another --mode is refused,
+     * not silently ignored */
+    check_error("--bisect imports probes in reinit rounds",
+        "--bisect", "imports", "--mode", "loop", "x.py", NULL);
+    check_error("not in subinterp mode", "--bisect", "imports", "--mode",
+        "subinterp", "x.py", NULL);
+    CHECK(parse(&st, &cause, "--bisect", "imports", "--mode", "reinit",
+        "x.py", NULL) == CLI_RUN);
+    /* --each -m: the module's options before "--", targets after */
+    CHECK(parse(&st, &cause, "--each", "-m", "pytest", "-p",
+        "no:cacheprovider", "--", "a.py", "b.py", NULL) == CLI_RUN);
+    CHECK(st.each_first == 3 && st.nargs == 5);
+    CHECK(parse(&st, &cause, "--each", "-m", "unittest", "a", "b", NULL) ==
+        CLI_RUN && st.each_first == 0);
+    check_error("'-p' is an option, not a target", "--each", "-m", "pytest",
+        "-p", "no:cacheprovider", "a.py", NULL);
+
+    /* The worker's words are no options of refhunt's (a leaking target
+     * came out "clean" with --worker-task=imports) */
+    check_error("unknown option --worker-task", "--worker-task=imports",
+        "-c", "pass", NULL);
+    check_error("unknown option --worker-t", "--worker-t=tests", "-c",
+        "pass", NULL);
+    check_error("unknown option --test-start", "--test-start=3", "-m",
+        "pytest", NULL);
+    check_error("unknown option --worker-fd", "--worker-fd=5", "x.py",
+        NULL);
     free(cause);
     return check_result("test_cli");
 }

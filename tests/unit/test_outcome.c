@@ -6,8 +6,6 @@
 #include "check.h"
 #include "outcome.h"
 
-#define LOST 86     /* the worker's "channel lost" exit code */
-
 struct row {
     const char             *what;
     struct outcome_facts    f;
@@ -17,7 +15,7 @@ struct row {
 };
 
 /* A worker that said hello and ended as these facts say. */
-#define FACTS(...) { .hello = 1, .lost_code = LOST, __VA_ARGS__ }
+#define FACTS(...) { .hello = 1, __VA_ARGS__ }
 
 static const struct row rows[] = {
     { "every round done, exit 0",
@@ -42,11 +40,20 @@ static const struct row rows[] = {
     { "records ended, the worker went on",
       FACTS(.records_gone = 1, .exit_code = -1, .signal = SIGKILL),
       STATUS_CRASHED, REASON_CHANNEL_LOST, 4 },
-    { "exit 0 without the end record",
-      FACTS(.exit_code = 0),
+    { "os._exit(0) mid-round: the target ended the process, no crash",
+      FACTS(.exit_code = 0, .fail_round = 1, .fail_phase = PHASE_RUN),
+      STATUS_FAILED, REASON_WORKER_EXITED, 3 },
+    { "os._exit(86) mid-round: an exit status like any other",
+      FACTS(.exit_code = 86, .fail_round = 2, .fail_phase = PHASE_RUN),
+      STATUS_FAILED, REASON_WORKER_EXITED, 3 },
+    { "atexit's os._exit(0) in finalization",
+      FACTS(.exit_code = 0, .fail_round = 1, .fail_phase = PHASE_FINALIZE),
+      STATUS_FAILED, REASON_WORKER_EXITED, 3 },
+    { "the worker told its keeper it lost its channel",
+      FACTS(.said_lost = 1, .exit_code = 86),
       STATUS_CRASHED, REASON_CHANNEL_LOST, 4 },
-    { "the worker said it lost its channel",
-      FACTS(.exit_code = LOST),
+    { "... whatever status it exited with",
+      FACTS(.said_lost = 1, .exit_code = 0),
       STATUS_CRASHED, REASON_CHANNEL_LOST, 4 },
     { "round 1 cannot initialize: no target code ran",
       FACTS(.has_fail = 1, .fail_round = 1, .fail_phase = PHASE_INIT,
@@ -66,7 +73,7 @@ static const struct row rows[] = {
       STATUS_FAILED, REASON_TARGET_FAILED, 3 },
     { "a fail record, then lost while exiting: still failed",
       FACTS(.has_fail = 1, .fail_round = 1, .fail_phase = PHASE_RUN,
-          .exit_code = LOST),
+          .said_lost = 1, .exit_code = 86),
       STATUS_FAILED, REASON_TARGET_FAILED, 3 },
     { "segfault",
       FACTS(.exit_code = -1, .signal = SIGSEGV, .fail_round = 1, .fail_phase = PHASE_RUN),
@@ -76,7 +83,7 @@ static const struct row rows[] = {
           .fail_phase = PHASE_FINALIZE),
       STATUS_CRASHED, REASON_KILLED, 4 },
     { "the worker program cannot run",
-      { .hello = 0, .exit_code = 127, .lost_code = LOST },
+      { .hello = 0, .exit_code = 127 },
       STATUS_ERROR, REASON_NO_WORKER, 2 },
     { "os._exit(7) mid-round",
       FACTS(.exit_code = 7, .fail_round = 1, .fail_phase = PHASE_RUN),
@@ -100,7 +107,7 @@ main(void)
         CHECK(status_exit(o.status, rows[i].f.interrupted) ==
             rows[i].exit_status);
     }
-    /* the exit statuses themselves, as DESIGN.md's table has them */
+    /* the exit statuses themselves, as doc/DESIGN.md's table has them */
     CHECK(status_exit(STATUS_CLEAN, 0) == 0);
     CHECK(status_exit(STATUS_LEAK, 0) == 1);
     CHECK(status_exit(STATUS_ERROR, 0) == 2);

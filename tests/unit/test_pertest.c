@@ -8,13 +8,12 @@
 #include "check.h"
 #include "verdict.h"
 
-#define HELLO "hello 3.11.2 1 1 pymalloc\nphase 1 init\nphase 1 run\n"
+#define HELLO "hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"
 #define RUN(r, c) "phase " #r " run\nphase " #r " collect\nphase " #r   \
     " measure\ncounters " #r " " #c " " #c " 3\n"
 
 static struct settings st = { .warmups = 1, .tracked = 2, .per_test = 1,
-    .mode = MODE_LOOP, .kind = TARGET_MODULE, .target = "pytest",
-    .worker_fd = -1 };
+    .mode = MODE_LOOP, .kind = TARGET_MODULE, .target = "pytest" };
 
 /* The stream fed in one piece to a fresh hunt; corrupted or not. */
 static struct hunt *
@@ -77,7 +76,7 @@ test_out_of_turn(void)
     CHECK(!sound(HELLO "testbegin 0 a\nend\n"));        /* end in a test */
     CHECK(!sound(HELLO "testbegin 0 a\nfail 1 run x\n"));
     CHECK(!sound(HELLO "testbegin 0 a\ntestend maybe \n"));
-    CHECK(!sound("hello 3.11.2 1 1 pymalloc\ntestbegin 0 a\n"));
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\ntestbegin 0 a\n"));
     CHECK(sound(HELLO "fail 1 run ERROR collecting a.py\n"));
 }
 

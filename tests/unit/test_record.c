@@ -41,10 +41,15 @@ main(void)
     check_roundtrip("tab\there\rcr \x01\x1f\x7f \\n literal");
     check_roundtrip("\xc3\xa9 \xff non-UTF-8 bytes pass as they are");
 
-    CHECK(parses("hello 3.11.2 1 1 pymalloc", &r));
+    CHECK(parses("hello 3.11.2 1 1 0 pymalloc", &r));
     CHECK(r.type == RECORD_HELLO && r.debug && r.refs_available);
+    CHECK(!r.free_threaded);
     CHECK_STR(r.text, "3.11.2");
     CHECK_STR(r.extra, "pymalloc");
+    record_clear(&r);
+    CHECK(parses("hello 3.13.5 1 1 1 allocator-hook", &r));
+    CHECK(r.type == RECORD_HELLO && r.free_threaded);
+    CHECK_STR(r.extra, "allocator-hook");
     record_clear(&r);
 
     CHECK(parses("calibration - 1922 0", &r));
@@ -119,6 +124,8 @@ main(void)
     CHECK(!parses("fail one run text", &r));
     CHECK(!parses("hello 3.11 2 1 pymalloc", &r));
     CHECK(!parses("hello 3.11 1 1", &r));
+    CHECK(!parses("hello 3.11 1 1 pymalloc", &r));         /* 3 flags */
+    CHECK(!parses("hello 3.11 1 1 2 pymalloc", &r));
     CHECK(!parses("calibration 1 2", &r));
     CHECK(!parses("phase 1 run\nend", &r));
     CHECK(!parses("growth 1 x 3 T", &r));

@@ -7,6 +7,7 @@
 #include "channel.h"
 #include "check.h"
 #include "cli.h"
+#include "spec.h"
 #include "record.h"
 #include "verdict.h"
 
@@ -133,8 +134,8 @@ static void
 test_untrusted_record(void)
 {
     static struct settings st = { .warmups = 1, .tracked = 1,
-        .kind = TARGET_CODE, .target = "pass", .worker_fd = -1 };
-    static const char text[] = "hello 3.11.2 1 1 pymalloc\n"
+        .kind = TARGET_CODE, .target = "pass" };
+    static const char text[] = "hello 3.11.2 1 1 0 pymalloc\n"
         "phase 1 init\nphase 1 run\nphase 1 collect\n"
         "untrusted lxml.etree\nuntrusted lxml.etree\nuntrusted ujson\n"
         "phase 1 finalize\nphase 1 measure\ncounters 1 10 20 3\n";
@@ -193,17 +194,19 @@ test_trust_refs_option(void)
     char w0[] = "refhunt", w1[] = "--trust-refs", w2[] = "-c", w3[] = "pass",
         q[] = "-q";
     char *argv[] = { w0, w1, w2, w3, NULL };
-    struct settings st, back;
+    struct settings st;
+    struct spec sp, back;
     char *cause = NULL, **wargv;
     int n;
 
     CHECK(cli_parse(4, argv, &st, &cause) == CLI_RUN && st.trust_refs);
-    wargv = cli_worker_argv("refhunt-worker", &st, 100);
+    sp = spec_of(&st, TASK_HUNT, 0, 100);
+    wargv = spec_argv("refhunt-worker", &sp);
     for (n = 0; wargv[n] != NULL; n++) {
         ;
     }
-    CHECK(cli_parse(n, wargv, &back, &cause) == CLI_RUN && back.trust_refs);
-    cli_worker_argv_free(wargv);
+    CHECK(spec_parse(n, wargv, &back, &cause) == 0 && back.trust_refs);
+    spec_argv_free(wargv);
     free(cause);
     cause = NULL;
     argv[1] = q;

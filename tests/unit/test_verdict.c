@@ -1,5 +1,6 @@
 /* test_verdict.c: regrtest's leak rule, and deltas from round counters. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "hunt.h"
@@ -100,6 +101,15 @@ main(void)
     CHECK(!h->tracked_complete && h->ndeltas == 1);
     CHECK(!h->leaked[METRIC_REFS] && h->status == STATUS_CRASHED);
     CHECK(verdict_exit_status(h) == 4);
+    hunt_free(h);
+
+    /* Rounds missing and nothing failed (a worker that ended early, told
+     * to do something else): never "clean" */
+    h = hunt_with(&st, 2, 3, (int64_t[]){ 1, 2, 3 }, 3);
+    verdict_compute(h);
+    CHECK(!h->tracked_complete && h->status == STATUS_FAILED);
+    CHECK(h->message != NULL && strstr(h->message, "1 of 3 measured"));
+    CHECK(verdict_exit_status(h) == 3);
     hunt_free(h);
 
     /* Every round measured, then a crash (in calibration, say): the

@@ -1,0 +1,55 @@
+/*
+ * spec.h: what one worker is to do, and how that travels to it.
+ *
+ * The user's request is the settings (cli.h); a worker gets a spec: the
+ * part of a hunt it needs, plus what only refhunt decides (its task, the
+ * first test of a resumed per-test worker, the record channel). The spec
+ * reaches the worker program as its arguments in a format of its own
+ * (spec.c), which refhunt's command line does not take, so no option of
+ * the worker can be typed to refhunt, nor one of refhunt's reach a worker.
+ */
+#ifndef REFHUNT_SPEC_H
+#define REFHUNT_SPEC_H
+
+#include "cli.h"
+
+/* What a worker is run for: the rounds, or a one-time discovery. */
+enum worker_task {
+    TASK_HUNT,
+    TASK_LIST_IMPORTS,  /* run the target once, list what it imported */
+    TASK_LIST_TESTS,    /* list the test ids of -m unittest NAME ... */
+};
+
+struct spec {
+    enum worker_task  task;
+    int               fd;           /* the record channel */
+    int               test_start;   /* --per-test: the first test to run */
+    enum mode         mode;
+    int               warmups;
+    int               tracked;
+    int               gc_passes;
+    int               show_growth;
+    int               trace_blocks;
+    int               explain;
+    int               isolated;
+    int               per_test;
+    int               trust_refs;
+    enum target_kind  kind;
+    const char       *target;
+    char            **args;
+    int               nargs;
+};
+
+/* The spec of a worker for settings st. */
+struct spec     spec_of(const struct settings *, enum worker_task, int, int);
+
+/* The worker program's argv (exe first) that carries the spec; and its
+ * free. */
+char          **spec_argv(const char *, const struct spec *);
+void            spec_argv_free(char **);
+
+/* The worker's side: its argv back into a spec (pointing into argv); 0,
+ * or -1 with *cause (not a spec, or a broken one). */
+int             spec_parse(int, char **, struct spec *, char **);
+
+#endif
