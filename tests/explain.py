@@ -462,6 +462,29 @@ def test_explain_per_test_pytest():
 
 
 @test
+def test_explain_per_test_pytest_own_objects():
+    """A test that leaks a plain list under pytest: the list in the
+    module is explained, not the lists pytest and refhunt's driver make
+    anew in every run (LogCaptureHandler.records, the run's reports),
+    which it explained before."""
+    pertest.need_pytest()
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_lst.py"), "w") as f:
+            f.write("_kept = []\n\n\ndef test_list():\n"
+                    "    _kept.append([])\n")
+        r = refhunt("-q", "--per-test", "--explain", "-m", "pytest", "-p",
+                    "no:cacheprovider", "test_lst.py", cwd=tmp, timeout=600)
+    expect(r.rc == 1, "a leak", r)
+    objects = r.json["tests"][0]["explain"]["objects"]
+    chains = [o["chain"] or "" for o in objects]
+    expect(chains and chains[0].startswith("test_lst._kept (list) \u2192 [")
+           and chains[0].endswith("] list"), "the test's list first: %r"
+           % chains, r)
+    expect(not any("_pytest" in c or "_PytestTest" in c for c in chains),
+           "none of pytest's own: %r" % chains, r)
+
+
+@test
 def test_explain_per_test_unittest():
     expect_per_test_explained("unittest", "test_ut_explain.py",
                               "test_ut_explain.Leaks.", "test_ut_explain")

@@ -284,6 +284,199 @@ def test_collection_error():
            "no_such_module_here" in r.out, "pytest's message", r)
 
 
+# A module whose __getattr__ answers every name, as hypothesis.errors has.
+ANSWERS_ALL = """import sys, types
+answers = types.ModuleType("answers_all")
+exec("def __getattr__(name):\\n    return name", answers.__dict__)
+sys.modules["answers_all"] = answers
+"""
+
+
+@test
+def test_module_getattr():
+    """The cleanup reads a module's own __dict__: a module __getattr__
+    that answers every name (hypothesis.errors) breaks no test."""
+    need_pytest()
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_answers.py"), "w") as f:
+            f.write(ANSWERS_ALL + "\nstash = []\n\n"
+                    "def test_clean():\n    pass\n\n"
+                    "def test_leaks():\n    stash.append(object())\n")
+        r = refhunt("-q", "--per-test", "-m", "pytest", "test_answers.py",
+                    cwd=tmp)
+        loop = refhunt("-q", "--mode", "loop", "-c",
+                       ANSWERS_ALL + "sys.modules['answers_all'].x = []",
+                       cwd=tmp)
+    expect(r.rc == 1, "a leak: exit 1", r)
+    expect(statuses(r) == {"test_answers.py::test_clean": "clean",
+                           "test_answers.py::test_leaks": "leak"},
+           "each test its verdict", r)
+    expect(loop.rc == 0 and loop.json["status"] == "clean",
+           "a loop hunt of it is clean", loop)
+
+
+@test
+def test_own_cleanup_error():
+    """An exception in refhunt's own cleanup is refhunt's error: its
+    traceback, no verdict for the test under way, and no blame on it."""
+    need_pytest()
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_breaks.py"), "w") as f:
+            # the cleanup clears _strptime's cache; this one refuses
+            f.write("import sys, types\n\n"
+                    "class Refuses(dict):\n"
+                    "    def clear(self):\n"
+                    "        raise RuntimeError('no clearing')\n\n"
+                    "def test_first():\n    pass\n\n"
+                    "def test_breaks():\n"
+                    "    sys.modules['_strptime'] = types.SimpleNamespace("
+                    "_regex_cache=Refuses())\n\n"
+                    "def test_after():\n    pass\n")
+        r = refhunt("--per-test", "-m", "pytest", "test_breaks.py", cwd=tmp)
+    expect(r.rc == 3, "refhunt's error: exit 3", r)
+    expect(statuses(r) == {"test_breaks.py::test_first": "clean"},
+           "the test under way has no verdict", r)
+    expect("INTERNALERROR" not in r.out + r.err, "no pytest INTERNALERROR", r)
+    expect("RuntimeError: no clearing" in r.err and "in _clear_module_caches"
+           in r.err, "the traceback on stderr", r)
+    expect(re.search(r"^refhunt: .*failed: refhunt's own cleanup failed "
+                     r"after run 1 of test_breaks.py::test_breaks: an error "
+                     r"in refhunt, not in the test; 1 test: 1 clean, 2 not "
+                     r"run", r.out, re.M), "the report says whose error", r)
+    expect("refhunt's own cleanup failed" in r.json["message"],
+           "and the JSON", r)
+
+
+SHUFFLED = {
+    # as pytest-randomly: every process collects in an order of its own
+    "conftest.py": "import os, random\n\n"
+                   "def pytest_collection_modifyitems(items):\n"
+                   "    random.Random(os.getpid()).shuffle(items)\n",
+    "test_shuffled.py": "import ctypes\n\nstash = []\n\n" + "".join(
+        "def test_clean_%d():\n    pass\n\n" % i for i in range(6)) +
+        "def test_leaks():\n    stash.append(object())\n\n"
+        "def test_crash():\n    ctypes.string_at(0)\n\n"
+        "def test_crash_too():\n    ctypes.string_at(0)\n",
+}
+
+
+def write_files(tmp, files):
+    for name, text in files.items():
+        with open(os.path.join(tmp, name), "w") as f:
+            f.write(text)
+
+
+@test
+def test_resume_by_id():
+    """A new worker after a crash hunts the tests not hunted yet by id,
+    whatever order it collects them in: each test once, and the report in
+    the first worker's collection order."""
+    need_pytest()
+    with tempfile.TemporaryDirectory() as tmp:
+        write_files(tmp, SHUFFLED)
+        r = refhunt("-q", "-v", "--per-test", "-m", "pytest",
+                    "test_shuffled.py", cwd=tmp)
+    ids = [t["id"] for t in r.json["tests"]]
+    expect(len(ids) == len(set(ids)) == 9, "each test once: %s" % ids, r)
+    want = {"test_shuffled.py::test_clean_%d" % i: "clean" for i in range(6)}
+    want.update({"test_shuffled.py::test_leaks": "leak",
+                 "test_shuffled.py::test_crash": "crashed",
+                 "test_shuffled.py::test_crash_too": "crashed"})
+    expect(statuses(r) == want, "every verdict", r)
+    # a worker after each crash, unless it was the last test left
+    expect(re.search(r"^refhunt: [23] workers$", r.out, re.M),
+           "a worker after a crash", r)
+    expect(r.json["collected"] == 9, "all collected", r)
+
+
+TEARDOWN = {
+    "test_m1.py": "import ctypes, os, unittest\n\n"
+                  "def tearDownModule():\n"
+                  "    if os.environ.get('M1_TEARDOWN') == 'crash':\n"
+                  "        ctypes.string_at(0)\n"
+                  "    raise RuntimeError('tearDownModule of test_m1')\n\n"
+                  "class A(unittest.TestCase):\n"
+                  "    def test_a(self):\n        pass\n",
+    "test_m2.py": "import unittest\n\nstash = []\n\n"
+                  "class B(unittest.TestCase):\n"
+                  "    def test_b_leak(self):\n"
+                  "        stash.append(object())\n",
+}
+
+
+@test
+def test_module_teardown_owner():
+    """tearDownModule of test_m1 is charged to test_m1 (its last test, as
+    pytest charges a module fixture's teardown), never to test_m2's first
+    test, which keeps its verdict; plain unittest's name for it shows."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_files(tmp, TEARDOWN)
+        r = refhunt("-q", "--per-test", "-m", "unittest", "test_m1",
+                    "test_m2", cwd=tmp)
+        crash = refhunt("-q", "--per-test", "-m", "unittest", "test_m1",
+                        "test_m2", cwd=tmp,
+                        extra_env={"M1_TEARDOWN": "crash"})
+    expect(statuses(r) == {"test_m1.A.test_a": "failed",
+                           "test_m2.B.test_b_leak": "leak"},
+           "the exception is test_m1's", r)
+    message = r.json["tests"][0]["message"]
+    expect("tearDownModule (test_m1)" in message and
+           "RuntimeError: tearDownModule of test_m1" in message,
+           "unittest's words for it", r)
+    expect(statuses(crash) == {"test_m1.A.test_a": "crashed",
+                               "test_m2.B.test_b_leak": "leak"},
+           "the crash is test_m1's", crash)
+
+
+EXT_LEAK = {"test_ext_kinds.Kinds." + t for t in (
+    "test_ref", "test_block", "test_module_state", "test_nogc_cycle",
+    "test_wrapper_cycle", "test_fd", "test_heap_walk_leak")}
+EXT_CLEAN = {"test_ext_kinds.Kinds." + t for t in (
+    "test_gc_cycle", "test_clean", "test_drops_old_cycles",
+    "test_sees_whole_heap")}
+
+
+@test
+def test_screen_is_exact():
+    """The screen (a frozen heap) and --no-screen give the same verdicts
+    and deltas on C extensions with several kinds of leak: a test whose
+    screened deltas could be a leak, or are not those of the exact way
+    (test_drops_old_cycles frees cycles the frozen heap hid), runs again
+    the exact way; a test that asks for the whole heap gets it."""
+    screened = per_test("-q", "-m", "unittest", "test_ext_kinds")
+    exact = per_test("-q", "--no-screen", "-m", "unittest", "test_ext_kinds")
+    for r in (screened, exact):
+        expect(r.rc == 1, "leaks: exit 1", r)
+        expect(statuses(r) == {**{t: "leak" for t in EXT_LEAK},
+                               **{t: "clean" for t in EXT_CLEAN}},
+               "exactly the leaking tests leak", r)
+    deltas = {t["id"]: t["deltas"] for t in screened.json["tests"]}
+    expect(deltas == {t["id"]: t["deltas"] for t in exact.json["tests"]},
+           "the same deltas", screened)
+    expect(deltas["test_ext_kinds.Kinds.test_ref"]["refs"] == [1, 1, 1] and
+           deltas["test_ext_kinds.Kinds.test_fd"]["fds"] == [1, 1, 1],
+           "one a run", screened)
+
+
+@test
+def test_jobs_in_suite():
+    """-j 2 in one suite: workers share its tests from one queue, a crash
+    hands the rest of a batch on, and the report is the one of -j 1, in
+    collection order."""
+    need_pytest()
+    one = per_test("-q", "-m", "pytest", "test_pt_suite.py")
+    two = per_test("-q", "-v", "-j", "2", "-m", "pytest", "test_pt_suite.py")
+    expect(two.rc == one.rc == 4, "a crash: exit 4", two)
+    expect([(t["id"], t["status"], t["deltas"]) for t in two.json["tests"]]
+           == [(t["id"], t["status"], t["deltas"]) for t in
+               one.json["tests"]], "the same report, in the same order", two)
+    expect_verdicts(two, PT_LEAK, PT_CLEAN, PT_OTHER)
+    workers = re.search(r"^refhunt: (\d+) workers$", two.out, re.M)
+    expect(workers and int(workers.group(1)) >= 2, "workers shared it", two)
+    ut = per_test("-q", "-j", "2", "-m", "unittest", "test_ut_suite.py")
+    expect_verdicts(ut, UT_LEAK, UT_CLEAN, UT_OTHER)
+
+
 @test
 def test_junit_and_baseline():
     with tempfile.TemporaryDirectory() as tmp:

@@ -34,6 +34,7 @@ enum {
     OPT_PER_TEST,
     OPT_TRUST_REFS,
     OPT_NO_IMPORT_SHARE,
+    OPT_NO_SCREEN,
 };
 
 /* --show-growth and --trace-blocks without a number. */
@@ -66,6 +67,7 @@ static const struct option long_options[] = {
     { "per-test",   no_argument,       NULL, OPT_PER_TEST },
     { "trust-refs", no_argument,       NULL, OPT_TRUST_REFS },
     { "no-import-share", no_argument,  NULL, OPT_NO_IMPORT_SHARE },
+    { "no-screen",  no_argument,       NULL, OPT_NO_SCREEN },
     { NULL, 0, NULL, 0 },
 };
 
@@ -113,10 +115,13 @@ cli_help(FILE *f)
         "                        not built for a debug interpreter are loaded\n"
         "  --no-import-share     reinit: no extra hunt of the target's imports alone\n"
         "                        after a leak (faster; no 'of which' lines)\n"
+        "  --no-screen           --per-test: every run measured the exact way (gc\n"
+        "                        passes over the whole heap), no cheap screen first\n"
         "  --each                every operand is a target of its own: scripts, or\n"
         "                        the arguments of -m module (-m unittest a b: two)\n"
         "  -j, --jobs N          with --each: hunts at once (default: the CPUs it\n"
-        "                        may run on)\n"
+        "                        may run on); --per-test: workers that share the\n"
+        "                        suite's tests\n"
         "  --shard K/N           with --each: hunt only part K of N (for CI matrices)\n"
         "  --junit FILE          write a JUnit XML report, one testcase a target\n"
         "  --baseline FILE       known leaks (METRIC MAX TARGET a line) are no failure\n"
@@ -448,6 +453,9 @@ parse_option(int opt, const char *word, struct settings *st,
     case OPT_NO_IMPORT_SHARE:
         st->no_import_share = 1;
         break;
+    case OPT_NO_SCREEN:
+        st->no_screen = 1;
+        break;
     case OPT_TRUST_REFS:
         st->trust_refs = 1;
         break;
@@ -512,8 +520,9 @@ check_options(struct settings *st, char **cause)
         *cause = xstrdup("--shard needs --each: it splits many targets");
         return -1;
     }
-    if (st->jobs > 0 && !st->each) {
-        *cause = xstrdup("-j needs --each: one target is one hunt");
+    if (st->jobs > 0 && !st->each && !st->per_test) {
+        *cause = xstrdup("-j needs --each or --per-test: one target is one "
+            "hunt");
         return -1;
     }
     if (st->bisect != BISECT_NONE && (st->junit_path != NULL ||

@@ -59,6 +59,8 @@ struct settings {
     int               verbose;      /* -v: table of every round */
     int               isolated;     /* -I: isolated interpreter config */
     int               no_import_share;  /* --no-import-share */
+    int               no_screen;    /* --no-screen: --per-test runs all
+                                       measured the exact way */
     int               trust_refs;   /* --trust-refs: refs decide even with
                                        extensions that bypass the total */
     enum target_kind  kind;

@@ -167,7 +167,7 @@ static int
 parse_outcome(const char *s)
 {
     static const char *const outcomes[] = {
-        "passed", "failed", "skipped", "xfailed",
+        "passed", "failed", "skipped", "xfailed", "aborted",
     };
     size_t i;
 
@@ -229,6 +229,7 @@ static const struct {
     { "test",        RECORD_TEST,        2 },
     { "testbegin",   RECORD_TESTBEGIN,   3 },
     { "testend",     RECORD_TESTEND,     3 },
+    { "testagain",   RECORD_TESTAGAIN,   1 },
     { "untrusted",   RECORD_UNTRUSTED,   2 },
     { "end",         RECORD_END,         1 },
 };
@@ -353,6 +354,7 @@ record_parse(const char *line, struct record *r, char **cause)
         r->extra = xstrdup(f[1]);
         r->text = record_unescape(f[2]);
         break;
+    case RECORD_TESTAGAIN:
     case RECORD_END:
         break;
     }

@@ -34,8 +34,15 @@
  *   testbegin INDEX TEXT               --per-test: the test at INDEX (from 0,
  *                                      in collection order), id TEXT, starts;
  *                                      its runs are the rounds that follow
- *   testend OUTCOME TEXT               it ended: passed, failed, skipped or
- *                                      xfailed; TEXT: why (may be empty)
+ *   testend OUTCOME TEXT               it ended: passed, failed, skipped,
+ *                                      xfailed, or aborted (refhunt's own
+ *                                      error stopped it: no verdict, the
+ *                                      fail record that follows says why);
+ *                                      TEXT: why (may be empty)
+ *   testagain                          the test's runs so far were a screen
+ *                                      (a frozen heap) that could be a leak:
+ *                                      its runs start again, measured the
+ *                                      exact way
  *   end                                every round done
  *
  * Fields are separated by one space; TEXT escapes backslash, newline and
@@ -78,6 +85,7 @@ enum record_type {
     RECORD_TEST,
     RECORD_TESTBEGIN,
     RECORD_TESTEND,
+    RECORD_TESTAGAIN,
     RECORD_UNTRUSTED,
     RECORD_END,
 };

@@ -6,7 +6,8 @@
  * The first word says it is a spec; every other word up to "--" is
  * KEY=VALUE, each key once, every key there; then the target and its
  * arguments as they are. Nothing is abbreviated and nothing is optional,
- * so a word either is the spec's or is refused.
+ * so a word either is the spec's or is refused. The one text, tests=, is
+ * a path, or - for none.
  */
 #include <errno.h>
 #include <limits.h>
@@ -40,7 +41,6 @@ struct field {
 static const struct field fields[] = {
     WORD_FIELD("task", task, task_words),
     INT_FIELD("fd", fd, 0, INT_MAX),
-    INT_FIELD("test-start", test_start, 0, INT_MAX),
     WORD_FIELD("mode", mode, mode_words),
     INT_FIELD("warmups", warmups, 1, 1000),
     INT_FIELD("tracked", tracked, 1, 1000),
@@ -51,6 +51,7 @@ static const struct field fields[] = {
     INT_FIELD("isolated", isolated, 0, 1),
     INT_FIELD("per-test", per_test, 0, 1),
     INT_FIELD("trust-refs", trust_refs, 0, 1),
+    INT_FIELD("screen", screen, 0, 1),
     WORD_FIELD("kind", kind, kind_words),
 };
 
@@ -73,11 +74,12 @@ field_of(const struct spec *sp, const struct field *f)
 }
 
 struct spec
-spec_of(const struct settings *st, enum worker_task task, int test_start,
-    int fd)
+spec_of(const struct settings *st, enum worker_task task,
+    const char *test_ids, int fd)
 {
     struct spec sp = {
-        .task = task, .fd = fd, .test_start = test_start,
+        .task = task, .fd = fd, .test_ids = test_ids,
+        .screen = !st->no_screen && !st->explain,
         .mode = st->mode, .warmups = st->warmups, .tracked = st->tracked,
         .gc_passes = st->gc_passes, .show_growth = st->show_growth,
         .trace_blocks = st->trace_blocks, .explain = st->explain,
@@ -92,7 +94,7 @@ spec_of(const struct settings *st, enum worker_task task, int test_start,
 char **
 spec_argv(const char *exe, const struct spec *sp)
 {
-    char **av = xcalloc((size_t)NFIELDS + (size_t)sp->nargs + 5,
+    char **av = xcalloc((size_t)NFIELDS + (size_t)sp->nargs + 6,
         sizeof *av);
     const struct field *f;
     int n = 0, i, v;
@@ -104,6 +106,8 @@ spec_argv(const char *exe, const struct spec *sp)
         av[n++] = f->words != NULL ? xasprintf("%s=%s", f->key,
             f->words[v]) : xasprintf("%s=%d", f->key, v);
     }
+    av[n++] = xasprintf("tests=%s", sp->test_ids != NULL ? sp->test_ids :
+        "-");
     av[n++] = xstrdup("--");
     av[n++] = xstrdup(sp->target);
     for (i = 0; i < sp->nargs; i++) {
@@ -170,7 +174,7 @@ parse_word(const char *word, struct spec *sp, int *seen, char **cause)
 int
 spec_parse(int argc, char **argv, struct spec *sp, char **cause)
 {
-    int seen[NFIELDS] = { 0 }, i;
+    int seen[NFIELDS] = { 0 }, i, tests = 0;
 
     memset(sp, 0, sizeof *sp);
     if (argc < 2 || strcmp(argv[1], SPEC_MAGIC) != 0) {
@@ -178,6 +182,11 @@ spec_parse(int argc, char **argv, struct spec *sp, char **cause)
         return -1;
     }
     for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strncmp(argv[i], "tests=", 6) == 0 && !tests++) {
+            sp->test_ids = strcmp(argv[i] + 6, "-") != 0 ? argv[i] + 6 :
+                NULL;
+            continue;
+        }
         if (parse_word(argv[i], sp, seen, cause) != 0) {
             return -1;
         }
@@ -187,6 +196,10 @@ spec_parse(int argc, char **argv, struct spec *sp, char **cause)
             *cause = xasprintf("spec: no %s", fields[k].key);
             return -1;
         }
+    }
+    if (!tests) {
+        *cause = xstrdup("spec: no tests");
+        return -1;
     }
     if (i + 1 >= argc) {
         *cause = xstrdup("spec: no target after --");

@@ -3,7 +3,7 @@
  *
  * The user's request is the settings (cli.h); a worker gets a spec: the
  * part of a hunt it needs, plus what only refhunt decides (its task, the
- * first test of a resumed per-test worker, the record channel). The spec
+ * tests of a resumed per-test worker, the record channel). The spec
  * reaches the worker program as its arguments in a format of its own
  * (spec.c), which refhunt's command line does not take, so no option of
  * the worker can be typed to refhunt, nor one of refhunt's reach a worker.
@@ -23,7 +23,9 @@ enum worker_task {
 struct spec {
     enum worker_task  task;
     int               fd;           /* the record channel */
-    int               test_start;   /* --per-test: the first test to run */
+    const char       *test_ids;     /* --per-test: a file of the ids of the
+                                       tests to hunt, one a line, escaped
+                                       as a record's TEXT; NULL: all */
     enum mode         mode;
     int               warmups;
     int               tracked;
@@ -34,6 +36,8 @@ struct spec {
     int               isolated;
     int               per_test;
     int               trust_refs;
+    int               screen;       /* --per-test: screen on a frozen heap
+                                       first (not --no-screen) */
     enum target_kind  kind;
     const char       *target;
     char            **args;
@@ -41,7 +45,8 @@ struct spec {
 };
 
 /* The spec of a worker for settings st. */
-struct spec     spec_of(const struct settings *, enum worker_task, int, int);
+struct spec     spec_of(const struct settings *, enum worker_task,
+    const char *, int);
 
 /* The worker program's argv (exe first) that carries the spec; and its
  * free. */

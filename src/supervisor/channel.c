@@ -115,6 +115,9 @@ out_of_order(const struct channel *c, const struct record *r)
             "a test out of turn";
     case RECORD_TESTEND:
         return c->cur != c->h ? NULL : "the end of a test not under way";
+    case RECORD_TESTAGAIN:
+        return c->cur != c->h && h->nexplained == 0 ? NULL :
+            "a test again that is not under way";
     case RECORD_COUNTERS:
         return r->round == cur && open && !h->calibrating ? NULL :
             "counters of a round not under way";
@@ -147,7 +150,7 @@ test_begin(struct channel *c, struct record *r)
 {
     struct hunt *h = c->h, *t = hunt_new(h->settings);
 
-    t->test_start = h->test_start;     /* tells its worker apart */
+    t->test_ids = h->test_ids;     /* tells its worker apart */
     free(t->name);
     t->name = r->text;
     r->text = NULL;
@@ -184,6 +187,26 @@ test_end(struct channel *c, struct record *r)
     }
     c->h->tests.open = 0;
     c->cur = c->h;
+}
+
+/* Its runs were a screen that could be a leak: they start again. */
+static void
+test_again(struct hunt *t)
+{
+    int i, j;
+
+    for (i = 0; i < t->nrounds; i++) {
+        for (j = 0; j < t->rounds[i].ngrowth; j++) {
+            free(t->rounds[i].growth[j].type);
+        }
+        for (j = 0; j < t->rounds[i].ntrace; j++) {
+            free(t->rounds[i].trace[j].where);
+        }
+        free(t->rounds[i].growth);
+        free(t->rounds[i].trace);
+        memset(&t->rounds[i], 0, sizeof t->rounds[i]);
+    }
+    t->started = 0;
 }
 
 /* An explain record: a new object, or one more thing said of the last. */
@@ -255,6 +278,9 @@ apply(struct channel *c, const char *line)
         break;
     case RECORD_TESTEND:
         test_end(c, &r);
+        break;
+    case RECORD_TESTAGAIN:
+        test_again(c->cur);
         break;
     case RECORD_CALIBRATION:
         h->calibrated = 1;

@@ -234,7 +234,7 @@ engine_start(struct hunt *h, const char *worker, enum output output,
     e->started = e->round_start = clock_now();
     channel_init(&e->ch, h);
     e->worker_fd = rec[1] = move_high(rec[1]);
-    sp = spec_of(h->settings, h->task, h->test_start, rec[1]);
+    sp = spec_of(h->settings, h->task, h->test_ids, rec[1]);
     argv = spec_argv(worker, &sp);
     rc = keeper_spawn(&e->keeper, argv, rec[1], err[1], out[1], cause);
     saved = errno;

@@ -77,8 +77,10 @@ struct hunt {
     char          **owned_args;
     struct hunt    *follows;    /* the hunt this follow-up measures for */
     enum worker_task task;      /* what its worker does */
-    int             test_start; /* --per-test: the first test its worker
-                                   runs (a test's: its worker's) */
+    const char     *test_ids;   /* --per-test: the file of the ids of the
+                                   tests its worker runs, NULL: all (a
+                                   test's: its worker's, which tells the
+                                   workers apart) */
     char           *name;                   /* the target as printed */
     struct python_info python;
 

@@ -24,20 +24,63 @@
 #include "outcome.h"
 #include "output.h"
 #include "pertest.h"
+#include "record.h"
 #include "report.h"
 #include "run.h"
 #include "supervise.h"
+#include "testqueue.h"
 #include "verdict.h"
 #include "xmalloc.h"
 
-/* A worker of suite that runs its tests from the one at start. */
+/* The workers of every suite, kept until the end: which suite each is
+ * for, its share of the tests and the file that names them to it. */
+struct workers {
+    struct hunt   **hunt;
+    char          **ids_path;       /* NULL: every test */
+    struct names   *share;          /* the ids in that file */
+    int            *suite;          /* an index in suites; -1: it ended */
+    int             n;
+};
+
+/* A worker of suite i that hunts ids_path's tests, *share (taken over;
+ * ids_path NULL: all). */
 static struct hunt *
-worker_hunt(const struct hunt *suite, int start)
+worker_hunt(struct workers *ws, int i, const struct hunt *suite,
+    char *ids_path, struct names *share)
 {
     struct hunt *h = hunt_new(suite->settings);
+    size_t n = (size_t)ws->n + 1;
 
-    h->test_start = start;
+    h->test_ids = ids_path;
+    ws->hunt = xreallocarray(ws->hunt, n, sizeof *ws->hunt);
+    ws->ids_path = xreallocarray(ws->ids_path, n, sizeof *ws->ids_path);
+    ws->share = xreallocarray(ws->share, n, sizeof *ws->share);
+    ws->suite = xreallocarray(ws->suite, n, sizeof *ws->suite);
+    ws->hunt[ws->n] = h;
+    ws->ids_path[ws->n] = ids_path;
+    ws->share[ws->n] = *share;
+    *share = (struct names){ NULL, 0 };
+    ws->suite[ws->n++] = i;
     return h;
+}
+
+/* The files of ids go (the tests' hunts point to them until then). */
+static void
+workers_free(struct workers *ws)
+{
+    int i;
+
+    for (i = 0; i < ws->n; i++) {
+        if (ws->ids_path[i] != NULL) {
+            unlink(ws->ids_path[i]);
+            free(ws->ids_path[i]);
+        }
+        names_clear(&ws->share[i]);
+    }
+    free(ws->share);
+    free(ws->hunt);
+    free(ws->ids_path);
+    free(ws->suite);
 }
 
 static char *
@@ -65,6 +108,13 @@ end_in_test(struct hunt *t, struct hunt *h)
     t->seconds = 0;
 }
 
+/* refhunt's own error stopped the test: it has no verdict. */
+static int
+aborted(const struct hunt *t)
+{
+    return t->outcome != NULL && strcmp(t->outcome, "aborted") == 0;
+}
+
 /* Moves the worker's tests into the suite's; 1 if it ended inside one. */
 static int
 merge(struct hunt *suite, struct hunt *h)
@@ -75,6 +125,11 @@ merge(struct hunt *suite, struct hunt *h)
     all->hunt = xreallocarray(all->hunt, (size_t)(all->n + h->tests.n) + 1,
         sizeof *all->hunt);
     for (i = 0; i < h->tests.n; i++) {
+        if (aborted(h->tests.hunt[i])) {
+            hunt_free(h->tests.hunt[i]);    /* not run: the worker's
+                                               failure says why */
+            continue;
+        }
         all->hunt[all->n++] = h->tests.hunt[i];
     }
     if (open && h->tests.n > 0) {
@@ -103,13 +158,185 @@ whole_failed(struct hunt *suite, struct hunt *h)
     suite->output_tail = take(&h->output_tail);
 }
 
-/* A worker of the suite ended: its tests are the suite's. Returns 1 when
- * another worker must go on from *start (it ended inside a test). */
-static int
-worker_done(struct hunt *suite, struct hunt *h, int *start)
-{
-    int ran = h->tests.n, open;
+/* A test id and its place in the suite's collection. */
+struct place {
+    const char     *id;
+    int             index;
+};
 
+static int
+place_cmp(const void *a, const void *b)
+{
+    const struct place *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+
+    return c != 0 ? c : x->index - y->index;
+}
+
+/* The suite's collection (its first worker's), sorted by id for lookups:
+ * a new worker may collect in another order (pytest-randomly). */
+static struct place *
+places(const struct hunt *suite)
+{
+    struct place *p = xcalloc((size_t)suite->found.n + 1, sizeof *p);
+    int i;
+
+    for (i = 0; i < suite->found.n; i++) {
+        p[i] = (struct place){ suite->found.name[i], i };
+    }
+    qsort(p, (size_t)suite->found.n, sizeof *p, place_cmp);
+    return p;
+}
+
+/* Where the collection has id; found.n when it does not. */
+static int
+place_of(const struct place *p, int n, const char *id)
+{
+    int lo = 0, hi = n;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(p[mid].id, id);
+
+        if (c == 0) {
+            while (mid > 0 && strcmp(p[mid - 1].id, id) == 0) {
+                mid--;
+            }
+            return p[mid].index;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return n;
+}
+
+static const struct place *sorting;     /* for by_collection */
+static int nsorting;
+
+static int
+by_collection(const void *a, const void *b)
+{
+    const struct hunt *x = *(struct hunt *const *)a,
+        *y = *(struct hunt *const *)b;
+    int i = place_of(sorting, nsorting, x->name),
+        j = place_of(sorting, nsorting, y->name);
+
+    return i != j ? i - j : strcmp(x->name, y->name);
+}
+
+/* The report is in the order the suite collected its tests. */
+static void
+collection_order(struct hunt *suite)
+{
+    struct place *p = places(suite);
+
+    sorting = p;
+    nsorting = suite->found.n;
+    qsort(suite->tests.hunt, (size_t)suite->tests.n, sizeof
+        *suite->tests.hunt, by_collection);
+    sorting = NULL;
+    free(p);
+}
+
+/* The ids of from (the suite's collection when NULL) that no worker of
+ * the suite hunted yet, added to *left. */
+static void
+ids_left(const struct hunt *suite, const struct names *from,
+    struct names *left)
+{
+    struct place *hunted = xcalloc((size_t)suite->tests.n + 1,
+        sizeof *hunted);
+    int i;
+
+    from = from != NULL ? from : &suite->found;
+    for (i = 0; i < suite->tests.n; i++) {
+        hunted[i] = (struct place){ suite->tests.hunt[i]->name, i };
+    }
+    qsort(hunted, (size_t)suite->tests.n, sizeof *hunted, place_cmp);
+    for (i = 0; i < from->n; i++) {
+        if (place_of(hunted, suite->tests.n, from->name[i]) ==
+            suite->tests.n) {
+            names_add(left, from->name[i]);
+        }
+    }
+    free(hunted);
+}
+
+/* A new file of ids, escaped as a record's TEXT, one a line; NULL with
+ * none, or when it cannot be written (then those tests are not run, and
+ * the report says so). */
+static char *
+ids_file(const struct names *ids)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *path, *esc;
+    int i, fd;
+    FILE *f;
+
+    if (ids->n == 0) {
+        return NULL;
+    }
+    path = xasprintf("%s/refhunt-tests-XXXXXX", tmp != NULL && *tmp != '\0'
+        ? tmp : "/tmp");
+    if ((fd = mkstemp(path)) < 0 || (f = fdopen(fd, "w")) == NULL) {
+        if (fd >= 0) {
+            close(fd);
+            unlink(path);
+        }
+        free(path);
+        return NULL;
+    }
+    for (i = 0; i < ids->n; i++) {
+        esc = record_escape(ids->name[i]);
+        fprintf(f, "%s\n", esc);
+        free(esc);
+    }
+    if (fclose(f) != 0) {
+        unlink(path);
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+/* Every suite's workers, for the scheduler; with -j in one suite, the
+ * queue of its tests. */
+struct schedule {
+    struct hunt   **suites;
+    int             n;
+    struct workers *ws;
+    int             nworkers;
+    struct testqueue *queue;
+};
+
+/* The worker for the ids in *batch (taken over), or NULL when there are
+ * none. */
+static struct hunt *
+batch_worker(struct schedule *sc, int i, struct names *batch)
+{
+    char *path = ids_file(batch);
+
+    if (path == NULL) {
+        names_clear(batch);
+        return NULL;
+    }
+    return worker_hunt(sc->ws, i, sc->suites[i], path, batch);
+}
+
+/* Worker k, of suite i, ended: its tests are the suite's. Returns the
+ * worker that goes on: with the tests of its share it did not hunt (it
+ * ended inside one, which crashed or hung), or with the queue's next
+ * batch; or NULL. */
+static struct hunt *
+worker_ended(struct schedule *sc, int i, int k, struct hunt *h)
+{
+    struct hunt *suite = sc->suites[i], *next = NULL;
+    struct names left = { NULL, 0 };
+    int open;
+
+    sc->nworkers++;
     if (suite->found.n == 0 && h->found.n > 0) {
         suite->found = h->found;
         h->found = (struct names){ NULL, 0 };
@@ -118,55 +345,156 @@ worker_done(struct hunt *suite, struct hunt *h, int *start)
     suite->seconds += h->seconds;
     if (!open && h->status != STATUS_CLEAN) {
         whole_failed(suite, h);
+        if (sc->queue != NULL) {
+            sc->queue->next = sc->queue->nunits;    /* no more workers */
+        }
     }
     hunt_free(h);
-    *start += ran;
-    return open && !supervise_interrupted() && *start < suite->found.n;
+    if (supervise_interrupted()) {
+        return NULL;
+    }
+    if (open) {
+        /* its share: what its file named, or the whole collection */
+        ids_left(suite, sc->ws->ids_path[k] != NULL ? &sc->ws->share[k] :
+            NULL, &left);
+        next = batch_worker(sc, i, &left);
+    }
+    if (next == NULL && sc->queue != NULL &&
+        testqueue_take(sc->queue, &left) == 0) {
+        next = batch_worker(sc, i, &left);
+    }
+    return next;
 }
 
-/* Hunts each suite: a worker, and a new one from the next test after
- * each crash or hang. Waves of workers run side by side, jobs at a time:
- * the first of every suite, then those that go on. One suite is a
- * sequence of blocking supervise_hunt() calls. */
+/* supervise_all's done: the suite of the worker that ended. */
+static struct hunt *
+one_ended(struct hunt *h, void *arg)
+{
+    struct schedule *sc = arg;
+    int i, k;
+
+    for (k = 0; k < sc->ws->n; k++) {
+        if (sc->ws->hunt[k] == h && sc->ws->suite[k] >= 0) {
+            i = sc->ws->suite[k];
+            sc->ws->suite[k] = -1;      /* it ended */
+            return worker_ended(sc, i, k, h);
+        }
+    }
+    return NULL;
+}
+
+/* -j N in one suite: its test ids, listed by a worker of their own (NULL
+ * when that fails: then one worker hunts, and says why). */
+static struct hunt *
+list_tests(const struct settings *st, const char *worker)
+{
+    struct settings *ls = xmalloc(sizeof *ls);
+    struct hunt *h;
+
+    *ls = *st;
+    ls->per_test = 0;
+    ls->mode = MODE_REINIT;
+    ls->warmups = 1;        /* the worker runs it once, whatever these say */
+    ls->tracked = 1;
+    ls->explain = 0;
+    h = hunt_new(ls);
+    h->owned_settings = ls;
+    h->task = TASK_LIST_TESTS;
+    supervise_hunt(h, worker);
+    if (h->status != STATUS_CLEAN || h->found.n == 0) {
+        hunt_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+/* Runs the workers first[0, n) and those they hand on to, jobs at a time
+ * in one poll loop; frees those an interruption kept from starting. */
+static void
+run_workers(struct schedule *sc, struct hunt **first, int n, int jobs,
+    const char *worker)
+{
+    struct supervision sv = { .worker = worker, .output = OUTPUT_DROP,
+        .done = one_ended, .arg = sc };
+    int i, k;
+
+    sv.jobs = jobs;
+    sv.progress = isatty(STDERR_FILENO);
+    supervise_all(first, n, &sv);
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < sc->ws->n; k++) {
+            if (sc->ws->hunt[k] == first[i] && sc->ws->suite[k] >= 0) {
+                sc->ws->suite[k] = -1;
+                hunt_free(first[i]);    /* interrupted before it started */
+            }
+        }
+    }
+}
+
+/* -j N in one suite: workers take its tests from one queue, a batch of
+ * units at a time (testqueue.h); one that crashes hands the rest of its
+ * batch to a new worker. */
+static void
+hunt_queue(struct schedule *sc, struct hunt *list, const char *worker)
+{
+    struct hunt *suite = sc->suites[0], **first;
+    const struct settings *st = suite->settings;
+    struct names batch = { NULL, 0 };
+    struct testqueue q;
+    int n = 0;
+
+    suite->found = list->found;
+    list->found = (struct names){ NULL, 0 };
+    hunt_free(list);
+    testqueue_init(&q, &suite->found, strcmp(st->target, "pytest") == 0,
+        st->jobs);
+    sc->queue = &q;
+    first = xcalloc((size_t)st->jobs + 1, sizeof *first);
+    while (n < st->jobs && testqueue_take(&q, &batch) == 0) {
+        if ((first[n] = batch_worker(sc, 0, &batch)) != NULL) {
+            n++;
+        }
+    }
+    run_workers(sc, first, n, st->jobs, worker);
+    sc->queue = NULL;
+    testqueue_free(&q);
+    free(first);
+}
+
+/* Hunts each suite: a worker, and a new one for the tests left after
+ * each crash or hang. With --each, every worker is one hunt of a single
+ * poll loop, jobs at a time: a suite's next worker starts as soon as its
+ * last ends. With -j in one suite, workers share its tests (hunt_queue).
+ * The report is in collection order. */
 static void
 hunt_suites(struct hunt **suites, int n, const struct settings *st,
-    const char *worker, int *nworkers)
+    const char *worker, struct workers *ws, int *nworkers)
 {
-    struct supervision sv = { .worker = worker, .output = OUTPUT_DROP };
-    struct hunt **wave = xcalloc((size_t)n + 1, sizeof *wave);
-    int *start = xcalloc((size_t)n + 1, sizeof *start);
-    int *going = xcalloc((size_t)n + 1, sizeof *going);
-    int i, k, more = n;
+    struct schedule sc = { suites, n, ws, 0, NULL };
+    struct names all = { NULL, 0 };
+    struct hunt **first = xcalloc((size_t)n + 1, sizeof *first);
+    struct hunt *h, *list;
+    int i, k;
 
-    for (i = 0; i < n; i++) {
-        start[i] = suites[i]->test_start;
-        going[i] = 1;
+    if (n == 1 && !st->each && st->jobs > 1 &&
+        (list = list_tests(suites[0]->settings, worker)) != NULL) {
+        hunt_queue(&sc, list, worker);
+    } else if (n == 1 && !st->each) {
+        /* one suite: its output passed through, one worker at a time */
+        for (h = worker_hunt(ws, 0, suites[0], NULL, &all); h != NULL;
+            h = worker_ended(&sc, 0, k, h)) {
+            k = ws->n - 1;
+            ws->suite[k] = -1;
+            supervise_hunt(h, worker);
+        }
+    } else if (n > 0) {
+        for (i = 0; i < n; i++) {
+            first[i] = worker_hunt(ws, i, suites[i], NULL, &all);
+        }
+        run_workers(&sc, first, n, supervise_jobs(st), worker);
     }
-    while (more > 0 && !supervise_interrupted()) {
-        for (i = 0, k = 0; i < n; i++) {
-            if (going[i]) {
-                wave[k++] = worker_hunt(suites[i], start[i]);
-            }
-        }
-        if (n == 1 && !st->each) {
-            supervise_hunt(wave[0], worker);
-        } else {
-            sv.jobs = supervise_jobs(st);
-            sv.output = OUTPUT_DROP;   /* many at once: no interleaving */
-            sv.progress = isatty(STDERR_FILENO);
-            supervise_all(wave, k, &sv);
-        }
-        *nworkers += k;
-        for (i = 0, k = 0, more = 0; i < n; i++) {
-            if (going[i]) {
-                going[i] = worker_done(suites[i], wave[k++], &start[i]);
-                more += going[i];
-            }
-        }
-    }
-    free(wave);
-    free(start);
-    free(going);
+    *nworkers = sc.nworkers;
+    free(first);
 }
 
 /* Per test: the verdict, then the baseline; the suite's status is the
@@ -183,7 +511,7 @@ decide(struct hunt *suite, struct baseline *base)
         /* an extension module whose refcounting bypasses the refs total
          * is reported once, in the test that loaded it; it is loaded for
          * every test after that one too (a new worker reports anew) */
-        if (i > 0 && t->test_start != suite->tests.hunt[i - 1]->test_start) {
+        if (i > 0 && t->test_ids != suite->tests.hunt[i - 1]->test_ids) {
             names_clear(&untrusted);
         }
         for (j = 0; j < t->untrusted.n; j++) {
@@ -206,6 +534,7 @@ decide(struct hunt *suite, struct baseline *base)
         }
     }
     names_clear(&untrusted);
+    collection_order(suite);    /* after: that is in the order they ran */
 }
 
 /* ---- reports */
@@ -469,6 +798,7 @@ pertest_main(const struct settings *st, const char *worker)
 {
     struct suites all;
     struct baseline *base = NULL;
+    struct workers ws = { NULL, NULL, NULL, NULL, 0 };
     struct settings *targets;
     struct hunt **suites;
     enum status worst = STATUS_CLEAN;
@@ -490,7 +820,7 @@ pertest_main(const struct settings *st, const char *worker)
     for (i = 0; i < n; i++) {
         suites[i] = hunt_new(&targets[i]);
     }
-    hunt_suites(suites, n, st, worker, &nworkers);
+    hunt_suites(suites, n, st, worker, &ws, &nworkers);
     for (i = 0; i < n; i++) {
         decide(suites[i], base);
         if (suites[i]->tests.n == 0 && suites[i]->message == NULL &&
@@ -548,6 +878,7 @@ pertest_main(const struct settings *st, const char *worker)
     }
     free(suites);
     run_plan_free(st, targets, n);
+    workers_free(&ws);
     baseline_free(base);
     if (failed) {
         return EXIT_USAGE;

@@ -67,9 +67,11 @@ explainer_clear(struct explainer *e)
 {
     free(e->ids);
     free(e->types);
+    free(e->older_ids);
+    free(e->older_types);
     free(e->blind);
     free(e->error);
-    *e = (struct explainer){ NULL, NULL, 0, NULL, NULL };
+    *e = (struct explainer){ NULL, NULL, 0, NULL, NULL, 0, NULL, NULL };
 }
 
 int
@@ -85,8 +87,15 @@ explainer_snapshot(struct explainer *e, PyObject *glue)
     const char *blind;
     char *cause = NULL;
     Py_ssize_t n;
+    struct explainer older = *e;
 
-    explainer_clear(e);
+    /* the snapshot there was becomes the older one */
+    *e = (struct explainer){ NULL, NULL, 0, older.ids, older.types,
+        older.n, NULL, NULL };
+    free(older.older_ids);
+    free(older.older_types);
+    free(older.blind);
+    free(older.error);
     res = embed_call(glue, "explain_snapshot", PyTuple_New(0), &cause);
     if (res == NULL || !PyArg_ParseTuple(res, "O!O!s", &PyList_Type, &ids,
         &PyList_Type, &types, &blind) ||
@@ -128,11 +137,14 @@ explain(struct explainer *e, PyObject *glue, int limit, int fd, int *lost)
     char *cause = NULL;
     long long outside;
     double start = clock_now();
-    Py_ssize_t i, size = e->n * (Py_ssize_t)sizeof(uint64_t);
+    Py_ssize_t i, size = e->n * (Py_ssize_t)sizeof(uint64_t),
+        older = e->older_n * (Py_ssize_t)sizeof(uint64_t);
 
-    res = embed_call(glue, "explain", Py_BuildValue("(iy#y#sd)", limit,
+    res = embed_call(glue, "explain", Py_BuildValue("(iy#y#sdy#y#)", limit,
         (const char *)e->ids, size, (const char *)e->types, size, e->blind,
-        EXPLAIN_SECONDS), &cause);
+        EXPLAIN_SECONDS, e->older_ids != NULL ? (const char *)e->older_ids :
+        "", older, e->older_types != NULL ? (const char *)e->older_types :
+        "", older), &cause);
     if (res == NULL || !PyArg_ParseTuple(res, "O!s", &PyList_Type, &list,
         &note)) {
         PyErr_Clear();

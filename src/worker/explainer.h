@@ -9,11 +9,17 @@
 #include <stdint.h>
 
 /* The objects alive before a tracked run, kept in C memory (nothing of
- * it is in the heap while the run is measured), sorted by id. */
+ * it is in the heap while the run is measured), sorted by id; and those
+ * alive a run before that. What the run before the last made and the last
+ * did not free is what leaks; an object made anew every run in place of
+ * the last one (pytest's log records list) is not. */
 struct explainer {
     uint64_t       *ids;            /* the objects' ids */
     uint64_t       *types;          /* their types' ids, pair by pair */
     Py_ssize_t      n;
+    uint64_t       *older_ids;      /* the snapshot before, or NULL */
+    uint64_t       *older_types;
+    Py_ssize_t      older_n;
     char           *blind;          /* classes whose instances the GC does
                                        not see, and their references */
     char           *error;          /* refhunt's own, said in the done
@@ -21,7 +27,8 @@ struct explainer {
 };
 
 /* glue.explain_snapshot(), after the counters of the run before the
- * tracked run explained; a failure is kept in ->error. */
+ * tracked run explained (and of the one before that: the snapshot taken
+ * then becomes the older one); a failure is kept in ->error. */
 void    explainer_snapshot(struct explainer *, PyObject *);
 
 /* Whether a snapshot was taken, or failed. */

@@ -915,10 +915,13 @@ def _plumbing(obj):
     return 1 if tp.__module__ != "builtins" else 2
 
 
-def explain(limit, before_ids, before_types, before_blind, seconds):
+def explain(limit, before_ids, before_types, before_blind, seconds,
+            older_ids=b"", older_types=b""):
     """What holds up to `limit` objects that are new since explain_snapshot()
     (or whose address now holds an object of another type), of the types
-    that grew. Returns (findings, note): findings a list of
+    that grew. With the snapshot before that (older_*): the objects the
+    run between the two made that are still alive; what every run makes
+    anew in place of the last one (pytest's log records) is not a leak. Returns (findings, note): findings a list of
     (description, chain or "", refs outside the GC's view, cycle or "",
     cache or ""); note says what was left undone, or ""."""
     # No collection while explain runs: its million-tuple sets would set
@@ -928,7 +931,8 @@ def explain(limit, before_ids, before_types, before_blind, seconds):
     enabled = gc.isenabled()
     gc.disable()
     try:
-        findings, note = _explain(limit, before_ids, before_types, seconds)
+        findings, note = _explain(limit, before_ids, before_types, seconds,
+                                  older_ids, older_types)
         if len(findings) < limit and not note:
             _explain_blind(findings, limit, before_blind)
         return findings, note
@@ -983,23 +987,35 @@ def _by_id(key):
     return None
 
 
-def _explain(limit, before_ids, before_types, seconds):
+def _explain(limit, before_ids, before_types, seconds, older_ids,
+             older_types):
     import time
     # bytes, not lists of ints: no object of theirs joins the heap searched
     ids = memoryview(before_ids).cast("Q")
     tps = memoryview(before_types).cast("Q")
+    old = memoryview(older_ids).cast("Q")
+    oldtps = memoryview(older_types).cast("Q")
     objs = _universe()
     _find_holders(objs)
     # explain's own: the arguments, the tuple the caller passed them in,
     # the views
-    for x in (ids, tps, before_ids, before_types):
+    for x in (ids, tps, old, oldtps, before_ids, before_types, older_ids,
+              older_types):
         objs.pop(id(x), None)
+        for y in gc.get_referents(x):       # a view's buffer
+            objs.pop(id(y), None)
     for r in gc.get_referrers(before_ids, before_types):
         objs.pop(id(r), None)
         if type(r) is tuple:
             for y in r:
                 objs.pop(id(y), None)
     x = r = y = None
+    made = made_tps = None
+    if len(old):
+        # two runs: the objects the run before the last made (in the later
+        # snapshot, not in the older one) that the last did not free
+        made, made_tps, ids, tps = ids, tps, old, oldtps
+    old = oldtps = None
     # The types that grew, then the objects of those types new since the
     # snapshot, or at an address whose object had another type then.
     import collections
@@ -1020,8 +1036,13 @@ def _explain(limit, before_ids, before_types, seconds):
         if t in counts:
             k = bisect.bisect_left(ids, i)
             if k == n or ids[k] != i or tps[k] != t:
+                if made is not None:
+                    k = bisect.bisect_left(made, i)
+                    if k == len(made) or made[k] != i or made_tps[k] != t:
+                        continue    # made by the last run: not yet kept
                 new.append(objs[i])
-    del types, ids, tps, before_ids, before_types
+    del types, ids, tps, made, made_tps, before_ids, before_types, \
+        older_ids, older_types
     # the search's time limit starts now: listing the heap takes what it
     # takes (seconds on a million objects), and at least one object gets
     # its chance
@@ -1155,8 +1176,12 @@ def _clear_module_caches():
     """regrtest's utils.clear_caches()."""
     mods = sys.modules
     for mod in list(mods.values()):
-        if hasattr(mod, "__warningregistry__"):
-            del mod.__warningregistry__
+        # the registry is a global of the module: its own __dict__, never
+        # hasattr(), which calls a module's __getattr__ (hypothesis.errors
+        # has one that answers every name, and del then fails)
+        namespace = _own_dict(mod)
+        if namespace is not None:
+            namespace.pop("__warningregistry__", None)
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         if stream is not None:
             stream.flush()
@@ -1184,6 +1209,16 @@ def _clear_module_caches():
                 clear(mod)
             except AttributeError:  # not in this version
                 pass
+
+
+def _own_dict(obj):
+    """obj's own __dict__ if it has one, read past any __getattr__ or
+    __getattribute__ of its class."""
+    try:
+        namespace = object.__getattribute__(obj, "__dict__")
+    except Exception:
+        return None
+    return namespace if type(namespace) is dict else None
 
 
 def _clear_typing(typing):

@@ -14,12 +14,19 @@ objects alive, so that what stays is what the test left behind.
 """
 
 # What send(code, number, text) says; the numbers are pertest_worker.c's.
-_TEST, _BEGIN, _RUN, _COLLECT, _MEASURE, _END, _MOVED = range(7)
-_OUTCOMES = ("passed", "failed", "skipped", "xfailed")
+(_TEST, _BEGIN, _RUN, _COLLECT, _MEASURE, _END, _MOVED, _SUSPECT,
+ _AGAIN) = range(9)
+# aborted: refhunt stopped the test for an error of its own
+_OUTCOMES = ("passed", "failed", "skipped", "xfailed", "aborted")
 
 
 class _Stop(Exception):
     """The record channel is gone: stop at once."""
+
+
+class _OwnError(Exception):
+    """refhunt's own code between two runs failed: the hunt stops, and the
+    report says whose error it is, with its traceback."""
 
 
 def _send(send, code, number, text=None):
@@ -41,42 +48,127 @@ def _timed(func, key, *args):
     _bench[key + "_cpu"] += cpu() - c
 
 
-def _hunt_tests(tests, start, rounds, passes, send):
-    """Runs tests[start:], each `rounds` times. A test is an object with
-    id, run() -> (outcome, text) and finish(next_test) -> text or None."""
-    for index in range(start, len(tests)):
-        test = tests[index]
+def _between_runs(passes, send):
+    """What the loop does between a run and its reading: the cleanup undoes
+    what a run put in caches (nothing to undo when refs and blocks are
+    where the last reading left them), then the gc passes."""
+    if _bench is None:
+        if send(_MOVED, 0, None):
+            cleanup()
+        collect(passes)
+    else:
+        if send(_MOVED, 0, None):
+            _timed(cleanup, "cleanup")
+            _bench["cleanups"] += 1
+        _timed(collect, "gc", passes)
+        _bench["runs"] += 1
+
+
+# The screen: a test's runs measured on a frozen heap (gc.freeze()), so
+# that the gc passes walk only what its runs made, not the suite, the
+# modules and what the tests before it left. What the screen keeps alive
+# that the exact way frees is garbage the frozen heap hides from the gc,
+# which it never frees: its deltas are never below the exact ones, and
+# the verdict's rule is monotonic. A test whose screened deltas are not
+# all 0 (send SUSPECT) gets the gc passes over the thawed heap: if they
+# find no garbage, the screen hid none and its deltas are the exact ones;
+# else the test runs again the exact way (send AGAIN),
+# with the gc passes over the whole heap, and those runs decide. A test
+# that asks the gc for the whole heap (gc.get_objects(),
+# gc.get_referrers()) gets it: the heap thaws, and it runs again too.
+_screen = {"on": False, "thawed": False}
+
+
+def _thawing(func):
+    """gc's func, which sees the whole heap when the screen froze it."""
+    def whole_heap(*args, **kwargs):
+        if gc.get_freeze_count():
+            gc.unfreeze()
+            _screen["thawed"] = True
+        return func(*args, **kwargs)
+    whole_heap.__name__ = func.__name__
+    whole_heap.__qualname__ = func.__qualname__
+    whole_heap.__doc__ = func.__doc__
+    return whole_heap
+
+
+def _screen_start():
+    _screen["on"] = True
+    for name in ("get_objects", "get_referrers"):
+        setattr(gc, name, _thawing(getattr(gc, name)))
+
+
+def _screen_kept(passes, send):
+    """Whether the screen's deltas could differ from the exact ones: they
+    are not all 0, and the gc passes over the thawed heap find garbage that
+    the frozen heap hid."""
+    if not send(_SUSPECT, 0, None):
+        return False
+    gc.unfreeze()
+    found = 0
+    for _ in range(passes):
+        found += gc.collect()
+    return found > 0
+
+
+def _runs(test, rounds, passes, send, screened):
+    """The test's runs; the outcome of the last."""
+    outcome, text = "passed", ""
+    if screened:
+        # what the tests before left: the garbage goes (the gc passes walk
+        # only what is not frozen yet), the rest is frozen with the heap;
+        # it stays frozen until a test needs the whole heap
+        _screen["thawed"] = False
+        collect(passes)
+        gc.freeze()
+    else:
+        gc.unfreeze()
+    for r in range(1, rounds + 1):
+        _send(send, _RUN, r)
+        outcome, text = test.run()
+        if outcome != "passed":
+            break       # a failure, a skip or an xfail ends its runs
+        _send(send, _COLLECT, r)
+        try:
+            _between_runs(passes, send)
+        except Exception:
+            import traceback
+            _send(send, _END, _OUTCOMES.index("aborted"))
+            raise _OwnError("%srefhunt's own cleanup failed after run %d "
+                            "of %s: an error in refhunt, not in the test"
+                            % (traceback.format_exc(), r, test.id))
+        _send(send, _MEASURE, r)
+    return outcome, text
+
+
+def _hunt_tests(tests, only, rounds, passes, send):
+    """Runs the tests whose ids are in `only` (None: all), each `rounds`
+    times. A test is an object with id, run() -> (outcome, text) and
+    finish(next_test) -> text or None. The supervisor names tests by id:
+    a new worker may collect them in another order (pytest-randomly)."""
+    hunted = [(index, test) for index, test in enumerate(tests)
+              if only is None or test.id in only]
+    del tests
+    for k, (index, test) in enumerate(hunted):
         _send(send, _BEGIN, index, test.id)
-        outcome, text = "passed", ""
-        for r in range(1, rounds + 1):
-            _send(send, _RUN, r)
-            outcome, text = test.run()
-            if outcome != "passed":
-                break       # a failure, a skip or an xfail ends its runs
-            _send(send, _COLLECT, r)
-            # the cleanup undoes what a run put in caches: nothing to undo
-            # when refs and blocks are where the last reading left them
-            if _bench is None:
-                if send(_MOVED, 0, None):
-                    cleanup()
-                collect(passes)
-            else:
-                if send(_MOVED, 0, None):
-                    _timed(cleanup, "cleanup")
-                    _bench["cleanups"] += 1
-                _timed(collect, "gc", passes)
-                _bench["runs"] += 1
-            _send(send, _MEASURE, r)
+        screened = _screen["on"]
+        outcome, text = _runs(test, rounds, passes, send, screened)
+        if screened and outcome == "passed" and (
+                _screen["thawed"] or _screen_kept(passes, send)):
+            _send(send, _AGAIN, 0)
+            if _bench is not None:
+                _bench["again"] += 1
+            outcome, text = _runs(test, rounds, passes, send, False)
         # the runner reports the run that ended the test, as if it ran once
         test.log()
         # higher-scope fixtures the next test does not share go now,
         # after the last reading
-        more = test.finish(tests[index + 1] if index + 1 < len(tests)
+        more = test.finish(hunted[k + 1][1] if k + 1 < len(hunted)
                            else None)
         if more and outcome in ("passed", "xfailed"):
             outcome, text = "failed", more
         _send(send, _END, _OUTCOMES.index(outcome), text)
-        del test
+        hunted[k] = test = None
 
 
 # ---- pytest
@@ -179,11 +271,12 @@ def _pytest_outcome(reports):
 class _PytestDriver:
     """A pytest plugin that replaces the test loop."""
 
-    def __init__(self, start, rounds, passes, send):
-        self.start, self.rounds, self.passes, self.send = (
-            start, rounds, passes, send)
+    def __init__(self, only, rounds, passes, send):
+        self.only, self.rounds, self.passes, self.send = (
+            only, rounds, passes, send)
         self.errors = []
         self.failure = None
+        self.own_error = None
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -205,11 +298,15 @@ class _PytestDriver:
         tests = [_PytestTest(item, runner, own_dir) for item in session.items]
         for test in tests:
             _send(self.send, _TEST, 0, test.id)
-        _hunt_tests(tests, self.start, self.rounds, self.passes, self.send)
+        try:
+            _hunt_tests(tests, self.only, self.rounds, self.passes,
+                        self.send)
+        except _OwnError as e:
+            self.own_error = e      # past pytest's INTERNALERROR
         return True
 
 
-def _hunt_pytest(args, start, rounds, passes, send):
+def _hunt_pytest(args, only, rounds, passes, send):
     import pytest
 
     class Driver(_PytestDriver):
@@ -217,9 +314,11 @@ def _hunt_pytest(args, start, rounds, passes, send):
         def pytest_runtestloop(self, session):
             return _PytestDriver.pytest_runtestloop(self, session)
 
-    driver = Driver(start, rounds, passes, send)
+    driver = Driver(only, rounds, passes, send)
     code = pytest.main(list(args) + ["-p", "no:cacheprovider"],
                        plugins=[driver])
+    if driver.own_error is not None:
+        raise driver.own_error
     if driver.failure is not None:
         return driver.failure
     if code == 5:
@@ -277,13 +376,27 @@ class _UnittestTest:
         pass    # the report is refhunt's
 
     def finish(self, next_test):
-        if next_test is None:
-            suite = self.unittest.TestSuite()
-            suite._tearDownPreviousClass(None, self.result)
-            suite._handleModuleTearDown(self.result)
-            outcome, text = _unittest_outcome(self.result)
-            return text if outcome == "failed" else None
-        return None     # the next test's first run tears down what it must
+        """What the next test does not share goes now, after this test's
+        last reading, and its errors are this test's (as pytest's module
+        fixtures are the last test's): tearDownClass, tearDownModule. The
+        next test's first run would otherwise do it, and take the blame."""
+        result = self.result
+        previous = getattr(result, "_previousTestClass", None)
+        following = next_test.case if next_test is not None else None
+        if previous is None or type(following) is previous:
+            return None
+        suite = self.unittest.TestSuite()
+        suite._tearDownPreviousClass(following, result)
+        module = previous.__module__
+        # in its place, a class of the same module with nothing to tear
+        # down, so that the next run does not tear down again
+        result._previousTestClass = type("torn down", (), {
+            "__module__": module, "__unittest_skip__": True})
+        if following is None or type(following).__module__ != module:
+            suite._handleModuleTearDown(result)
+            result._previousTestClass = None
+        outcome, text = _unittest_outcome(result)
+        return text if outcome == "failed" else None
 
 
 def _unittest_outcome(result):
@@ -316,7 +429,7 @@ def _unittest_outcome(result):
     return outcome, text
 
 
-def _hunt_unittest(names, start, rounds, passes, send):
+def _hunt_unittest(names, only, rounds, passes, send):
     import unittest
     try:
         cases = _unittest_cases(names)
@@ -329,41 +442,49 @@ def _hunt_unittest(names, start, rounds, passes, send):
         _send(send, _TEST, 0, test.id)
     if not tests:
         return "unittest found no tests"
-    _hunt_tests(tests, start, rounds, passes, send)
+    _hunt_tests(tests, only, rounds, passes, send)
     return None
 
 
 # ---- the entry point
 
 
-def hunt(runner, args, start, rounds, passes, safe_path, dump_fd, dump_signal,
-         send):
-    """Collects the suite, hunts tests[start:]; None, or why the whole run
-    failed (a collection error, say)."""
+def hunt(runner, args, only, rounds, passes, screen, safe_path, dump_fd,
+         dump_signal, send):
+    """Collects the suite, hunts the tests whose ids are in `only` (None:
+    all), screened first if `screen`; None, or why the whole run failed (a
+    collection error, say)."""
     import sys
     _prepend_sys_path0("module", runner, safe_path)
     sys.argv[:] = [runner] + list(args)
     # the timeout's traceback goes to the real stderr, which pytest's
     # capture may have replaced by then
     faulthandler.register(dump_signal, file=dump_fd, all_threads=True)
+    if screen:
+        _screen_start()
     global _bench
     if os.environ.get("REFHUNT_BENCH_FILE"):
         import time
         _bench = {"clock": time.perf_counter, "cpu_clock": time.process_time,
                   "cleanup": 0.0, "gc": 0.0, "cleanup_cpu": 0.0,
-                  "gc_cpu": 0.0, "runs": 0, "cleanups": 0}
+                  "gc_cpu": 0.0, "runs": 0, "cleanups": 0, "again": 0}
     try:
         if runner == "pytest":
-            return _hunt_pytest(args, start, rounds, passes, send)
-        return _hunt_unittest(args, start, rounds, passes, send)
+            return _hunt_pytest(args, only, rounds, passes, send)
+        return _hunt_unittest(args, only, rounds, passes, send)
     except _Stop:
         return None
+    except _OwnError as e:
+        sys.stderr.write("refhunt: %s\n" % e)
+        sys.stderr.flush()
+        return str(e)
     except SystemExit as e:
         status, text = _exit_status(e.code)
         return text or "the runner exited with status %d" % status
     except BaseException as e:
         return _report(e)
     finally:
+        gc.unfreeze()       # the interpreter's end sees the whole heap
         faulthandler.unregister(dump_signal)
         if _bench is not None:
             with open(os.environ["REFHUNT_BENCH_FILE"], "w") as f:

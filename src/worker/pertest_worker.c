@@ -14,6 +14,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -41,10 +42,12 @@ enum {
     SEND_MEASURE,
     SEND_END,
     SEND_MOVED,
+    SEND_SUSPECT,
+    SEND_AGAIN,
 };
 
 static const char *const outcomes[] = {
-    "passed", "failed", "skipped", "xfailed",
+    "passed", "failed", "skipped", "xfailed", "aborted",
 };
 
 /* The one hunt of this worker process, for the callback. */
@@ -171,9 +174,34 @@ looks_leaky(int r)
     return leaks;
 }
 
+/* After a screened test's last run: whether a tracked delta of a metric
+ * that decides the verdict (refs only when trusted) is not 0. Such a test
+ * is measured again the exact way: its deltas could be a leak (the
+ * verdict's rule is monotonic, and a screen's deltas are never below the
+ * exact ones: what it keeps alive is garbage that the frozen heap hides
+ * from the gc), or not be the exact ones. */
+static int
+screen_moved(void)
+{
+    const struct spec *st = pw.st;
+    int i, m, last = st->warmups + st->tracked;
+
+    for (i = st->warmups > 0 ? st->warmups : 1; i < last; i++) {
+        for (m = 0; m < METRIC_COUNT; m++) {
+            if (m == METRIC_REFS && pw.untrusted && !st->trust_refs) {
+                continue;
+            }
+            if (pw.runs[i][m] != pw.runs[i - 1][m]) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* MEASURE: the counters of run r, read allocating nothing. --explain:
- * after those of the run before the last, a snapshot if the test looks
- * like leaking; after the last run's, if it still does, the explanation,
+ * after those of the two runs before the last, a snapshot if the test
+ * looks like leaking; after the last run's, if it still does, the explanation,
  * whose records go before the counters record (channel.c). A test that
  * does not look leaky costs nothing more. */
 static void
@@ -186,16 +214,21 @@ measure(long r)
     probe_read_live(c);
     memcpy(pw.last, c, sizeof pw.last);
     pw.measured = 1;
-    if (st->explain && r >= 1 && r <= last) {
+    if (r >= 1 && r <= last) {
         memcpy(pw.runs[r - 1], c, sizeof c);
+    }
+    if (st->explain && r >= 1 && r <= last) {
         if (r == last && explainer_taken(&pw.ex) && looks_leaky((int)r)) {
             explainer_send(&pw.ex, pw.glue, st->explain, pw.fd, &pw.lost);
         }
     }
     send_counters(r, c);
-    if (st->explain && r == last - 1 && looks_leaky((int)r)) {
+    /* two snapshots: what the run before the last made and the last kept
+     * (explainer.h) */
+    if (st->explain && (r == last - 2 || r == last - 1) &&
+        looks_leaky((int)r)) {
         explainer_snapshot(&pw.ex, pw.glue);
-    } else if (st->explain && r == last) {
+    } else if (st->explain && r >= last - 2) {
         explainer_clear(&pw.ex);
     }
 }
@@ -246,6 +279,11 @@ send_record(long code, long number, const char *text)
         break;
     case SEND_MOVED:
         return PyBool_FromLong(moved());
+    case SEND_SUSPECT:
+        return PyBool_FromLong(screen_moved());
+    case SEND_AGAIN:
+        send_line("testagain\n");
+        break;
     default:
         PyErr_SetString(PyExc_ValueError, "send: no such record");
         return NULL;
@@ -303,6 +341,47 @@ args_list(const struct spec *st)
     return list;
 }
 
+/* --test-ids FILE: the set of ids to hunt; None for every test. */
+static PyObject *
+test_ids(const struct spec *st, char **cause)
+{
+    PyObject *set, *id;
+    FILE *f;
+    char *line = NULL, *raw;
+    size_t cap = 0;
+    ssize_t len;
+
+    if (st->test_ids == NULL) {
+        Py_RETURN_NONE;
+    }
+    if ((f = fopen(st->test_ids, "r")) == NULL) {
+        *cause = xasprintf("cannot read %s: %s", st->test_ids,
+            strerror(errno));
+        return NULL;
+    }
+    set = PySet_New(NULL);
+    while (set != NULL && (len = getline(&line, &cap, f)) > 0) {
+        if (line[len - 1] == '\n') {
+            line[len - 1] = '\0';
+        }
+        raw = record_unescape(line);
+        id = PyUnicode_DecodeUTF8(raw, (Py_ssize_t)strlen(raw),
+            "surrogateescape");
+        free(raw);
+        if (id == NULL || PySet_Add(set, id) < 0) {
+            Py_CLEAR(set);
+        }
+        Py_XDECREF(id);
+    }
+    free(line);
+    fclose(f);
+    if (set == NULL) {
+        PyErr_Clear();
+        *cause = xstrdup("cannot hold the test ids");
+    }
+    return set;
+}
+
 static void
 send_fail(enum phase p, const char *text)
 {
@@ -316,7 +395,7 @@ send_fail(enum phase p, const char *text)
 static char *
 hunt_suite(const struct spec *st, PyObject *glue)
 {
-    PyObject *send, *res, *held;
+    PyObject *send, *res, *held, *ids;
     char *cause = NULL;
     const char *u;
     int dump_fd;
@@ -329,20 +408,25 @@ hunt_suite(const struct spec *st, PyObject *glue)
     }
     /* --explain: once before the tests, its result dropped: what the
      * first listing of the heap leaves for good is left before them */
+    pw.runs = xcalloc((size_t)(st->warmups + st->tracked), sizeof *pw.runs);
     if (st->explain) {
         pw.glue = glue;
-        pw.runs = xcalloc((size_t)(st->warmups + st->tracked),
-            sizeof *pw.runs);
         explainer_snapshot(&pw.ex, glue);
         explainer_clear(&pw.ex);
     }
-    send = PyCFunction_New(&send_def, NULL);
+    if ((ids = test_ids(st, &cause)) == NULL) {
+        return cause;
+    }
+    if ((send = PyCFunction_New(&send_def, NULL)) == NULL) {
+        Py_DECREF(ids);
+    }
     /* the timeout's traceback: to stderr as it is now, before a test
      * runner captures descriptor 2 */
     dump_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     res = send == NULL ? NULL : embed_call(glue, "hunt",
-        Py_BuildValue("(sNiiiiiiN)", st->target, args_list(st), st->test_start,
-        st->warmups + st->tracked, st->gc_passes, st->isolated,
+        Py_BuildValue("(sNNiiiiiiN)", st->target, args_list(st), ids,
+        st->warmups + st->tracked, st->gc_passes,
+        st->screen, st->isolated,
         dump_fd >= 0 ? dump_fd : STDERR_FILENO, SIGUSR1, send), &cause);
     if (res == NULL) {
         return cause;

@@ -330,7 +330,10 @@ loop_round(struct worker *w, int round, int64_t counters[])
     if (w->st->show_growth) {
         send_growth(w, w->glue, round);
     }
-    if (w->st->explain && round == w->st->warmups + w->st->tracked - 1) {
+    /* two snapshots: what the run before the last made and the last kept
+     * (explainer.h) */
+    if (w->st->explain && (round == w->st->warmups + w->st->tracked - 2 ||
+        round == w->st->warmups + w->st->tracked - 1)) {
         explainer_snapshot(&w->explain, w->glue);
     }
     if (w->st->explain && round == w->st->warmups + w->st->tracked) {

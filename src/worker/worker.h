@@ -12,7 +12,7 @@
 int     worker_main(const struct spec *);
 
 /* --per-test (pertest_worker.c): collects the suite, runs each test from
- * spec->test_start W+N times; records on fd, as worker_main. */
+ * spec->test_ids (all: NULL) W+N times; records on fd, as worker_main. */
 int     pertest_worker(const struct spec *, int);
 
 /* --bisect tests: the test ids of -m pytest ARGS or -m unittest NAMES,

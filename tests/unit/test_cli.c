@@ -174,14 +174,15 @@ main(void)
     CHECK(parse(&st, &cause, "-R", "2:4", "--gc-passes", "0", "-I",
         "--mode", "loop", "-m",
         "pkg.mod", "--flag", "x y", NULL) == CLI_RUN);
-    sp = spec_of(&st, TASK_LIST_TESTS, 5, 7);
+    sp = spec_of(&st, TASK_LIST_TESTS, "/tmp/refhunt-tests-x y", 7);
     wargv = spec_argv("/bin/refhunt-worker", &sp);
     for (wargc = 0; wargv[wargc] != NULL; wargc++) {
         ;
     }
     CHECK(spec_parse(wargc, wargv, &again, &cause) == 0);
     CHECK(again.fd == 7 && again.warmups == 2 && again.tracked == 4);
-    CHECK(again.task == TASK_LIST_TESTS && again.test_start == 5);
+    CHECK(again.task == TASK_LIST_TESTS && again.screen);
+    CHECK_STR(again.test_ids, "/tmp/refhunt-tests-x y");
     CHECK(again.gc_passes == 0 && again.isolated);
     CHECK(again.mode == MODE_LOOP);
     CHECK(again.kind == TARGET_MODULE && again.nargs == 2);
@@ -197,13 +198,14 @@ main(void)
     CHECK(spec_parse(wargc, wargv, &again, &cause) != 0);
     spec_argv_free(wargv);
     sp = spec_of(&(struct settings){ .warmups = 1, .tracked = 1,
-        .kind = TARGET_SCRIPT, .target = "-dash.py" }, TASK_HUNT, 0, 9);
+        .kind = TARGET_SCRIPT, .target = "-dash.py" }, TASK_HUNT, NULL, 9);
     wargv = spec_argv("/bin/refhunt-worker", &sp);
     for (wargc = 0; wargv[wargc] != NULL; wargc++) {
         ;
     }
     CHECK(spec_parse(wargc, wargv, &again, &cause) == 0);
-    CHECK(again.kind == TARGET_SCRIPT && again.task == TASK_HUNT);
+    CHECK(again.kind == TARGET_SCRIPT && again.task == TASK_HUNT &&
+        again.test_ids == NULL);
     CHECK_STR(again.target, "-dash.py");
     spec_argv_free(wargv);
 

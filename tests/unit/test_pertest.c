@@ -6,6 +6,7 @@
 #include "baseline.h"
 #include "channel.h"
 #include "check.h"
+#include "testqueue.h"
 #include "verdict.h"
 
 #define HELLO "hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"
@@ -66,6 +67,25 @@ test_stream(void)
     h = feed(HELLO "test a\ntestbegin 0 a\nphase 1 run\n", &corrupted);
     CHECK(!corrupted && h->tests.open && h->tests.n == 1);
     hunt_free(h);
+
+    /* a screen that could be a leak: the test's runs start again, and
+     * those decide */
+    h = feed(HELLO "test a\ntestbegin 0 a\n" RUN(1, 10) RUN(2, 11) RUN(3, 12)
+        "testagain\n" RUN(1, 20) RUN(2, 20) RUN(3, 20)
+        "testend passed \n", &corrupted);
+    CHECK(!corrupted && h->tests.n == 1 && h->tests.hunt[0]->started == 3);
+    verdict_compute(h->tests.hunt[0]);
+    CHECK(h->tests.hunt[0]->status == STATUS_CLEAN &&
+        h->tests.hunt[0]->deltas[METRIC_REFS][0] == 0);
+    hunt_free(h);
+
+    /* refhunt's own error stopped a test: aborted, no outcome of its */
+    h = feed(HELLO "test a\ntestbegin 0 a\n" RUN(1, 10)
+        "testend aborted \nfail 1 run refhunt's own cleanup failed\n",
+        &corrupted);
+    CHECK(!corrupted && h->tests.n == 1 && !h->tests.open &&
+        strcmp(h->tests.hunt[0]->outcome, "aborted") == 0);
+    hunt_free(h);
 }
 
 static void
@@ -78,6 +98,49 @@ test_out_of_turn(void)
     CHECK(!sound(HELLO "testbegin 0 a\ntestend maybe \n"));
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\ntestbegin 0 a\n"));
     CHECK(sound(HELLO "fail 1 run ERROR collecting a.py\n"));
+    CHECK(!sound(HELLO "testagain\n"));                 /* no test begun */
+}
+
+static void
+unit(const char *id, int pytest, const char *want)
+{
+    CHECK(testqueue_unit(id, pytest) == strlen(want) &&
+        strncmp(id, want, strlen(want)) == 0);
+}
+
+/* -j in one suite: units that keep fixtures sane, in batches that cover
+ * every test once, in order. */
+static void
+test_queue(void)
+{
+    static const char *const ids[] = { "t.py::f1", "t.py::f2",
+        "t.py::C::a[1]", "t.py::C::a[x::y]", "t.py::D::b", "u.py::f" };
+    struct names all = { NULL, 0 }, batch = { NULL, 0 };
+    struct testqueue q;
+    int k, n = 0, batches = 0;
+
+    for (k = 0; k < 6; k++) {
+        names_add(&all, ids[k]);
+    }
+
+    unit("t.py::f1", 1, "t.py");
+    unit("t.py::C::a[x::y]", 1, "t.py::C");
+    unit("t.py::C::D::e", 1, "t.py::C::D");
+    unit("::C::a", 1, "::C");
+    unit("pkg.mod.Class.test_x", 0, "pkg.mod.Class");
+    testqueue_init(&q, &all, 1, 2);
+    CHECK(q.nunits == 4);       /* t.py, t.py::C, t.py::D, u.py */
+    while (testqueue_take(&q, &batch) == 0) {
+        batches++;
+        for (k = 0; k < batch.n; k++) {
+            CHECK_STR(batch.name[k], ids[n]);
+            n++;
+        }
+        names_clear(&batch);
+    }
+    CHECK(n == 6 && batches == 4);
+    testqueue_free(&q);
+    names_clear(&all);
 }
 
 static void
@@ -107,5 +170,6 @@ main(void)
     test_stream();
     test_out_of_turn();
     test_baseline_key();
+    test_queue();
     return check_result("test_pertest");
 }

@@ -1,0 +1,62 @@
+"""An independent check of per-test leaks, with no code of refhunt's: each
+named pytest test run six times in a row in one plain pytest session,
+three gc.collect() after each run, then sys.getallocatedblocks() and the
+open descriptors read (refs too, when no extension module makes them
+untrusted: --refs); regrtest's rule on the last three deltas. Prints the
+ids of the tests that leak.
+
+    python3-dbg scripts/plainloop-pytest.py [--refs] PYTEST ARGS... -- ID...
+"""
+import gc
+import os
+import sys
+
+import pytest
+from _pytest.runner import runtestprotocol
+
+
+def fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+class Loop:
+    def __init__(self, ids, refs):
+        self.ids = set(ids)
+        self.refs = refs
+        self.leaks = []
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        items = session.items
+        for i, item in enumerate(items):
+            if item.nodeid not in self.ids:
+                continue
+            counts = [None] * 6     # no list growth between readings
+            for r in range(6):
+                runtestprotocol(item, log=False, nextitem=item.parent)
+                for _ in range(3):
+                    gc.collect()
+                counts[r] = (sys.gettotalrefcount(), sys.getallocatedblocks(),
+                             fds())
+            nxt = items[i + 1] if i + 1 < len(items) else None
+            session._setupstate.teardown_exact(nxt)
+            for m in (0, 1, 2) if self.refs else (1, 2):
+                d = [b[m] - a[m] for a, b in zip(counts[2:], counts[3:])]
+                if any(d) if m == 2 else all(x >= 1 for x in d):
+                    self.leaks.append(item.nodeid)
+                    break
+        return True
+
+
+def main():
+    argv = sys.argv[1:]
+    refs = argv[:1] == ["--refs"]
+    argv = argv[1:] if refs else argv
+    cut = argv.index("--")
+    loop = Loop(argv[cut + 1:], refs)
+    pytest.main(argv[:cut] + ["-q", "-p", "no:cacheprovider"], plugins=[loop])
+    sys.stdout.write("".join("%s\n" % t for t in loop.leaks))
+
+
+if __name__ == "__main__":
+    main()
