@@ -126,13 +126,52 @@ def expect_complete(r):
     expect(all(rd["status"] == "ok" and rd["counters"] for rd in j["rounds"]),
            "a round did not finish", r)
     for metric in ("blocks", "fds"):
+        if metric == "blocks" and not blocks_counted(r):
+            continue
         expect(len(j["deltas"][metric]) == j["tracked"],
                "%s deltas: one per tracked round" % metric, r)
+
+
+# Why a test of a leak of blocks cannot run on the free-threaded 3.13
+# outside loop mode (README).
+NO_BLOCKS = ("blocks are not counted after a free-threaded 3.13 interpreter "
+             "ends (reinit, subinterp): it leaves blocks behind by itself")
+
+
+def need_blocks(mode="reinit"):
+    """Skips a test of a leak of blocks alone where none are counted."""
+    if mode != "loop" and free_threaded():
+        raise Skip(NO_BLOCKS)
+
+
+def modes_counting_blocks(*modes):
+    """Those of the modes in which a leak of blocks alone can be seen
+    here (the free-threaded 3.13: loop only; NO_BLOCKS says why)."""
+    return [m for m in modes if m == "loop" or not free_threaded()]
+
+
+def object_metric(mode="reinit"):
+    """The metric that shows a kept object in this mode: blocks, or refs
+    where no blocks are counted (NO_BLOCKS)."""
+    return "blocks" if mode == "loop" or not free_threaded() else "refs"
+
+
+def blocks_counted(r):
+    """Blocks are counted, except after a free-threaded 3.13 interpreter
+    ends, and only there."""
+    j = r.json
+    uncounted = j["deltas"]["blocks"] is None and j["status"] in ("clean", "leak")
+    if uncounted:
+        expect(j["python"]["free_threaded"] and j["mode"] != "loop",
+               "blocks not counted", r)
+    return not uncounted
 
 
 def expect_leak(r, metric):
     """The metric leaked: JSON says so, and regrtest's line is printed."""
     j = r.json
+    if metric == "blocks" and not blocks_counted(r):
+        raise Skip(NO_BLOCKS)
     noun = {"refs": "references", "blocks": "memory blocks",
             "fds": "file descriptors"}[metric]
     expect(metric in j["leaks"], "%s not among the leaks" % metric, r)
@@ -151,9 +190,9 @@ def refs_counted(r):
 
 def expect_object_leak(r):
     """An object kept alive: blocks leak, and references where counted."""
-    expect_leak(r, "blocks")
     if refs_counted(r):
         expect_leak(r, "refs")
+    expect_leak(r, "blocks")
 
 
 # ---------------------------------------------------------------- clean
@@ -258,6 +297,7 @@ def test_ref_leak():
 
 @test
 def test_block_leak():
+    need_blocks()
     r = refhunt("-c", "import leakblock\nleakblock.leak()")
     expect_report_shape(r, "leak", 1)
     expect_leak(r, "blocks")
@@ -302,11 +342,12 @@ def test_verbose_table():
 
 @test
 def test_json_to_stdout():
-    r = refhunt("--json", "-", "-c", "import leakblock; leakblock.leak()",
+    # an object: a leak of refs and blocks, seen on every build
+    r = refhunt("--json", "-", "-c", "import leakref; leakref.leak([])",
                 json_report=False)
     report = json.loads(r.out)
     expect(report["status"] == "leak" and r.rc == 1, "JSON on stdout", r)
-    expect("refhunt: -c 'import leakblock; leakblock.leak()': leak" in r.err,
+    expect("refhunt: -c 'import leakref; leakref.leak([])': leak" in r.err,
            "text report moves to stderr", r)
 
 
@@ -477,13 +518,17 @@ def test_bisect_imports():
            "the two independent culprits, deepest: %s" % sorted(culprits), r)
     expect(culprits["stash"]["through"] == ["wraps_stash"],
            "wraps_stash leaks through stash", r)
-    expect("blocks" in culprits["stash"]["leaks"], "stash leaks blocks", r)
+    # (blocks, and refs on a debug build; refs alone where no blocks are
+    # counted: the free-threaded 3.13's reinit rounds)
+    expect({"refs", "blocks"} & set(culprits["stash"]["leaks"]),
+           "stash leaks objects", r)
     expect("fds" in culprits["opens_fd"]["leaks"], "opens_fd leaks fds", r)
     expect([f["module"] for f in r.json["failures"]] == ["needs_app"],
            "the module that fails on its own is reported", r)
     expect("ImportError: needs_app must be imported by bisect_me" in r.out,
            "with its error", r)
-    expect(re.search(r"^stash leaked \[\d+(, \d+)*\] memory blocks", r.out, re.M),
+    expect(re.search(r"^stash leaked \[\d+(, \d+)*\] (memory blocks|references)",
+                     r.out, re.M),
            "each culprit with its deltas", r)
     expect(re.search(r"bisect imports: \d+ modules, 2 culprits "
                      r"\(\d+ probes, \d+ rounds, [\d.]+ s\)", r.out),
@@ -723,7 +768,7 @@ def test_crash_keeps_tracked_rounds():
     expect_report_shape(r, "crashed", 4)
     j = r.json
     expect(j["failure"]["round"] == 6, "crash in round 6", r)
-    expect(len(j["deltas"]["blocks"]) == 2, "deltas of tracked rounds 4, 5", r)
+    expect(len(j["deltas"]["fds"]) == 2, "deltas of tracked rounds 4, 5", r)
     expect(j["leaks"] == [], "no verdict on part of the rounds", r)
 
 

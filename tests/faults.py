@@ -118,7 +118,7 @@ def test_sigint_partial_report():
 @test
 def test_stdout_closed_early():
     """refhunt | reader that leaves: the verdict stands, the JSON is whole."""
-    leak = ["-v", "-R", "2:2", "-c", "import leakblock; leakblock.leak()"]
+    leak = ["-v", "-R", "2:2", "-c", "import leakref; leakref.leak([])"]
     with tempfile.TemporaryDirectory() as tmp:
         read, write = os.pipe()
         os.close(read)              # nobody will read refhunt's stdout

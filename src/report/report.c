@@ -241,6 +241,12 @@ measured(const struct hunt *h, FILE *f)
         if (!h->python.refs_available) {
             fprintf(f, ": blocks and fds only, references need a debug "
                 "build");
+        } else if (h->ndeltas > 0 &&
+            h->deltas[METRIC_BLOCKS][0] == COUNTER_NONE) {
+            /* the worker could not count them (probe.c says why) */
+            fprintf(f, ": references and fds only, blocks are not counted "
+                "after an interpreter ends on this build (--mode loop "
+                "counts them)");
         }
     }
     if (h->calibrated) {

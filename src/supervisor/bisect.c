@@ -39,8 +39,8 @@
 
 #include "clock.h"
 #include "bisect.h"
+#include "pipeline.h"
 #include "json.h"
-#include "output.h"
 #include "report.h"
 #include "supervise.h"
 #include "verdict.h"
@@ -1029,17 +1029,15 @@ write_json(FILE *f, const void *arg)
     json_report(r->b, r->disc, r->status, f);
 }
 
-/* --json, if asked for: 0, or -1 (and why, on stderr). */
+/* --json, if asked for, and the text: 0, or 1 (and why, on stderr). */
 static int
 report_file(const struct bisection *b, const struct hunt *disc,
-    enum status status)
+    enum status status, FILE *text)
 {
     struct bisect_report r = { b, disc, status };
 
-    if (b->st->json_path == NULL) {
-        return 0;
-    }
-    return output_write("--json", b->st->json_path, write_json, &r);
+    return pipeline_write(b->st, text, &(struct pipeline_files){
+        write_json, NULL, NULL, &r });
 }
 
 int
@@ -1047,8 +1045,7 @@ bisect_main(const struct settings *st, const char *exe)
 {
     struct bisection b;
     struct hunt *disc;
-    FILE *text = st->json_path != NULL && strcmp(st->json_path, "-") == 0 ?
-        stderr : stdout;
+    FILE *text = pipeline_text(st);
     enum status status;
     char *last;
     int exit_status, i, m;
@@ -1075,8 +1072,8 @@ bisect_main(const struct settings *st, const char *exe)
             fprintf(text, "%s%s", disc->message,
                 disc->message[strlen(disc->message) - 1] == '\n' ? "" : "\n");
         }
-        exit_status = report_file(&b, disc, status) != 0 ? EXIT_USAGE :
-            status_exit(status, disc->signal);
+        exit_status = pipeline_exit(report_file(&b, disc, status, text), 1,
+            status, disc->signal);
         hunt_free(disc);
         return exit_status;
     }
@@ -1114,9 +1111,8 @@ bisect_main(const struct settings *st, const char *exe)
     }
     status = outcome(&b);
     text_report(&b, disc, text);
-    fflush(text);
-    exit_status = report_file(&b, disc, status) != 0 ? EXIT_USAGE :
-        status_exit(status, supervise_interrupted());
+    exit_status = pipeline_exit(report_file(&b, disc, status, text), 1,
+        status, supervise_interrupted());
     for (i = 0; i < b.nculprits; i++) {
         for (m = 0; m < METRIC_COUNT; m++) {
             free(b.culprits[i].view.deltas[m]);

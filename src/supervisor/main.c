@@ -18,6 +18,7 @@
 #include "config.h"
 #include "outcome.h"
 #include "pertest.h"
+#include "pipeline.h"
 #include "report.h"
 #include "run.h"
 #include "supervise.h"
@@ -80,8 +81,7 @@ static int
 use_color(const struct settings *st)
 {
     const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
-    int fd = st->json_path != NULL && strcmp(st->json_path, "-") == 0 ?
-        STDERR_FILENO : STDOUT_FILENO;
+    int fd = fileno(pipeline_text(st));
 
     if (st->color != COLOR_AUTO) {
         return st->color == COLOR_ALWAYS;

@@ -9,7 +9,6 @@
  * goes on: each worker is one supervise_hunt(), and every verdict so far
  * is kept. The suite's report is one hunt whose tests are all of them.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +21,8 @@
 #include "json.h"
 #include "junit.h"
 #include "outcome.h"
-#include "output.h"
 #include "pertest.h"
+#include "pipeline.h"
 #include "record.h"
 #include "report.h"
 #include "run.h"
@@ -801,12 +800,11 @@ pertest_main(const struct settings *st, const char *worker)
     struct workers ws = { NULL, NULL, NULL, NULL, 0 };
     struct settings *targets;
     struct hunt **suites;
-    enum status worst = STATUS_CLEAN;
+    enum status worst;
     char *cause = NULL;
     const char *gh = getenv("GITHUB_ACTIONS");
-    int i, j, n, nworkers = 0, failed = 0, sig = 0;
-    FILE *text = st->json_path != NULL && strcmp(st->json_path, "-") == 0 ?
-        stderr : stdout;
+    int i, j, n, nworkers = 0, failed, sig;
+    FILE *text = pipeline_text(st);
     double started = clock_now();
 
     if (st->baseline_path != NULL &&
@@ -839,17 +837,10 @@ pertest_main(const struct settings *st, const char *worker)
             report_annotations(suites[i]->tests.hunt[j], text);
         }
         fflush(text);
-        worst = status_worst(worst, suites[i]->status);
-        if (suites[i]->status == STATUS_INTERRUPTED) {
-            sig = suites[i]->signal;
-        }
     }
+    worst = pipeline_worst(suites, n, &sig);
     if (st->each) {
-        for (i = 0, j = 0; i < n; i++) {
-            j += suites[i]->status == STATUS_CLEAN;
-        }
-        fprintf(text, "refhunt: %d target%s: %d clean, %d not (%.1f s, "
-            "-j %d)\n", n, n == 1 ? "" : "s", j, n - j, clock_now() - started,
+        pipeline_summary(text, suites, n, clock_now() - started,
             supervise_jobs(st));
     }
     if (st->verbose) {
@@ -859,20 +850,9 @@ pertest_main(const struct settings *st, const char *worker)
     if (base != NULL) {
         baseline_unmatched(base, st->baseline_path, stderr);
     }
-    /* the JSON first, then the others, each whatever became of the rest */
     all = (struct suites){ st, suites, n, clock_now() - started };
-    failed |= st->json_path != NULL &&
-        output_write("--json", st->json_path, write_json, &all) != 0;
-    failed |= st->junit_path != NULL &&
-        output_write("--junit", st->junit_path, write_junit, &all) != 0;
-    failed |= st->write_baseline_path != NULL &&
-        output_write("--write-baseline", st->write_baseline_path,
-        write_baseline, &all) != 0;
-    if ((fflush(text) != 0 || ferror(text)) && errno != EPIPE) {
-        fprintf(stderr, "refhunt: cannot write the report: %s\n",
-            strerror(errno));
-        failed = 1;
-    }
+    failed = pipeline_write(st, text, &(struct pipeline_files){
+        write_json, write_junit, write_baseline, &all });
     for (i = 0; i < n; i++) {
         hunt_free(suites[i]);
     }
@@ -880,8 +860,5 @@ pertest_main(const struct settings *st, const char *worker)
     run_plan_free(st, targets, n);
     workers_free(&ws);
     baseline_free(base);
-    if (failed) {
-        return EXIT_USAGE;
-    }
-    return n > 0 ? status_exit(worst, sig) : EXIT_CLEAN;
+    return pipeline_exit(failed, n, worst, sig);
 }

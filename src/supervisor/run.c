@@ -8,7 +8,6 @@
  * reports are written from the hunts at the end; the run's exit status
  * is the worst of its targets'.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +17,8 @@
 #include "clock.h"
 #include "importshare.h"
 #include "junit.h"
-#include "output.h"
 #include "report.h"
+#include "pipeline.h"
 #include "run.h"
 #include "supervise.h"
 #include "verdict.h"
@@ -245,33 +244,6 @@ route_output(struct run *r, struct supervision *sv)
     }
 }
 
-/* Every report asked for, whatever became of the others; 1 if one
- * could not be written. The JSON first: neither a reader of the text
- * that leaves early (refhunt | head) nor a full disk for the text may
- * cost it. */
-static int
-write_reports(struct run *r)
-{
-    const struct settings *st = r->st;
-    int failed = 0, text_errno;
-
-    failed |= st->json_path != NULL &&
-        output_write("--json", st->json_path, write_json, r) != 0;
-    failed |= st->junit_path != NULL &&
-        output_write("--junit", st->junit_path, write_junit, r) != 0;
-    failed |= st->write_baseline_path != NULL &&
-        output_write("--write-baseline", st->write_baseline_path,
-        write_baseline, r) != 0;
-    text_errno = fflush(r->text) != 0 || ferror(r->text) ? errno : 0;
-    /* A closed pipe is the reader's choice: the verdict stands. */
-    if (text_errno != 0 && text_errno != EPIPE) {
-        fprintf(stderr, "refhunt: cannot write the report to %s: %s\n",
-            r->text == stderr ? "stderr" : "stdout", strerror(text_errno));
-        failed = 1;
-    }
-    return failed;
-}
-
 int
 run_hunts(const struct settings *st, const char *worker, char **cause)
 {
@@ -279,8 +251,8 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
     struct baseline *base = NULL;
     struct supervision sv = { .worker = worker, .done = hunt_done,
         .arg = &r };
-    enum status worst = STATUS_CLEAN;
-    int i, nclean = 0, failed, sig = 0, jobs, ntodo = 0;
+    enum status worst;
+    int i, failed, sig, jobs, ntodo = 0;
     struct hunt **todo;
     char *check = NULL;
 
@@ -290,8 +262,7 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
         return EXIT_USAGE;
     }
     r.base = base;
-    r.text = st->json_path != NULL && strcmp(st->json_path, "-") == 0 ?
-        stderr : stdout;
+    r.text = pipeline_text(st);
     r.targets = run_plan(st, &r.n);
     if (st->each && r.n == 0) {
         /* still the reports, empty, for a CI job that collects them */
@@ -328,23 +299,17 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
             hunt_done(r.hunts[i], &r);
         }
     }
-    for (i = 0; i < r.n; i++) {
-        worst = status_worst(worst, r.hunts[i]->status);
-        nclean += r.hunts[i]->status == STATUS_CLEAN;
-        if (r.hunts[i]->status == STATUS_INTERRUPTED) {
-            sig = r.hunts[i]->signal;
-        }
-    }
+    worst = pipeline_worst(r.hunts, r.n, &sig);
     if (base != NULL) {
         claim_other_shards(st, base);
         baseline_unmatched(base, st->baseline_path, stderr);
     }
     if (st->each) {
-        fprintf(r.text, "refhunt: %d target%s: %d clean, %d not (%.1f s, "
-            "-j %d)\n", r.n, r.n == 1 ? "" : "s", nclean, r.n - nclean,
-            clock_now() - r.started, jobs);
+        pipeline_summary(r.text, r.hunts, r.n, clock_now() - r.started,
+            jobs);
     }
-    failed = write_reports(&r);
+    failed = pipeline_write(st, r.text, &(struct pipeline_files){
+        write_json, write_junit, write_baseline, &r });
     for (i = 0; i < r.n; i++) {
         hunt_free(r.hunts[i]);
     }
@@ -352,8 +317,5 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
     run_plan_free(st, r.targets, r.n);
     spool_close(r.spool);
     baseline_free(base);
-    if (failed) {
-        return EXIT_USAGE;
-    }
-    return r.n > 0 ? status_exit(worst, sig) : EXIT_CLEAN;
+    return pipeline_exit(failed, r.n, worst, sig);
 }
