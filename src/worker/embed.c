@@ -250,6 +250,18 @@ static PyMethodDef c_compile_def = {
     "_c_compile", c_compile, METH_VARARGS, NULL,
 };
 
+/* glue._c_uncounted_refs(obj): probe_uncounted_refs(). */
+static PyObject *
+c_uncounted_refs(PyObject *self, PyObject *obj)
+{
+    (void)self;
+    return PyLong_FromLong(probe_uncounted_refs(obj));
+}
+
+static PyMethodDef c_uncounted_refs_def = {
+    "_c_uncounted_refs", c_uncounted_refs, METH_O, NULL,
+};
+
 /* Runs glue.py in a fresh namespace; a new reference, or NULL. */
 PyObject *
 embed_load_glue(char **cause)
@@ -265,6 +277,12 @@ embed_load_glue(char **cause)
     }
     rc = PyDict_SetItemString(ns, "_c_compile", func);
     Py_DECREF(func);
+    if (rc == 0) {
+        func = PyCFunction_New(&c_uncounted_refs_def, NULL);
+        rc = func == NULL ? -1 :
+            PyDict_SetItemString(ns, "_c_uncounted_refs", func);
+        Py_XDECREF(func);
+    }
     if (rc < 0 || (code = glue_code()) == NULL) {
         goto error;
     }

@@ -92,6 +92,7 @@ const char *probe_version(void);
 int         probe_debug_build(void);
 int         probe_refs_available(void);
 int         probe_free_threaded(void);
+int         probe_uncounted_refs(PyObject *);
 
 /* How blocks are counted, one word for the report. */
 const char *probe_blocks_source(void);
