@@ -58,7 +58,7 @@ test_memoryio test_contextlib test_statistics
 
 MODULES = REAL + EASY
 
-# --quick: 42 of them that take seconds each on a debug build, with the
+# --quick: 44 of them that take seconds each on a debug build, with the
 # ones that run threads (what the free-threaded build changes).
 QUICK = """
 test_copyreg test_re test_codeccallbacks test_charmapcodec test_typing

@@ -16,6 +16,7 @@
 #include "embed.h"
 #include "glue_py.h"
 #include "probe.h"
+#include "sites.h"
 #include "xmalloc.h"
 
 int
@@ -134,6 +135,7 @@ embed_start(const struct spec *st, char **cause)
         goto error;
     }
     PyConfig_Clear(&config);
+    sites_note_stdlib();
     return 0;
 error:
     *cause = status_text(status);
@@ -248,6 +250,18 @@ static PyMethodDef c_compile_def = {
     "_c_compile", c_compile, METH_VARARGS, NULL,
 };
 
+/* glue._c_uncounted_refs(obj): probe_uncounted_refs(). */
+static PyObject *
+c_uncounted_refs(PyObject *self, PyObject *obj)
+{
+    (void)self;
+    return PyLong_FromLong(probe_uncounted_refs(obj));
+}
+
+static PyMethodDef c_uncounted_refs_def = {
+    "_c_uncounted_refs", c_uncounted_refs, METH_O, NULL,
+};
+
 /* Runs glue.py in a fresh namespace; a new reference, or NULL. */
 PyObject *
 embed_load_glue(char **cause)
@@ -263,6 +277,12 @@ embed_load_glue(char **cause)
     }
     rc = PyDict_SetItemString(ns, "_c_compile", func);
     Py_DECREF(func);
+    if (rc == 0) {
+        func = PyCFunction_New(&c_uncounted_refs_def, NULL);
+        rc = func == NULL ? -1 :
+            PyDict_SetItemString(ns, "_c_uncounted_refs", func);
+        Py_XDECREF(func);
+    }
     if (rc < 0 || (code = glue_code()) == NULL) {
         goto error;
     }
