@@ -11,6 +11,7 @@ e2e.py's.
 """
 
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -257,12 +258,107 @@ def test_trace_blocks_user_frames_first():
     e2e.expect_report_shape(r, "leak", 1, mode="loop")
     sites = [t["traceback"] for rd in r.json["rounds"][r.json["warmups"]:]
              for t in rd.get("trace", [])]
-    mine = [s for s in sites if s[0].endswith("test_grows_suite.py:12")]
+    mine = [s for s in sites if s[0].endswith("test_grows_suite.py:13")]
     expect(mine, "the test's line first: %r" % sites, r)
     expect(any(line.startswith("(+") and "unittest" in line for line in mine[0]),
            "unittest's frames summed up in one line: %r" % mine[0], r)
-    expect(r.out.count("test_grows_suite.py:12") == 1,
+    expect(r.out.count("test_grows_suite.py:13") == 1,
            "each site printed once, not every round", r)
+
+
+def sites(r):
+    """Every site of the tracked rounds, as its list of lines."""
+    return [t["traceback"] for rd in r.json["rounds"][r.json["warmups"]:]
+            for t in rd.get("trace", [])]
+
+
+def expect_site(r, first, *then):
+    """A site whose first line has every string of first, and whose next
+    lines end with those of then, in order."""
+    for lines in sites(r):
+        if all(x in lines[0] for x in first) and len(lines) > len(then) and \
+                all(lines[1 + i].endswith(t) for i, t in enumerate(then)):
+            return lines
+    raise AssertionError("no site %r then %r in %r\n%r" % (first, then,
+                                                         sites(r), r))
+
+
+MODES = ("reinit", "subinterp", "loop")
+
+
+def source_line(fixture, needle):
+    """"fixture.c:N", N the line of the fixture's source that has needle:
+    what addr2line must name, read from the source itself."""
+    with open(os.path.join(e2e.HERE, "fixtures", fixture)) as f:
+        for n, line in enumerate(f, 1):
+            if needle in line:
+                return "%s:%d" % (fixture, n)
+    raise AssertionError("%s has no %r" % (fixture, needle))
+
+
+@test
+def test_trace_blocks_every_mode_names_c_function():
+    """A C function that leaks a block: its name and line (the fixture is
+    built with debug information), then the Python line that called it;
+    the deltas are the same without the option."""
+    for mode in MODES:
+        r = same_deltas("--trace-blocks", "-c",
+                        "import leakblock\nleakblock.leak()", mode=mode)
+        expect_site(r, ("leak at ", source_line("leakblock.c", "PyMem_Malloc"),
+                        "leakblock.cpython"),
+                    "<string>:2")
+
+
+@test
+def test_trace_blocks_incref_leak_names_function_and_test_line():
+    """A Py_INCREF leak in a C function that builds its result: the
+    function, then the test's line that called it, in every mode."""
+    for mode in MODES:
+        r = same_deltas("--trace-blocks", target("leaks_new_ref.py"),
+                        mode=mode)
+        expect_site(r, ("leak_new at ", source_line(
+                        "leakref.c", "PyBytes_FromStringAndSize")),
+                    "leaks_new_ref.py:6", "leaks_new_ref.py:9")
+
+
+@test
+def test_trace_blocks_stash_names_init_function():
+    """A reference stashed in a C static at init: the extension's init
+    function (reinit; subinterp where single-phase modules load)."""
+    for mode in ("reinit", "subinterp"):
+        r = refhunt("--mode", mode, "--trace-blocks", "-c", "import stash")
+        if mode == "subinterp" and r.json["status"] == "failed":
+            continue    # 3.12+: single-phase modules refuse to load
+        e2e.expect_report_shape(r, "leak", 1, mode=mode)
+        expect_site(r, ("PyInit_stash at ", source_line(
+                        "stash.c", "escape_cache = Py_BuildValue")), "<string>:1")
+
+
+@test
+def test_trace_blocks_clean_lists_nothing():
+    """What CPython leaves by itself is not listed: a clean target lists
+    no site, in any mode."""
+    for mode in MODES:
+        r = refhunt("--mode", mode, "--trace-blocks", "-c",
+                    "import json\njson.dumps({'a': [1, 2]})")
+        e2e.expect_report_shape(r, "clean", 0, mode=mode)
+        expect(sites(r) == [] and "kept blocks allocated at" not in r.out,
+               "%s: no site listed" % mode, r)
+
+
+@test
+def test_trace_blocks_markupsafe_import_line():
+    """README's example: the blocks markupsafe keeps are made by its
+    package's code, imported from render_page.py's import line."""
+    if subprocess.run([e2e.PYTHON, "-c", "import markupsafe._speedups"],
+                      capture_output=True).returncode != 0:
+        raise e2e.Skip("markupsafe's _speedups not installed for %s" % e2e.PYTHON)
+    r = refhunt("--trace-blocks", os.path.join(e2e.HERE, "examples",
+                                                "render_page.py"))
+    e2e.expect_report_shape(r, "leak", 1)
+    mine = [s for s in sites(r) if "/markupsafe/" in s[0]]
+    expect(mine and any(line.endswith("render_page.py:8") for line in mine[0]),
+           "markupsafe's lines, then render_page.py's import line", r)
 
 
 @test

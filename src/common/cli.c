@@ -106,8 +106,8 @@ cli_help(FILE *f)
         "                        ARGS that leak on their own\n"
         "  --show-growth[=N]     per round, the N types whose GC-tracked objects grew\n"
         "                        most (default 10)\n"
-        "  --trace-blocks[=N]    loop mode: the N allocation sites of the memory\n"
-        "                        blocks the tracked rounds kept (default 10; slow)\n"
+        "  --trace-blocks[=N]    the N allocation sites (C and Python frames) of the\n"
+        "                        memory blocks the tracked rounds kept (default 10)\n"
         "  --explain[=N]         loop mode, --per-test: what holds N objects the\n"
         "                        last tracked run left behind (default 3)\n"
         "  --timeout SECONDS     kill a round that runs longer (default: no limit)\n"
@@ -563,11 +563,6 @@ check_options(struct settings *st, char **cause)
         strcmp(st->target, "pytest") != 0))) {
         *cause = xstrdup("--bisect tests needs a test runner: "
             "-m unittest NAME ... or -m pytest ARGS");
-        return -1;
-    }
-    if (st->trace_blocks && st->mode != MODE_LOOP) {
-        *cause = xstrdup("--trace-blocks needs --mode loop: allocation sites "
-            "do not outlive an interpreter");
         return -1;
     }
     if (st->explain && st->mode != MODE_LOOP) {

@@ -8,8 +8,10 @@
  *   fail ROUND PHASE TEXT              the target failed; TEXT is escaped
  *   growth ROUND COUNT DELTA TEXT      --show-growth: a type (TEXT) that
  *                                      now has COUNT objects, DELTA more
- *   trace ROUND COUNT SIZE TEXT        --trace-blocks: COUNT blocks of SIZE
- *                                      bytes more, allocated where TEXT says
+ *   trace ROUND COUNT SIZE TEXT        --trace-blocks, after the last round:
+ *                                      COUNT blocks (SIZE bytes) that ROUND
+ *                                      allocated are alive, allocated where
+ *                                      TEXT says
  *   explain KIND VALUE TEXT            --explain, after the last round
  *                                      (--per-test: a leaking test's last
  *                                      run), before its counters:

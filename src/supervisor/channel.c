@@ -82,9 +82,12 @@ out_of_order(const struct channel *c, const struct record *r)
         }
         return "a round out of turn";
     case RECORD_GROWTH:
-    case RECORD_TRACE:
         return r->round == cur && open ? NULL :
             "findings of a round not under way";
+    case RECORD_TRACE:
+        /* after the rounds: what each tracked round left alive */
+        return r->round >= 1 && r->round <= cur && !open &&
+            !h->calibrating ? NULL : "sites of a round not finished";
     case RECORD_EXPLAIN:
         /* the last round's, before its counters record; --per-test: the
          * current test's last run's */

@@ -16,6 +16,7 @@ struct block_info {
     uint32_t    round;      /* the round that allocated it */
     uint32_t    site : 31;  /* its allocation site, 0: none */
     uint32_t    object : 1; /* from the object domain: a PyObject */
+    uint32_t    size;       /* bytes asked for (at most UINT32_MAX) */
 };
 
 /* Notes a new block; a block already noted (a pointer whose free the

@@ -16,6 +16,7 @@
 #include "embed.h"
 #include "glue_py.h"
 #include "probe.h"
+#include "sites.h"
 #include "xmalloc.h"
 
 int
@@ -134,6 +135,7 @@ embed_start(const struct spec *st, char **cause)
         goto error;
     }
     PyConfig_Clear(&config);
+    sites_note_stdlib();
     return 0;
 error:
     *cause = status_text(status);

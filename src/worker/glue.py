@@ -346,7 +346,7 @@ def added_paths():
             if p not in start and isinstance(p, str)]
 
 
-# ---- --show-growth and --trace-blocks: what grew, and where it was made
+# ---- --show-growth: what grew
 
 
 def _type_name(obj):
@@ -376,89 +376,6 @@ def growth(limit, previous):
     grown.sort(key=lambda g: (-g[0], g[1]))
     text = "\n".join("%s\t%d" % item for item in counts.items())
     return [(name, count, delta) for delta, name, count in grown[:limit]], text
-
-
-def trace_start(frames):
-    import tracemalloc
-    tracemalloc.start(frames)
-
-
-def _library_frame(filename):
-    """Whether a frame is the standard library's (or refhunt's), not the
-    target's: the target's frames are shown first."""
-    if filename in (_GLUE_FILE, "<refhunt glue.py>") or \
-            filename.startswith("<frozen "):
-        return True
-    stdlib = os.path.dirname(os.__file__) + os.sep
-    return filename.startswith(stdlib) and \
-        "-packages" + os.sep not in filename[len(stdlib):]
-
-
-def _library_name(path):
-    """What a library frame is summed up as: "unittest", "runpy"."""
-    if path.startswith("<frozen "):
-        return path[len("<frozen "):].rstrip(">")
-    stdlib = os.path.dirname(os.__file__) + os.sep
-    if path.startswith(stdlib):
-        path = path[len(stdlib):]
-    head = path.split(os.sep)[0]
-    return head[:-3] if head.endswith(".py") else head
-
-
-def _site_lines(traceback):
-    """A traceback as "file:line" lines, newest first, the target's frames
-    before the library's; the library's summed up in one line when the
-    target has frames of its own."""
-    mine, rest, names = [], [], []
-    for f in reversed(traceback):
-        if f.filename == _GLUE_FILE:
-            continue        # refhunt's own: how it runs the target
-        line = "%s:%d" % (f.filename, f.lineno)
-        if _library_frame(f.filename):
-            rest.append(line)
-            name = _library_name(f.filename)
-            if name not in names:
-                names.append(name)
-        else:
-            mine.append(line)
-    if not mine:
-        return rest
-    if rest:
-        mine.append("(+%d in %s)" % (len(rest), ", ".join(names)))
-    return mine
-
-
-def trace(limit, previous):
-    """The allocation sites whose blocks grew since the last call: the
-    `limit` largest as (count, size, "file:line" lines), and this call's
-    sites as text (`previous` next time). The worker keeps that text in C
-    memory: a snapshot kept in the heap until the next round would grow
-    with the target's leak, and be counted with it."""
-    import tracemalloc
-    # tracemalloc's and refhunt's own blocks are left out by their newest
-    # frame. The raw traces, grouped here: tracemalloc's Snapshot and its
-    # filters cost more, and compile fnmatch patterns that stay cached.
-    ours = (tracemalloc.__file__, _GLUE_FILE)
-    now = {}
-    for trace in tracemalloc._get_traces():
-        tb = trace[2]
-        count, size = now.get(tb, (0, 0))
-        now[tb] = (count + 1, size + trace[1])
-    before = {}
-    for line in previous.splitlines():
-        key, count, size = line.split("\t")
-        before[int(key)] = (int(count), int(size))
-    sites = []
-    for tb, (count, size) in now.items():
-        count0, size0 = before.get(hash(tb), (0, 0))
-        if count > count0 and tb and tb[0][0] not in ours:
-            frames = tracemalloc.Traceback(tb)
-            sites.append((count - count0, size - size0,
-                          "\n".join(_site_lines(frames))))
-    sites.sort(key=lambda s: (-s[0], -s[1], s[2]))
-    text = "\n".join("%d\t%d\t%d" % (hash(tb), c, sz)
-                     for tb, (c, sz) in now.items())
-    return sites[:limit], text
 
 
 # ---- --explain: what holds the objects that the last run left behind
@@ -1224,17 +1141,13 @@ def _warm_caches():
     list(range(-5, 257))
 
 
-def loop_setup(trace_frames):
+def loop_setup():
     """Before the first round: regrtest's set-up, less the snapshot, which
     the first cleanup() takes, after the first run (see _take_snapshot)."""
     _warm_caches()
     _clear_module_caches()
     _clear_type_caches()
     collect(3)
-    if trace_frames:
-        trace_start(trace_frames)
-        # what a first call keeps for good is kept before the rounds
-        trace(1, trace(1, "")[1])
 
 
 def _take_snapshot():

@@ -400,7 +400,7 @@ hunt_suite(const struct spec *st, PyObject *glue)
     const char *u;
     int dump_fd;
 
-    if (embed_call_void(glue, "loop_setup", Py_BuildValue("(i)", 0),
+    if (embed_call_void(glue, "loop_setup", PyTuple_New(0),
         &cause) != 0 || embed_exec(glue, refhunt_pertest_py,
         "<refhunt pertest.py>", &cause) != 0) {
         /* pertest.py in glue's namespace: it uses cleanup() and collect() */

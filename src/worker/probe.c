@@ -70,6 +70,7 @@
 
 #include "blocktable.h"
 #include "probe.h"
+#include "sites.h"
 #include "xmalloc.h"
 
 #if PY_VERSION_HEX < 0x03090000
@@ -111,11 +112,12 @@ static struct domain_hook hooks[2] = {
 };
 
 static void
-note_block(const struct domain_hook *h, void *p)
+note_block(const struct domain_hook *h, void *p, size_t size)
 {
     struct block_info info = {
-        atomic_load_explicit(&current_round, memory_order_relaxed), 0,
-        h->domain == PYMEM_DOMAIN_OBJ,
+        atomic_load_explicit(&current_round, memory_order_relaxed),
+        sites_capture(), h->domain == PYMEM_DOMAIN_OBJ,
+        size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
     };
 
     blocktable_add((uintptr_t)p, info);
@@ -128,7 +130,7 @@ hook_malloc(void *ctx, size_t size)
     void *p = h->inner.malloc(h->inner.ctx, size);
 
     if (p != NULL) {
-        note_block(h, p);
+        note_block(h, p, size);
     }
     return p;
 }
@@ -140,7 +142,7 @@ hook_calloc(void *ctx, size_t n, size_t size)
     void *p = h->inner.calloc(h->inner.ctx, n, size);
 
     if (p != NULL) {
-        note_block(h, p);
+        note_block(h, p, n * size);
     }
     return p;
 }
@@ -159,7 +161,7 @@ hook_realloc(void *ctx, void *old, size_t size)
     if (p == NULL && old != NULL && known) {
         blocktable_add((uintptr_t)old, info);   /* failed: old stays */
     } else if (p != NULL && known) {
-        note_block(h, p);
+        note_block(h, p, size);
     }
     return p;
 }
@@ -217,6 +219,13 @@ probe_before_init(void)
 }
 
 void
+probe_trace_blocks(int py_frames)
+{
+    hook_wanted = 1;
+    sites_start(py_frames);
+}
+
+void
 probe_set_round(int round)
 {
     atomic_store_explicit(&current_round, (unsigned)round,
@@ -259,17 +268,28 @@ probe_before_finalize(void)
 #endif
 }
 
-#if defined(INTERNED_STRINGS_LEAK) && !defined(NO_BLOCKS_AFTER_END)
-/* Counts the noted object blocks that are immortal strings. An object
- * block is at least a PyObject, and noted blocks are not freed: reading
- * its head is safe, also after Py_FinalizeEx (the arenas stay). */
-static void
-count_immortal_string(uintptr_t p, struct block_info info, void *arg)
+int
+probe_block_by_design(uintptr_t p, int object)
 {
+#ifdef INTERNED_STRINGS_LEAK
+    /* An object block is at least a PyObject, and a noted block is not
+     * freed: reading its head is safe, also after Py_FinalizeEx (the
+     * arenas stay). */
     PyObject *op = (PyObject *)p;
 
-    if (info.object && Py_IS_TYPE(op, &PyUnicode_Type) &&
-        _Py_IsImmortal(op)) {
+    return object && Py_IS_TYPE(op, &PyUnicode_Type) && _Py_IsImmortal(op);
+#else
+    (void)p;
+    (void)object;
+    return 0;
+#endif
+}
+
+#if defined(INTERNED_STRINGS_LEAK) && !defined(NO_BLOCKS_AFTER_END)
+static void
+count_by_design(uintptr_t p, struct block_info info, void *arg)
+{
+    if (probe_block_by_design(p, info.object)) {
         ++*(int64_t *)arg;
     }
 }
@@ -285,7 +305,7 @@ blocks_after_end(void)
 #elif defined(INTERNED_STRINGS_LEAK)
     int64_t immortal = 0;
 
-    blocktable_each(count_immortal_string, &immortal);
+    blocktable_each(count_by_design, &immortal);
     return blocktable_live() - immortal;
 #elif defined(COUNT_BLOCKS_BY_HOOK)
     return blocktable_live();
@@ -521,6 +541,123 @@ probe_clean_cycle(void)
      * 3.11.2 debug leave nothing; 3.9.18 leaves 2253 blocks a cycle and
      * 3.12.1 and 3.13.0 leave their interned strings and more. */
     return PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030C0000;
+}
+
+/* ---- the Python stack, for --trace-blocks: read inside the allocator
+ * hook, so nothing here may allocate or touch a reference count */
+
+#if PY_VERSION_HEX >= 0x030D0000
+/* The head of 3.13's _PyInterpreterFrame (internal/pycore_frame.h). */
+struct frame_head {
+    PyObject                *executable;    /* a code object, or None */
+    struct _PyInterpreterFrame *previous;
+};
+#elif PY_VERSION_HEX >= 0x030C0000
+/* 3.12's, up to owner (shim frames of C calls are owned by the C stack,
+ * 3, and have no line of their own). */
+struct frame_head {
+    PyCodeObject            *code;
+    struct _PyInterpreterFrame *previous;
+    PyObject                *funcobj, *globals, *builtins, *locals;
+    PyFrameObject           *frame_obj;
+    _Py_CODEUNIT            *prev_instr;
+    int                      stacktop;
+    uint16_t                 return_offset;
+    char                     owner;
+};
+#elif PY_VERSION_HEX >= 0x030B0000
+/* 3.11's. */
+struct frame_head {
+    PyFunctionObject        *func;
+    PyObject                *globals, *builtins, *locals;
+    PyCodeObject            *code;
+    PyFrameObject           *frame_obj;
+    struct _PyInterpreterFrame *previous;
+    _Py_CODEUNIT            *prev_instr;
+};
+#endif
+
+int
+probe_python_frames(struct py_frame *out, int max)
+{
+    int n = 0;
+#if PY_VERSION_HEX >= 0x030D0000
+    PyThreadState *tstate = PyThreadState_GetUnchecked();
+    struct _PyInterpreterFrame *f = tstate != NULL ? tstate->current_frame :
+        NULL;
+
+    for (; f != NULL && n < max; f = ((struct frame_head *)f)->previous) {
+        PyObject *code = ((struct frame_head *)f)->executable;
+
+        if (code != NULL && PyCode_Check(code)) {
+            out[n].code = code;
+            out[n++].addr = PyUnstable_InterpreterFrame_GetLasti(f);
+        }
+    }
+#elif PY_VERSION_HEX >= 0x030C0000
+    PyThreadState *tstate = _PyThreadState_UncheckedGet();
+    struct _PyInterpreterFrame *f = tstate != NULL && tstate->cframe != NULL ?
+        tstate->cframe->current_frame : NULL;
+
+    for (; f != NULL && n < max; f = ((struct frame_head *)f)->previous) {
+        struct frame_head *h = (struct frame_head *)f;
+
+        if (h->owner != 3 && h->code != NULL) {
+            out[n].code = h->code;
+            out[n++].addr = PyUnstable_InterpreterFrame_GetLasti(f);
+        }
+    }
+#elif PY_VERSION_HEX >= 0x030B0000
+    PyThreadState *tstate = _PyThreadState_UncheckedGet();
+    struct _PyInterpreterFrame *f = tstate != NULL && tstate->cframe != NULL ?
+        tstate->cframe->current_frame : NULL;
+
+    for (; f != NULL && n < max; f = ((struct frame_head *)f)->previous) {
+        struct frame_head *h = (struct frame_head *)f;
+
+        if (h->code != NULL) {
+            out[n].code = h->code;
+            out[n++].addr = (int)(h->prev_instr -
+                (_Py_CODEUNIT *)h->code->co_code_adaptive) *
+                (int)sizeof(_Py_CODEUNIT);
+        }
+    }
+#else
+    PyThreadState *tstate = _PyThreadState_UncheckedGet();
+    PyFrameObject *f = tstate != NULL ? tstate->frame : NULL;
+
+    for (; f != NULL && n < max; f = f->f_back) {
+        out[n].code = f->f_code;
+        /* 3.10 counts instructions, 3.9 bytes */
+        out[n++].addr = PY_VERSION_HEX >= 0x030A0000 ?
+            f->f_lasti * (int)sizeof(_Py_CODEUNIT) : f->f_lasti;
+    }
+#endif
+    return n;
+}
+
+const char *
+probe_frame_where(const struct py_frame *f, int *line)
+{
+    PyCodeObject *code = f->code;
+    const char *file;
+
+    if (!PyUnicode_Check(code->co_filename) ||
+        (file = PyUnicode_AsUTF8(code->co_filename)) == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    *line = PyCode_Addr2Line(code, f->addr < 0 ? 0 : f->addr);
+    return file;
+}
+
+const void *
+probe_frame_identity(const struct py_frame *f, int *first_line)
+{
+    PyCodeObject *code = f->code;
+
+    *first_line = code->co_firstlineno;
+    return code->co_filename;
 }
 
 /* ---- extension modules that bypass the refs total */

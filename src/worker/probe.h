@@ -19,6 +19,14 @@
  * where the runtime resets its state on every start (3.12+). */
 void        probe_before_init(void);
 
+/* --trace-blocks: before the first interpreter, hook the allocators on
+ * every version and record each block's site (sites.h). */
+void        probe_trace_blocks(int);
+
+/* Whether a live block the hook saw (object: from the object domain) is
+ * one the runtime keeps by design: 3.12 and 3.13's immortal strings. */
+int         probe_block_by_design(uintptr_t, int);
+
 /* The round that allocations from now on belong to (0: none of the
  * target's, such as calibration rounds). */
 void        probe_set_round(int);
@@ -56,6 +64,24 @@ int         probe_clean_cycle(void);
  * inline reference counting bypasses the refs total (not built for a
  * debug interpreter), once per name in the process. */
 void        probe_untrusted_modules(void (*)(const char *, void *), void *);
+
+/* A Python frame: its code object and the byte offset of its
+ * instruction. */
+struct py_frame {
+    void       *code;
+    int         addr;
+};
+
+/* Up to max frames of the current thread's Python stack, innermost
+ * first; allocates nothing (the allocator hook calls it). */
+int         probe_python_frames(struct py_frame *, int);
+
+/* A frame's file (UTF-8, the code's own) and *line; NULL if unknown. */
+const char *probe_frame_where(const struct py_frame *, int *);
+
+/* What tells a frame's code from another at the same address: its
+ * filename object, and *first_line. */
+const void *probe_frame_identity(const struct py_frame *, int *);
 
 /* The pending exception, normalized and cleared: a new reference, or
  * NULL if none (PyErr_Fetch before 3.12). */

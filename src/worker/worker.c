@@ -27,6 +27,7 @@
 #include "probe.h"
 #include "record.h"
 #include "rule.h"
+#include "sites.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -40,15 +41,14 @@ struct worker {
     PyObject       *glue;           /* loop: the one interpreter's glue */
     PyThreadState  *main_tstate;    /* subinterp: the main interpreter */
     char           *growth_before;  /* --show-growth: last round's counts */
-    char           *trace_before;   /* --trace-blocks: last round's sites */
     struct explainer explain;       /* --explain: the objects alive before
                                        the last run */
     pid_t           pid;            /* the worker, not a child the target
                                        forked */
 };
 
-/* Frames kept per allocation for --trace-blocks. */
-#define TRACE_FRAMES 10
+/* Python frames kept per allocation for --trace-blocks. */
+#define TRACE_FRAMES 12
 
 static void
 send_phase(struct worker *w, int round, enum phase p)
@@ -129,46 +129,17 @@ send_growth(struct worker *w, PyObject *glue, int round)
     Py_DECREF(res);
 }
 
-/* --trace-blocks: where the blocks that survived this round were made.
- * The sites of the round before are kept here, in C memory, as text: a
- * snapshot kept in the heap until the next round would grow with every
- * block the target leaks, and be counted with it. */
+/* --trace-blocks: one round's blocks kept at a site, as a record. */
 static void
-send_trace(struct worker *w, PyObject *glue, int round)
+send_site(int round, int64_t count, int64_t size, const char *where,
+    void *arg)
 {
-    PyObject *res, *list, *text, *item;
-    long long count, size;
-    const char *where, *sites;
-    char *cause = NULL, *head;
-    Py_ssize_t i;
+    struct worker *w = arg;
+    char *head = xasprintf("trace %d %" PRId64 " %" PRId64, round, count,
+        size);
 
-    res = embed_call(glue, "trace", Py_BuildValue("(is)",
-        w->st->trace_blocks, w->trace_before != NULL ? w->trace_before : ""),
-        &cause);
-    if (res == NULL || !PyArg_ParseTuple(res, "OU", &list, &text) ||
-        (sites = PyUnicode_AsUTF8(text)) == NULL) {
-        PyErr_Clear();
-        send_fail(w, round, PHASE_MEASURE, cause != NULL ? cause :
-            "--trace-blocks failed");
-        free(cause);
-        Py_XDECREF(res);
-        return;
-    }
-    if (w->trace_before != NULL) {
-        for (i = 0; i < PyList_Size(list); i++) {
-            item = PyList_GetItem(list, i);
-            if (!PyArg_ParseTuple(item, "LLs", &count, &size, &where)) {
-                PyErr_Clear();
-                continue;
-            }
-            head = xasprintf("trace %d %lld %lld", round, count, size);
-            send_text(w, head, where);
-            free(head);
-        }
-    }
-    free(w->trace_before);
-    w->trace_before = xstrdup(sites);
-    Py_DECREF(res);
+    send_text(w, head, where);
+    free(head);
 }
 
 /* The sys.path entries the target added, as path records. */
@@ -359,12 +330,6 @@ loop_round(struct worker *w, int round, int64_t counters[])
     if (w->st->show_growth) {
         send_growth(w, w->glue, round);
     }
-    /* the sites that survived the tracked rounds: from the last warm-up
-     * on, and one round before it, whose first call after the target ran
-     * keeps references for good (2 on 3.11) */
-    if (w->st->trace_blocks && round >= w->st->warmups - 1) {
-        send_trace(w, w->glue, round);
-    }
     /* two snapshots: what the run before the last made and the last kept
      * (explainer.h) */
     if (w->st->explain && (round == w->st->warmups + w->st->tracked - 2 ||
@@ -417,8 +382,7 @@ start_main(struct worker *w)
     /* regrtest's set-up: warm caches, snapshot what cleanup restores */
     w->glue = embed_load_glue(&cause);
     if (w->glue == NULL || embed_call_void(w->glue, "loop_setup",
-        Py_BuildValue("(i)", w->st->trace_blocks ? TRACE_FRAMES : 0),
-        &cause) != 0) {
+        PyTuple_New(0), &cause) != 0) {
         return fail(w, 1, PHASE_RUN, cause);
     }
     /* once before the rounds, its result dropped: what the first listing
@@ -615,7 +579,7 @@ timeout_dump(int sig)
 int
 worker_main(const struct spec *st)
 {
-    struct worker w = { st, st->fd, 0, NULL, NULL, NULL, NULL,
+    struct worker w = { st, st->fd, 0, NULL, NULL, NULL,
         { NULL, NULL, 0, NULL, NULL }, getpid() };
     int nrounds = st->warmups + st->tracked, round, m, rc = 0;
     int64_t (*counters)[METRIC_COUNT];
@@ -642,6 +606,9 @@ worker_main(const struct spec *st)
     if (st->per_test) {
         return pertest_worker(st, w.fd);
     }
+    if (st->trace_blocks) {
+        probe_trace_blocks(TRACE_FRAMES);
+    }
     if (st->mode != MODE_REINIT && start_main(&w) != 0) {
         return w.lost ? RECORD_EXIT_LOST : 3;
     }
@@ -654,6 +621,9 @@ worker_main(const struct spec *st)
             rc = 3;
             break;
         }
+        if (st->trace_blocks && round >= st->warmups) {
+            sites_snapshot(round);
+        }
         for (m = 0; m < METRIC_COUNT; m++) {
             format_counter(buf[m], sizeof buf[m], counters[round - 1][m]);
         }
@@ -661,6 +631,11 @@ worker_main(const struct spec *st)
             buf[1], buf[2]) != 0) {
             w.lost = 1;
         }
+    }
+    /* where what the tracked rounds kept was made (reinit: alive after
+     * finalization), before calibration rounds run */
+    if (rc == 0 && !w.lost && st->trace_blocks) {
+        sites_report(st->trace_blocks, send_site, &w);
     }
     /* loop mode is regrtest's and needs none: nothing starts anew */
     if (rc == 0 && !w.lost && st->mode != MODE_LOOP &&
@@ -677,7 +652,6 @@ worker_main(const struct spec *st)
     }
     free(counters);
     free(w.growth_before);
-    free(w.trace_before);
     explainer_clear(&w.explain);
     if (w.lost || (rc == 0 && record_send(w.fd, "end\n") != 0)) {
         return RECORD_EXIT_LOST;

@@ -30,15 +30,16 @@ main(void)
     for (i = 0; i < N; i++) {
         /* 16-byte aligned as the allocators' blocks, clustered */
         noted[i] = (uintptr_t)(0x7f0000000000u + 16u * (uintptr_t)i * 3u);
-        blocktable_add(noted[i], (struct block_info){ (uint32_t)i, 0, 0 });
+        blocktable_add(noted[i], (struct block_info){ (uint32_t)i, 0, 0, 0 });
         alive[i] = 1;
     }
     CHECK(blocktable_live() == N);
     /* a pointer noted again is not counted twice */
-    blocktable_add(noted[5], (struct block_info){ 7, 3, 1 });
+    blocktable_add(noted[5], (struct block_info){ 7, 3, 1, 64 });
     CHECK(blocktable_live() == N);
     CHECK(blocktable_remove(noted[5], &info) == 1);
-    CHECK(info.round == 7 && info.site == 3 && info.object == 1);
+    CHECK(info.round == 7 && info.site == 3 && info.object == 1 &&
+        info.size == 64);
     alive[5] = 0;
     /* a free of a block never noted changes nothing */
     CHECK(blocktable_remove(0x1000, &info) == 0);

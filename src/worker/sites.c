@@ -1,0 +1,803 @@
+/*
+ * sites.c: where the blocks were allocated (--trace-blocks), as memray
+ * does it natively: the allocator hook records each block's site cheaply
+ * (the raw return addresses of the innermost C frames outside libpython,
+ * and the Python stack as frames already named), interned, so that a
+ * block keeps a site number only; names of C functions are looked up for
+ * the sites reported, at the end of the hunt.
+ *
+ * A site is named at its first allocation, while its code objects live:
+ * in reinit mode they are gone when the report is made, after
+ * Py_FinalizeEx. Everything here is in libc memory, behind one spin lock
+ * (free-threaded builds allocate in many threads), and guarded against
+ * the allocations that naming a frame may make (a non-ASCII file name's
+ * UTF-8 form).
+ */
+#include <dlfcn.h>
+#include <inttypes.h>
+#include <link.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unwind.h>
+
+#include "blocktable.h"
+#include "probe.h"
+#include "sites.h"
+#include "xmalloc.h"
+
+#define C_FRAMES        4       /* innermost C frames kept, outside libpython */
+#define RAW_FRAMES      48      /* how deep the C stack is read for them */
+#define PY_FRAMES_MAX   32      /* kept per site */
+#define PY_WALK_MAX     128     /* read, for frames of the target's */
+#define TARGET_FRAMES_BEYOND 3  /* kept beyond the innermost ones */
+
+/* A named Python frame. */
+struct frame {
+    const void *code, *filename;    /* what identifies it (with first, addr) */
+    int         first, addr;
+    char       *where;              /* "file:line" */
+    int         kind;               /* frame_kind(), -1: not known yet */
+};
+
+struct site {
+    uint64_t    hash;
+    int         nc, npy;
+    uintptr_t   c[C_FRAMES];
+    uint32_t    py[PY_FRAMES_MAX];  /* frame numbers */
+};
+
+/* Objects whose code is CPython's or refhunt's, not the target's: the
+ * loaded ranges of libpython (the worker itself when it is linked in),
+ * the worker and libc. */
+struct range {
+    uintptr_t   lo, hi;
+};
+
+static struct {
+    atomic_bool     lock;
+    int             py_frames;      /* 0: not tracing */
+    struct frame   *frames;
+    uint32_t        nframes, frames_cap;
+    uint32_t       *frame_index;    /* open addressing: frame number + 1 */
+    uint32_t        frame_index_cap;
+    struct site    *sites;          /* sites[0] is "no site" */
+    uint32_t        nsites, sites_cap;
+    uint32_t       *site_index;
+    uint32_t        site_index_cap;
+    struct range    ours[16];
+    int             nours;
+    struct range    eval;           /* _PyEval_EvalFrameDefault */
+    char           *stdlib;         /* the standard library's directory/ */
+} S;
+
+static _Thread_local int capturing;
+
+static void
+lock(void)
+{
+    while (atomic_exchange_explicit(&S.lock, 1, memory_order_acquire)) {
+        sched_yield();
+    }
+}
+
+static void
+unlock(void)
+{
+    atomic_store_explicit(&S.lock, 0, memory_order_release);
+}
+
+static char *
+copy_of(const char *s, size_t n)
+{
+    char *c = xmalloc(n + 1);
+
+    memcpy(c, s, n);
+    c[n] = '\0';
+    return c;
+}
+
+static uint64_t
+mix(uint64_t h, uint64_t v)
+{
+    h ^= v + UINT64_C(0x9E3779B97F4A7C15) + (h << 6) + (h >> 2);
+    return h;
+}
+
+/* ---- the objects that are not the target's */
+
+struct find_object {
+    uintptr_t       addr;
+    struct range   *out;
+    int             found;
+};
+
+static int
+object_range(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct find_object *f = arg;
+    uintptr_t lo = UINTPTR_MAX, hi = 0, a;
+    int i;
+
+    (void)size;
+    for (i = 0; i < info->dlpi_phnum; i++) {
+        if (info->dlpi_phdr[i].p_type != PT_LOAD) {
+            continue;
+        }
+        a = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+        lo = a < lo ? a : lo;
+        a += info->dlpi_phdr[i].p_memsz;
+        hi = a > hi ? a : hi;
+    }
+    if (f->addr >= lo && f->addr < hi) {
+        f->out->lo = lo;
+        f->out->hi = hi;
+        f->found = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static void
+add_ours(const void *addr)
+{
+    struct find_object f = { (uintptr_t)addr, &S.ours[S.nours], 0 };
+
+    if (S.nours < (int)(sizeof S.ours / sizeof S.ours[0])) {
+        dl_iterate_phdr(object_range, &f);
+        S.nours += f.found;
+    }
+}
+
+static int
+is_ours(uintptr_t a)
+{
+    int i;
+
+    for (i = 0; i < S.nours; i++) {
+        if (a >= S.ours[i].lo && a < S.ours[i].hi) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The code of the evaluation loop: C frames above it are its callers,
+ * not the allocation's, so the walk stops there. */
+static void
+eval_range(void)
+{
+    Dl_info info;
+    void *found = NULL;
+    const ElfW(Sym) *sym;
+
+    if (dladdr1((void *)_PyEval_EvalFrameDefault, &info, &found,
+        RTLD_DL_SYMENT) != 0 && (sym = found) != NULL) {
+        S.eval.lo = (uintptr_t)info.dli_saddr;
+        S.eval.hi = S.eval.lo + sym->st_size;
+    }
+}
+
+static _Unwind_Reason_Code
+count_frame(struct _Unwind_Context *ctx, void *arg)
+{
+    (void)ctx;
+    ++*(int *)arg;
+    return _URC_NO_REASON;
+}
+
+/* The C frames of an allocation outside CPython, innermost first, up to
+ * the evaluation loop. */
+struct c_walk {
+    struct site    *s;
+    int             depth;
+};
+
+static _Unwind_Reason_Code
+c_frame(struct _Unwind_Context *ctx, void *arg)
+{
+    struct c_walk *w = arg;
+    uintptr_t ip = (uintptr_t)_Unwind_GetIP(ctx);
+
+    if ((ip >= S.eval.lo && ip < S.eval.hi) || ++w->depth > RAW_FRAMES ||
+        w->s->nc == C_FRAMES) {
+        return _URC_END_OF_STACK;
+    }
+    if (ip != 0 && !is_ours(ip)) {
+        w->s->c[w->s->nc++] = ip;
+    }
+    return _URC_NO_REASON;
+}
+
+void
+sites_start(int py_frames)
+{
+    int n = 0;
+
+    if (S.py_frames != 0) {
+        return;
+    }
+    S.py_frames = py_frames < PY_FRAMES_MAX ? py_frames : PY_FRAMES_MAX;
+    add_ours((const void *)Py_Initialize);
+    add_ours((const void *)sites_start);
+    add_ours((const void *)strlen);
+    eval_range();
+    _Unwind_Backtrace(count_frame, &n);     /* loads the unwinder now */
+    S.sites_cap = 1024;
+    S.sites = xcalloc(S.sites_cap, sizeof *S.sites);
+    S.nsites = 1;
+}
+
+int
+sites_tracing(void)
+{
+    return S.py_frames != 0;
+}
+
+/* ---- naming Python frames */
+
+static int
+library_file(const char *file)
+{
+    size_t n = S.stdlib != NULL ? strlen(S.stdlib) : 0;
+
+    if (strncmp(file, "<frozen ", 8) == 0) {
+        return 1;
+    }
+    return n > 0 && strncmp(file, S.stdlib, n) == 0 &&
+        strstr(file + n, "-packages/") == NULL;
+}
+
+/* "unittest" for .../lib/python3.11/unittest/case.py, "runpy" for
+ * runpy.py, "importlib._bootstrap" for <frozen importlib._bootstrap>. */
+static char *
+library_name(const char *file)
+{
+    size_t n;
+
+    if (strncmp(file, "<frozen ", 8) == 0) {
+        return copy_of(file + 8, strcspn(file + 8, ">"));
+    }
+    file += strlen(S.stdlib);
+    n = strcspn(file, "/");
+    if (file[n] == '\0' && n > 3 && strcmp(file + n - 3, ".py") == 0) {
+        n -= 3;
+    }
+    return copy_of(file, n);
+}
+
+/* The number of a frame, named on first sight; UINT32_MAX if it has no
+ * name. Called with the lock held. */
+static uint32_t
+frame_number(const struct py_frame *pf)
+{
+    struct frame *f;
+    const void *filename;
+    const char *file;
+    uint64_t h;
+    uint32_t i, k, mask;
+    int first, line;
+
+    filename = probe_frame_identity(pf, &first);
+    h = mix(mix(mix((uintptr_t)pf->code, (uintptr_t)filename),
+        (uint64_t)first), (uint64_t)pf->addr);
+    if (2 * (S.nframes + 1) > S.frame_index_cap) {
+        uint32_t cap = S.frame_index_cap == 0 ? 4096 : 2 * S.frame_index_cap;
+        uint32_t *index = xcalloc(cap, sizeof *index);
+
+        for (k = 0; k < S.nframes; k++) {
+            f = &S.frames[k];
+            i = (uint32_t)mix(mix(mix((uintptr_t)f->code,
+                (uintptr_t)f->filename), (uint64_t)f->first),
+                (uint64_t)f->addr) & (cap - 1);
+            while (index[i] != 0) {
+                i = (i + 1) & (cap - 1);
+            }
+            index[i] = k + 1;
+        }
+        free(S.frame_index);
+        S.frame_index = index;
+        S.frame_index_cap = cap;
+    }
+    mask = S.frame_index_cap - 1;
+    for (i = (uint32_t)h & mask; S.frame_index[i] != 0; i = (i + 1) & mask) {
+        f = &S.frames[S.frame_index[i] - 1];
+        if (f->code == pf->code && f->filename == filename &&
+            f->first == first && f->addr == pf->addr) {
+            return S.frame_index[i] - 1;
+        }
+    }
+    if ((file = probe_frame_where(pf, &line)) == NULL) {
+        return UINT32_MAX;
+    }
+    if (S.nframes == S.frames_cap) {
+        S.frames_cap = S.frames_cap == 0 ? 4096 : 2 * S.frames_cap;
+        S.frames = xreallocarray(S.frames, S.frames_cap, sizeof *S.frames);
+    }
+    f = &S.frames[S.nframes];
+    f->code = pf->code;
+    f->filename = filename;
+    f->first = first;
+    f->addr = pf->addr;
+    f->where = xasprintf("%s:%d", file, line);
+    f->kind = -1;
+    S.frame_index[i] = ++S.nframes;
+    return S.nframes - 1;
+}
+
+/* The file of a "file:line". */
+static char *
+frame_file(const struct frame *f)
+{
+    return copy_of(f->where, (size_t)(strrchr(f->where, ':') - f->where));
+}
+
+/* 1: refhunt's own frame (how it runs the target), never shown; 2: the
+ * standard library's; 0: the target's. Known for good once the standard
+ * library's place is. */
+static int
+frame_kind(struct frame *f)
+{
+    char *file;
+    int kind;
+
+    if (f->kind >= 0) {
+        return f->kind;
+    }
+    file = frame_file(f);
+    kind = strncmp(file, "<refhunt ", 9) == 0 ? 1 : library_file(file) ? 2 :
+        0;
+    free(file);
+    if (S.stdlib != NULL) {
+        f->kind = kind;
+    }
+    return kind;
+}
+
+/* ---- interning sites */
+
+static int
+same_site(const struct site *a, const struct site *b)
+{
+    return a->hash == b->hash && a->nc == b->nc && a->npy == b->npy &&
+        memcmp(a->c, b->c, (size_t)a->nc * sizeof a->c[0]) == 0 &&
+        memcmp(a->py, b->py, (size_t)a->npy * sizeof a->py[0]) == 0;
+}
+
+static uint32_t
+intern_site(const struct site *s)
+{
+    uint32_t i, k, mask;
+
+    if (2 * (S.nsites + 1) > S.site_index_cap) {
+        uint32_t cap = S.site_index_cap == 0 ? 4096 : 2 * S.site_index_cap;
+        uint32_t *index = xcalloc(cap, sizeof *index);
+
+        for (k = 1; k < S.nsites; k++) {
+            for (i = (uint32_t)S.sites[k].hash & (cap - 1); index[i] != 0;
+                i = (i + 1) & (cap - 1)) {
+                ;
+            }
+            index[i] = k;
+        }
+        free(S.site_index);
+        S.site_index = index;
+        S.site_index_cap = cap;
+    }
+    mask = S.site_index_cap - 1;
+    for (i = (uint32_t)s->hash & mask; S.site_index[i] != 0;
+        i = (i + 1) & mask) {
+        if (same_site(&S.sites[S.site_index[i]], s)) {
+            return S.site_index[i];
+        }
+    }
+    if (S.nsites == S.sites_cap) {
+        S.sites_cap *= 2;
+        S.sites = xreallocarray(S.sites, S.sites_cap, sizeof *S.sites);
+    }
+    if (S.nsites >= (1u << 31) - 1) {
+        return 0;       /* more than a block can name */
+    }
+    S.sites[S.nsites] = *s;
+    S.site_index[i] = S.nsites;
+    return S.nsites++;
+}
+
+uint32_t
+sites_capture(void)
+{
+    struct py_frame pf[PY_WALK_MAX];
+    struct site s;
+    struct c_walk walk = { &s, 0 };
+    uint32_t id = 0, f;
+    int i, npf, beyond;
+
+    if (S.py_frames == 0 || capturing) {
+        return 0;
+    }
+    capturing = 1;
+    memset(&s, 0, sizeof s);
+    _Unwind_Backtrace(c_frame, &walk);
+    npf = probe_python_frames(pf, PY_WALK_MAX);
+    lock();
+    /* the innermost frames, and beyond them a few of the target's: deep
+     * imports would hide which line of the target made them */
+    for (i = 0, beyond = 0; i < npf && s.npy < PY_FRAMES_MAX &&
+        beyond < TARGET_FRAMES_BEYOND; i++) {
+        f = frame_number(&pf[i]);
+        if (f == UINT32_MAX) {
+            continue;
+        }
+        if (s.npy < S.py_frames) {
+            s.py[s.npy++] = f;
+        } else if (frame_kind(&S.frames[f]) == 0) {
+            s.py[s.npy++] = f;
+            beyond++;
+        }
+    }
+    s.hash = (uint64_t)s.nc;
+    for (i = 0; i < s.nc; i++) {
+        s.hash = mix(s.hash, s.c[i]);
+    }
+    for (i = 0; i < s.npy; i++) {
+        s.hash = mix(s.hash, s.py[i]);
+    }
+    id = intern_site(&s);
+    unlock();
+    capturing = 0;
+    return id;
+}
+
+void
+sites_note_stdlib(void)
+{
+    PyObject *os, *file;
+    const char *path, *slash;
+
+    if (S.stdlib != NULL || S.py_frames == 0) {
+        return;
+    }
+    os = PyDict_GetItemString(PyImport_GetModuleDict(), "os");
+    file = os != NULL ? PyObject_GetAttrString(os, "__file__") : NULL;
+    path = file != NULL ? PyUnicode_AsUTF8(file) : NULL;
+    if (path != NULL && (slash = strrchr(path, '/')) != NULL) {
+        S.stdlib = copy_of(path, (size_t)(slash - path) + 1);
+    }
+    PyErr_Clear();
+    Py_XDECREF(file);
+}
+
+/* ---- the report */
+
+/* The live blocks of each site after a round, as tracemalloc's snapshots
+ * are compared: a site whose blocks grew kept some (a block a free list
+ * recycles keeps the site that first allocated it, so the blocks a round
+ * allocated would miss what it took from free lists). */
+struct snapshot {
+    int         round;
+    uint32_t    nsites;
+    int64_t    *count, *size;
+};
+
+static struct snapshot *snapshots;
+static int nsnapshots;
+
+static void
+tally_block(uintptr_t p, struct block_info info, void *arg)
+{
+    struct snapshot *sn = arg;
+
+    if (info.site == 0 || info.site >= sn->nsites ||
+        probe_block_by_design(p, info.object)) {
+        return;
+    }
+    sn->count[info.site]++;
+    sn->size[info.site] += info.size;
+}
+
+void
+sites_snapshot(int round)
+{
+    struct snapshot *sn;
+
+    if (S.py_frames == 0) {
+        return;
+    }
+    snapshots = xreallocarray(snapshots, (size_t)nsnapshots + 1,
+        sizeof *snapshots);
+    sn = &snapshots[nsnapshots++];
+    sn->round = round;
+    lock();
+    sn->nsites = S.nsites;
+    unlock();
+    sn->count = xcalloc(sn->nsites, sizeof *sn->count);
+    sn->size = xcalloc(sn->nsites, sizeof *sn->size);
+    blocktable_each(tally_block, sn);
+}
+
+/* What site k grew by from snapshot i - 1 to i. */
+static int64_t
+grew(int i, uint32_t k, int size)
+{
+    const struct snapshot *a = &snapshots[i - 1], *b = &snapshots[i];
+    int64_t before = k < a->nsites ? (size ? a->size : a->count)[k] : 0,
+        after = k < b->nsites ? (size ? b->size : b->count)[k] : 0;
+
+    return after - before;
+}
+
+/* Whether a site is the target's: it has a C frame outside CPython, or a
+ * Python frame of the target's own. What CPython does by itself, with no
+ * target (an empty round's residue), has neither. */
+static int
+targets_site(const struct site *s)
+{
+    int i;
+
+    if (s->nc > 0) {
+        return 1;
+    }
+    for (i = 0; i < s->npy; i++) {
+        if (frame_kind(&S.frames[s->py[i]]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* What addr2line says of offset in file: "function at file:line", or NULL
+ * without debug information. */
+static char *
+addr2line(const char *file, uintptr_t offset)
+{
+    char *cmd, *q, func[512], where[1024], *out = NULL;
+    const char *p;
+    FILE *f;
+    size_t n = 0;
+
+    q = xcalloc(4 * strlen(file) + 3, 1);
+    q[n++] = '\'';
+    for (p = file; *p != '\0'; p++) {
+        if (*p == '\'') {
+            memcpy(q + n, "'\\''", 4);
+            n += 4;
+        } else {
+            q[n++] = *p;
+        }
+    }
+    q[n] = '\'';
+    cmd = xasprintf("addr2line -f -C -e %s 0x%" PRIxPTR " 2>/dev/null", q,
+        offset);
+    free(q);
+    f = popen(cmd, "r");
+    free(cmd);
+    if (f == NULL) {
+        return NULL;
+    }
+    if (fgets(func, sizeof func, f) != NULL &&
+        fgets(where, sizeof where, f) != NULL) {
+        func[strcspn(func, "\n")] = '\0';
+        where[strcspn(where, " \n")] = '\0';
+        if (strcmp(func, "??") != 0 && strncmp(where, "??", 2) != 0) {
+            out = xasprintf("%s at %s", func, where);
+        }
+    }
+    pclose(f);
+    return out;
+}
+
+/* A C frame, named: "function at file.c:40 (object)", "symbol+0x1c
+ * (object)" or "object+0x1c"; each address named once. */
+static char *c_frame_uncached(uintptr_t);
+
+static char *
+c_frame_name(uintptr_t addr)
+{
+    static uintptr_t *addrs;
+    static char **names;
+    static size_t n;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (addrs[i] == addr) {
+            return xstrdup(names[i]);
+        }
+    }
+    addrs = xreallocarray(addrs, n + 1, sizeof *addrs);
+    names = xreallocarray(names, n + 1, sizeof *names);
+    addrs[n] = addr;
+    names[n] = c_frame_uncached(addr);
+    return xstrdup(names[n++]);
+}
+
+static char *
+c_frame_uncached(uintptr_t addr)
+{
+    Dl_info info;
+    char *where, *name;
+
+    if (dladdr((void *)addr, &info) == 0 || info.dli_fname == NULL) {
+        return xasprintf("0x%" PRIxPTR, addr);
+    }
+    /* the call, not the instruction after it */
+    where = addr2line(info.dli_fname, addr - 1 - (uintptr_t)info.dli_fbase);
+    if (where != NULL) {
+        name = xasprintf("%s (%s)", where, info.dli_fname);
+        free(where);
+    } else if (info.dli_sname != NULL) {
+        name = xasprintf("%s+0x%" PRIxPTR " (%s)", info.dli_sname,
+            addr - (uintptr_t)info.dli_saddr, info.dli_fname);
+    } else {
+        name = xasprintf("%s+0x%" PRIxPTR, info.dli_fname,
+            addr - (uintptr_t)info.dli_fbase);
+    }
+    return name;
+}
+
+static void
+append(char **text, const char *line)
+{
+    char *more = xasprintf("%s%s%s", *text, **text != '\0' ? "\n" : "",
+        line);
+
+    free(*text);
+    *text = more;
+}
+
+/* A site as lines, innermost first: its C frames, then the target's
+ * Python frames, then the standard library's summed up in one line (all
+ * of them when the target has none), as glue.py's --show-growth does. */
+static char *
+site_text(const struct site *s)
+{
+    char *text = xstrdup(""), *line, *names = xstrdup(""), *name;
+    int i, kind, mine = 0, rest = 0;
+
+    for (i = 0; i < s->nc; i++) {
+        line = c_frame_name(s->c[i]);
+        append(&text, line);
+        free(line);
+    }
+    for (i = 0; i < s->npy; i++) {
+        kind = frame_kind(&S.frames[s->py[i]]);
+        mine += kind == 0;
+    }
+    for (i = 0; i < s->npy; i++) {
+        struct frame *f = &S.frames[s->py[i]];
+
+        kind = frame_kind(f);
+        if (kind == 0 || (kind == 2 && mine == 0)) {
+            append(&text, f->where);
+        } else if (kind == 2) {
+            char *file = frame_file(f);
+
+            rest++;
+            name = library_name(file);
+            free(file);
+            if (strstr(names, name) == NULL) {
+                line = xasprintf("%s%s%s", names, *names ? ", " : "", name);
+                free(names);
+                names = line;
+            }
+            free(name);
+        }
+    }
+    if (rest > 0) {
+        line = xasprintf("(+%d in %s)", rest, names);
+        append(&text, line);
+        free(line);
+    }
+    free(names);
+    return text;
+}
+
+/* Sites that print the same (frames on one line, calls from one
+ * function) are one site in the report. */
+struct group {
+    char       *text;
+    int64_t     total;
+    int64_t    *count, *size;       /* per round */
+};
+
+static int64_t *sort_total;
+
+static int
+by_total(const void *a, const void *b)
+{
+    int64_t x = sort_total[*(const uint32_t *)a],
+        y = sort_total[*(const uint32_t *)b];
+
+    return x > y ? -1 : x < y ? 1 : 0;
+}
+
+static int
+group_by_total(const void *a, const void *b)
+{
+    const struct group *x = a, *y = b;
+
+    return x->total > y->total ? -1 : x->total < y->total ? 1 :
+        strcmp(x->text, y->text);
+}
+
+void
+sites_report(int top,
+    void (*send)(int, int64_t, int64_t, const char *, void *), void *arg)
+{
+    struct group *groups;
+    uint32_t *order, n = 0, k, nsites;
+    int ngroups = 0, nrounds = nsnapshots - 1, g, r;
+    int64_t *total, d;
+    char *text;
+
+    if (nrounds < 1) {
+        return;
+    }
+    nsites = snapshots[nsnapshots - 1].nsites;
+    total = xcalloc(nsites, sizeof *total);
+    order = xcalloc(nsites, sizeof *order);
+    for (k = 1; k < nsites; k++) {
+        for (r = 1; r <= nrounds; r++) {
+            d = grew(r, k, 0);
+            total[k] += d > 0 ? d : 0;
+        }
+        if (total[k] > 0 && targets_site(&S.sites[k])) {
+            order[n++] = k;
+        }
+    }
+    sort_total = total;
+    qsort(order, n, sizeof *order, by_total);
+    /* named and merged: enough of the largest that merging cannot bring
+     * one from further down into the top */
+    n = n < 4 * (uint32_t)top + 20 ? n : 4 * (uint32_t)top + 20;
+    groups = xcalloc(n + 1, sizeof *groups);
+    for (k = 0; k < n; k++) {
+        text = site_text(&S.sites[order[k]]);
+        for (g = 0; g < ngroups && strcmp(groups[g].text, text) != 0; g++) {
+            ;
+        }
+        if (g == ngroups) {
+            groups[ngroups].text = text;
+            groups[ngroups].count = xcalloc((size_t)nrounds, sizeof(int64_t));
+            groups[ngroups++].size = xcalloc((size_t)nrounds, sizeof(int64_t));
+        } else {
+            free(text);
+        }
+        for (r = 0; r < nrounds; r++) {
+            groups[g].count[r] += grew(r + 1, order[k], 0);
+            groups[g].size[r] += grew(r + 1, order[k], 1);
+        }
+    }
+    /* as the verdict's rule: a site that kept blocks in every tracked
+     * round */
+    for (g = 0; g < ngroups; g++) {
+        groups[g].total = 0;
+        for (r = 0; r < nrounds; r++) {
+            groups[g].total += groups[g].count[r];
+        }
+        for (r = 0; r < nrounds; r++) {
+            groups[g].total *= groups[g].count[r] > 0;
+        }
+    }
+    qsort(groups, (size_t)ngroups, sizeof *groups, group_by_total);
+    for (g = 0; g < ngroups; g++) {
+        for (r = 0; g < top && groups[g].total > 0 && r < nrounds; r++) {
+            send(snapshots[r + 1].round, groups[g].count[r],
+                groups[g].size[r], groups[g].text, arg);
+        }
+        free(groups[g].text);
+        free(groups[g].count);
+        free(groups[g].size);
+    }
+    free(groups);
+    free(order);
+    free(total);
+    for (r = 0; r < nsnapshots; r++) {
+        free(snapshots[r].count);
+        free(snapshots[r].size);
+    }
+    free(snapshots);
+    snapshots = NULL;
+    nsnapshots = 0;
+}

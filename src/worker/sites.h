@@ -1,0 +1,39 @@
+/*
+ * sites.h: where the blocks were allocated (--trace-blocks), in every
+ * mode: the allocator hook names each block's site, the report groups the
+ * blocks the tracked rounds left alive by site.
+ */
+#ifndef REFHUNT_SITES_H
+#define REFHUNT_SITES_H
+
+#include <stdint.h>
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* Before the first interpreter: record sites from now on, with up to
+ * py_frames Python frames each. */
+void        sites_start(int);
+int         sites_tracing(void);
+
+/* In the allocator hook: the current site's number, 0 for none. */
+uint32_t    sites_capture(void);
+
+/* In a live interpreter: where the standard library is (its frames are
+ * summed up). */
+void        sites_note_stdlib(void);
+
+/* After a round's counters (the last warm-up's, then every tracked
+ * round's): the live blocks of each site. */
+void        sites_snapshot(int);
+
+/*
+ * The top sites whose live blocks grew in every tracked round, each the
+ * target's (CPython's own residue is left out): send(round, count, size,
+ * text, arg) for every tracked round, count and size what it grew by;
+ * text is the site's frames, innermost first, one a line.
+ */
+void        sites_report(int,
+                void (*)(int, int64_t, int64_t, const char *, void *), void *);
+
+#endif
