@@ -4,11 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
 #include "report.h"
 #include "rule.h"
 #include "utf8.h"
 #include "xmalloc.h"
+
+/* Whether the hunt counted a metric: a worker sends none ("-") for what
+ * it cannot count. */
+static int
+counted(const struct result *h, enum metric m)
+{
+    return h->ndeltas > 0 && h->deltas[m][0] != COUNTER_NONE;
+}
 
 /* ANSI colors of the verdict words, when report_set_color() said so. */
 static int use_color;
@@ -253,12 +260,11 @@ measured(const struct result *h, FILE *f)
         if (!h->python.refs_available) {
             fprintf(f, ": blocks and fds only, references need a debug "
                 "build");
-        } else if (h->ndeltas > 0 &&
-            h->deltas[METRIC_BLOCKS][0] == COUNTER_NONE) {
-            /* the worker could not count them (probe.c says why) */
-            fprintf(f, ": references and fds only, blocks are not counted "
-                "after an interpreter ends on this build (--mode loop "
-                "counts them)");
+        } else if (h->ndeltas > 0 && (!counted(h, METRIC_BLOCKS) ||
+            !counted(h, METRIC_FDS))) {
+            fprintf(f, ": %s were not counted", !counted(h, METRIC_FDS) ?
+                counted(h, METRIC_BLOCKS) ? "fds" : "blocks and fds" :
+                "blocks");
         }
     }
     if (h->calibrated) {
@@ -463,24 +469,32 @@ report_untrusted_refs(const struct result *h, FILE *f)
         fprintf(f, " and %d more", h->nuntrusted - UNTRUSTED_SHOWN);
     }
     fprintf(f, ", not built for a debug interpreter, %s the total with "
-        "inline reference counting; blocks and fds decide (--trust-refs: "
-        "references too)\n", h->nuntrusted > 1 ? "bypass" : "bypasses");
+        "inline reference counting; %s (--trust-refs: references too)\n",
+        h->nuntrusted > 1 ? "bypass" : "bypasses",
+        counted(h, METRIC_BLOCKS) && counted(h, METRIC_FDS) ?
+        "blocks and fds decide" : counted(h, METRIC_BLOCKS) ?
+        "blocks decide" : counted(h, METRIC_FDS) ? "fds decide" :
+        "nothing else is counted");
 }
 
-/* The verdict's words when refs did not decide: it is not about them.
- * no_leak: the verdict so far is "clean, no leak". */
+/* The verdict's words when refs did not decide: it is not about them,
+ * and names only the counters that did. no_leak: the verdict so far is
+ * "clean, no leak". */
 static void
 unjudged(const struct result *h, int no_leak, FILE *f)
 {
+    int blocks = counted(h, METRIC_BLOCKS), fds = counted(h, METRIC_FDS);
+
     if (!h->refs_untrusted) {
         return;
     }
-    if (no_leak) {
-        fprintf(f, " of %s or %s", metric_noun(METRIC_BLOCKS),
-            metric_noun(METRIC_FDS));
+    if (no_leak && (blocks || fds)) {
+        fprintf(f, " of %s%s%s", blocks ? metric_noun(METRIC_BLOCKS) : "",
+            blocks && fds ? " or " : "", fds ? metric_noun(METRIC_FDS) : "");
     }
-    fprintf(f, "; references not judged%s", h->refs_unjudged ?
-        " (by the rule they leak)" : "");
+    fprintf(f, "; references not judged%s%s", h->refs_unjudged ?
+        " (by the rule they leak)" : "", blocks || fds ? "" :
+        ", and nothing else was counted");
 }
 
 void
@@ -567,160 +581,5 @@ report_text(const struct result *h, FILE *f)
     if (h->status >= STATUS_FAILED && h->ndeltas > 0) {
         fprintf(f, "refhunt: %d of %d tracked rounds finished before that; "
             "see -v or --json\n", h->ndeltas, st->tracked);
-    }
-}
-
-/* A round's --show-growth and --trace-blocks findings, if any. */
-static void
-json_round_extras(FILE *f, const struct round *r)
-{
-    int j;
-
-    if (r->ngrowth > 0) {
-        fputs(", \"growth\": [", f);
-        for (j = 0; j < r->ngrowth; j++) {
-            fprintf(f, "%s{\"type\": ", j > 0 ? ", " : "");
-            json_text(f, r->growth[j].type);
-            fprintf(f, ", \"count\": %" PRId64 ", \"delta\": %" PRId64 "}",
-                r->growth[j].count, r->growth[j].delta);
-        }
-        fputc(']', f);
-    }
-    if (r->ntrace > 0) {
-        fputs(", \"trace\": [", f);
-        for (j = 0; j < r->ntrace; j++) {
-            fprintf(f, "%s{\"count\": %" PRId64 ", \"size\": %" PRId64
-                ", \"traceback\": ", j > 0 ? ", " : "", r->trace[j].count,
-                r->trace[j].size);
-            json_lines(f, r->trace[j].where);
-            fputc('}', f);
-        }
-        fputc(']', f);
-    }
-}
-
-static const char *
-round_status(const struct result *h, int i)
-{
-    if (h->rounds[i].measured) {
-        return "ok";
-    }
-    return h->status >= STATUS_FAILED ? status_name(h->status) : "unfinished";
-}
-
-static void
-json_hunt(const struct result *h, FILE *f)
-{
-    const struct settings *st = h->settings;
-    int i;
-
-    fprintf(f, "{\n  \"target\": ");
-    json_text(f, h->name);
-    fprintf(f, ",\n  \"kind\": \"%s\"", st->kind == TARGET_SCRIPT ? "script" :
-        st->kind == TARGET_MODULE ? "module" : "code");
-    fprintf(f, ",\n  \"argv\": ");
-    json_argv(f, st);
-    fprintf(f, ",\n  \"status\": \"%s\",\n  \"exit_status\": %d",
-        status_name(h->status), h->exit_status);
-    fprintf(f, ",\n  \"leaks\": ");
-    json_leaks(f, h);
-    fprintf(f, ",\n  \"known\": ");
-    json_known(f, h);
-    fprintf(f, ",\n  \"seconds\": %.3f", h->seconds);
-    fprintf(f, ",\n  \"deltas\": ");
-    json_deltas(f, h);
-    fprintf(f, ",\n  \"import_deltas\": ");
-    if (h->import_deltas[0] != NULL) {
-        struct result share = *h;     /* the same, with these deltas */
-
-        memcpy(share.deltas, h->import_deltas, sizeof share.deltas);
-        json_deltas(f, &share);
-    } else {
-        fputs("null", f);
-    }
-    fprintf(f, ",\n  ");
-    json_refs_trust(f, h);
-    fprintf(f, ",\n  \"rounds\": [");
-    for (i = 0; i < h->started; i++) {
-        fprintf(f, "%s\n    {\"round\": %d, \"warmup\": %s, \"status\": "
-            "\"%s\", \"phase\": \"%s\", \"counters\": ", i > 0 ? "," : "",
-            i + 1, i < st->warmups ? "true" : "false", round_status(h, i),
-            phase_name(h->rounds[i].phase));
-        if (h->rounds[i].measured) {
-            json_counters(f, h->rounds[i].counter);
-        } else {
-            fputs("null", f);
-        }
-        json_round_extras(f, &h->rounds[i]);
-        fputc('}', f);
-    }
-    fprintf(f, "%s],\n  \"mode\": \"%s\",\n  \"warmups\": %d,\n"
-        "  \"tracked\": %d,\n  \"gc_passes\": %d", h->started > 0 ? "\n  " :
-        "", mode_name(st->mode), st->warmups, st->tracked, st->gc_passes);
-    fprintf(f, ",\n  \"calibration\": ");
-    if (h->calibrated) {
-        json_counters(f, h->calibration);
-    } else {
-        fputs("null", f);
-    }
-    fprintf(f, ",\n  \"python\": ");
-    json_python(f, &h->python);
-    fprintf(f, ",\n  \"failure\": ");
-    if (h->status >= STATUS_FAILED) {
-        fprintf(f, "{\"round\": %d, \"phase\": \"%s\", \"signal\": ",
-            h->fail_round, phase_name(h->fail_phase));
-        if (h->signal > 0) {
-            json_text(f, signal_name(h->signal));
-        } else {
-            fputs("null", f);
-        }
-        fprintf(f, ", \"exit_code\": ");
-        if (h->exit_code >= 0) {
-            fprintf(f, "%d", h->exit_code);
-        } else {
-            fputs("null", f);
-        }
-        fputc('}', f);
-    } else {
-        fputs("null", f);
-    }
-    fprintf(f, ",\n  \"explain\": ");
-    json_explain(f, h);
-    fprintf(f, ",\n  \"message\": ");
-    json_text(f, h->message);
-    fprintf(f, ",\n  \"note\": ");
-    json_text(f, h->note);
-    fprintf(f, "\n}\n");
-}
-
-void
-report_json_targets(FILE *f, int exit_status, int n,
-    void (*one)(FILE *, int, const void *), const void *arg)
-{
-    int i;
-
-    fprintf(f, "{\"exit_status\": %d, \"targets\": [", exit_status);
-    for (i = 0; i < n; i++) {
-        fputs(i > 0 ? ",\n" : "\n", f);
-        one(f, i, arg);
-    }
-    fprintf(f, "]}\n");
-}
-
-/* Result i of an array, for report_json_targets(). */
-static void
-json_nth(FILE *f, int i, const void *results)
-{
-    json_hunt((const struct result *)results + i, f);
-}
-
-void
-report_json(FILE *f, const struct result *results, int n, int many,
-    int exit_status)
-{
-    if (many) {
-        report_json_targets(f, exit_status, n, json_nth, results);
-    } else {
-        json_hunt(&results[0], f);
     }
 }
