@@ -61,14 +61,8 @@ def check_leak(mode, script, n, threads):
     expect_complete(r)
     j = r.json
     want = [n] * j["tracked"]
-    # (free-threaded 3.13, reinit and subinterp: refs and fds decide)
-    if not e2e.blocks_counted(r):
-        expect("blocks are not counted after an interpreter ends on this "
-               "build (--mode loop counts them)" in r.out, "the verdict line "
-               "says why blocks are not counted", r)
-    else:
-        expect(j["deltas"]["blocks"] == want, "blocks deltas are not %s" % want, r)
-        expect("blocks" in j["leaks"], "blocks not among the leaks", r)
+    expect(j["deltas"]["blocks"] == want, "blocks deltas are not %s" % want, r)
+    expect("blocks" in j["leaks"], "blocks not among the leaks", r)
     if j["python"]["refs_available"]:
         expect(j["refs_trusted"], "refs not trusted", r)
         expect(j["deltas"]["refs"] == want, "refs deltas are not %s" % want, r)

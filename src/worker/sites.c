@@ -490,7 +490,7 @@ tally_block(uintptr_t p, struct block_info info, void *arg)
     struct snapshot *sn = arg;
 
     if (info.site == 0 || info.site >= sn->nsites ||
-        probe_block_by_design(p, info.object)) {
+        probe_block_by_design(p, info)) {
         return;
     }
     sn->count[info.site]++;
