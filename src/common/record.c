@@ -216,12 +216,13 @@ static const struct {
     int              fields;
 } kinds[] = {
     { "hello",       RECORD_HELLO,       6 },
-    { "calibration", RECORD_CALIBRATION, 4 },
+    { "calibration", RECORD_CALIBRATION, 1 + METRIC_COUNT },
     { "phase",       RECORD_PHASE,       3 },
-    { "counters",    RECORD_COUNTERS,    5 },
+    { "counters",    RECORD_COUNTERS,    2 + METRIC_COUNT },
     { "fail",        RECORD_FAIL,        4 },
     { "growth",      RECORD_GROWTH,      5 },
     { "trace",       RECORD_TRACE,       5 },
+    { "tracetype",   RECORD_TRACETYPE,   4 },
     { "explain",     RECORD_EXPLAIN,     4 },
     { "module",      RECORD_MODULE,      2 },
     { "import",      RECORD_IMPORT,      3 },
@@ -237,7 +238,7 @@ static const struct {
 int
 record_parse(const char *line, struct record *r, char **cause)
 {
-    char *copy = xstrdup(line), *f[6];
+    char *copy = xstrdup(line), *f[2 + METRIC_COUNT];
     size_t k, nkinds = sizeof kinds / sizeof kinds[0];
     int m, rc = -1;
 
@@ -257,6 +258,7 @@ record_parse(const char *line, struct record *r, char **cause)
     /* The last field keeps the rest of the line: only a TEXT has spaces. */
     if (k == nkinds || split(copy, f, kinds[k].fields) != kinds[k].fields ||
         (kinds[k].type != RECORD_FAIL && kinds[k].type != RECORD_TRACE &&
+        kinds[k].type != RECORD_TRACETYPE &&
         kinds[k].type != RECORD_GROWTH && kinds[k].type != RECORD_TEST &&
         kinds[k].type != RECORD_TESTBEGIN && kinds[k].type != RECORD_TESTEND &&
         kinds[k].type != RECORD_EXPLAIN &&
@@ -314,6 +316,14 @@ record_parse(const char *line, struct record *r, char **cause)
             goto bad;
         }
         r->text = record_unescape(f[4]);
+        break;
+    case RECORD_TRACETYPE:
+        if (parse_round(f[1], &r->round) != 0 ||
+            parse_counter(f[2], &r->value[0]) != 0 ||
+            r->value[0] == COUNTER_NONE) {
+            goto bad;
+        }
+        r->text = record_unescape(f[3]);
         break;
     case RECORD_EXPLAIN:
         for (m = 0; m <= EXPLAIN_DONE; m++) {

@@ -88,6 +88,11 @@ out_of_order(const struct channel *c, const struct record *r)
         /* after the rounds: what each tracked round left alive */
         return r->round >= 1 && r->round <= cur && !open &&
             !h->calibrating ? NULL : "sites of a round not finished";
+    case RECORD_TRACETYPE:
+        /* of the site sent last for that round */
+        return r->round >= 1 && r->round <= cur && !open &&
+            !h->calibrating && h->rounds[r->round - 1].ntrace > 0 ? NULL :
+            "types of no site";
     case RECORD_EXPLAIN:
         /* the last round's, before its counters record; --per-test: the
          * current test's last run's */
@@ -200,7 +205,7 @@ test_again(struct hunt *t)
             free(t->rounds[i].growth[j].type);
         }
         for (j = 0; j < t->rounds[i].ntrace; j++) {
-            free(t->rounds[i].trace[j].where);
+            trace_clear(&t->rounds[i].trace[j]);
         }
         free(t->rounds[i].growth);
         free(t->rounds[i].trace);
@@ -334,7 +339,12 @@ apply(struct channel *c, const char *line)
         rd->trace = xreallocarray(rd->trace, (size_t)rd->ntrace + 1,
             sizeof *rd->trace);
         rd->trace[rd->ntrace++] = (struct trace){ r.value[0], r.value[1],
-            r.text };
+            r.text, NULL, 0 };
+        r.text = NULL;
+        break;
+    case RECORD_TRACETYPE:
+        trace_add_type(&h->rounds[r.round - 1].trace[
+            h->rounds[r.round - 1].ntrace - 1], r.text, r.value[0]);
         r.text = NULL;
         break;
     case RECORD_EXPLAIN:

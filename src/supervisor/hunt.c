@@ -216,7 +216,7 @@ hunt_free(struct hunt *h)
             free(h->rounds[i].growth[j].type);
         }
         for (j = 0; j < h->rounds[i].ntrace; j++) {
-            free(h->rounds[i].trace[j].where);
+            trace_clear(&h->rounds[i].trace[j]);
         }
         free(h->rounds[i].growth);
         free(h->rounds[i].trace);
@@ -284,4 +284,24 @@ hunt_helper_settings(const struct settings *st)
     ps->explain = 0;
     ps->bisect = BISECT_NONE;
     return ps;
+}
+
+void
+trace_add_type(struct trace *t, char *type, int64_t count)
+{
+    t->types = xreallocarray(t->types, (size_t)t->ntypes + 1,
+        sizeof *t->types);
+    t->types[t->ntypes++] = (struct trace_type){ type, count };
+}
+
+void
+trace_clear(struct trace *t)
+{
+    int i;
+
+    for (i = 0; i < t->ntypes; i++) {
+        free(t->types[i].type);
+    }
+    free(t->types);
+    free(t->where);
 }
