@@ -428,6 +428,42 @@ def test_module_teardown_owner():
            "the crash is test_m1's", crash)
 
 
+NEWLINE_IDS = {
+    "test_nl.py": "import os, unittest\n\n"
+                  "class T(unittest.TestCase):\n"
+                  "    def id(self):\n"
+                  "        return super().id() + '\\nsecond line'\n\n"
+                  "    def test_fd(self):\n"
+                  "        os.open(os.devnull, 0)\n\n"
+                  "    def test_fails(self):\n"
+                  "        raise ValueError('no')\n",
+}
+
+
+@test
+def test_newline_in_test_id():
+    """A test id with a newline is one line of the text, quoted as the
+    text quotes a target's name ($'...\\n...'); the JSON keeps it as it
+    is. Its leak line and its failure line were printed raw: two lines,
+    the second beginning "second line"."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_files(tmp, NEWLINE_IDS)
+        r = refhunt("-q", "-R", "1:2", "--per-test", "-m", "unittest",
+                    "test_nl", cwd=tmp)
+    fd = "test_nl.T.test_fd\nsecond line"
+    fails = "test_nl.T.test_fails\nsecond line"
+    expect(statuses(r) == {fd: "leak", fails: "failed"},
+           "the ids in the JSON as they are", r)
+    expect(re.search(r"^\$'test_nl\.T\.test_fd\\nsecond line' leaked "
+                     r"\[1, 1\] file descriptors, sum=2$", r.out, re.M),
+           "the leak line, the id quoted", r)
+    expect(re.search(r"^\$'test_nl\.T\.test_fails\\nsecond line' failed "
+                     r"in run 1: .*ValueError: no$", r.out, re.M),
+           "the failure line, the id quoted", r)
+    expect(not re.search(r"^second line", r.out, re.M),
+           "no line begins with the id's second line", r)
+
+
 EXT_LEAK = {"test_ext_kinds.Kinds." + t for t in (
     "test_ref", "test_block", "test_module_state", "test_nogc_cycle",
     "test_wrapper_cycle", "test_fd", "test_heap_walk_leak")}

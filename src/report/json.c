@@ -87,7 +87,7 @@ json_counters(FILE *f, const int64_t *c)
 }
 
 void
-json_leaks(FILE *f, const struct hunt *h)
+json_leaks(FILE *f, const struct result *h)
 {
     int m, first = 1;
 
@@ -102,7 +102,7 @@ json_leaks(FILE *f, const struct hunt *h)
 }
 
 void
-json_deltas(FILE *f, const struct hunt *h)
+json_deltas(FILE *f, const struct result *h)
 {
     int i, m;
 
@@ -124,22 +124,22 @@ json_deltas(FILE *f, const struct hunt *h)
 }
 
 void
-json_refs_trust(FILE *f, const struct hunt *h)
+json_refs_trust(FILE *f, const struct result *h)
 {
     int i;
 
     fprintf(f, "\"refs_trusted\": %s, \"refs_unjudged_leak\": %s, "
         "\"untrusted_refs\": [", h->refs_untrusted ? "false" : "true",
         h->refs_unjudged ? "true" : "false");
-    for (i = 0; i < h->untrusted.n; i++) {
+    for (i = 0; i < h->nuntrusted; i++) {
         fputs(i > 0 ? ", " : "", f);
-        json_text(f, h->untrusted.name[i]);
+        json_text(f, h->untrusted[i]);
     }
     fputc(']', f);
 }
 
 void
-json_explain(FILE *f, const struct hunt *h)
+json_explain(FILE *f, const struct result *h)
 {
     const struct explained *e;
     int i;
@@ -178,4 +178,34 @@ json_python(FILE *f, const struct python_info *py)
         py->refs_available ? "true" : "false");
     json_text(f, py->blocks_source);
     fputc('}', f);
+}
+
+void
+json_known(FILE *f, const struct result *h)
+{
+    int m, more = 0;
+
+    fputc('{', f);
+    for (m = 0; m < METRIC_COUNT; m++) {
+        if (h->known[m] > 0) {
+            fprintf(f, "%s\"%s\": %" PRId64, more ? ", " : "",
+                metric_key((enum metric)m), h->known[m]);
+            more = 1;
+        }
+    }
+    fputc('}', f);
+}
+
+void
+json_argv(FILE *f, const struct settings *st)
+{
+    int i;
+
+    fputc('[', f);
+    json_text(f, st->target);
+    for (i = 0; i < st->nargs; i++) {
+        fputs(", ", f);
+        json_text(f, st->args[i]);
+    }
+    fputc(']', f);
 }

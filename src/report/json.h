@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hunt.h"
+#include "result.h"
 
 /* A string (NULL: null); bytes that are not UTF-8 become U+FFFD. */
 void    json_text(FILE *, const char *);
@@ -23,17 +23,23 @@ void    json_counters(FILE *, const int64_t *);
 void    json_python(FILE *, const struct python_info *);
 
 /* ["refs", ...]: the metrics that leaked. */
-void    json_leaks(FILE *, const struct hunt *);
+void    json_leaks(FILE *, const struct result *);
+
+/* {"blocks": MAX, ...}: what --baseline allowed, the metrics it knew. */
+void    json_known(FILE *, const struct result *);
+
+/* ["target", "arg", ...]: the target and its arguments, as given. */
+void    json_argv(FILE *, const struct settings *);
 
 /* {"refs": [...], "blocks": [...], "fds": [...]}: the tracked deltas. */
-void    json_deltas(FILE *, const struct hunt *);
+void    json_deltas(FILE *, const struct result *);
 
 /* "refs_trusted": BOOL, "untrusted_refs": [modules]: whether refs decide,
  * and the extension modules that bypass the refs total. */
-void    json_refs_trust(FILE *, const struct hunt *);
+void    json_refs_trust(FILE *, const struct result *);
 
 /* --explain's findings ({"after_round": N, "seconds": S, "note": TEXT,
  * "objects": [...]}), or null when nothing was explained. */
-void    json_explain(FILE *, const struct hunt *);
+void    json_explain(FILE *, const struct result *);
 
 #endif

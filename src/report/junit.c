@@ -32,7 +32,7 @@ xml_text(FILE *f, const char *s)
 }
 
 static void
-junit_case(FILE *f, const struct hunt *h)
+junit_case(FILE *f, const struct result *h)
 {
     char *lines = NULL, *summary, *last;
     size_t len = 0;
@@ -83,12 +83,12 @@ junit_case(FILE *f, const struct hunt *h)
 }
 
 void
-junit_write(FILE *f, struct hunt *const *hunts, int n, double seconds)
+junit_write(FILE *f, const struct result *results, int n, double seconds)
 {
     int i, failures = 0;
 
     for (i = 0; i < n; i++) {
-        failures += hunts[i]->status != STATUS_CLEAN;
+        failures += results[i].status != STATUS_CLEAN;
     }
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<testsuites tests=\"%d\" failures=\"%d\">\n"
@@ -96,7 +96,7 @@ junit_write(FILE *f, struct hunt *const *hunts, int n, double seconds)
         "errors=\"0\" time=\"%.3f\">\n", n, failures, n, failures,
         seconds);
     for (i = 0; i < n; i++) {
-        junit_case(f, hunts[i]);
+        junit_case(f, &results[i]);
     }
     fputs("</testsuite>\n</testsuites>\n", f);
 }

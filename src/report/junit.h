@@ -4,10 +4,10 @@
 
 #include <stdio.h>
 
-#include "hunt.h"
+#include "result.h"
 
-/* The whole document: one <testcase> a hunt; a hunt that is not clean is
+/* The whole document: one <testcase> a result; one that is not clean is
  * a <failure> with its leak lines or message. */
-void    junit_write(FILE *, struct hunt *const *, int, double);
+void    junit_write(FILE *, const struct result *, int, double);
 
 #endif

@@ -6,7 +6,8 @@
 
 #include "json.h"
 #include "report.h"
-#include "verdict.h"
+#include "rule.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* ANSI colors of the verdict words, when report_set_color() said so. */
@@ -37,12 +38,13 @@ color_end(void)
 /* "mytest.py leaked [1, 1, 1] references, sum=3", as regrtest says it;
  * without the newline. */
 static void
-leak_words(const struct hunt *h, enum metric m, FILE *f)
+leak_words(const struct result *h, enum metric m, FILE *f)
 {
     int64_t sum = 0;
     int i;
 
-    fprintf(f, "%s leaked [", h->name);
+    text_put_name(h->name, f);
+    fprintf(f, " leaked [");
     for (i = 0; i < h->ndeltas; i++) {
         fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", h->deltas[m][i]);
         sum += h->deltas[m][i];
@@ -51,7 +53,7 @@ leak_words(const struct hunt *h, enum metric m, FILE *f)
 }
 
 void
-report_leak_line(const struct hunt *h, enum metric m, FILE *f)
+report_leak_line(const struct result *h, enum metric m, FILE *f)
 {
     leak_words(h, m, f);
     fputc('\n', f);
@@ -60,7 +62,7 @@ report_leak_line(const struct hunt *h, enum metric m, FILE *f)
 /* What --baseline says of metric m, if it has an entry: within it
  * (known), or beyond it. */
 static void
-baseline_words(const struct hunt *h, enum metric m, FILE *f)
+baseline_words(const struct result *h, enum metric m, FILE *f)
 {
     if (h->known[m] > 0) {
         fprintf(f, " (known: the baseline allows %" PRId64 " a round)",
@@ -72,7 +74,7 @@ baseline_words(const struct hunt *h, enum metric m, FILE *f)
 }
 
 void
-report_leak_line_baseline(const struct hunt *h, enum metric m, FILE *f)
+report_leak_line_baseline(const struct result *h, enum metric m, FILE *f)
 {
     leak_words(h, m, f);
     baseline_words(h, m, f);
@@ -102,7 +104,7 @@ gh_text(FILE *f, const char *s, int property)
 
 /* "::error file=F,title=T::" */
 static void
-gh_begin(FILE *f, const char *level, const struct hunt *h, const char *title)
+gh_begin(FILE *f, const char *level, const struct result *h, const char *title)
 {
     fprintf(f, "::%s ", level);
     if (h->settings->kind == TARGET_SCRIPT) {
@@ -116,7 +118,7 @@ gh_begin(FILE *f, const char *level, const struct hunt *h, const char *title)
 }
 
 void
-report_annotations(const struct hunt *h, FILE *f)
+report_annotations(const struct result *h, FILE *f)
 {
     char *text = NULL;
     size_t len = 0;
@@ -146,7 +148,8 @@ report_annotations(const struct hunt *h, FILE *f)
         text = xasprintf("refhunt: %s", status_name(h->status));
         gh_begin(f, "error", h, text);
         free(text);
-        fprintf(f, "%s: ", h->name);
+        text_put_name(h->name, f);
+        fputs(": ", f);
         text = h->reason != NULL ? xstrdup(h->reason) : h->message != NULL ?
             report_last_line(h->message) : xstrdup(status_name(h->status));
         gh_text(f, text, 0);
@@ -167,7 +170,7 @@ cell(FILE *f, int64_t v, int width)
 
 /* -v: every round's counters and its growth over the round before. */
 static void
-table(const struct hunt *h, FILE *f)
+table(const struct result *h, FILE *f)
 {
     const struct settings *st = h->settings;
     const struct round *r, *prev;
@@ -207,6 +210,15 @@ table(const struct hunt *h, FILE *f)
     }
 }
 
+void
+report_message(const char *message, FILE *f)
+{
+    if (message != NULL && strchr(message, '\n') != NULL) {
+        fprintf(f, "%s%s", message,
+            message[strlen(message) - 1] == '\n' ? "" : "\n");
+    }
+}
+
 /* The last non-empty line of a text. */
 char *
 report_last_line(const char *text)
@@ -229,7 +241,7 @@ report_last_line(const char *text)
 
 /* The counters this build measures, for the verdict line. */
 static void
-measured(const struct hunt *h, FILE *f)
+measured(const struct result *h, FILE *f)
 {
     const struct settings *st = h->settings;
 
@@ -276,7 +288,7 @@ site_lines(FILE *f, const char *where)
 
 /* A site's trace in tracked round i, or NULL. */
 static const struct trace *
-site_in_round(const struct hunt *h, int i, const char *where)
+site_in_round(const struct result *h, int i, const char *where)
 {
     int j;
 
@@ -291,7 +303,7 @@ site_in_round(const struct hunt *h, int i, const char *where)
 /* 3.13+: " (objects: list [1, 1, 1], ...)", the types of the live objects
  * in a site's blocks per tracked round, in the order the worker sent. */
 static void
-site_types(const struct hunt *h, const char *where, FILE *f)
+site_types(const struct result *h, const char *where, FILE *f)
 {
     const struct trace *t;
     const char **names = NULL;
@@ -343,7 +355,7 @@ site_types(const struct hunt *h, const char *where, FILE *f)
 /* --trace-blocks: each site once, with what it kept in every tracked
  * round. */
 static void
-kept_blocks(const struct hunt *h, FILE *f)
+kept_blocks(const struct result *h, FILE *f)
 {
     const struct settings *st = h->settings;
     const char **sites = NULL;
@@ -392,7 +404,7 @@ kept_blocks(const struct hunt *h, FILE *f)
 
 /* --show-growth, for the tracked rounds; and why it may find nothing. */
 static void
-what_grew(const struct hunt *h, FILE *f)
+what_grew(const struct result *h, FILE *f)
 {
     const struct round *r;
     int i, j, grew = 0;
@@ -429,7 +441,7 @@ what_grew(const struct hunt *h, FILE *f)
 }
 
 void
-report_explained(const struct hunt *h, FILE *f)
+report_explained(const struct result *h, FILE *f)
 {
     const struct explained *e;
     int i;
@@ -482,7 +494,7 @@ report_explained(const struct hunt *h, FILE *f)
 
 /* A reinit leak's import-time share (importshare.c), under its line. */
 static void
-import_share(const struct hunt *h, enum metric m, FILE *f)
+import_share(const struct result *h, enum metric m, FILE *f)
 {
     const int64_t *d = h->import_deltas[m];
     int i;
@@ -508,30 +520,31 @@ import_share(const struct hunt *h, enum metric m, FILE *f)
 
 /* Why refs did not decide, with their deltas all the same. */
 void
-report_untrusted_refs(const struct hunt *h, FILE *f)
+report_untrusted_refs(const struct result *h, FILE *f)
 {
     int i;
 
-    fprintf(f, "%s: references [", h->name);
+    text_put_name(h->name, f);
+    fprintf(f, ": references [");
     for (i = 0; i < h->ndeltas; i++) {
         fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", h->deltas[METRIC_REFS][i]);
     }
     fprintf(f, "] not trusted: ");
-    for (i = 0; i < h->untrusted.n && i < UNTRUSTED_SHOWN; i++) {
-        fprintf(f, "%s%s", i > 0 ? ", " : "", h->untrusted.name[i]);
+    for (i = 0; i < h->nuntrusted && i < UNTRUSTED_SHOWN; i++) {
+        fprintf(f, "%s%s", i > 0 ? ", " : "", h->untrusted[i]);
     }
-    if (h->untrusted.n > UNTRUSTED_SHOWN) {
-        fprintf(f, " and %d more", h->untrusted.n - UNTRUSTED_SHOWN);
+    if (h->nuntrusted > UNTRUSTED_SHOWN) {
+        fprintf(f, " and %d more", h->nuntrusted - UNTRUSTED_SHOWN);
     }
     fprintf(f, ", not built for a debug interpreter, %s the total with "
         "inline reference counting; blocks and fds decide (--trust-refs: "
-        "references too)\n", h->untrusted.n > 1 ? "bypass" : "bypasses");
+        "references too)\n", h->nuntrusted > 1 ? "bypass" : "bypasses");
 }
 
 /* The verdict's words when refs did not decide: it is not about them.
  * no_leak: the verdict so far is "clean, no leak". */
 static void
-unjudged(const struct hunt *h, int no_leak, FILE *f)
+unjudged(const struct result *h, int no_leak, FILE *f)
 {
     if (!h->refs_untrusted) {
         return;
@@ -545,7 +558,7 @@ unjudged(const struct hunt *h, int no_leak, FILE *f)
 }
 
 void
-report_text(const struct hunt *h, FILE *f)
+report_text(const struct result *h, FILE *f)
 {
     const struct settings *st = h->settings;
     char *line;
@@ -567,8 +580,10 @@ report_text(const struct hunt *h, FILE *f)
             report_leak_line_baseline(h, m, f);
         }
     }
-    fprintf(f, "refhunt: %s: %s%s%s", h->name, color_of(h->status),
-        status_name(h->status), color_end());
+    fputs("refhunt: ", f);
+    text_put_name(h->name, f);
+    fprintf(f, ": %s%s%s", color_of(h->status), status_name(h->status),
+        color_end());
     switch (h->status) {
     case STATUS_CLEAN:
         for (m = 0; m < METRIC_COUNT; m++) {
@@ -619,11 +634,9 @@ report_text(const struct hunt *h, FILE *f)
     /* The whole message where stderr did not show it already: the
      * target's is captured with -q, refhunt's own setup errors are not
      * on it. */
-    if (h->status >= STATUS_FAILED && h->message != NULL &&
-        (st->quiet || h->status == STATUS_ERROR) &&
-        strchr(h->message, '\n') != NULL) {
-        fprintf(f, "%s%s", h->message,
-            h->message[strlen(h->message) - 1] == '\n' ? "" : "\n");
+    if (h->status >= STATUS_FAILED && (st->quiet ||
+        h->status == STATUS_ERROR)) {
+        report_message(h->message, f);
     }
     if (h->status >= STATUS_FAILED && h->ndeltas > 0) {
         fprintf(f, "refhunt: %d of %d tracked rounds finished before that; "
@@ -668,7 +681,7 @@ json_round_extras(FILE *f, const struct round *r)
 }
 
 static const char *
-round_status(const struct hunt *h, int i)
+round_status(const struct result *h, int i)
 {
     if (h->rounds[i].measured) {
         return "ok";
@@ -677,40 +690,29 @@ round_status(const struct hunt *h, int i)
 }
 
 static void
-json_hunt(const struct hunt *h, FILE *f)
+json_hunt(const struct result *h, FILE *f)
 {
     const struct settings *st = h->settings;
-    int i, more;
+    int i;
 
     fprintf(f, "{\n  \"target\": ");
     json_text(f, h->name);
     fprintf(f, ",\n  \"kind\": \"%s\"", st->kind == TARGET_SCRIPT ? "script" :
         st->kind == TARGET_MODULE ? "module" : "code");
-    fprintf(f, ",\n  \"argv\": [");
-    json_text(f, st->target);
-    for (i = 0; i < st->nargs; i++) {
-        fputs(", ", f);
-        json_text(f, st->args[i]);
-    }
-    fprintf(f, "],\n  \"status\": \"%s\",\n  \"exit_status\": %d",
-        status_name(h->status), verdict_exit_status(h));
+    fprintf(f, ",\n  \"argv\": ");
+    json_argv(f, st);
+    fprintf(f, ",\n  \"status\": \"%s\",\n  \"exit_status\": %d",
+        status_name(h->status), h->exit_status);
     fprintf(f, ",\n  \"leaks\": ");
     json_leaks(f, h);
-    fprintf(f, ",\n  \"known\": {");
-    for (i = 0, more = 0; i < METRIC_COUNT; i++) {
-        if (h->known[i] > 0) {
-            fprintf(f, "%s\"%s\": %" PRId64, more ? ", " : "",
-                metric_key((enum metric)i), h->known[i]);
-            more = 1;
-        }
-    }
-    fputc('}', f);
+    fprintf(f, ",\n  \"known\": ");
+    json_known(f, h);
     fprintf(f, ",\n  \"seconds\": %.3f", h->seconds);
     fprintf(f, ",\n  \"deltas\": ");
     json_deltas(f, h);
     fprintf(f, ",\n  \"import_deltas\": ");
     if (h->import_deltas[0] != NULL) {
-        struct hunt share = *h;     /* the same, with these deltas */
+        struct result share = *h;     /* the same, with these deltas */
 
         memcpy(share.deltas, h->import_deltas, sizeof share.deltas);
         json_deltas(f, &share);
@@ -773,33 +775,33 @@ json_hunt(const struct hunt *h, FILE *f)
 }
 
 void
-report_json_targets(FILE *f, struct hunt *const *hunts, int n,
-    void (*one)(const struct hunt *, FILE *))
+report_json_targets(FILE *f, int exit_status, int n,
+    void (*one)(FILE *, int, const void *), const void *arg)
 {
-    enum status worst = STATUS_CLEAN;
-    int i, sig = 0;
+    int i;
 
-    for (i = 0; i < n; i++) {
-        worst = status_worst(worst, hunts[i]->status);
-        if (hunts[i]->status == STATUS_INTERRUPTED) {
-            sig = hunts[i]->signal;
-        }
-    }
-    fprintf(f, "{\"exit_status\": %d, \"targets\": [",
-        n > 0 ? status_exit(worst, sig) : EXIT_CLEAN);
+    fprintf(f, "{\"exit_status\": %d, \"targets\": [", exit_status);
     for (i = 0; i < n; i++) {
         fputs(i > 0 ? ",\n" : "\n", f);
-        one(hunts[i], f);
+        one(f, i, arg);
     }
     fprintf(f, "]}\n");
 }
 
+/* Result i of an array, for report_json_targets(). */
+static void
+json_nth(FILE *f, int i, const void *results)
+{
+    json_hunt((const struct result *)results + i, f);
+}
+
 void
-report_json(FILE *f, struct hunt *const *hunts, int n, int many)
+report_json(FILE *f, const struct result *results, int n, int many,
+    int exit_status)
 {
     if (many) {
-        report_json_targets(f, hunts, n, json_hunt);
+        report_json_targets(f, exit_status, n, json_nth, results);
     } else {
-        json_hunt(hunts[0], f);
+        json_hunt(&results[0], f);
     }
 }

@@ -1,45 +1,50 @@
-/* report.h: the hunt as text for a person and JSON for a machine. */
+/* report.h: a hunt's result as text for a person and JSON for a machine. */
 #ifndef REFHUNT_REPORT_H
 #define REFHUNT_REPORT_H
 
 #include <stdio.h>
 
-#include "hunt.h"
+#include "result.h"
 
 /* "NAME leaked [1, 1, 1] references, sum=3", as regrtest says it. */
-void    report_leak_line(const struct hunt *, enum metric, FILE *);
+void    report_leak_line(const struct result *, enum metric, FILE *);
 
 /* The same, with what --baseline allows when it has an entry. */
-void    report_leak_line_baseline(const struct hunt *, enum metric, FILE *);
+void    report_leak_line_baseline(const struct result *, enum metric, FILE *);
 
 /* The last non-empty line of a text (a traceback's exception), newly
  * allocated; "" for NULL. */
 char   *report_last_line(const char *);
 
+/* A message of more than one line (a traceback, pytest's report), whole
+ * and ending in a newline; nothing for one line, which the verdict's line
+ * says already, or NULL. */
+void    report_message(const char *, FILE *);
+
 /* "NAME: references [...] not trusted: MODULES ...": why refs did not
  * decide (--trust-refs). */
-void    report_untrusted_refs(const struct hunt *, FILE *);
+void    report_untrusted_refs(const struct result *, FILE *);
 
 /* --explain: what holds the objects the last tracked run left behind,
  * when the worker explained them. */
-void    report_explained(const struct hunt *, FILE *);
+void    report_explained(const struct result *, FILE *);
 
 /* Colors for the verdict words (a terminal, --color). */
 void    report_set_color(int);
 
 /* GitHub Actions annotations (::error ...) for leaks and failures. */
-void    report_annotations(const struct hunt *, FILE *);
+void    report_annotations(const struct result *, FILE *);
 
 /* regrtest's leak lines, the -v table and the one-line verdict. */
-void    report_text(const struct hunt *, FILE *);
+void    report_text(const struct result *, FILE *);
 
-/* The JSON report: one hunt's object, or with many (--each)
- * {"exit_status": N, "targets": [...]}. */
-void    report_json(FILE *, struct hunt *const *, int, int);
+/* The JSON report: one result's object, or with many (--each)
+ * {"exit_status": N, "targets": [...]}, N the run's exit status. */
+void    report_json(FILE *, const struct result *, int, int, int);
 
-/* {"exit_status": N, "targets": [...]}: the worst exit status of the
- * hunts, then each one's object as one(h, f) writes it. */
-void    report_json_targets(FILE *, struct hunt *const *, int,
-            void (*)(const struct hunt *, FILE *));
+/* {"exit_status": N, "targets": [...]}: the run's exit status, then n
+ * objects, object i as one(f, i, arg) writes it. */
+void    report_json_targets(FILE *, int, int,
+            void (*)(FILE *, int, const void *), const void *);
 
 #endif

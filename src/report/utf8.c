@@ -1,4 +1,7 @@
-/* utf8.c: text made valid UTF-8 for reports that must be. */
+/* utf8.c: text made safe for reports: valid UTF-8 for those that must
+ * be, one line for a name in the text. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -47,4 +50,60 @@ utf8_clean(const char *s)
     }
     *o = '\0';
     return out;
+}
+
+char *
+text_word(const char *w)
+{
+    static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-";
+    const unsigned char *p;
+    char *out, *o;
+    int control = 0;
+
+    if (*w != '\0' && strspn(w, safe) == strlen(w)) {
+        return xstrdup(w);
+    }
+    for (p = (const unsigned char *)w; *p != '\0'; p++) {
+        control |= *p < 0x20 || *p == 0x7f;
+    }
+    o = out = xmalloc(strlen(w) * 4 + 4);
+    *o++ = control ? '$' : '\'';
+    if (control) {
+        *o++ = '\'';
+    }
+    for (p = (const unsigned char *)w; *p != '\0'; p++) {
+        if (!control && *p == '\'') {
+            o += sprintf(o, "'\\''");
+        } else if (control && (*p == '\'' || *p == '\\')) {
+            o += sprintf(o, "\\%c", *p);
+        } else if (control && *p == '\n') {
+            o += sprintf(o, "\\n");
+        } else if (control && (*p < 0x20 || *p == 0x7f)) {
+            o += sprintf(o, "\\x%02x", *p);
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o++ = '\'';
+    *o = '\0';
+    return out;
+}
+
+
+void
+text_put_name(const char *name, FILE *f)
+{
+    const unsigned char *p;
+    char *word;
+
+    for (p = (const unsigned char *)name; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            word = text_word(name);
+            fputs(word, f);
+            free(word);
+            return;
+        }
+    }
+    fputs(name, f);
 }

@@ -722,6 +722,29 @@ discover(const struct settings *st, enum worker_task task, const char *exe)
     return h;
 }
 
+/* regrtest's line of metric m of a probe, or of a view of one. */
+static void
+leak_line(const struct hunt *h, enum metric m, FILE *f)
+{
+    struct result r;
+
+    pipeline_result(h, &r);
+    report_leak_line(&r, m, f);
+}
+
+/* "leaks": [...], "deltas": {...} of a probe, or of a view of one. */
+static void
+json_leaks_deltas(FILE *f, const struct hunt *h)
+{
+    struct result r;
+
+    pipeline_result(h, &r);
+    fprintf(f, "\"leaks\": ");
+    json_leaks(f, &r);
+    fprintf(f, ", \"deltas\": ");
+    json_deltas(f, &r);
+}
+
 static void
 print_names(FILE *f, const char *label, const struct names *ns)
 {
@@ -792,7 +815,7 @@ own_text(const struct bisection *b, const struct hunt *disc, FILE *f)
         if (!b->own->leaked[m]) {
             continue;
         }
-        report_leak_line(b->own, m, f);
+        leak_line(b->own, m, f);
         if (b->residue.leaked[m]) {
             fputs("  of which ", f);
             print_deltas(f, b->residue.deltas[m], b->residue.ndeltas);
@@ -836,7 +859,7 @@ text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
         }
         for (m = 0; m < METRIC_COUNT; m++) {
             if (c->view.leaked[m]) {
-                report_leak_line(&c->view, m, f);
+                leak_line(&c->view, m, f);
             }
         }
         print_names(f, "  leaking through it too: ", &c->through);
@@ -912,10 +935,8 @@ json_culprit(FILE *f, const struct bisection *b, const struct culprit *c)
 {
     fprintf(f, "{\"%s\": ", item_kind(b));
     json_text(f, c->item);
-    fprintf(f, ", \"leaks\": ");
-    json_leaks(f, &c->view);
-    fprintf(f, ", \"deltas\": ");
-    json_deltas(f, &c->view);
+    fputs(", ", f);
+    json_leaks_deltas(f, &c->view);
 }
 
 static void
@@ -968,24 +989,18 @@ json_report(const struct bisection *b, const struct hunt *disc,
     fprintf(f, "],\n  \"own_code\": ");
     if (b->own != NULL && b->own->status == STATUS_LEAK) {
         /* what the imports do not account for, and the whole */
-        fprintf(f, "{\"leaks\": ");
-        json_leaks(f, &b->residue);
-        fprintf(f, ", \"deltas\": ");
-        json_deltas(f, &b->residue);
-        fprintf(f, ", \"target\": {\"leaks\": ");
-        json_leaks(f, b->own);
-        fprintf(f, ", \"deltas\": ");
-        json_deltas(f, b->own);
+        fputc('{', f);
+        json_leaks_deltas(f, &b->residue);
+        fprintf(f, ", \"target\": {");
+        json_leaks_deltas(f, b->own);
         fputs("}}", f);
     } else {
         fputs("null", f);
     }
     fprintf(f, ",\n  \"suite_loaded\": ");
     if (b->floor != NULL && !probe_failed(b->floor)) {
-        fprintf(f, "{\"leaks\": ");
-        json_leaks(f, b->floor);
-        fprintf(f, ", \"deltas\": ");
-        json_deltas(f, b->floor);
+        fputc('{', f);
+        json_leaks_deltas(f, b->floor);
         fputc('}', f);
     } else {
         fputs("null", f);
@@ -1074,13 +1089,11 @@ bisect_main(const struct settings *st, const char *exe)
             "cannot list the tests", disc->reason != NULL ? disc->reason :
             last);
         free(last);
-        if (st->quiet && disc->message != NULL &&
-            strchr(disc->message, '\n') != NULL) {
-            fprintf(text, "%s%s", disc->message,
-                disc->message[strlen(disc->message) - 1] == '\n' ? "" : "\n");
+        if (st->quiet) {
+            report_message(disc->message, text);
         }
-        exit_status = pipeline_exit(report_file(&b, disc, status, text), 1,
-            status, disc->signal);
+        exit_status = pipeline_exit(report_file(&b, disc, status, text),
+            status_exit(status, disc->signal));
         hunt_free(disc);
         return exit_status;
     }
@@ -1118,8 +1131,8 @@ bisect_main(const struct settings *st, const char *exe)
     }
     status = outcome(&b);
     text_report(&b, disc, text);
-    exit_status = pipeline_exit(report_file(&b, disc, status, text), 1,
-        status, supervise_interrupted());
+    exit_status = pipeline_exit(report_file(&b, disc, status, text),
+        status_exit(status, supervise_interrupted()));
     for (i = 0; i < b.nculprits; i++) {
         for (m = 0; m < METRIC_COUNT; m++) {
             free(b.culprits[i].view.deltas[m]);

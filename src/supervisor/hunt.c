@@ -4,51 +4,11 @@
 #include <string.h>
 
 #include "hunt.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* -c code in a name: its lines joined by "; ", at most this many bytes. */
 #define CODE_SHOWN 40
-
-/* A word as a shell reads it back: bare when that is safe, else in single
- * quotes, or in $'...' when it holds control characters (a name is one
- * line of a report or a baseline). */
-static char *
-shell_word(const char *w)
-{
-    static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-";
-    const unsigned char *p;
-    char *out, *o;
-    int control = 0;
-
-    if (*w != '\0' && strspn(w, safe) == strlen(w)) {
-        return xstrdup(w);
-    }
-    for (p = (const unsigned char *)w; *p != '\0'; p++) {
-        control |= *p < 0x20 || *p == 0x7f;
-    }
-    o = out = xmalloc(strlen(w) * 4 + 4);
-    *o++ = control ? '$' : '\'';
-    if (control) {
-        *o++ = '\'';
-    }
-    for (p = (const unsigned char *)w; *p != '\0'; p++) {
-        if (!control && *p == '\'') {
-            o += sprintf(o, "'\\''");
-        } else if (control && (*p == '\'' || *p == '\\')) {
-            o += sprintf(o, "\\%c", *p);
-        } else if (control && *p == '\n') {
-            o += sprintf(o, "\\n");
-        } else if (control && (*p < 0x20 || *p == 0x7f)) {
-            o += sprintf(o, "\\x%02x", *p);
-        } else {
-            *o++ = (char)*p;
-        }
-    }
-    *o++ = '\'';
-    *o = '\0';
-    return out;
-}
 
 /* The code of -c for a name: one line, shortened (at a UTF-8 character's
  * start) with "..." when long. */
@@ -98,9 +58,9 @@ target_name(const struct settings *st, int quoted)
 
     switch (st->kind) {
     case TARGET_SCRIPT:
-        return quoted ? shell_word(st->target) : xstrdup(st->target);
+        return quoted ? text_word(st->target) : xstrdup(st->target);
     case TARGET_MODULE:
-        word = quoted ? shell_word(st->target) : xstrdup(st->target);
+        word = quoted ? text_word(st->target) : xstrdup(st->target);
         name = xasprintf("-m %s", word);
         free(word);
         break;
@@ -111,7 +71,7 @@ target_name(const struct settings *st, int quoted)
             break;
         }
         code = quoted == 2 ? xstrdup(st->target) : short_code(st->target);
-        word = shell_word(code);
+        word = text_word(code);
         name = xasprintf("-c %s", word);
         free(code);
         free(word);
@@ -120,24 +80,13 @@ target_name(const struct settings *st, int quoted)
     /* with the arguments: "-m unittest tests.test_a" is one target of
      * several */
     for (i = 0; i < st->nargs; i++) {
-        word = quoted ? shell_word(st->args[i]) : xstrdup(st->args[i]);
+        word = quoted ? text_word(st->args[i]) : xstrdup(st->args[i]);
         next = xasprintf("%s %s", name, word);
         free(name);
         free(word);
         name = next;
     }
     return name;
-}
-
-/* How the worker's CPython was built, as reports name it. */
-const char *
-python_build(const struct python_info *py)
-{
-    if (py->free_threaded) {
-        return py->debug ? "free-threaded debug build" :
-            "free-threaded release build";
-    }
-    return py->debug ? "debug build" : "release build";
 }
 
 struct hunt *

@@ -9,64 +9,13 @@
 #include "spool.h"
 #include "measure.h"
 #include "outcome.h"
-
-/* --show-growth: a type whose GC-tracked objects grew in a round. */
-struct growth {
-    char           *type;
-    int64_t         count;                  /* objects now */
-    int64_t         delta;                  /* more than the round before */
-};
-
-/* --trace-blocks, 3.13+: live objects of a type among a site's blocks. */
-struct trace_type {
-    char           *type;                   /* its tp_name */
-    int64_t         count;                  /* made in the round, alive */
-};
-
-/* --trace-blocks: an allocation site of blocks that survived a round. */
-struct trace {
-    int64_t         count;                  /* blocks more */
-    int64_t         size;                   /* bytes more */
-    char           *where;                  /* "file:line" lines, newest first */
-    struct trace_type *types;               /* the most first */
-    int             ntypes;
-};
-
-/* --explain: what holds one object the last tracked run left behind. */
-struct explained {
-    char           *object;                 /* what it is: "function g" */
-    int64_t         outside;                /* references no object the GC
-                                               knows accounts for */
-    char           *chain;                  /* from a root, or NULL */
-    char           *cycle;                  /* one the GC cannot see, or NULL */
-    char           *cache;                  /* a known cache on the chain */
-};
-
-struct round {
-    enum phase      phase;                  /* the last phase started */
-    int             measured;               /* counters[] are read */
-    int64_t         counter[METRIC_COUNT];
-    struct growth  *growth;
-    int             ngrowth;
-    struct trace   *trace;
-    int             ntrace;
-};
+#include "result.h"
 
 /* Names a discovery worker sent: modules imported, or test ids. */
 struct names {
     char          **name;
     int             n;
 };
-
-struct python_info {
-    char           *version;                /* "3.11.2", from the worker */
-    int             debug;                  /* Py_DEBUG build */
-    int             refs_available;
-    int             free_threaded;          /* Py_GIL_DISABLED build */
-    char           *blocks_source;          /* how blocks are counted */
-};
-
-const char     *python_build(const struct python_info *);
 
 /* --per-test: the tests a worker ran, each a hunt of its own (its rounds
  * are the test's runs, its name the test id). */

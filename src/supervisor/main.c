@@ -135,9 +135,8 @@ main(int argc, char **argv)
         status = bisect_main(&st, worker);
     } else if (st.per_test) {
         status = pertest_main(&st, worker);
-    } else if ((status = run_hunts(&st, worker, &cause)) == EXIT_USAGE &&
-        cause != NULL) {
-        usage_error(cause, 0);
+    } else {
+        status = run_hunts(&st, worker);
     }
     free(worker);
     return status;

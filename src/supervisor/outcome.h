@@ -10,19 +10,8 @@
 #ifndef REFHUNT_OUTCOME_H
 #define REFHUNT_OUTCOME_H
 
-#include "exit.h"
 #include "measure.h"
-
-/* Ordered from best to worst: a run's status is the worst of its parts. */
-enum status {
-    STATUS_CLEAN,
-    STATUS_LEAK,
-    STATUS_FAILED,
-    STATUS_CRASHED,
-    STATUS_TIMEOUT,
-    STATUS_INTERRUPTED,     /* refhunt got SIGINT, SIGTERM or SIGHUP */
-    STATUS_ERROR,           /* setup: the interpreter cannot even start */
-};
+#include "status.h"
 
 /* Why a hunt ended as it did. */
 enum reason {
@@ -69,14 +58,5 @@ struct outcome {
 };
 
 struct outcome  outcome_decide(const struct outcome_facts *);
-
-/* The exit status for a status; sig: the interrupting signal. */
-int             status_exit(enum status, int);
-
-/* The worse of two. */
-enum status     status_worst(enum status, enum status);
-
-const char     *status_name(enum status);
-const char     *signal_name(int);               /* "SIGSEGV" */
 
 #endif

@@ -9,7 +9,6 @@
  * goes on: each worker is one supervise_hunt(), and every verdict so far
  * is kept. The suite's report is one hunt whose tests are all of them.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +18,12 @@
 #include "baseline.h"
 #include "clock.h"
 #include "json.h"
-#include "junit.h"
 #include "outcome.h"
 #include "pertest.h"
 #include "pipeline.h"
 #include "record.h"
 #include "report.h"
+#include "utf8.h"
 #include "run.h"
 #include "supervise.h"
 #include "testqueue.h"
@@ -598,7 +597,8 @@ test_trouble(const struct hunt *t, int quiet, FILE *f)
     const char *body = t->message;
     char *last;
 
-    fprintf(f, "%s %s", t->name, status_name(t->status));
+    text_put_name(t->name, f);
+    fprintf(f, " %s", status_name(t->status));
     if (t->fail_round > 0) {
         fprintf(f, " in run %d", t->fail_round);
     }
@@ -612,9 +612,7 @@ test_trouble(const struct hunt *t, int quiet, FILE *f)
     }
     /* a failure: pytest's or unittest's own message, which no one
      * printed */
-    if (body != NULL && strchr(body, '\n') != NULL) {
-        fprintf(f, "%s%s", body, body[strlen(body) - 1] == '\n' ? "" : "\n");
-    }
+    report_message(body, f);
 }
 
 static void
@@ -622,22 +620,24 @@ text_report(const struct hunt *suite, FILE *f)
 {
     const struct settings *st = suite->settings;
     const struct hunt *t;
+    struct result r;
     char *last;
     int i, m;
 
     for (i = 0; i < suite->tests.n; i++) {
         t = suite->tests.hunt[i];
+        pipeline_result(t, &r);
         for (m = 0; m < METRIC_COUNT; m++) {
             if (t->leaked[m] || t->known[m] > 0) {
-                report_leak_line_baseline(t, (enum metric)m, f);
+                report_leak_line_baseline(&r, (enum metric)m, f);
             }
         }
         /* refs that would have leaked, but do not decide */
         if (t->refs_unjudged) {
-            report_untrusted_refs(t, f);
+            report_untrusted_refs(&r, f);
         }
         /* --explain: the worker explains only the tests that leak */
-        report_explained(t, f);
+        report_explained(&r, f);
         if (t->status >= STATUS_FAILED) {
             test_trouble(t, st->quiet, f);
         }
@@ -663,39 +663,32 @@ text_report(const struct hunt *suite, FILE *f)
     fprintf(f, ")\n");
     /* a collection error: pytest's own words, which -q kept from the
      * terminal */
-    if (suite->message != NULL && st->quiet &&
-        strchr(suite->message, '\n') != NULL) {
-        fprintf(f, "%s%s", suite->message,
-            suite->message[strlen(suite->message) - 1] == '\n' ? "" : "\n");
+    if (st->quiet) {
+        report_message(suite->message, f);
     }
 }
 
 static void
 json_test(const struct hunt *t, FILE *f)
 {
-    int m, more;
+    struct result r;
 
+    pipeline_result(t, &r);
     fprintf(f, "    {\"id\": ");
     json_text(f, t->name);
     fprintf(f, ", \"status\": \"%s\", \"leaks\": ", test_status(t));
-    json_leaks(f, t);
-    fprintf(f, ", \"known\": {");
-    for (m = 0, more = 0; m < METRIC_COUNT; m++) {
-        if (t->known[m] > 0) {
-            fprintf(f, "%s\"%s\": %" PRId64, more ? ", " : "",
-                metric_key((enum metric)m), t->known[m]);
-            more = 1;
-        }
-    }
-    fprintf(f, "}, \"deltas\": ");
-    json_deltas(f, t);
+    json_leaks(f, &r);
+    fprintf(f, ", \"known\": ");
+    json_known(f, &r);
+    fprintf(f, ", \"deltas\": ");
+    json_deltas(f, &r);
     fputs(", ", f);
-    json_refs_trust(f, t);
+    json_refs_trust(f, &r);
     fprintf(f, ", \"runs\": %d, \"message\": ", t->started);
     json_text(f, t->status == STATUS_CLEAN && t->outcome == NULL ? NULL :
         t->message);
     fputs(", \"explain\": ", f);
-    json_explain(f, t);
+    json_explain(f, &r);
     fputc('}', f);
 }
 
@@ -707,13 +700,9 @@ json_report(const struct hunt *suite, FILE *f)
 
     fprintf(f, "{\n  \"target\": ");
     json_text(f, suite->name);
-    fprintf(f, ",\n  \"kind\": \"module\",\n  \"argv\": [");
-    json_text(f, st->target);
-    for (i = 0; i < st->nargs; i++) {
-        fputs(", ", f);
-        json_text(f, st->args[i]);
-    }
-    fprintf(f, "],\n  \"per_test\": true,\n  \"status\": \"%s\",\n"
+    fprintf(f, ",\n  \"kind\": \"module\",\n  \"argv\": ");
+    json_argv(f, st);
+    fprintf(f, ",\n  \"per_test\": true,\n  \"status\": \"%s\",\n"
         "  \"exit_status\": %d,\n  \"collected\": %d,\n  \"tests\": [",
         status_name(suite->status), verdict_exit_status(suite),
         suite->found.n);
@@ -740,13 +729,23 @@ struct suites {
     double          seconds;
 };
 
+/* Suite i's object, for report_json_targets(). */
+static void
+json_nth(FILE *f, int i, const void *arg)
+{
+    const struct suites *s = arg;
+
+    json_report(s->suite[i], f);
+}
+
 static void
 write_json(FILE *f, const void *arg)
 {
     const struct suites *s = arg;
 
     if (s->st->each) {
-        report_json_targets(f, s->suite, s->n, json_report);
+        report_json_targets(f, pipeline_status(s->suite, s->n), s->n,
+            json_nth, s);
     } else if (s->n > 0) {
         json_report(s->suite[0], f);
     }
@@ -773,7 +772,7 @@ write_tests(FILE *f, const struct suites *s, int junit)
         }
     }
     if (junit) {
-        junit_write(f, all, k, s->seconds);
+        pipeline_junit(f, all, k, s->seconds);
     } else {
         baseline_write_all(f, all, k);
     }
@@ -796,21 +795,15 @@ int
 pertest_main(const struct settings *st, const char *worker)
 {
     struct suites all;
-    struct baseline *base = NULL;
+    struct baseline *base;
     struct workers ws = { NULL, NULL, NULL, NULL, 0 };
     struct settings *targets;
     struct hunt **suites;
-    enum status worst;
-    char *cause = NULL;
-    const char *gh = getenv("GITHUB_ACTIONS");
-    int i, j, n, nworkers = 0, failed, sig;
+    int i, j, n, nworkers = 0, status;
     FILE *text = pipeline_text(st);
     double started = clock_now();
 
-    if (st->baseline_path != NULL &&
-        (base = baseline_read(st->baseline_path, &cause)) == NULL) {
-        fprintf(stderr, "refhunt: %s\n", cause);
-        free(cause);
+    if (pipeline_baseline(st, &base) != 0) {
         return EXIT_USAGE;
     }
     targets = run_plan(st, &n);     /* the suites */
@@ -832,13 +825,11 @@ pertest_main(const struct settings *st, const char *worker)
             suites[i]->message = xstrdup("no test ran");
         }
         text_report(suites[i], text);
-        for (j = 0; gh != NULL && strcmp(gh, "true") == 0 &&
-            j < suites[i]->tests.n; j++) {
-            report_annotations(suites[i]->tests.hunt[j], text);
+        for (j = 0; j < suites[i]->tests.n; j++) {
+            pipeline_annotate(suites[i]->tests.hunt[j], text);
         }
         fflush(text);
     }
-    worst = pipeline_worst(suites, n, &sig);
     if (st->each) {
         pipeline_summary(text, suites, n, clock_now() - started,
             supervise_jobs(st));
@@ -851,7 +842,7 @@ pertest_main(const struct settings *st, const char *worker)
         baseline_unmatched(base, st->baseline_path, stderr);
     }
     all = (struct suites){ st, suites, n, clock_now() - started };
-    failed = pipeline_write(st, text, &(struct pipeline_files){
+    status = pipeline_finish(st, text, suites, n, &(struct pipeline_files){
         write_json, write_junit, write_baseline, &all });
     for (i = 0; i < n; i++) {
         hunt_free(suites[i]);
@@ -860,5 +851,5 @@ pertest_main(const struct settings *st, const char *worker)
     run_plan_free(st, targets, n);
     workers_free(&ws);
     baseline_free(base);
-    return pipeline_exit(failed, n, worst, sig);
+    return status;
 }

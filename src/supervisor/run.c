@@ -16,7 +16,6 @@
 #include "baseline.h"
 #include "clock.h"
 #include "importshare.h"
-#include "junit.h"
 #include "report.h"
 #include "pipeline.h"
 #include "run.h"
@@ -149,17 +148,16 @@ claim_other_shards(const struct settings *st, struct baseline *base)
 static void
 print_hunt(const struct run *r, struct hunt *h)
 {
-    const char *gh = getenv("GITHUB_ACTIONS");
+    struct result res;
 
     if (h->spool != NULL) {
         spool_copy(h->spool, &h->kept_out, r->text);
         fflush(r->text);
         spool_copy(h->spool, &h->kept_err, stderr);
     }
-    report_text(h, r->text);
-    if (gh != NULL && strcmp(gh, "true") == 0) {
-        report_annotations(h, r->text);
-    }
+    pipeline_result(h, &res);
+    report_text(&res, r->text);
+    pipeline_annotate(h, r->text);
     fflush(r->text);
 }
 
@@ -197,8 +195,10 @@ static void
 write_json(FILE *f, const void *arg)
 {
     const struct run *r = arg;
+    struct result *res = pipeline_results(r->hunts, r->n);
 
-    report_json(f, r->hunts, r->n, r->st->each);
+    report_json(f, res, r->n, r->st->each, pipeline_status(r->hunts, r->n));
+    free(res);
 }
 
 static void
@@ -206,7 +206,7 @@ write_junit(FILE *f, const void *arg)
 {
     const struct run *r = arg;
 
-    junit_write(f, r->hunts, r->n, clock_now() - r->started);
+    pipeline_junit(f, r->hunts, r->n, clock_now() - r->started);
 }
 
 static void
@@ -245,20 +245,17 @@ route_output(struct run *r, struct supervision *sv)
 }
 
 int
-run_hunts(const struct settings *st, const char *worker, char **cause)
+run_hunts(const struct settings *st, const char *worker)
 {
     struct run r = { .st = st, .started = clock_now() };
-    struct baseline *base = NULL;
+    struct baseline *base;
     struct supervision sv = { .worker = worker, .done = hunt_done,
         .arg = &r };
-    enum status worst;
-    int i, failed, sig, jobs, ntodo = 0;
+    int i, status, jobs, ntodo = 0;
     struct hunt **todo;
     char *check = NULL;
 
-    /* read first: a malformed one is a usage error before any hunt */
-    if (st->baseline_path != NULL &&
-        (base = baseline_read(st->baseline_path, cause)) == NULL) {
+    if (pipeline_baseline(st, &base) != 0) {
         return EXIT_USAGE;
     }
     r.base = base;
@@ -299,7 +296,6 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
             hunt_done(r.hunts[i], &r);
         }
     }
-    worst = pipeline_worst(r.hunts, r.n, &sig);
     if (base != NULL) {
         claim_other_shards(st, base);
         baseline_unmatched(base, st->baseline_path, stderr);
@@ -308,8 +304,9 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
         pipeline_summary(r.text, r.hunts, r.n, clock_now() - r.started,
             jobs);
     }
-    failed = pipeline_write(st, r.text, &(struct pipeline_files){
-        write_json, write_junit, write_baseline, &r });
+    status = pipeline_finish(st, r.text, r.hunts, r.n,
+        &(struct pipeline_files){ write_json, write_junit, write_baseline,
+        &r });
     for (i = 0; i < r.n; i++) {
         hunt_free(r.hunts[i]);
     }
@@ -317,5 +314,5 @@ run_hunts(const struct settings *st, const char *worker, char **cause)
     run_plan_free(st, r.targets, r.n);
     spool_close(r.spool);
     baseline_free(base);
-    return pipeline_exit(failed, r.n, worst, sig);
+    return status;
 }

@@ -6,9 +6,9 @@
 
 /* Hunts the target (or with --each every target, -j at a time) with the
  * worker program, prints the texts and writes every report asked for;
- * the exit status, or EXIT_USAGE with *cause for a bad input found before
- * any hunt. */
-int     run_hunts(const struct settings *, const char *, char **);
+ * the exit status (EXIT_USAGE, said on stderr, for a bad baseline found
+ * before any hunt). */
+int     run_hunts(const struct settings *, const char *);
 
 /* The targets of a run: the one given, or with --each one per operand
  * (scripts, or the arguments of -m module and -c code), less those

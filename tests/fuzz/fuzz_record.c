@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "fuzz.h"
 #include "hunt.h"
+#include "pipeline.h"
 #include "record.h"
 #include "report.h"
 #include "verdict.h"
@@ -42,6 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct settings st;
     struct channel c;
     struct hunt *h;
+    struct result r;
     size_t chunk, off;
     int i;
 
@@ -91,8 +93,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         STATUS_CLEAN;
     verdict_compute(h);
     REQUIRE(!h->finished || c.corrupted || h->tracked_complete || st.per_test);
-    report_text(h, devnull);
-    report_json(devnull, &h, 1, 0);
+    pipeline_result(h, &r);
+    report_text(&r, devnull);
+    report_json(devnull, &r, 1, 0, r.exit_status);
     REQUIRE(!ferror(devnull));
     channel_free(&c);
     hunt_free(h);
