@@ -209,171 +209,244 @@ explain_kind_name(enum explain_kind k)
     return explain_kinds[k];
 }
 
-/* The records, each with its number of fields (the type included). */
+/* The fields of each kind of record, f[1] on (f[0] is its type): 0, or
+ * -1 when one is malformed. */
+
+static int
+hello_fields(char **f, struct record *r)
+{
+    if (parse_flag(f[2], &r->debug) != 0 ||
+        parse_flag(f[3], &r->refs_available) != 0 ||
+        parse_flag(f[4], &r->free_threaded) != 0) {
+        return -1;
+    }
+    r->text = record_unescape(f[1]);
+    r->extra = record_unescape(f[5]);
+    return 0;
+}
+
+/* The METRIC_COUNT counters from f[0] on. */
+static int
+counter_fields(char **f, int64_t *counter)
+{
+    int m;
+
+    for (m = 0; m < METRIC_COUNT; m++) {
+        if (parse_counter(f[m], &counter[m]) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+calibration_fields(char **f, struct record *r)
+{
+    return counter_fields(f + 1, r->counter);
+}
+
+static int
+phase_fields(char **f, struct record *r)
+{
+    return parse_round(f[1], &r->round) != 0 ||
+        parse_phase(f[2], &r->phase) != 0 ? -1 : 0;
+}
+
+static int
+counters_fields(char **f, struct record *r)
+{
+    return parse_round(f[1], &r->round) != 0 ||
+        counter_fields(f + 2, r->counter) != 0 ? -1 : 0;
+}
+
+static int
+fail_fields(char **f, struct record *r)
+{
+    if (phase_fields(f, r) != 0) {
+        return -1;
+    }
+    r->text = record_unescape(f[3]);
+    return 0;
+}
+
+/* growth and trace: a round, two numbers, a text. */
+static int
+finding_fields(char **f, struct record *r)
+{
+    if (parse_round(f[1], &r->round) != 0 ||
+        parse_counter(f[2], &r->value[0]) != 0 ||
+        parse_counter(f[3], &r->value[1]) != 0 ||
+        r->value[0] == COUNTER_NONE || r->value[1] == COUNTER_NONE) {
+        return -1;
+    }
+    r->text = record_unescape(f[4]);
+    return 0;
+}
+
+/* tracetype: a round, a count, a type's name. */
+static int
+tracetype_fields(char **f, struct record *r)
+{
+    if (parse_round(f[1], &r->round) != 0 ||
+        parse_counter(f[2], &r->value[0]) != 0 ||
+        r->value[0] == COUNTER_NONE) {
+        return -1;
+    }
+    r->text = record_unescape(f[3]);
+    return 0;
+}
+
+static int
+explain_fields(char **f, struct record *r)
+{
+    int k;
+
+    for (k = 0; k <= EXPLAIN_DONE; k++) {
+        if (strcmp(f[1], explain_kind_name((enum explain_kind)k)) == 0) {
+            break;
+        }
+    }
+    if (k > EXPLAIN_DONE || parse_counter(f[2], &r->value[0]) != 0 ||
+        r->value[0] == COUNTER_NONE) {
+        return -1;
+    }
+    r->kind = (enum explain_kind)k;
+    r->text = record_unescape(f[3]);
+    return 0;
+}
+
+/* module, path, test, untrusted: a name. */
+static int
+name_fields(char **f, struct record *r)
+{
+    r->text = record_unescape(f[1]);
+    return 0;
+}
+
+static int
+import_fields(char **f, struct record *r)
+{
+    if (parse_counter(f[1], &r->value[0]) != 0 || r->value[0] < -1 ||
+        r->value[0] > INT_MAX) {
+        return -1;
+    }
+    r->text = record_unescape(f[2]);
+    return 0;
+}
+
+static int
+testbegin_fields(char **f, struct record *r)
+{
+    if (parse_round(f[1], &r->round) != 0) {
+        return -1;
+    }
+    r->text = record_unescape(f[2]);
+    return 0;
+}
+
+static int
+testend_fields(char **f, struct record *r)
+{
+    if (parse_outcome(f[1]) != 0) {
+        return -1;
+    }
+    r->extra = xstrdup(f[1]);
+    r->text = record_unescape(f[2]);
+    return 0;
+}
+
+/* testagain, end: the type alone. */
+static int
+no_fields(char **f, struct record *r)
+{
+    (void)f;
+    (void)r;
+    return 0;
+}
+
+/* The records: each with its number of fields (the type included),
+ * whether the last is a TEXT (which alone may have spaces: it keeps the
+ * rest of the line), and what reads them. */
 static const struct {
     const char      *name;
     enum record_type type;
     int              fields;
+    int              text;
+    int            (*parse)(char **, struct record *);
 } kinds[] = {
-    { "hello",       RECORD_HELLO,       6 },
-    { "calibration", RECORD_CALIBRATION, 1 + METRIC_COUNT },
-    { "phase",       RECORD_PHASE,       3 },
-    { "counters",    RECORD_COUNTERS,    2 + METRIC_COUNT },
-    { "fail",        RECORD_FAIL,        4 },
-    { "growth",      RECORD_GROWTH,      5 },
-    { "trace",       RECORD_TRACE,       5 },
-    { "tracetype",   RECORD_TRACETYPE,   4 },
-    { "explain",     RECORD_EXPLAIN,     4 },
-    { "module",      RECORD_MODULE,      2 },
-    { "import",      RECORD_IMPORT,      3 },
-    { "path",        RECORD_PATH,        2 },
-    { "test",        RECORD_TEST,        2 },
-    { "testbegin",   RECORD_TESTBEGIN,   3 },
-    { "testend",     RECORD_TESTEND,     3 },
-    { "testagain",   RECORD_TESTAGAIN,   1 },
-    { "untrusted",   RECORD_UNTRUSTED,   2 },
-    { "end",         RECORD_END,         1 },
+    { "hello",       RECORD_HELLO,       6, 0, hello_fields },
+    { "calibration", RECORD_CALIBRATION, 1 + METRIC_COUNT, 0,
+        calibration_fields },
+    { "phase",       RECORD_PHASE,       3, 0, phase_fields },
+    { "counters",    RECORD_COUNTERS,    2 + METRIC_COUNT, 0,
+        counters_fields },
+    { "fail",        RECORD_FAIL,        4, 1, fail_fields },
+    { "growth",      RECORD_GROWTH,      5, 1, finding_fields },
+    { "trace",       RECORD_TRACE,       5, 1, finding_fields },
+    { "tracetype",   RECORD_TRACETYPE,   4, 1, tracetype_fields },
+    { "explain",     RECORD_EXPLAIN,     4, 1, explain_fields },
+    { "module",      RECORD_MODULE,      2, 0, name_fields },
+    { "import",      RECORD_IMPORT,      3, 0, import_fields },
+    { "path",        RECORD_PATH,        2, 1, name_fields },
+    { "test",        RECORD_TEST,        2, 1, name_fields },
+    { "testbegin",   RECORD_TESTBEGIN,   3, 1, testbegin_fields },
+    { "testend",     RECORD_TESTEND,     3, 1, testend_fields },
+    { "testagain",   RECORD_TESTAGAIN,   1, 0, no_fields },
+    { "untrusted",   RECORD_UNTRUSTED,   2, 0, name_fields },
+    { "end",         RECORD_END,         1, 0, no_fields },
 };
+
+#define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
+
+/* The kind of a record line (an index of kinds), or -1: none, or a line
+ * with a line break in it. */
+static int
+kind_of(const char *line)
+{
+    size_t len;
+    int k;
+
+    if (strlen(line) != strcspn(line, "\n\r")) {
+        return -1;
+    }
+    for (k = 0; k < NKINDS; k++) {
+        len = strlen(kinds[k].name);
+        if (strncmp(line, kinds[k].name, len) == 0 &&
+            (line[len] == ' ' || line[len] == '\0')) {
+            return k;
+        }
+    }
+    return -1;
+}
+
+/* Splits a line of kind k into f: 0, or -1 when it has too few fields,
+ * or a space in a last field that is not a TEXT. */
+static int
+split_fields(char *line, int k, char **f)
+{
+    if (split(line, f, kinds[k].fields) != kinds[k].fields ||
+        (!kinds[k].text && strchr(f[kinds[k].fields - 1], ' ') != NULL)) {
+        return -1;
+    }
+    return 0;
+}
 
 int
 record_parse(const char *line, struct record *r, char **cause)
 {
     char *copy = xstrdup(line), *f[2 + METRIC_COUNT];
-    size_t k, nkinds = sizeof kinds / sizeof kinds[0];
-    int m, rc = -1;
+    int k, rc = -1;
 
     memset(r, 0, sizeof *r);
     *cause = NULL;
-    if (strlen(line) != strcspn(line, "\n\r")) {
-        goto bad;
+    if ((k = kind_of(line)) >= 0 && split_fields(copy, k, f) == 0) {
+        r->type = kinds[k].type;
+        rc = kinds[k].parse(f, r);
     }
-    for (k = 0; k < nkinds; k++) {
-        size_t len = strlen(kinds[k].name);
-
-        if (strncmp(line, kinds[k].name, len) == 0 &&
-            (line[len] == ' ' || line[len] == '\0')) {
-            break;
-        }
+    if (rc != 0) {
+        record_clear(r);
+        *cause = xasprintf("malformed record: %.80s", line);
     }
-    /* The last field keeps the rest of the line: only a TEXT has spaces. */
-    if (k == nkinds || split(copy, f, kinds[k].fields) != kinds[k].fields ||
-        (kinds[k].type != RECORD_FAIL && kinds[k].type != RECORD_TRACE &&
-        kinds[k].type != RECORD_TRACETYPE &&
-        kinds[k].type != RECORD_GROWTH && kinds[k].type != RECORD_TEST &&
-        kinds[k].type != RECORD_TESTBEGIN && kinds[k].type != RECORD_TESTEND &&
-        kinds[k].type != RECORD_EXPLAIN &&
-        kinds[k].type != RECORD_PATH &&
-        strchr(f[kinds[k].fields - 1], ' ') != NULL)) {
-        goto bad;
-    }
-    r->type = kinds[k].type;
-    switch (r->type) {
-    case RECORD_HELLO:
-        if (parse_flag(f[2], &r->debug) != 0 ||
-            parse_flag(f[3], &r->refs_available) != 0 ||
-            parse_flag(f[4], &r->free_threaded) != 0) {
-            goto bad;
-        }
-        r->text = record_unescape(f[1]);
-        r->extra = record_unescape(f[5]);
-        break;
-    case RECORD_CALIBRATION:
-        for (m = 0; m < METRIC_COUNT; m++) {
-            if (parse_counter(f[1 + m], &r->counter[m]) != 0) {
-                goto bad;
-            }
-        }
-        break;
-    case RECORD_PHASE:
-        if (parse_round(f[1], &r->round) != 0 ||
-            parse_phase(f[2], &r->phase) != 0) {
-            goto bad;
-        }
-        break;
-    case RECORD_COUNTERS:
-        if (parse_round(f[1], &r->round) != 0) {
-            goto bad;
-        }
-        for (m = 0; m < METRIC_COUNT; m++) {
-            if (parse_counter(f[2 + m], &r->counter[m]) != 0) {
-                goto bad;
-            }
-        }
-        break;
-    case RECORD_FAIL:
-        if (parse_round(f[1], &r->round) != 0 ||
-            parse_phase(f[2], &r->phase) != 0) {
-            goto bad;
-        }
-        r->text = record_unescape(f[3]);
-        break;
-    case RECORD_GROWTH:
-    case RECORD_TRACE:
-        if (parse_round(f[1], &r->round) != 0 ||
-            parse_counter(f[2], &r->value[0]) != 0 ||
-            parse_counter(f[3], &r->value[1]) != 0 ||
-            r->value[0] == COUNTER_NONE || r->value[1] == COUNTER_NONE) {
-            goto bad;
-        }
-        r->text = record_unescape(f[4]);
-        break;
-    case RECORD_TRACETYPE:
-        if (parse_round(f[1], &r->round) != 0 ||
-            parse_counter(f[2], &r->value[0]) != 0 ||
-            r->value[0] == COUNTER_NONE) {
-            goto bad;
-        }
-        r->text = record_unescape(f[3]);
-        break;
-    case RECORD_EXPLAIN:
-        for (m = 0; m <= EXPLAIN_DONE; m++) {
-            if (strcmp(f[1], explain_kind_name((enum explain_kind)m)) == 0) {
-                break;
-            }
-        }
-        if (m > EXPLAIN_DONE || parse_counter(f[2], &r->value[0]) != 0 ||
-            r->value[0] == COUNTER_NONE) {
-            goto bad;
-        }
-        r->kind = (enum explain_kind)m;
-        r->text = record_unescape(f[3]);
-        break;
-    case RECORD_MODULE:
-    case RECORD_PATH:
-    case RECORD_TEST:
-    case RECORD_UNTRUSTED:
-        r->text = record_unescape(f[1]);
-        break;
-    case RECORD_IMPORT:
-        if (parse_counter(f[1], &r->value[0]) != 0 || r->value[0] < -1 ||
-            r->value[0] > INT_MAX) {
-            goto bad;
-        }
-        r->text = record_unescape(f[2]);
-        break;
-    case RECORD_TESTBEGIN:
-        if (parse_round(f[1], &r->round) != 0) {
-            goto bad;
-        }
-        r->text = record_unescape(f[2]);
-        break;
-    case RECORD_TESTEND:
-        if (parse_outcome(f[1]) != 0) {
-            goto bad;
-        }
-        r->extra = xstrdup(f[1]);
-        r->text = record_unescape(f[2]);
-        break;
-    case RECORD_TESTAGAIN:
-    case RECORD_END:
-        break;
-    }
-    rc = 0;
-    goto out;
-bad:
-    record_clear(r);
-    *cause = xasprintf("malformed record: %.80s", line);
-out:
     free(copy);
     return rc;
 }

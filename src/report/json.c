@@ -1,4 +1,4 @@
-/* json.c: the pieces of refhunt's JSON reports. */
+/* json.c: refhunt's JSON reports, and their pieces. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,4 +208,207 @@ json_argv(FILE *f, const struct settings *st)
         json_text(f, st->args[i]);
     }
     fputc(']', f);
+}
+
+/* A round's --show-growth and --trace-blocks findings, if any. */
+static void
+json_round_extras(FILE *f, const struct round *r)
+{
+    int j, k;
+
+    if (r->ngrowth > 0) {
+        fputs(", \"growth\": [", f);
+        for (j = 0; j < r->ngrowth; j++) {
+            fprintf(f, "%s{\"type\": ", j > 0 ? ", " : "");
+            json_text(f, r->growth[j].type);
+            fprintf(f, ", \"count\": %" PRId64 ", \"delta\": %" PRId64 "}",
+                r->growth[j].count, r->growth[j].delta);
+        }
+        fputc(']', f);
+    }
+    if (r->ntrace > 0) {
+        fputs(", \"trace\": [", f);
+        for (j = 0; j < r->ntrace; j++) {
+            fprintf(f, "%s{\"count\": %" PRId64 ", \"size\": %" PRId64
+                ", \"traceback\": ", j > 0 ? ", " : "", r->trace[j].count,
+                r->trace[j].size);
+            json_lines(f, r->trace[j].where);
+            fputs(", \"types\": [", f);
+            for (k = 0; k < r->trace[j].ntypes; k++) {
+                fprintf(f, "%s{\"type\": ", k > 0 ? ", " : "");
+                json_text(f, r->trace[j].types[k].type);
+                fprintf(f, ", \"count\": %" PRId64 "}",
+                    r->trace[j].types[k].count);
+            }
+            fputs("]}", f);
+        }
+        fputc(']', f);
+    }
+}
+
+static const char *
+round_status(const struct result *h, int i)
+{
+    if (h->rounds[i].measured) {
+        return "ok";
+    }
+    return h->status >= STATUS_FAILED ? status_name(h->status) : "unfinished";
+}
+
+/* What the hunt was, and what it came to. */
+static void
+json_verdict(const struct result *h, FILE *f)
+{
+    const struct settings *st = h->settings;
+
+    fprintf(f, "{\n  \"target\": ");
+    json_text(f, h->name);
+    fprintf(f, ",\n  \"kind\": \"%s\"", st->kind == TARGET_SCRIPT ? "script" :
+        st->kind == TARGET_MODULE ? "module" : "code");
+    fprintf(f, ",\n  \"argv\": ");
+    json_argv(f, st);
+    fprintf(f, ",\n  \"status\": \"%s\",\n  \"exit_status\": %d",
+        status_name(h->status), h->exit_status);
+    fprintf(f, ",\n  \"leaks\": ");
+    json_leaks(f, h);
+    fprintf(f, ",\n  \"known\": ");
+    json_known(f, h);
+    fprintf(f, ",\n  \"seconds\": %.3f", h->seconds);
+}
+
+/* The tracked deltas, its imports' alone, and whether refs decided. */
+static void
+json_all_deltas(const struct result *h, FILE *f)
+{
+    struct result share;
+
+    fprintf(f, ",\n  \"deltas\": ");
+    json_deltas(f, h);
+    fprintf(f, ",\n  \"import_deltas\": ");
+    if (h->import_deltas[0] != NULL) {
+        share = *h;                 /* the same, with these deltas */
+        memcpy(share.deltas, h->import_deltas, sizeof share.deltas);
+        json_deltas(f, &share);
+    } else {
+        fputs("null", f);
+    }
+    fprintf(f, ",\n  ");
+    json_refs_trust(f, h);
+}
+
+/* Every round begun: its counters, or null, and its findings. */
+static void
+json_rounds(const struct result *h, FILE *f)
+{
+    int i;
+
+    fprintf(f, ",\n  \"rounds\": [");
+    for (i = 0; i < h->started; i++) {
+        fprintf(f, "%s\n    {\"round\": %d, \"warmup\": %s, \"status\": "
+            "\"%s\", \"phase\": \"%s\", \"counters\": ", i > 0 ? "," : "",
+            i + 1, i < h->settings->warmups ? "true" : "false",
+            round_status(h, i), phase_name(h->rounds[i].phase));
+        if (h->rounds[i].measured) {
+            json_counters(f, h->rounds[i].counter);
+        } else {
+            fputs("null", f);
+        }
+        json_round_extras(f, &h->rounds[i]);
+        fputc('}', f);
+    }
+    fprintf(f, "%s]", h->started > 0 ? "\n  " : "");
+}
+
+/* How it was measured: the mode, the rounds, the calibration, Python. */
+static void
+json_measured(const struct result *h, FILE *f)
+{
+    const struct settings *st = h->settings;
+
+    fprintf(f, ",\n  \"mode\": \"%s\",\n  \"warmups\": %d,\n"
+        "  \"tracked\": %d,\n  \"gc_passes\": %d", mode_name(st->mode),
+        st->warmups, st->tracked, st->gc_passes);
+    fprintf(f, ",\n  \"calibration\": ");
+    if (h->calibrated) {
+        json_counters(f, h->calibration);
+    } else {
+        fputs("null", f);
+    }
+    fprintf(f, ",\n  \"python\": ");
+    json_python(f, &h->python);
+}
+
+/* Where a hunt that did not end well stopped, and how its worker ended. */
+static void
+json_failure(const struct result *h, FILE *f)
+{
+    fprintf(f, ",\n  \"failure\": ");
+    if (h->status < STATUS_FAILED) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "{\"round\": %d, \"phase\": \"%s\", \"signal\": ",
+        h->fail_round, phase_name(h->fail_phase));
+    if (h->signal > 0) {
+        json_text(f, signal_name(h->signal));
+    } else {
+        fputs("null", f);
+    }
+    fprintf(f, ", \"exit_code\": ");
+    if (h->exit_code >= 0) {
+        fprintf(f, "%d", h->exit_code);
+    } else {
+        fputs("null", f);
+    }
+    fputc('}', f);
+}
+
+/* One hunt's object. */
+static void
+json_hunt(const struct result *h, FILE *f)
+{
+    json_verdict(h, f);
+    json_all_deltas(h, f);
+    json_rounds(h, f);
+    json_measured(h, f);
+    json_failure(h, f);
+    fprintf(f, ",\n  \"explain\": ");
+    json_explain(f, h);
+    fprintf(f, ",\n  \"message\": ");
+    json_text(f, h->message);
+    fprintf(f, ",\n  \"note\": ");
+    json_text(f, h->note);
+    fprintf(f, "\n}\n");
+}
+
+void
+report_json_targets(FILE *f, int exit_status, int n,
+    void (*one)(FILE *, int, const void *), const void *arg)
+{
+    int i;
+
+    fprintf(f, "{\"exit_status\": %d, \"targets\": [", exit_status);
+    for (i = 0; i < n; i++) {
+        fputs(i > 0 ? ",\n" : "\n", f);
+        one(f, i, arg);
+    }
+    fprintf(f, "]}\n");
+}
+
+/* Result i of an array, for report_json_targets(). */
+static void
+json_nth(FILE *f, int i, const void *results)
+{
+    json_hunt((const struct result *)results + i, f);
+}
+
+void
+report_json(FILE *f, const struct result *results, int n, int many,
+    int exit_status)
+{
+    if (many) {
+        report_json_targets(f, exit_status, n, json_nth, results);
+    } else {
+        json_hunt(&results[0], f);
+    }
 }

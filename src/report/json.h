@@ -1,4 +1,4 @@
-/* json.h: the pieces of refhunt's JSON reports, written to a FILE. */
+/* json.h: refhunt's JSON reports, and their pieces, written to a FILE. */
 #ifndef REFHUNT_JSON_H
 #define REFHUNT_JSON_H
 
@@ -41,5 +41,14 @@ void    json_refs_trust(FILE *, const struct result *);
 /* --explain's findings ({"after_round": N, "seconds": S, "note": TEXT,
  * "objects": [...]}), or null when nothing was explained. */
 void    json_explain(FILE *, const struct result *);
+
+/* The JSON report: one result's object, or with many (--each)
+ * {"exit_status": N, "targets": [...]}, N the run's exit status. */
+void    report_json(FILE *, const struct result *, int, int, int);
+
+/* {"exit_status": N, "targets": [...]}: the run's exit status, then n
+ * objects, object i as one(f, i, arg) writes it. */
+void    report_json_targets(FILE *, int, int,
+            void (*)(FILE *, int, const void *), const void *);
 
 #endif

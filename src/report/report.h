@@ -1,4 +1,4 @@
-/* report.h: a hunt's result as text for a person and JSON for a machine. */
+/* report.h: a hunt's result as text for a person. */
 #ifndef REFHUNT_REPORT_H
 #define REFHUNT_REPORT_H
 
@@ -37,14 +37,5 @@ void    report_annotations(const struct result *, FILE *);
 
 /* regrtest's leak lines, the -v table and the one-line verdict. */
 void    report_text(const struct result *, FILE *);
-
-/* The JSON report: one result's object, or with many (--each)
- * {"exit_status": N, "targets": [...]}, N the run's exit status. */
-void    report_json(FILE *, const struct result *, int, int, int);
-
-/* {"exit_status": N, "targets": [...]}: the run's exit status, then n
- * objects, object i as one(f, i, arg) writes it. */
-void    report_json_targets(FILE *, int, int,
-            void (*)(FILE *, int, const void *), const void *);
 
 #endif

@@ -248,15 +248,142 @@ apply_explain(struct hunt *h, struct record *r)
     r->text = NULL;
 }
 
+/* hello: the worker's interpreter. */
+static void
+apply_hello(struct channel *c, struct record *r)
+{
+    struct python_info *py = &c->cur->python;
+
+    c->hello = 1;
+    c->starts++;
+    py->version = r->text;
+    py->blocks_source = r->extra;
+    py->debug = r->debug;
+    py->refs_available = r->refs_available;
+    py->free_threaded = r->free_threaded;
+    r->text = r->extra = NULL;
+}
+
+/* phase: a round (or a calibration round, round 0) goes on. */
+static void
+apply_phase(struct channel *c, const struct record *r)
+{
+    struct hunt *h = c->cur;
+
+    if (r->phase == PHASE_INIT || r->round > h->started) {
+        c->starts++;        /* --timeout is per round */
+    }
+    c->last_round = r->round;
+    c->last_phase = r->phase;
+    if (r->round == 0) {
+        h->calibrating = 1;
+        return;
+    }
+    h->started = r->round;
+    /* (the main interpreter's end after the last round of subinterp and
+     * loop modes leaves the measured round as it was) */
+    if (!h->rounds[r->round - 1].measured) {
+        h->rounds[r->round - 1].phase = r->phase;
+    }
+}
+
+/* calibration, counters, fail: what the rounds measured, or where the
+ * target failed. */
+static void
+apply_measured(struct channel *c, struct record *r)
+{
+    struct hunt *h = c->cur;
+
+    switch (r->type) {
+    case RECORD_CALIBRATION:
+        h->calibrated = 1;
+        h->calibrating = 0;
+        memcpy(h->calibration, r->counter, sizeof h->calibration);
+        break;
+    case RECORD_COUNTERS:
+        h->rounds[r->round - 1].measured = 1;
+        memcpy(h->rounds[r->round - 1].counter, r->counter,
+            sizeof h->rounds[r->round - 1].counter);
+        break;
+    case RECORD_FAIL:
+        c->has_fail = 1;
+        h->fail_round = r->round;
+        h->fail_phase = r->phase;
+        if (r->round >= 1) {
+            h->rounds[r->round - 1].phase = r->phase;
+        }
+        free(h->message);
+        h->message = r->text;
+        r->text = NULL;
+        break;
+    default:
+        break;
+    }
+}
+
+/* growth, trace: what --show-growth and --trace-blocks found in a
+ * round. */
+static void
+apply_finding(struct hunt *h, struct record *r)
+{
+    struct round *rd = &h->rounds[r->round - 1];
+
+    if (r->type == RECORD_GROWTH) {
+        rd->growth = xreallocarray(rd->growth, (size_t)rd->ngrowth + 1,
+            sizeof *rd->growth);
+        rd->growth[rd->ngrowth++] = (struct growth){ r->text, r->value[0],
+            r->value[1] };
+    } else {
+        rd->trace = xreallocarray(rd->trace, (size_t)rd->ntrace + 1,
+            sizeof *rd->trace);
+        rd->trace[rd->ntrace++] = (struct trace){ r->value[0], r->value[1],
+            r->text, NULL, 0 };
+    }
+    r->text = NULL;
+}
+
+/* tracetype: of the site a trace record of that round sent last. */
+static void
+apply_trace_type(struct hunt *h, struct record *r)
+{
+    struct round *rd = &h->rounds[r->round - 1];
+
+    trace_add_type(&rd->trace[rd->ntrace - 1], r->text, r->value[0]);
+    r->text = NULL;
+}
+
+/* module, test, import, path, untrusted: a name a worker found. */
+static void
+apply_name(struct hunt *h, const struct record *r)
+{
+    switch (r->type) {
+    case RECORD_MODULE:
+    case RECORD_TEST:
+        names_add(&h->found, r->text);
+        break;
+    case RECORD_IMPORT:
+        hunt_add_import(h, r->text, (int)r->value[0]);
+        break;
+    case RECORD_PATH:
+        names_add(&h->paths, r->text);
+        break;
+    case RECORD_UNTRUSTED:
+        if (!names_has(&h->untrusted, r->text)) {
+            names_add(&h->untrusted, r->text);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* One record line, into the hunt (or the test) it is about. */
 static void
 apply(struct channel *c, const char *line)
 {
-    struct hunt *h = c->cur;
-    struct round *rd;
     struct record r;
     const char *wrong;
     char *cause;
-    int m;
 
     if (record_parse(line, &r, &cause) != 0) {
         corrupt(c, cause);
@@ -269,14 +396,7 @@ apply(struct channel *c, const char *line)
     }
     switch (r.type) {
     case RECORD_HELLO:
-        c->hello = 1;
-        c->starts++;
-        h->python.version = r.text;
-        h->python.blocks_source = r.extra;
-        h->python.debug = r.debug;
-        h->python.refs_available = r.refs_available;
-        h->python.free_threaded = r.free_threaded;
-        r.text = r.extra = NULL;
+        apply_hello(c, &r);
         break;
     case RECORD_TESTBEGIN:
         test_begin(c, &r);
@@ -287,86 +407,33 @@ apply(struct channel *c, const char *line)
     case RECORD_TESTAGAIN:
         test_again(c->cur);
         break;
-    case RECORD_CALIBRATION:
-        h->calibrated = 1;
-        h->calibrating = 0;
-        memcpy(h->calibration, r.counter, sizeof h->calibration);
-        break;
     case RECORD_PHASE:
-        if (r.phase == PHASE_INIT || r.round > h->started) {
-            c->starts++;        /* --timeout is per round */
-        }
-        c->last_round = r.round;
-        c->last_phase = r.phase;
-        if (r.round == 0) {
-            h->calibrating = 1;
-            break;
-        }
-        h->started = r.round;
-        /* (the main interpreter's end after the last round of subinterp
-         * and loop modes leaves the measured round as it was) */
-        if (!h->rounds[r.round - 1].measured) {
-            h->rounds[r.round - 1].phase = r.phase;
-        }
+        apply_phase(c, &r);
         break;
+    case RECORD_CALIBRATION:
     case RECORD_COUNTERS:
-        h->rounds[r.round - 1].measured = 1;
-        for (m = 0; m < METRIC_COUNT; m++) {
-            h->rounds[r.round - 1].counter[m] = r.counter[m];
-        }
-        break;
     case RECORD_FAIL:
-        c->has_fail = 1;
-        h->fail_round = r.round;
-        h->fail_phase = r.phase;
-        if (r.round >= 1) {
-            h->rounds[r.round - 1].phase = r.phase;
-        }
-        free(h->message);
-        h->message = r.text;
-        r.text = NULL;
+        apply_measured(c, &r);
         break;
     case RECORD_GROWTH:
-        rd = &h->rounds[r.round - 1];
-        rd->growth = xreallocarray(rd->growth, (size_t)rd->ngrowth + 1,
-            sizeof *rd->growth);
-        rd->growth[rd->ngrowth++] = (struct growth){ r.text, r.value[0],
-            r.value[1] };
-        r.text = NULL;
-        break;
     case RECORD_TRACE:
-        rd = &h->rounds[r.round - 1];
-        rd->trace = xreallocarray(rd->trace, (size_t)rd->ntrace + 1,
-            sizeof *rd->trace);
-        rd->trace[rd->ntrace++] = (struct trace){ r.value[0], r.value[1],
-            r.text, NULL, 0 };
-        r.text = NULL;
+        apply_finding(c->cur, &r);
         break;
     case RECORD_TRACETYPE:
-        trace_add_type(&h->rounds[r.round - 1].trace[
-            h->rounds[r.round - 1].ntrace - 1], r.text, r.value[0]);
-        r.text = NULL;
+        apply_trace_type(c->cur, &r);
         break;
     case RECORD_EXPLAIN:
-        apply_explain(h, &r);
+        apply_explain(c->cur, &r);
         break;
     case RECORD_MODULE:
     case RECORD_TEST:
-        names_add(&h->found, r.text);
-        break;
     case RECORD_IMPORT:
-        hunt_add_import(h, r.text, (int)r.value[0]);
-        break;
     case RECORD_PATH:
-        names_add(&h->paths, r.text);
-        break;
     case RECORD_UNTRUSTED:
-        if (!names_has(&h->untrusted, r.text)) {
-            names_add(&h->untrusted, r.text);
-        }
+        apply_name(c->cur, &r);
         break;
     case RECORD_END:
-        h->finished = 1;
+        c->cur->finished = 1;
         break;
     }
     record_clear(&r);

@@ -16,6 +16,7 @@
 #include "baseline.h"
 #include "clock.h"
 #include "importshare.h"
+#include "json.h"
 #include "report.h"
 #include "pipeline.h"
 #include "run.h"

@@ -991,7 +991,27 @@ def _by_id(key):
 
 def _explain(limit, before_ids, before_types, seconds, older_ids,
              older_types):
+    """explain()'s steps: the objects new since the snapshot, of the
+    types that grew; the few to look at; what holds each of them. Each
+    step's lists and views die with it, before the search that follows
+    the referrers, where they would show as holders."""
     import time
+    new, counts = _new_since(before_ids, before_types, older_ids,
+                             older_types)
+    # the search's time limit starts now: listing the heap takes what it
+    # takes (seconds on a million objects), and at least one object gets
+    # its chance
+    deadline = time.monotonic() + seconds
+    pool, fed = _candidates(new, counts, limit)
+    del new
+    return _explain_pool(pool, fed, limit, deadline, seconds)
+
+
+def _new_since(before_ids, before_types, older_ids, older_types):
+    """The objects new since the snapshot (or at an address whose object
+    had another type then), of the types that grew; with two snapshots,
+    those the run between them made and the last did not free. Returns
+    (objects, {id of a type: how many more})."""
     # bytes, not lists of ints: no object of theirs joins the heap searched
     ids = memoryview(before_ids).cast("Q")
     tps = memoryview(before_types).cast("Q")
@@ -1043,18 +1063,17 @@ def _explain(limit, before_ids, before_types, seconds, older_ids,
                     if k == len(made) or made[k] != i or made_tps[k] != t:
                         continue    # made by the last run: not yet kept
                 new.append(objs[i])
-    del types, ids, tps, made, made_tps, before_ids, before_types, \
-        older_ids, older_types
-    # the search's time limit starts now: listing the heap takes what it
-    # takes (seconds on a million objects), and at least one object gets
-    # its chance
-    deadline = time.monotonic() + seconds
-    newids = set(map(id, new))
-    mdicts = _module_dicts()
+    return new, counts
 
-    # First the objects that no other new object refers to (what the
-    # leak starts from), then the types that grew most.
-    fed = {}            # {id: id of a new object that refers to it}
+
+def _candidates(new, counts, limit):
+    """The objects to explain, at most 4 * limit of the new ones: first
+    those that no other new object refers to (what the leak starts
+    from), then the types that grew most. Returns (pool, fed): pool the
+    two placeholders _outside_counts wants, then the objects; fed {id:
+    id of a new object that refers to it}."""
+    newids = set(map(id, new))
+    fed = {}
     for r in new:
         if gc.is_tracked(r):
             for c in gc.get_referents(r):
@@ -1065,15 +1084,20 @@ def _explain(limit, before_ids, before_types, seconds, older_ids,
         order.append((_plumbing(o), id(o) in fed, -counts.get(id(type(o)), 0),
                       i))
     order.sort()
-    chosen = []
+    pool = [object(), object()]
     for _, _, _, i in order[:limit * 4]:
-        chosen.append(new[i])
-    del objs, new, order
-    r = c = o = None    # the loops' last values must not count
+        pool.append(new[i])
+    return pool, fed
+
+
+def _explain_pool(pool, fed, limit, deadline, seconds):
+    """What holds each object of the pool (from pool[2] on), until limit
+    findings or the deadline; an object that an earlier finding explains
+    is passed over. Returns (findings, note)."""
+    import time
+    mdicts = _module_dicts()
     findings, note = [], ""
     try:
-        pool = [object(), object()] + chosen
-        del chosen
         outside_counts = _outside_counts(pool)
         ours = {id(pool), id(findings)}
         shown = set()       # what the findings so far named
@@ -1087,33 +1111,40 @@ def _explain(limit, before_ids, before_types, seconds, older_ids,
                 continue        # an earlier finding explains it
             if type(o).__name__ in _WEAK and o() is not None:
                 continue        # an ABC cache's entry: dies with its class
-            outside = outside_counts[k - 2]
-            path, tree = _backrefs(o, ours, mdicts, deadline)
-            if not shown.isdisjoint(tree):
-                continue        # held by what an earlier finding explains
-            chain = _render(path, mdicts) if path else ""
-            rooted = bool(path)
-            if not rooted:
-                held, anchor = _anchor(tree)
-                if anchor:
-                    chain = "%d reference%s outside the GC's view \u2192 %s" % (
-                        held, "" if held == 1 else "s",
-                        _render(anchor, mdicts, root=False))
-                    path = anchor
-            cycle = ""
-            loop = _cycle(o, tree, deadline) if not rooted else None
-            if loop:
-                cycle = _render_cycle(loop, mdicts)
-            cache = _known_cache(path or [])
-            for n in (path or []) + (loop or []):
-                shown.add(id(n))
-            findings.append((_describe(o, mdicts), chain,
-                             max(outside, 0), cycle, cache or ""))
-            del path, tree, loop
-        o = None
+            finding = _explain_one(o, outside_counts[k - 2], ours, mdicts,
+                                   deadline, shown)
+            if finding is not None:
+                findings.append(finding)
     except _Deadline:
         note = "time limit of %g s reached" % seconds
     return findings, note
+
+
+def _explain_one(o, outside, ours, mdicts, deadline, shown):
+    """A finding for o: (description, chain, refs outside the GC's view,
+    cycle, cache); None when what holds it is what an earlier finding
+    explains (shown: the objects they named, to which o's are added)."""
+    path, tree = _backrefs(o, ours, mdicts, deadline)
+    if not shown.isdisjoint(tree):
+        return None     # held by what an earlier finding explains
+    chain = _render(path, mdicts) if path else ""
+    rooted = bool(path)
+    if not rooted:
+        held, anchor = _anchor(tree)
+        if anchor:
+            chain = "%d reference%s outside the GC's view \u2192 %s" % (
+                held, "" if held == 1 else "s",
+                _render(anchor, mdicts, root=False))
+            path = anchor
+    cycle = ""
+    loop = _cycle(o, tree, deadline) if not rooted else None
+    if loop:
+        cycle = _render_cycle(loop, mdicts)
+    cache = _known_cache(path or [])
+    for n in (path or []) + (loop or []):
+        shown.add(id(n))
+    return (_describe(o, mdicts), chain, max(outside, 0), cycle,
+            cache or "")
 
 
 # ---- loop mode: regrtest's refleak.py (dash_R_cleanup) and

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "fuzz.h"
 #include "hunt.h"
+#include "json.h"
 #include "pipeline.h"
 #include "record.h"
 #include "report.h"
