@@ -200,7 +200,7 @@ def test_own_code_leak_beside_an_import_leak():
     expect(own is not None, "own_code is not null", r)
     expect("fds" in own["leaks"] and own["deltas"]["fds"] == [1, 1],
            "the descriptor is its own code's", r)
-    expect(e2e.object_metric() in own["leaks"], "so are the objects", r)
+    expect("blocks" in own["leaks"], "so are the objects", r)
     expect(own["target"]["deltas"]["fds"] == [1, 1], "the whole, too", r)
     if grown is not None:
         # the independent reinit loop: the target less its imports
@@ -330,7 +330,7 @@ def test_bisect_tests_suite_import_leak():
         if mode == "loop":
             expect(floor is None, "loop: the imports happen once", r)
             continue
-        expect(floor is not None and e2e.object_metric() in floor["leaks"],
+        expect(floor is not None and "blocks" in floor["leaks"],
                "reinit: the suite's import leak measured", r)
         expect("loading the suite alone leaks" in r.out and
                "charged to no test" in r.out, "and said", r)
@@ -409,7 +409,7 @@ def test_import_share_of_own_code():
     r = refhunt("-c", code)
     expect(r.rc == 1 and r.json["leaks"], "a leak", r)
     share = r.json["import_deltas"]
-    metric = e2e.object_metric()
+    metric = "blocks"
     expect(share is not None and metric in r.json["leaks"] and
            all(d < 1 for d in share[metric]), "no %s from imports" % metric, r)
     expect("none of which comes from importing its modules alone: the leak "

@@ -126,52 +126,13 @@ def expect_complete(r):
     expect(all(rd["status"] == "ok" and rd["counters"] for rd in j["rounds"]),
            "a round did not finish", r)
     for metric in ("blocks", "fds"):
-        if metric == "blocks" and not blocks_counted(r):
-            continue
         expect(len(j["deltas"][metric]) == j["tracked"],
                "%s deltas: one per tracked round" % metric, r)
-
-
-# Why a test of a leak of blocks cannot run on the free-threaded 3.13
-# outside loop mode (README).
-NO_BLOCKS = ("blocks are not counted after a free-threaded 3.13 interpreter "
-             "ends (reinit, subinterp): it leaves blocks behind by itself")
-
-
-def need_blocks(mode="reinit"):
-    """Skips a test of a leak of blocks alone where none are counted."""
-    if mode != "loop" and free_threaded():
-        raise Skip(NO_BLOCKS)
-
-
-def modes_counting_blocks(*modes):
-    """Those of the modes in which a leak of blocks alone can be seen
-    here (the free-threaded 3.13: loop only; NO_BLOCKS says why)."""
-    return [m for m in modes if m == "loop" or not free_threaded()]
-
-
-def object_metric(mode="reinit"):
-    """The metric that shows a kept object in this mode: blocks, or refs
-    where no blocks are counted (NO_BLOCKS)."""
-    return "blocks" if mode == "loop" or not free_threaded() else "refs"
-
-
-def blocks_counted(r):
-    """Blocks are counted, except after a free-threaded 3.13 interpreter
-    ends, and only there."""
-    j = r.json
-    uncounted = j["deltas"]["blocks"] is None and j["status"] in ("clean", "leak")
-    if uncounted:
-        expect(j["python"]["free_threaded"] and j["mode"] != "loop",
-               "blocks not counted", r)
-    return not uncounted
 
 
 def expect_leak(r, metric):
     """The metric leaked: JSON says so, and regrtest's line is printed."""
     j = r.json
-    if metric == "blocks" and not blocks_counted(r):
-        raise Skip(NO_BLOCKS)
     noun = {"refs": "references", "blocks": "memory blocks",
             "fds": "file descriptors"}[metric]
     expect(metric in j["leaks"], "%s not among the leaks" % metric, r)
@@ -297,7 +258,6 @@ def test_ref_leak():
 
 @test
 def test_block_leak():
-    need_blocks()
     r = refhunt("-c", "import leakblock\nleakblock.leak()")
     expect_report_shape(r, "leak", 1)
     expect_leak(r, "blocks")

@@ -56,8 +56,6 @@ def objects_counted(r):
     py = j["python"]
     want = not py["refs_available"] and version() >= (3, 13)
     got = j["deltas"]["objects"] is not None
-    if want and py["free_threaded"] and j["mode"] != "loop":
-        want = False    # as blocks: not after a 3.13t interpreter ends
     expect(got == want, "objects %s counted" % ("not" if want else "is"), r)
     return got
 
@@ -74,14 +72,8 @@ def check_leak(mode, script, n, threads):
     expect_complete(r)
     j = r.json
     want = [n] * j["tracked"]
-    # (free-threaded 3.13, reinit and subinterp: refs and fds decide)
-    if not e2e.blocks_counted(r):
-        expect("blocks are not counted after an interpreter ends on this "
-               "build (--mode loop counts them)" in r.out, "the verdict line "
-               "says why blocks are not counted", r)
-    else:
-        expect(j["deltas"]["blocks"] == want, "blocks deltas are not %s" % want, r)
-        expect("blocks" in j["leaks"], "blocks not among the leaks", r)
+    expect(j["deltas"]["blocks"] == want, "blocks deltas are not %s" % want, r)
+    expect("blocks" in j["leaks"], "blocks not among the leaks", r)
     if j["python"]["refs_available"]:
         expect(j["refs_trusted"], "refs not trusted", r)
         expect(j["deltas"]["refs"] == want, "refs deltas are not %s" % want, r)

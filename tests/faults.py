@@ -504,6 +504,38 @@ def test_worker_end_read_from_facts():
                    j["failure"]["phase"] == "run", "where", r)
 
 
+@test
+def test_verdict_names_only_what_was_counted():
+    """References not trusted, and a worker that sends no blocks (and no
+    fds): the verdict line and the untrusted line never say that a counter
+    that was not counted decided or found no leak."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = fake_refhunt(tmp)
+        for n, says, decide in (
+                ("1", "clean, no leak of file descriptors; references not "
+                 "judged (by the rule they leak) (", "fds decide"),
+                ("-1", "clean, no leak; references not judged (by the rule "
+                 "they leak), and nothing else was counted (",
+                 "nothing else is counted")):
+            report = os.path.join(tmp, "r.json")
+            proc = subprocess.run([copy, "--json", report, "-R", "2:3", "-c",
+                                   "uncounted", n], capture_output=True,
+                                  text=True, env=e2e.env(), timeout=60)
+            with open(report) as f:
+                r = e2e.Result(proc, json.load(f))
+            expect(r.rc == 0 and r.json["deltas"]["blocks"] is None and
+                   r.json["refs_unjudged_leak"] is True, "%s: clean, refs "
+                   "unjudged, no blocks" % n, r)
+            verdict = [l for l in r.out.splitlines() if l.startswith("refhunt: ")]
+            expect(len(verdict) == 1 and says in verdict[0] and
+                   "memory blocks" not in verdict[0], "%s: the verdict "
+                   "names only what was counted" % n, r)
+            expect("were not counted)" in verdict[0], "and says what was "
+                   "not", r)
+            expect("; %s (--trust-refs" % decide in r.out and "blocks and "
+                   "fds decide" not in r.out, "%s: what decides" % n, r)
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["--list"] and len(sys.argv) < 5:
         raise SystemExit(__doc__)

@@ -166,7 +166,7 @@ def test_release_built_drift_is_clean():
     expect(all(d >= 1 for d in r.json["deltas"]["refs"]), "drift shown", r)
     expect_untrusted(r, "releasebuilt")
     # never a bare "no leak": refs were not judged, and would leak
-    for mode in e2e.modes_counting_blocks("loop", "reinit"):
+    for mode in ("loop", "reinit"):
         r = refhunt("--mode", mode, "-c", code)
         expect(r.rc == 0 and r.json["refs_unjudged_leak"] is True,
                "%s: exit 0, refs_unjudged_leak" % mode, r)
@@ -191,7 +191,7 @@ def test_release_built_leaks_caught_by_blocks():
     too many on a fresh object, a PyMem_Malloc never freed."""
     for func in ("leak_object", "leak_block"):
         code = "import releasebuilt; releasebuilt.%s()" % func
-        for mode in e2e.modes_counting_blocks("loop", "reinit"):
+        for mode in ("loop", "reinit"):
             r = refhunt("--mode", mode, "-c", code)
             expect_report_shape(r, "leak", 1, mode=mode)
             expect_leak(r, "blocks")
@@ -337,7 +337,6 @@ def test_calibration_keeps_clean_and_one_block():
     """On every interpreter: an empty target is clean and a leak of one
     block a round is a leak, whatever the sign of the interpreter's own
     drift per cycle (negative on 3.12 and 3.13 release builds)."""
-    e2e.need_blocks()
     for mode in ("reinit", "subinterp"):
         r = refhunt("--mode", mode, "-c", "pass")
         # 3.9 keeps 7 to 15 blocks in every subinterpreter, a drift whose
@@ -357,7 +356,7 @@ def test_exact_blocks_every_mode():
     drift of the interpreter's hides or invents a block (3.12+ count the
     blocks their allocator hook saw allocated). 3.9's subinterpreters
     keep blocks of their own (leaks_per_round): not there."""
-    for mode in e2e.modes_counting_blocks("reinit", "subinterp", "loop"):
+    for mode in ("reinit", "subinterp", "loop"):
         if e2e.leaks_per_round(mode) != 1:
             continue
         for n in (0, 1, 10):

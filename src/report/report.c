@@ -9,6 +9,14 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
+/* Whether the hunt counted a metric: a worker sends none ("-") for what
+ * it cannot count. */
+static int
+counted(const struct result *h, enum metric m)
+{
+    return h->ndeltas > 0 && h->deltas[m][0] != COUNTER_NONE;
+}
+
 /* ANSI colors of the verdict words, when report_set_color() said so. */
 static int use_color;
 
@@ -252,15 +260,12 @@ measured(const struct result *h, FILE *f)
             python_build(&h->python));
         if (!h->python.refs_available) {
             fprintf(f, ": blocks%s and fds only, references need a debug "
-                "build", h->ndeltas > 0 &&
-                h->deltas[METRIC_OBJECTS][0] != COUNTER_NONE ?
-                ", objects" : "");
-        } else if (h->ndeltas > 0 &&
-            h->deltas[METRIC_BLOCKS][0] == COUNTER_NONE) {
-            /* the worker could not count them (probe.c says why) */
-            fprintf(f, ": references and fds only, blocks are not counted "
-                "after an interpreter ends on this build (--mode loop "
-                "counts them)");
+                "build", counted(h, METRIC_OBJECTS) ? ", objects" : "");
+        } else if (h->ndeltas > 0 && (!counted(h, METRIC_BLOCKS) ||
+            !counted(h, METRIC_FDS))) {
+            fprintf(f, ": %s were not counted", !counted(h, METRIC_FDS) ?
+                counted(h, METRIC_BLOCKS) ? "fds" : "blocks and fds" :
+                "blocks");
         }
     }
     if (h->calibrated) {
@@ -536,24 +541,32 @@ report_untrusted_refs(const struct result *h, FILE *f)
         fprintf(f, " and %d more", h->nuntrusted - UNTRUSTED_SHOWN);
     }
     fprintf(f, ", not built for a debug interpreter, %s the total with "
-        "inline reference counting; blocks and fds decide (--trust-refs: "
-        "references too)\n", h->nuntrusted > 1 ? "bypass" : "bypasses");
+        "inline reference counting; %s (--trust-refs: references too)\n",
+        h->nuntrusted > 1 ? "bypass" : "bypasses",
+        counted(h, METRIC_BLOCKS) && counted(h, METRIC_FDS) ?
+        "blocks and fds decide" : counted(h, METRIC_BLOCKS) ?
+        "blocks decide" : counted(h, METRIC_FDS) ? "fds decide" :
+        "nothing else is counted");
 }
 
-/* The verdict's words when refs did not decide: it is not about them.
- * no_leak: the verdict so far is "clean, no leak". */
+/* The verdict's words when refs did not decide: it is not about them,
+ * and names only the counters that did. no_leak: the verdict so far is
+ * "clean, no leak". */
 static void
 unjudged(const struct result *h, int no_leak, FILE *f)
 {
+    int blocks = counted(h, METRIC_BLOCKS), fds = counted(h, METRIC_FDS);
+
     if (!h->refs_untrusted) {
         return;
     }
-    if (no_leak) {
-        fprintf(f, " of %s or %s", metric_noun(METRIC_BLOCKS),
-            metric_noun(METRIC_FDS));
+    if (no_leak && (blocks || fds)) {
+        fprintf(f, " of %s%s%s", blocks ? metric_noun(METRIC_BLOCKS) : "",
+            blocks && fds ? " or " : "", fds ? metric_noun(METRIC_FDS) : "");
     }
-    fprintf(f, "; references not judged%s", h->refs_unjudged ?
-        " (by the rule they leak)" : "");
+    fprintf(f, "; references not judged%s%s", h->refs_unjudged ?
+        " (by the rule they leak)" : "", blocks || fds ? "" :
+        ", and nothing else was counted");
 }
 
 void

@@ -182,6 +182,24 @@ blocktable_remove(uintptr_t p, struct block_info *info)
     return 1;
 }
 
+int
+blocktable_get(uintptr_t p, struct block_info *info)
+{
+    uint64_t h = hash(p);
+    struct shard *s = shard_of(h);
+    size_t i;
+    int found;
+
+    shard_lock(s);
+    i = shard_find(s, p, h);
+    found = i < s->capacity;
+    if (found) {
+        *info = s->info[i];
+    }
+    shard_unlock(s);
+    return found;
+}
+
 int64_t
 blocktable_live(void)
 {

@@ -30,6 +30,9 @@ void        blocktable_add(uintptr_t, struct block_info);
  * before the hook) if not. */
 int         blocktable_remove(uintptr_t, struct block_info *);
 
+/* 1 and *info if the block is noted, 0 if not. */
+int         blocktable_get(uintptr_t, struct block_info *);
+
 /* How many blocks are noted. */
 int64_t     blocktable_live(void);
 
@@ -44,7 +47,8 @@ void        blocktable_unmark(uintptr_t);
 int64_t     blocktable_objects(void);
 
 /* Calls each(block, info, arg) for every noted block, shard by shard;
- * each must not allocate through the hooked domains. */
+ * each must not allocate through the hooked domains, nor call the
+ * table. */
 void        blocktable_each(void (*)(uintptr_t, struct block_info, void *),
                 void *);
 

@@ -13,6 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "blocktable.h"
 #include "measure.h"
 
 /* Before each interpreter, after Py_PreInitialize: re-arms the counting
@@ -30,9 +31,10 @@ int         probe_objects_counted(void);
  * every version and record each block's site (sites.h). */
 void        probe_trace_blocks(int);
 
-/* Whether a live block the hook saw (object: from the object domain) is
- * one the runtime keeps by design: 3.12 and 3.13's immortal strings. */
-int         probe_block_by_design(uintptr_t, int);
+/* Whether a live block the hook saw is one the runtime keeps by design
+ * (3.12 and 3.13's immortal strings) or, after a free-threaded 3.13
+ * interpreter ended, one it left that nothing holds: not counted. */
+int         probe_block_by_design(uintptr_t, struct block_info);
 
 /* The round that allocations from now on belong to (0: none of the
  * target's, such as calibration rounds). */

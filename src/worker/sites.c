@@ -592,7 +592,7 @@ tally_block(uintptr_t p, struct block_info info, void *arg)
     struct snapshot *sn = arg;
 
     if (info.site == 0 || info.site >= sn->nsites ||
-        probe_block_by_design(p, info.object)) {
+        probe_block_by_design(p, info)) {
         return;
     }
     sn->count[info.site]++;
@@ -835,7 +835,7 @@ tally_type(uintptr_t p, struct block_info info, void *arg)
         r++) {
         ;
     }
-    if (r == t->nrounds || probe_block_by_design(p, info.object)) {
+    if (r == t->nrounds || probe_block_by_design(p, info)) {
         return;
     }
     for (i = 0; i < t->n; i++) {

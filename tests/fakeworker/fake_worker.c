@@ -10,6 +10,9 @@
  *     leak-before N    rounds before N do
  *     exit-in N S      round N's run exits with status S, no record more
  *     lost-in N        round N's run loses the channel (tells the keeper)
+ *     uncounted N      a module not built for a debug interpreter
+ *                      (untrusted refs), refs drift by N a round, and
+ *                      blocks are not counted ("-"); N < 0: fds neither
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +60,14 @@ main(int argc, char **argv)
         if ((strcmp(action, "leak-from") == 0 && round >= n) ||
             (strcmp(action, "leak-before") == 0 && round < n)) {
             leaked++;
+        }
+        if (strcmp(action, "uncounted") == 0) {
+            if (round == 1) {
+                record_send(sp.fd, "untrusted fake_release_built\n");
+            }
+            record_send(sp.fd, "counters %d %ld - %s\n", round,
+                50000 + round * labs(n), n < 0 ? "-" : "3");
+            continue;
         }
         record_send(sp.fd, "counters %d %ld %ld 3\n", round, 50000 + leaked,
             20000 + leaked);
