@@ -42,6 +42,7 @@
 #include "pipeline.h"
 #include "json.h"
 #include "report.h"
+#include "utf8.h"
 #include "supervise.h"
 #include "verdict.h"
 #include "xmalloc.h"
@@ -705,19 +706,8 @@ search(struct bisection *b)
 static struct hunt *
 discover(const struct settings *st, enum worker_task task, const char *exe)
 {
-    struct settings *ds = xmalloc(sizeof *ds);
-    struct hunt *h;
+    struct hunt *h = hunt_discovery(st, task);
 
-    *ds = *st;
-    ds->mode = MODE_REINIT;
-    ds->warmups = 1;        /* the worker runs it once, whatever these say */
-    ds->tracked = 1;
-    ds->show_growth = 0;
-    ds->trace_blocks = 0;
-    ds->explain = 0;
-    h = hunt_new(ds);
-    h->owned_settings = ds;
-    h->task = task;
     supervise_hunt(h, exe);
     return h;
 }
@@ -751,11 +741,25 @@ print_names(FILE *f, const char *label, const struct names *ns)
     int i;
 
     for (i = 0; i < ns->n; i++) {
-        fprintf(f, "%s%s", i == 0 ? label : ", ", ns->name[i]);
+        fputs(i == 0 ? label : ", ", f);
+        text_put_name(ns->name[i], f);
     }
     if (ns->n > 0) {
         fputc('\n', f);
     }
+}
+
+/* Prints deltas[0, n) as [1, 2, 3]. */
+static void
+print_deltas(FILE *f, const int64_t *deltas, int n)
+{
+    int r;
+
+    fputc('[', f);
+    for (r = 0; r < n; r++) {
+        fprintf(f, "%s%" PRId64, r > 0 ? ", " : "", deltas[r]);
+    }
+    fputc(']', f);
 }
 
 /* What loading the suite without running a test leaks (unittest, a new
@@ -765,7 +769,7 @@ floor_text(const struct bisection *b, FILE *f)
 {
     const struct hunt *h = b->floor;
     char *line;
-    int m, r;
+    int m;
 
     if (h == NULL) {
         return;
@@ -782,26 +786,11 @@ floor_text(const struct bisection *b, FILE *f)
         if (!h->leaked[m]) {
             continue;
         }
-        fprintf(f, "refhunt: loading the suite alone leaks [");
-        for (r = 0; r < h->ndeltas; r++) {
-            fprintf(f, "%s%" PRId64, r > 0 ? ", " : "", h->deltas[m][r]);
-        }
-        fprintf(f, "] %s a round, charged to no test\n",
+        fprintf(f, "refhunt: loading the suite alone leaks ");
+        print_deltas(f, h->deltas[m], h->ndeltas);
+        fprintf(f, " %s a round, charged to no test\n",
             metric_noun((enum metric)m));
     }
-}
-
-/* Prints deltas[0, n) as [1, 2, 3]. */
-static void
-print_deltas(FILE *f, const int64_t *deltas, int n)
-{
-    int r;
-
-    fputc('[', f);
-    for (r = 0; r < n; r++) {
-        fprintf(f, "%s%" PRId64, r > 0 ? ", " : "", deltas[r]);
-    }
-    fputc(']', f);
 }
 
 /* The target's own leak: each metric it leaks, and what of it importing
@@ -842,7 +831,7 @@ text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
     const struct culprit *c;
     const char *why;
     char *line;
-    int i, m, ngroups = 0, nadds = 0, n, r;
+    int i, m, ngroups = 0, nadds = 0, n;
 
     for (i = 0; i < b->nculprits; i++) {
         c = &b->culprits[i];
@@ -852,9 +841,10 @@ text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
             continue;
         }
         if (c->group.n > 0) {
-            fprintf(f, "refhunt: %s leaks only together with %d %s%s "
-                "before it:\n", c->item, c->group.n, item_kind(b),
-                c->group.n == 1 ? "" : "s");
+            fputs("refhunt: ", f);
+            text_put_name(c->item, f);
+            fprintf(f, " leaks only together with %d %s%s before it:\n",
+                c->group.n, item_kind(b), c->group.n == 1 ? "" : "s");
             print_names(f, "  ", &c->group);
         }
         for (m = 0; m < METRIC_COUNT; m++) {
@@ -870,19 +860,19 @@ text_report(const struct bisection *b, const struct hunt *disc, FILE *f)
             if (!c->view.leaked[m]) {
                 continue;
             }
-            fprintf(f, "refhunt: %s adds [", c->item);
-            for (r = 0; r < c->view.ndeltas; r++) {
-                fprintf(f, "%s%" PRId64, r > 0 ? ", " : "",
-                    c->view.deltas[m][r]);
-            }
-            fprintf(f, "] %s to the culprits before it, and does not leak "
+            fputs("refhunt: ", f);
+            text_put_name(c->item, f);
+            fputs(" adds ", f);
+            print_deltas(f, c->view.deltas[m], c->view.ndeltas);
+            fprintf(f, " %s to the culprits before it, and does not leak "
                 "on its own\n", metric_noun((enum metric)m));
         }
     }
     for (i = 0; i < b->nfailures; i++) {
         line = report_last_line(b->failures[i].message);
-        fprintf(f, "refhunt: %s %s fails on its own: %s\n", item_kind(b),
-            b->failures[i].item, line);
+        fprintf(f, "refhunt: %s ", item_kind(b));
+        text_put_name(b->failures[i].item, f);
+        fprintf(f, " fails on its own: %s\n", line);
         free(line);
         print_names(f, "  left out with it (they import it): ",
             &b->failures[i].with);

@@ -198,18 +198,10 @@ test_end(struct channel *c, struct record *r)
 static void
 test_again(struct hunt *t)
 {
-    int i, j;
+    int i;
 
     for (i = 0; i < t->nrounds; i++) {
-        for (j = 0; j < t->rounds[i].ngrowth; j++) {
-            free(t->rounds[i].growth[j].type);
-        }
-        for (j = 0; j < t->rounds[i].ntrace; j++) {
-            trace_clear(&t->rounds[i].trace[j]);
-        }
-        free(t->rounds[i].growth);
-        free(t->rounds[i].trace);
-        memset(&t->rounds[i], 0, sizeof t->rounds[i]);
+        round_clear(&t->rounds[i]);
     }
     t->started = 0;
 }

@@ -153,6 +153,22 @@ names_clear(struct names *ns)
 }
 
 void
+round_clear(struct round *r)
+{
+    int j;
+
+    for (j = 0; j < r->ngrowth; j++) {
+        free(r->growth[j].type);
+    }
+    for (j = 0; j < r->ntrace; j++) {
+        trace_clear(&r->trace[j]);
+    }
+    free(r->growth);
+    free(r->trace);
+    memset(r, 0, sizeof *r);
+}
+
+void
 hunt_free(struct hunt *h)
 {
     int i, j, m;
@@ -161,14 +177,7 @@ hunt_free(struct hunt *h)
         return;
     }
     for (i = 0; i < h->nrounds; i++) {
-        for (j = 0; j < h->rounds[i].ngrowth; j++) {
-            free(h->rounds[i].growth[j].type);
-        }
-        for (j = 0; j < h->rounds[i].ntrace; j++) {
-            trace_clear(&h->rounds[i].trace[j]);
-        }
-        free(h->rounds[i].growth);
-        free(h->rounds[i].trace);
+        round_clear(&h->rounds[i]);
     }
     names_clear(&h->found);
     for (i = 0; i < h->tests.n; i++) {
@@ -253,4 +262,24 @@ trace_clear(struct trace *t)
     }
     free(t->types);
     free(t->where);
+}
+
+struct hunt *
+hunt_discovery(const struct settings *st, enum worker_task task)
+{
+    struct settings *ds = xmalloc(sizeof *ds);
+    struct hunt *h;
+
+    *ds = *st;
+    ds->per_test = 0;
+    ds->mode = MODE_REINIT;
+    ds->warmups = 1;        /* the worker runs it once, whatever these say */
+    ds->tracked = 1;
+    ds->show_growth = 0;
+    ds->trace_blocks = 0;
+    ds->explain = 0;
+    h = hunt_new(ds);
+    h->owned_settings = ds;
+    h->task = task;
+    return h;
 }

@@ -110,9 +110,17 @@ struct hunt    *hunt_new(const struct settings *);
  * baselines use. */
 char           *target_name(const struct settings *, int);
 void            hunt_free(struct hunt *);
+/* Frees what a round found (--show-growth, --trace-blocks) and empties
+ * it: not begun, nothing measured. */
+void            round_clear(struct round *);
 /* New settings for a hunt refhunt runs for itself (a bisect probe, an
  * import share): as st, but quiet, with no report file and no finder. */
 struct settings *hunt_helper_settings(const struct settings *);
+
+/* A hunt whose worker runs the target once and lists what it finds
+ * (task: its modules, or its tests): one reinit round, nothing else
+ * asked of it, whatever st says. */
+struct hunt    *hunt_discovery(const struct settings *, enum worker_task);
 
 /* Ends a hunt that could not run: an error, and why. */
 void            hunt_set_error(struct hunt *, const char *);

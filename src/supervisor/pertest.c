@@ -386,18 +386,8 @@ one_ended(struct hunt *h, void *arg)
 static struct hunt *
 list_tests(const struct settings *st, const char *worker)
 {
-    struct settings *ls = xmalloc(sizeof *ls);
-    struct hunt *h;
+    struct hunt *h = hunt_discovery(st, TASK_LIST_TESTS);
 
-    *ls = *st;
-    ls->per_test = 0;
-    ls->mode = MODE_REINIT;
-    ls->warmups = 1;        /* the worker runs it once, whatever these say */
-    ls->tracked = 1;
-    ls->explain = 0;
-    h = hunt_new(ls);
-    h->owned_settings = ls;
-    h->task = TASK_LIST_TESTS;
     supervise_hunt(h, worker);
     if (h->status != STATUS_CLEAN || h->found.n == 0) {
         hunt_free(h);
