@@ -1,20 +1,24 @@
 #!/bin/sh
-# Measures what a hunt costs (hyperfine, from Debian's packages):
-#   1. `refhunt -R 3:3 --no-import-share SCRIPT` against six separate
-#      `python3-dbg SCRIPT` processes, for each script given (default: the
-#      shipped examples), and what the import share adds to a leaking one;
+# Measures what a hunt costs, every ratio from interleaved runs
+# (scripts/interleave.py: run 1 of each command, run 2 of each, ...; the
+# medians of wall time and of CPU time, children included):
+#   1. the default hunt as users run it, `refhunt -q SCRIPT` (-R 3:3, the
+#      import share of a leak beside it), and `refhunt -q
+#      --no-import-share SCRIPT`, against six separate `python3-dbg SCRIPT`
+#      processes, for each script given (default: the shipped examples);
+#      what the import share adds is the first against the second;
 #   2. one empty round: (-R 1:21 -c pass minus -R 1:1 -c pass) / 20;
 #   3. for tests/examples/stdlib_imports.py, hunts of 2, 6 and 10 rounds
 #      fitted to a line: the fixed cost of a hunt and the cost of a round,
 #      each against one python3-dbg process of the script.
-# Prints a table for README.md. Needs a build in ./build (scripts/setup.sh).
+# Prints tables for README.md, with the load average they were measured
+# at. RUNS (default 10) runs each. Needs a build in ./build.
 set -eu
 cd "$(dirname "$0")/.."
-command -v hyperfine >/dev/null || {
-    echo "bench: needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
 refhunt=build/src/refhunt
 python=$($refhunt --version | sed -n 's/^Python .*, \(.*\)$/\1/p')
 runs=${RUNS:-10}
+il="python3 scripts/interleave.py"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 [ $# -gt 0 ] || set -- tests/targets/clean.py tests/examples/render_page.py \
@@ -23,55 +27,52 @@ trap 'rm -rf "$out"' EXIT
 echo "refhunt: $($refhunt --version | tr '\n' ' ')"
 echo "machine: $(nproc) cores, $(uname -r)"
 echo
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo
-echo "| script | refhunt -R 3:3 | 6 x $python | ratio | CPU ratio |"
-echo "|---|---|---|---|---|"
+echo "| script | 6 x $python | refhunt -R 3:3 (default) | ratio | CPU ratio | --no-import-share | ratio | CPU ratio | load |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for script in "$@"; do
-    hyperfine -N -w 2 -r "$runs" -i --export-json "$out/h.json" 2>/dev/null \
-        "$refhunt -q -R 3:3 --no-import-share $script" \
-        "sh -c 'for i in 1 2 3 4 5 6; do $python $script >/dev/null; done'" \
-        >/dev/null
+    $il --json "$out/h.json" "$runs" \
+        "for i in 1 2 3 4 5 6; do $python $script; done" \
+        "$refhunt -q $script" \
+        "$refhunt -q --no-import-share $script" >/dev/null
     python3 - "$out/h.json" "$script" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-hunt, six = (x["mean"] for x in r)
-sd = [x["stddev"] for x in r]
-cpu = [x["user"] + x["system"] for x in r]     # of the children too
-print("| %s | %.0f ms ± %.0f | %.0f ms ± %.0f | %.2f | %.2f |" % (
-    sys.argv[2], hunt * 1e3, sd[0] * 1e3, six * 1e3, sd[1] * 1e3, hunt / six,
-    cpu[0] / cpu[1]))
+j = json.load(open(sys.argv[1]))
+six, hunt, bare = j["results"]
+print("| %s | %.0f ms | %.0f ms | %.2f | %.2f | %.0f ms | %.2f | %.2f | %.1f-%.1f |" % (
+    sys.argv[2], six["wall"] * 1e3, hunt["wall"] * 1e3,
+    hunt["wall"] / six["wall"], hunt["cpu"] / six["cpu"], bare["wall"] * 1e3,
+    bare["wall"] / six["wall"], bare["cpu"] / six["cpu"], *j["load"]))
+print("  import share: +%.0f%% wall, +%.0f%% CPU over --no-import-share" % (
+    (hunt["wall"] / bare["wall"] - 1) * 100,
+    (hunt["cpu"] / bare["cpu"] - 1) * 100), file=sys.stderr)
 PY
 done
 echo
-hyperfine -N -w 2 -r "$runs" --export-json "$out/e.json" \
-    "$refhunt -q -R 1:1 -c pass" "$refhunt -q -R 1:21 -c pass" >/dev/null
+$il --json "$out/e.json" "$runs" "$refhunt -q -R 1:1 -c pass" \
+    "$refhunt -q -R 1:21 -c pass" "$python -c pass" >/dev/null
 python3 - "$out/e.json" "$python" <<'PY'
 import json, sys
-one, many = (x["mean"] for x in json.load(open(sys.argv[1]))["results"])
+one, many, proc = json.load(open(sys.argv[1]))["results"]
 print("one empty round (init, run `pass`, 3 gc passes, finalize, measure): "
-      "%.1f ms" % ((many - one) / 20 * 1e3))
-print("refhunt start-up and two rounds (-R 1:1 -c pass): %.0f ms" % (one * 1e3))
-PY
-hyperfine -N -w 2 -r "$runs" --export-json "$out/p.json" "$python -c pass" >/dev/null
-python3 - "$out/p.json" "$python" <<'PY'
-import json, sys
-t = json.load(open(sys.argv[1]))["results"][0]["mean"]
-print("one `%s -c pass` process, for comparison: %.1f ms" % (sys.argv[2], t * 1e3))
+      "%.1f ms wall, %.1f ms CPU" % ((many["wall"] - one["wall"]) / 20 * 1e3,
+                                      (many["cpu"] - one["cpu"]) / 20 * 1e3))
+print("one `%s -c pass` process: %.1f ms wall, %.1f ms CPU" % (
+    sys.argv[2], proc["wall"] * 1e3, proc["cpu"] * 1e3))
 PY
 
 script=tests/examples/stdlib_imports.py
-hyperfine -N -i -w 2 -r "$runs" --export-json "$out/f.json" 2>/dev/null \
+$il --json "$out/f.json" "$runs" \
     "$refhunt -q --no-import-share -R 1:1 $script" \
     "$refhunt -q --no-import-share -R 1:5 $script" \
     "$refhunt -q --no-import-share -R 1:9 $script" "$python $script" >/dev/null
 python3 - "$out/f.json" "$script" <<'PY'
 import json, sys
-res = json.load(open(sys.argv[1]))["results"]
+j = json.load(open(sys.argv[1]))
+res = j["results"]
 
 
-def fit(what, r):
-    rounds, hunts, process = [2, 6, 10], r[:3], r[3]
+def fit(what, key):
+    rounds, hunts, process = [2, 6, 10], [r[key] for r in res[:3]], res[3][key]
     n = len(rounds)
     mx, my = sum(rounds) / n, sum(hunts) / n
     slope = sum((x - mx) * (y - my) for x, y in zip(rounds, hunts)) / \
@@ -83,17 +84,7 @@ def fit(what, r):
               fixed / process, process * 1e3))
 
 
-fit("wall", [x["mean"] for x in res])
-fit("CPU", [x["user"] + x["system"] for x in res])
-PY
-
-hyperfine -N -i -w 2 -r "$runs" --export-json "$out/s.json" \
-    "$refhunt -q -R 3:3 --no-import-share $script" \
-    "$refhunt -q -R 3:3 $script" >/dev/null
-python3 - "$out/s.json" "$script" <<'PY'
-import json, sys
-without, with_share = (x["mean"] for x in json.load(open(sys.argv[1]))["results"])
-print("%s leaks (_decimal): the import share adds %.0f ms to %.0f ms "
-      "(x%.2f)" % (sys.argv[2], (with_share - without) * 1e3, without * 1e3,
-                   with_share / without))
+fit("wall", "wall")
+fit("CPU", "cpu")
+print("load average: %.1f-%.1f" % tuple(j["load"]))
 PY

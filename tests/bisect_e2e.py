@@ -418,6 +418,56 @@ def test_import_share_of_own_code():
            "no import share line", r)
 
 
+COUNTED = """import os
+with open(os.environ["REFHUNT_TEST_COUNT"], "a") as f:
+    f.write("imported\\n")
+"""
+
+
+def imports_counted(body):
+    """Hunts a script that imports `counted` (which notes each import in a
+    file) and then runs body: the result, and how many times an
+    interpreter imported `counted` (the hunt's rounds and its share's)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "counted.py"), "w") as f:
+            f.write(COUNTED)
+        with open(os.path.join(tmp, "opens_fd.py"), "w") as f:
+            f.write(open(target("opens_fd.py")).read())
+        with open(os.path.join(tmp, "t.py"), "w") as f:
+            f.write("import counted\n" + body)
+        count = os.path.join(tmp, "count")
+        r = refhunt(os.path.join(tmp, "t.py"),
+                    extra_env={"REFHUNT_TEST_COUNT": count})
+        with open(count) as f:
+            return r, len(f.read().splitlines())
+
+
+@test
+def test_import_share_clean_pays_nothing():
+    """A clean hunt whose rounds do not grow starts no import share: only
+    its own 6 rounds import anything; a leaking one's share imports the
+    modules in 4 more rounds (1 warm-up, 3 tracked)."""
+    r, n = imports_counted("")
+    expect(r.rc == 0 and r.json["import_deltas"] is None, "clean", r)
+    expect(n == 6, "no share ran: %d imports" % n, r)
+    r, n = imports_counted("import opens_fd\n")
+    expect(r.rc == 1 and r.json["import_deltas"]["fds"] ==
+           r.json["deltas"]["fds"], "the share of a leak", r)
+    expect(n == 10, "the share ran 4 rounds: %d imports" % n, r)
+
+
+@test
+def test_import_share_cancelled():
+    """Warm-ups that grow start the share beside the hunt; a hunt that
+    ends clean all the same does not wait for it, and has none."""
+    with tempfile.TemporaryDirectory() as tmp:
+        r = refhunt(target("roundwise.py"), os.path.join(tmp, "n"),
+                    "leak-before", "4")
+    expect(r.rc == 0 and r.json["status"] == "clean", "clean", r)
+    expect(r.json["import_deltas"] is None and "of which" not in r.out,
+           "no share reported", r)
+
+
 @test
 def test_import_share_only_when_it_matters():
     r = refhunt("-c", "import json")

@@ -33,6 +33,12 @@ struct hunt {
     char           *owned_target;
     char          **owned_args;
     struct hunt    *follows;    /* the hunt this follow-up measures for */
+    struct hunt    *share;      /* its import share (importshare.c), which
+                                   may run beside it; NULL: none */
+    int             cancel;     /* a share no longer needed: killed, or
+                                   never started */
+    int             ended;      /* a share that ended before its hunt */
+    int             waiting;    /* a hunt that ended, for its share */
     enum worker_task task;      /* what its worker does */
     const char     *test_ids;   /* --per-test: the file of the ids of the
                                    tests its worker runs, NULL: all (a

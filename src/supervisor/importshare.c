@@ -8,6 +8,12 @@
  * many tracked rounds: its deltas are the import-time share. A target
  * whose leak is all there leaks through its imports (--bisect imports
  * names them); one with none there leaks in its own code.
+ *
+ * It runs beside the hunt, not after it: as soon as a measured round of
+ * the hunt shows growth (a delta not 0), the share starts (when a leak is
+ * possible at all, it shows in the first tracked round at the latest).
+ * A hunt that ends clean cancels it; one that leaks waits for it. A hunt
+ * whose rounds never grow never starts it, so a clean hunt pays nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,18 +69,56 @@ import_code(const struct hunt *h)
     return code;
 }
 
-struct hunt *
-importshare_hunt(struct hunt *h)
+/* Whether h is a hunt whose leak would get an import share. */
+static int
+eligible(const struct hunt *h)
+{
+    const struct settings *st = h->settings;
+
+    return !st->no_import_share && st->mode == MODE_REINIT &&
+        h->task == TASK_HUNT && st->bisect == BISECT_NONE &&
+        h->follows == NULL;
+}
+
+int
+importshare_possible(const struct settings *st)
+{
+    return !st->no_import_share && st->mode == MODE_REINIT &&
+        st->bisect == BISECT_NONE && !st->per_test;
+}
+
+/* Whether the last round measured grew from the one before, in a
+ * metric: a leak shows so in every tracked round. */
+static int
+grew(const struct hunt *h)
+{
+    const struct round *a, *b;
+    int k, m;
+
+    for (k = h->nrounds - 1; k >= 1 && !h->rounds[k].measured; k--) {
+        ;
+    }
+    if (k < 1 || !h->rounds[k - 1].measured) {
+        return 0;
+    }
+    a = &h->rounds[k - 1];
+    b = &h->rounds[k];
+    for (m = 0; m < METRIC_COUNT; m++) {
+        if (a->counter[m] != COUNTER_NONE && b->counter[m] != COUNTER_NONE &&
+            a->counter[m] != b->counter[m]) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static struct hunt *
+share_new(struct hunt *h)
 {
     const struct settings *st = h->settings;
     struct settings *ps;
     struct hunt *p;
 
-    if (st->no_import_share || st->mode != MODE_REINIT ||
-        h->task != TASK_HUNT ||
-        st->bisect != BISECT_NONE || h->status != STATUS_LEAK) {
-        return NULL;
-    }
     ps = hunt_helper_settings(st);
     ps->kind = TARGET_CODE;
     ps->args = NULL;
@@ -87,7 +131,30 @@ importshare_hunt(struct hunt *h)
     p->owned_target = import_code(h);
     ps->target = p->owned_target;
     p->follows = h;
+    h->share = p;
     return p;
+}
+
+struct hunt *
+importshare_early(struct hunt *h)
+{
+    if (h->share != NULL || h->finished || h->calibrating || !eligible(h) ||
+        !grew(h)) {
+        return NULL;
+    }
+    return share_new(h);
+}
+
+struct hunt *
+importshare_hunt(struct hunt *h)
+{
+    if (!eligible(h) || h->status != STATUS_LEAK) {
+        if (h->share != NULL) {
+            h->share->cancel = 1;   /* the hunt does not wait for it */
+        }
+        return NULL;
+    }
+    return h->share != NULL ? NULL : share_new(h);
 }
 
 void

@@ -162,6 +162,41 @@ print_hunt(const struct run *r, struct hunt *h)
     fflush(r->text);
 }
 
+/* A hunt and its import share (if any) are over: its verdict counts. */
+static void
+hunt_over(struct run *r, struct hunt *h)
+{
+    if (r->base != NULL) {
+        baseline_apply(r->base, h);
+    }
+    h->done = 1;
+    while (r->printed < r->n && r->hunts[r->printed]->done) {
+        print_hunt(r, r->hunts[r->printed++]);
+    }
+}
+
+/* An import share ended: it counts if its hunt leaked (and waits for
+ * it), else it was cancelled or has to wait for its hunt's verdict. */
+static void
+share_done(struct run *r, struct hunt *share)
+{
+    struct hunt *h = share->follows;
+
+    if (h->waiting) {
+        importshare_apply(share);
+        h->share = NULL;
+        hunt_free(share);
+        hunt_over(r, h);
+    } else if (h->done || share->cancel) {
+        if (h->share == share) {
+            h->share = NULL;
+        }
+        hunt_free(share);
+    } else {
+        share->ended = 1;
+    }
+}
+
 /* A hunt ended: its verdict, and the texts that are due now; or first
  * the follow-up that measures its import share. */
 static struct hunt *
@@ -171,24 +206,34 @@ hunt_done(struct hunt *h, void *arg)
     struct hunt *share;
 
     if (h->follows != NULL) {
-        importshare_apply(h);
-        share = h;
-        h = h->follows;
-        hunt_free(share);
-    } else {
-        verdict_compute(h);
-        if ((share = importshare_hunt(h)) != NULL) {
-            return share;
+        share_done(r, h);
+        return NULL;
+    }
+    verdict_compute(h);
+    share = importshare_hunt(h);
+    if (share != NULL || (h->share != NULL && !h->share->cancel &&
+        !h->share->ended)) {
+        h->waiting = 1;
+        return share;
+    }
+    if (h->share != NULL && h->share->ended) {
+        share = h->share;
+        if (!share->cancel) {
+            importshare_apply(share);
         }
+        h->share = NULL;
+        hunt_free(share);
     }
-    if (r->base != NULL) {
-        baseline_apply(r->base, h);
-    }
-    h->done = 1;
-    while (r->printed < r->n && r->hunts[r->printed]->done) {
-        print_hunt(r, r->hunts[r->printed++]);
-    }
+    hunt_over(r, h);
     return NULL;
+}
+
+/* A hunt runs: its import share, as soon as a round shows growth. */
+static struct hunt *
+hunt_early(struct hunt *h, void *arg)
+{
+    (void)arg;
+    return importshare_early(h);
 }
 
 /* The report files, from the hunts. */
@@ -251,7 +296,7 @@ run_hunts(const struct settings *st, const char *worker)
     struct run r = { .st = st, .started = clock_now() };
     struct baseline *base;
     struct supervision sv = { .worker = worker, .done = hunt_done,
-        .arg = &r };
+        .early = hunt_early, .arg = &r };
     int i, status, jobs, ntodo = 0;
     struct hunt **todo;
     char *check = NULL;
@@ -282,8 +327,12 @@ run_hunts(const struct settings *st, const char *worker)
         }
     }
     jobs = supervise_jobs(st);
+    /* a reinit hunt's import share may run beside it */
+    sv.jobs = jobs > 2 * r.n ? 2 * r.n : jobs;
+    if (!importshare_possible(st) && sv.jobs > r.n) {
+        sv.jobs = r.n;
+    }
     jobs = jobs > r.n ? r.n : jobs;
-    sv.jobs = jobs;
     route_output(&r, &sv);
     if (ntodo > 0) {
         supervise_all(todo, ntodo, &sv);

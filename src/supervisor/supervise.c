@@ -132,8 +132,9 @@ draw_progress(struct engine **running, int nrunning, int ndone, int total,
     const struct hunt *h;
     int i, n;
 
-    if (total == 1 && nrunning == 1) {
-        /* --per-test: the test under way and its run */
+    if (total == 1) {
+        /* one hunt (its import share beside it is not shown); --per-test:
+         * the test under way and its run */
         h = engine_current(running[0]);
         if (h->settings->per_test && h == engine_hunt(running[0])) {
             n = snprintf(line, sizeof line, "\r\033[Krefhunt: %.60s: "
@@ -246,11 +247,17 @@ supervise_all(struct hunt **hunts, int nhunts, const struct supervision *sv)
     int jobs = sv->jobs;
     double started = clock_now();
     char drain_buf[64], *cause = NULL;
-    struct hunt *h;
+    struct hunt *h, *more;
 
     while (ndone < total) {
         while (nrunning < jobs && !interrupted &&
             (h = queue_take(&q)) != NULL) {
+            if (h->cancel) {
+                h->status = STATUS_INTERRUPTED;     /* never started */
+                ndone++;
+                ended(&q, h, sv, &total);
+                continue;
+            }
             running[nrunning] = engine_start(h, sv->worker, sv->output,
                 &cause);
             if (running[nrunning] != NULL) {
@@ -284,7 +291,7 @@ supervise_all(struct hunt **hunts, int nhunts, const struct supervision *sv)
         first[nrunning] = npfd;
         pfd[npfd] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
         if (sv->progress) {
-            draw_progress(running, nrunning, ndone, total,
+            draw_progress(running, nrunning, ndone, nhunts == 1 ? 1 : total,
                 clock_now() - started);
         }
         n = poll(pfd, (nfds_t)npfd + 1, poll_ms(running, nrunning,
@@ -295,8 +302,15 @@ supervise_all(struct hunt **hunts, int nhunts, const struct supervision *sv)
             }
         }
         for (i = 0; i < nrunning; i++) {
+            h = engine_hunt(running[i]);
             if (!engine_step(running[i], pfd + first[i],
-                first[i + 1] - first[i], interrupted)) {
+                first[i + 1] - first[i], interrupted ? interrupted :
+                h->cancel ? SIGTERM : 0)) {
+                if (sv->early != NULL &&
+                    (more = sv->early(h, sv->arg)) != NULL) {
+                    queue_put_back(&q, more);
+                    total++;
+                }
                 continue;
             }
             h = engine_hunt(running[i]);

@@ -31,6 +31,12 @@ struct supervision {
      * may return a follow-up hunt (the import share of a leak), which
      * runs next, and ends through done in its turn. */
     struct hunt  *(*done)(struct hunt *, void *);
+    /* called after each step of a hunt that runs on; may be NULL. It may
+     * return a hunt to start beside it now (an import share), or when a
+     * place is free; that one ends through done too. A hunt whose
+     * ->cancel is set is killed (or never started), and ends through
+     * done as interrupted. */
+    struct hunt  *(*early)(struct hunt *, void *);
     void           *arg;
 };
 
