@@ -66,6 +66,9 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#if PY_VERSION_HEX < 0x030B0000
+#include <frameobject.h>     /* struct _frame: f_back, f_code, f_lasti */
+#endif
 
 #include <dirent.h>
 #include <fcntl.h>
