@@ -4,8 +4,8 @@
  * what leaked, its status and why, what --show-growth, --trace-blocks and
  * --explain found. The supervisor fills one from each hunt
  * (src/supervisor/pipeline.c); report/ sees no header of the supervisor's.
- * A result holds no memory of its own: it points into its hunt, which
- * outlives it.
+ * A result points into its hunt, which outlives it; only a suite's array
+ * of its tests' results is its own (pipeline.c frees it).
  */
 #ifndef REFHUNT_RESULT_H
 #define REFHUNT_RESULT_H
@@ -23,11 +23,19 @@ struct growth {
     int64_t         delta;                  /* more than the round before */
 };
 
+/* --trace-blocks, 3.13+: live objects of a type among a site's blocks. */
+struct trace_type {
+    char           *type;                   /* its tp_name */
+    int64_t         count;                  /* made in the round, alive */
+};
+
 /* --trace-blocks: an allocation site of blocks that survived a round. */
 struct trace {
     int64_t         count;                  /* blocks more */
     int64_t         size;                   /* bytes more */
     char           *where;                  /* "file:line" lines, newest first */
+    struct trace_type *types;               /* the most first */
+    int             ntypes;
 };
 
 /* --explain: what holds one object the last tracked run left behind. */
@@ -109,6 +117,12 @@ struct result {
     const char     *explain_note;           /* "complete", or what stopped
                                                it */
     double          seconds;                /* the hunt took */
+
+    /* --per-test: a suite's tests, each a result of its own, in the order
+     * they ran, and how many the suite collected. */
+    const struct result *tests;             /* [ntests] */
+    int             ntests;
+    int             collected;
 };
 
 #endif

@@ -22,8 +22,6 @@
 #include "pertest.h"
 #include "pipeline.h"
 #include "record.h"
-#include "report.h"
-#include "utf8.h"
 #include "run.h"
 #include "supervise.h"
 #include "testqueue.h"
@@ -527,190 +525,6 @@ decide(struct hunt *suite, struct baseline *base)
 
 /* ---- reports */
 
-static const char *
-test_status(const struct hunt *t)
-{
-    return t->outcome != NULL && t->status == STATUS_CLEAN ? t->outcome :
-        status_name(t->status);
-}
-
-/* "212 tests: 3 leak, 1 failed, 208 clean" */
-static void
-counts(const struct hunt *suite, FILE *f)
-{
-    static const char *const order[] = { "leak", "failed", "crashed",
-        "timeout", "interrupted", "skipped", "xfailed" };
-    int i, k, n, clean = 0, known = 0, m;
-
-    fprintf(f, "%d test%s:", suite->tests.n, suite->tests.n == 1 ? "" : "s");
-    for (k = 0; k < (int)(sizeof order / sizeof order[0]); k++) {
-        for (i = 0, n = 0; i < suite->tests.n; i++) {
-            n += strcmp(test_status(suite->tests.hunt[i]), order[k]) == 0;
-        }
-        if (n > 0) {
-            fprintf(f, " %d %s,", n, order[k]);
-        }
-    }
-    for (i = 0; i < suite->tests.n; i++) {
-        const struct hunt *t = suite->tests.hunt[i];
-
-        if (strcmp(test_status(t), "clean") == 0) {
-            clean++;
-            for (m = 0; m < METRIC_COUNT; m++) {
-                if (t->known[m] > 0) {
-                    known++;
-                    break;
-                }
-            }
-        }
-    }
-    fprintf(f, " %d clean", clean);
-    if (known > 0) {
-        fprintf(f, " (%d within the baseline)", known);
-    }
-    for (i = 0, n = 0; i < suite->tests.n; i++) {
-        n += suite->tests.hunt[i]->refs_unjudged &&
-            suite->tests.hunt[i]->status <= STATUS_LEAK;
-    }
-    if (n > 0) {
-        fprintf(f, " (%d with references not judged that would leak)", n);
-    }
-    if (suite->found.n > suite->tests.n) {
-        fprintf(f, ", %d not run", suite->found.n - suite->tests.n);
-    }
-}
-
-/* What the report says about one test that did not end well. */
-static void
-test_trouble(const struct hunt *t, int quiet, FILE *f)
-{
-    const char *body = t->message;
-    char *last;
-
-    text_put_name(t->name, f);
-    fprintf(f, " %s", status_name(t->status));
-    if (t->fail_round > 0) {
-        fprintf(f, " in run %d", t->fail_round);
-    }
-    last = report_last_line(t->message);
-    fprintf(f, ": %s\n", t->reason != NULL ? t->reason : last);
-    free(last);
-    if (t->reason != NULL) {
-        /* crashed, timeout: stderr showed it, unless -q kept it */
-        body = quiet && body != NULL && strchr(body, '\n') != NULL ?
-            strchr(body, '\n') + 1 : NULL;
-    }
-    /* a failure: pytest's or unittest's own message, which no one
-     * printed */
-    report_message(body, f);
-}
-
-static void
-text_report(const struct hunt *suite, FILE *f)
-{
-    const struct settings *st = suite->settings;
-    const struct hunt *t;
-    struct result r;
-    char *last;
-    int i, m;
-
-    for (i = 0; i < suite->tests.n; i++) {
-        t = suite->tests.hunt[i];
-        pipeline_result(t, &r);
-        for (m = 0; m < METRIC_COUNT; m++) {
-            if (t->leaked[m] || t->known[m] > 0) {
-                report_leak_line_baseline(&r, (enum metric)m, f);
-            }
-        }
-        /* refs that would have leaked, but do not decide */
-        if (t->refs_unjudged) {
-            report_untrusted_refs(&r, f);
-        }
-        /* --explain: the worker explains only the tests that leak */
-        report_explained(&r, f);
-        if (t->status >= STATUS_FAILED) {
-            test_trouble(t, st->quiet, f);
-        }
-    }
-    fprintf(f, "refhunt: %s: ", suite->name);
-    if (suite->reason != NULL || suite->message != NULL) {
-        last = report_last_line(suite->message);
-        fprintf(f, "%s: %s; ", status_name(suite->status),
-            suite->reason != NULL ? suite->reason : last);
-        free(last);
-    }
-    counts(suite, f);
-    fprintf(f, " (per test: %d warm-up%s + %d tracked run%s in loop mode",
-        st->warmups, st->warmups == 1 ? "" : "s", st->tracked,
-        st->tracked == 1 ? "" : "s");
-    if (suite->python.version != NULL) {
-        fprintf(f, "; Python %s %s", suite->python.version,
-            python_build(&suite->python));
-        if (!suite->python.refs_available) {
-            fprintf(f, ": blocks and fds only");
-        }
-    }
-    fprintf(f, ")\n");
-    /* a collection error: pytest's own words, which -q kept from the
-     * terminal */
-    if (st->quiet) {
-        report_message(suite->message, f);
-    }
-}
-
-static void
-json_test(const struct hunt *t, FILE *f)
-{
-    struct result r;
-
-    pipeline_result(t, &r);
-    fprintf(f, "    {\"id\": ");
-    json_text(f, t->name);
-    fprintf(f, ", \"status\": \"%s\", \"leaks\": ", test_status(t));
-    json_leaks(f, &r);
-    fprintf(f, ", \"known\": ");
-    json_known(f, &r);
-    fprintf(f, ", \"deltas\": ");
-    json_deltas(f, &r);
-    fputs(", ", f);
-    json_refs_trust(f, &r);
-    fprintf(f, ", \"runs\": %d, \"message\": ", t->started);
-    json_text(f, t->status == STATUS_CLEAN && t->outcome == NULL ? NULL :
-        t->message);
-    fputs(", \"explain\": ", f);
-    json_explain(f, &r);
-    fputc('}', f);
-}
-
-static void
-json_report(const struct hunt *suite, FILE *f)
-{
-    const struct settings *st = suite->settings;
-    int i;
-
-    fprintf(f, "{\n  \"target\": ");
-    json_text(f, suite->name);
-    fprintf(f, ",\n  \"kind\": \"module\",\n  \"argv\": ");
-    json_argv(f, st);
-    fprintf(f, ",\n  \"per_test\": true,\n  \"status\": \"%s\",\n"
-        "  \"exit_status\": %d,\n  \"collected\": %d,\n  \"tests\": [",
-        status_name(suite->status), verdict_exit_status(suite),
-        suite->found.n);
-    for (i = 0; i < suite->tests.n; i++) {
-        fputs(i > 0 ? ",\n" : "\n", f);
-        json_test(suite->tests.hunt[i], f);
-    }
-    fprintf(f, "%s],\n  \"seconds\": %.3f,\n  \"mode\": \"%s\",\n"
-        "  \"warmups\": %d,\n  \"tracked\": %d,\n  \"gc_passes\": %d",
-        suite->tests.n > 0 ? "\n  " : "", suite->seconds, mode_name(st->mode),
-        st->warmups, st->tracked, st->gc_passes);
-    fprintf(f, ",\n  \"python\": ");
-    json_python(f, &suite->python);
-    fprintf(f, ",\n  \"message\": ");
-    json_text(f, suite->message);
-    fprintf(f, "\n}\n");
-}
-
 /* What the report files are made of: every suite. */
 struct suites {
     const struct settings *st;
@@ -725,7 +539,7 @@ json_nth(FILE *f, int i, const void *arg)
 {
     const struct suites *s = arg;
 
-    json_report(s->suite[i], f);
+    pipeline_suite_json(s->suite[i], f);
 }
 
 static void
@@ -737,7 +551,7 @@ write_json(FILE *f, const void *arg)
         report_json_targets(f, pipeline_status(s->suite, s->n), s->n,
             json_nth, s);
     } else if (s->n > 0) {
-        json_report(s->suite[0], f);
+        pipeline_suite_json(s->suite[0], f);
     }
 }
 
@@ -814,7 +628,7 @@ pertest_main(const struct settings *st, const char *worker)
             suites[i]->status = STATUS_FAILED;
             suites[i]->message = xstrdup("no test ran");
         }
-        text_report(suites[i], text);
+        pipeline_suite_text(suites[i], text);
         for (j = 0; j < suites[i]->tests.n; j++) {
             pipeline_annotate(suites[i]->tests.hunt[j], text);
         }

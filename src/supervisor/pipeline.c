@@ -8,6 +8,7 @@
 #include "output.h"
 #include "pipeline.h"
 #include "report.h"
+#include "suite.h"
 #include "verdict.h"
 #include "xmalloc.h"
 
@@ -34,7 +35,7 @@ pipeline_result(const struct hunt *h, struct result *r)
         .explained = h->explained, .nexplained = h->nexplained,
         .explain_done = h->explain_done, .explain_ms = h->explain_ms,
         .explain_note = h->explain_note,
-        .seconds = h->seconds,
+        .seconds = h->seconds, .collected = h->found.n,
     };
     for (m = 0; m < METRIC_COUNT; m++) {
         r->deltas[m] = h->deltas[m];
@@ -52,6 +53,35 @@ pipeline_results(struct hunt *const *hunts, int n)
         pipeline_result(hunts[i], &r[i]);
     }
     return r;
+}
+
+/* Writes a suite (--per-test) with write(), from a result that holds its
+ * tests' results. */
+static void
+suite_report(const struct hunt *suite, FILE *f,
+    void (*write)(const struct result *, FILE *))
+{
+    struct result r;
+    struct result *tests = pipeline_results(suite->tests.hunt,
+        suite->tests.n);
+
+    pipeline_result(suite, &r);
+    r.tests = tests;
+    r.ntests = suite->tests.n;
+    write(&r, f);
+    free(tests);
+}
+
+void
+pipeline_suite_text(const struct hunt *suite, FILE *text)
+{
+    suite_report(suite, text, report_suite_text);
+}
+
+void
+pipeline_suite_json(const struct hunt *suite, FILE *f)
+{
+    suite_report(suite, f, report_suite_json);
 }
 
 FILE *

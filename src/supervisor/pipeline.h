@@ -20,6 +20,11 @@ void            pipeline_result(const struct hunt *, struct result *);
 /* The results of n hunts, an array to free. */
 struct result  *pipeline_results(struct hunt *const *, int);
 
+/* --per-test: a suite's text (a line a test that leaked or failed, the
+ * suite's counts) and its JSON object, through report/suite.c. */
+void            pipeline_suite_text(const struct hunt *, FILE *);
+void            pipeline_suite_json(const struct hunt *, FILE *);
+
 /* The text report's stream: stdout, or stderr when --json - holds it
  * (the target's output goes there too, engine.c). */
 FILE           *pipeline_text(const struct settings *);
