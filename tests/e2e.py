@@ -94,7 +94,7 @@ def expect_report_shape(r, status, exit_status, mode="reinit", fake=False):
     expect(r.rc == exit_status, "exit %d, wanted %d" % (r.rc, exit_status), r)
     expect(j["exit_status"] == exit_status, "JSON exit_status differs", r)
     expect(j["mode"] == mode, "mode is not %s" % mode, r)
-    expect(set(j["deltas"]) == {"refs", "blocks", "fds"}, "deltas keys", r)
+    expect(set(j["deltas"]) == {"refs", "blocks", "fds", "objects"}, "deltas keys", r)
     expect(re.match(r"3\.\d+", j["python"]["version"] or ""), "python version", r)
     if j["python"]["refs_available"]:
         expect(j["python"]["debug"], "refs counted on a release build?", r)
@@ -299,7 +299,7 @@ def test_verbose_table():
     expect([int(n) for n, _ in rows] == [1, 2, 3, 4, 5], "one row a round", r)
     expect([k for _, k in rows] == ["warm-up"] * 2 + ["tracked"] * 3,
            "rows say warm-up or tracked", r)
-    expect(re.search(r"^round\s+refs\s+\+refs\s+blocks\s+\+blocks\s+fds\s+\+fds$",
+    expect(re.search(r"^round\s+refs\s+\+refs\s+blocks\s+\+blocks\s+fds\s+\+fds\s+objects\s+\+objects$",
                      r.out, re.M), "table header", r)
 
 

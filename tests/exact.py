@@ -49,6 +49,17 @@ def can_run(mode, work):
                    "(3.12.1: 4188 a round)")
 
 
+def objects_counted(r):
+    """The objects counter: on release builds of 3.13+, and only there
+    (the reference tracer counts them where no reference total does)."""
+    j = r.json
+    py = j["python"]
+    want = not py["refs_available"] and version() >= (3, 13)
+    got = j["deltas"]["objects"] is not None
+    expect(got == want, "objects %s counted" % ("not" if want else "is"), r)
+    return got
+
+
 def hunt(mode, *args):
     r = refhunt("-q", "--no-import-share", "--mode", mode, *args)
     return r
@@ -67,6 +78,9 @@ def check_leak(mode, script, n, threads):
         expect(j["refs_trusted"], "refs not trusted", r)
         expect(j["deltas"]["refs"] == want, "refs deltas are not %s" % want, r)
         expect("refs" in j["leaks"], "refs not among the leaks", r)
+    if objects_counted(r):
+        expect(j["deltas"]["objects"] == want, "objects deltas are not %s" % want, r)
+        expect("objects" in j["leaks"], "objects not among the leaks", r)
     expect(j["deltas"]["fds"] == [0] * j["tracked"], "fds moved", r)
 
 
@@ -75,6 +89,7 @@ def check_clean(mode, args):
     r = hunt(mode, target(args[0]), *args[1:])
     expect_report_shape(r, "clean", 0, mode)
     expect_complete(r)
+    objects_counted(r)
 
 
 def make(name, func, *args):
@@ -103,6 +118,8 @@ def test_per_test():
             continue
         want = [n] * r.json["tracked"]
         expect(t["deltas"]["blocks"] == want, "%s: blocks not %s" % (name, want), r)
+        if t["deltas"]["objects"] is not None:
+            expect(t["deltas"]["objects"] == want, "%s: objects not %s" % (name, want), r)
         if refs:
             expect(t["deltas"]["refs"] == want, "%s: refs not %s" % (name, want), r)
 

@@ -321,6 +321,40 @@ def test_trace_blocks_incref_leak_names_function_and_test_line():
                     "leaks_new_ref.py:6", "leaks_new_ref.py:9")
 
 
+def python_version():
+    out = subprocess.run([e2e.PYTHON, "-c", "import sys; print(*sys.version_info[:2])"],
+                         capture_output=True, text=True, check=True).stdout
+    return tuple(int(x) for x in out.split())
+
+
+def site_types(r, lines):
+    """The types said of a site, per tracked round."""
+    return [t["types"] for rd in r.json["rounds"][r.json["warmups"]:]
+            for t in rd.get("trace", []) if t["traceback"] == lines]
+
+
+@test
+def test_trace_blocks_types():
+    """3.13+: a site says the types of the live objects among its kept
+    blocks (the reference tracer names them), and an object a free list
+    gives out is placed where it is made again, as tracemalloc does since
+    3.13 (incref.py's empty lists). Before 3.13 no type is said."""
+    typed = python_version() >= (3, 13)
+    for mode in ("reinit", "loop"):
+        r = same_deltas("--trace-blocks", target("leaks_new_ref.py"), mode=mode)
+        lines = expect_site(r, ("leak_new at ",), "leaks_new_ref.py:6")
+        want = [{"type": "bytes", "count": 1}] if typed else []
+        expect(site_types(r, lines) == [want] * r.json["tracked"],
+               "%s: types %r, wanted %r a round" % (mode, site_types(r, lines), want), r)
+        expect(("(objects: bytes [1, 1, 1]):" in r.out) == typed,
+               "%s: the text says the type" % mode, r)
+    if typed:
+        r = same_deltas("--trace-blocks", target("incref.py"), mode="loop")
+        lines = expect_site(r, ("incref.py:17",), "incref.py:21")
+        expect(site_types(r, lines) == [[{"type": "list", "count": 1}]] * 3,
+               "incref.py's recycled lists: %r" % site_types(r, lines), r)
+
+
 @test
 def test_trace_blocks_stash_names_init_function():
     """A reference stashed in a C static at init: the extension's init

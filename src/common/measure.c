@@ -14,7 +14,7 @@ phase_name(enum phase p)
 const char *
 metric_key(enum metric m)
 {
-    static const char *const keys[] = { "refs", "blocks", "fds" };
+    static const char *const keys[] = { "refs", "blocks", "fds", "objects" };
 
     return keys[m];
 }
@@ -23,7 +23,7 @@ const char *
 metric_noun(enum metric m)
 {
     static const char *const nouns[] = {
-        "references", "memory blocks", "file descriptors",
+        "references", "memory blocks", "file descriptors", "objects",
     };
 
     return nouns[m];

@@ -19,6 +19,7 @@ enum metric {
     METRIC_REFS,
     METRIC_BLOCKS,
     METRIC_FDS,
+    METRIC_OBJECTS,     /* live objects, release builds of 3.13+ */
     METRIC_COUNT,
 };
 

@@ -283,6 +283,19 @@ finding_fields(char **f, struct record *r)
     return 0;
 }
 
+/* tracetype: a round, a count, a type's name. */
+static int
+tracetype_fields(char **f, struct record *r)
+{
+    if (parse_round(f[1], &r->round) != 0 ||
+        parse_counter(f[2], &r->value[0]) != 0 ||
+        r->value[0] == COUNTER_NONE) {
+        return -1;
+    }
+    r->text = record_unescape(f[3]);
+    return 0;
+}
+
 static int
 explain_fields(char **f, struct record *r)
 {
@@ -362,12 +375,15 @@ static const struct {
     int            (*parse)(char **, struct record *);
 } kinds[] = {
     { "hello",       RECORD_HELLO,       6, 0, hello_fields },
-    { "calibration", RECORD_CALIBRATION, 4, 0, calibration_fields },
+    { "calibration", RECORD_CALIBRATION, 1 + METRIC_COUNT, 0,
+        calibration_fields },
     { "phase",       RECORD_PHASE,       3, 0, phase_fields },
-    { "counters",    RECORD_COUNTERS,    5, 0, counters_fields },
+    { "counters",    RECORD_COUNTERS,    2 + METRIC_COUNT, 0,
+        counters_fields },
     { "fail",        RECORD_FAIL,        4, 1, fail_fields },
     { "growth",      RECORD_GROWTH,      5, 1, finding_fields },
     { "trace",       RECORD_TRACE,       5, 1, finding_fields },
+    { "tracetype",   RECORD_TRACETYPE,   4, 1, tracetype_fields },
     { "explain",     RECORD_EXPLAIN,     4, 1, explain_fields },
     { "module",      RECORD_MODULE,      2, 0, name_fields },
     { "import",      RECORD_IMPORT,      3, 0, import_fields },
@@ -418,7 +434,7 @@ split_fields(char *line, int k, char **f)
 int
 record_parse(const char *line, struct record *r, char **cause)
 {
-    char *copy = xstrdup(line), *f[6];
+    char *copy = xstrdup(line), *f[2 + METRIC_COUNT];
     int k, rc = -1;
 
     memset(r, 0, sizeof *r);

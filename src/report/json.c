@@ -214,7 +214,7 @@ json_argv(FILE *f, const struct settings *st)
 static void
 json_round_extras(FILE *f, const struct round *r)
 {
-    int j;
+    int j, k;
 
     if (r->ngrowth > 0) {
         fputs(", \"growth\": [", f);
@@ -233,7 +233,14 @@ json_round_extras(FILE *f, const struct round *r)
                 ", \"traceback\": ", j > 0 ? ", " : "", r->trace[j].count,
                 r->trace[j].size);
             json_lines(f, r->trace[j].where);
-            fputc('}', f);
+            fputs(", \"types\": [", f);
+            for (k = 0; k < r->trace[j].ntypes; k++) {
+                fprintf(f, "%s{\"type\": ", k > 0 ? ", " : "");
+                json_text(f, r->trace[j].types[k].type);
+                fprintf(f, ", \"count\": %" PRId64 "}",
+                    r->trace[j].types[k].count);
+            }
+            fputs("]}", f);
         }
         fputc(']', f);
     }

@@ -183,8 +183,9 @@ table(const struct result *h, FILE *f)
     const struct round *r, *prev;
     int i, m, first = 1;
 
-    fprintf(f, "round            %12s %8s %12s %8s %6s %6s\n", "refs", "+refs",
-        "blocks", "+blocks", "fds", "+fds");
+    fprintf(f, "round            %12s %8s %12s %8s %6s %6s %12s %8s\n",
+        "refs", "+refs", "blocks", "+blocks", "fds", "+fds", "objects",
+        "+objects");
     for (i = 0; i < h->started; i++) {
         r = &h->rounds[i];
         prev = i > 0 ? &h->rounds[i - 1] : NULL;
@@ -258,8 +259,8 @@ measured(const struct result *h, FILE *f)
         fprintf(f, "; Python %s %s", h->python.version,
             python_build(&h->python));
         if (!h->python.refs_available) {
-            fprintf(f, ": blocks and fds only, references need a debug "
-                "build");
+            fprintf(f, ": blocks%s and fds only, references need a debug "
+                "build", counted(h, METRIC_OBJECTS) ? ", objects" : "");
         } else if (h->ndeltas > 0 && (!counted(h, METRIC_BLOCKS) ||
             !counted(h, METRIC_FDS))) {
             fprintf(f, ": %s were not counted", !counted(h, METRIC_FDS) ?
@@ -284,6 +285,75 @@ site_lines(FILE *f, const char *where)
         fputs(*p == '\n' ? "\n    " : (char[2]){ *p, '\0' }, f);
     }
     fputc('\n', f);
+}
+
+/* Shown in the text per site; JSON has them all. */
+#define TYPES_SHOWN 3
+
+/* A site's trace in tracked round i, or NULL. */
+static const struct trace *
+site_in_round(const struct result *h, int i, const char *where)
+{
+    int j;
+
+    for (j = 0; j < h->rounds[i].ntrace; j++) {
+        if (strcmp(where, h->rounds[i].trace[j].where) == 0) {
+            return &h->rounds[i].trace[j];
+        }
+    }
+    return NULL;
+}
+
+/* 3.13+: " (objects: list [1, 1, 1], ...)", the types of the live objects
+ * in a site's blocks per tracked round, in the order the worker sent. */
+static void
+site_types(const struct result *h, const char *where, FILE *f)
+{
+    const struct trace *t;
+    const char **names = NULL;
+    int nnames = 0, i, j, k;
+
+    for (i = h->settings->warmups; i < h->started; i++) {
+        if ((t = site_in_round(h, i, where)) == NULL) {
+            continue;
+        }
+        for (j = 0; j < t->ntypes; j++) {
+            for (k = 0; k < nnames && strcmp(names[k], t->types[j].type) != 0;
+                k++) {
+                ;
+            }
+            if (k == nnames) {
+                names = xreallocarray(names, (size_t)nnames + 1,
+                    sizeof *names);
+                names[nnames++] = t->types[j].type;
+            }
+        }
+    }
+    for (k = 0; k < nnames && k < TYPES_SHOWN; k++) {
+        const char *sep = "";
+
+        fprintf(f, "%s%s [", k == 0 ? " (objects: " : ", ", names[k]);
+        for (i = h->settings->warmups; i < h->started; i++) {
+            int64_t count = 0;
+
+            t = site_in_round(h, i, where);
+            for (j = 0; t != NULL && j < t->ntypes; j++) {
+                if (strcmp(t->types[j].type, names[k]) == 0) {
+                    count = t->types[j].count;
+                }
+            }
+            fprintf(f, "%s%" PRId64, sep, count);
+            sep = ", ";
+        }
+        fputc(']', f);
+    }
+    if (nnames > TYPES_SHOWN) {
+        fprintf(f, " and %d more types", nnames - TYPES_SHOWN);
+    }
+    if (nnames > 0) {
+        fputc(')', f);
+    }
+    free(names);
 }
 
 /* --trace-blocks: each site once, with what it kept in every tracked
@@ -328,7 +398,9 @@ kept_blocks(const struct result *h, FILE *f)
             fprintf(f, "%s%" PRId64, sep, count);
             sep = ", ";
         }
-        fputs("] blocks:\n", f);
+        fputs("] blocks", f);
+        site_types(h, sites[k], f);
+        fputs(":\n", f);
         site_lines(f, sites[k]);
     }
     free(sites);

@@ -23,11 +23,19 @@ struct growth {
     int64_t         delta;                  /* more than the round before */
 };
 
+/* --trace-blocks, 3.13+: live objects of a type among a site's blocks. */
+struct trace_type {
+    char           *type;                   /* its tp_name */
+    int64_t         count;                  /* made in the round, alive */
+};
+
 /* --trace-blocks: an allocation site of blocks that survived a round. */
 struct trace {
     int64_t         count;                  /* blocks more */
     int64_t         size;                   /* bytes more */
     char           *where;                  /* "file:line" lines, newest first */
+    struct trace_type *types;               /* the most first */
+    int             ntypes;
 };
 
 /* --explain: what holds one object the last tracked run left behind. */

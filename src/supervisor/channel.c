@@ -88,6 +88,11 @@ out_of_order(const struct channel *c, const struct record *r)
         /* after the rounds: what each tracked round left alive */
         return r->round >= 1 && r->round <= cur && !open &&
             !h->calibrating ? NULL : "sites of a round not finished";
+    case RECORD_TRACETYPE:
+        /* of the site sent last for that round */
+        return r->round >= 1 && r->round <= cur && !open &&
+            !h->calibrating && h->rounds[r->round - 1].ntrace > 0 ? NULL :
+            "types of no site";
     case RECORD_EXPLAIN:
         /* the last round's, before its counters record; --per-test: the
          * current test's last run's */
@@ -324,8 +329,18 @@ apply_finding(struct hunt *h, struct record *r)
         rd->trace = xreallocarray(rd->trace, (size_t)rd->ntrace + 1,
             sizeof *rd->trace);
         rd->trace[rd->ntrace++] = (struct trace){ r->value[0], r->value[1],
-            r->text };
+            r->text, NULL, 0 };
     }
+    r->text = NULL;
+}
+
+/* tracetype: of the site a trace record of that round sent last. */
+static void
+apply_trace_type(struct hunt *h, struct record *r)
+{
+    struct round *rd = &h->rounds[r->round - 1];
+
+    trace_add_type(&rd->trace[rd->ntrace - 1], r->text, r->value[0]);
     r->text = NULL;
 }
 
@@ -395,6 +410,9 @@ apply(struct channel *c, const char *line)
     case RECORD_GROWTH:
     case RECORD_TRACE:
         apply_finding(c->cur, &r);
+        break;
+    case RECORD_TRACETYPE:
+        apply_trace_type(c->cur, &r);
         break;
     case RECORD_EXPLAIN:
         apply_explain(c->cur, &r);

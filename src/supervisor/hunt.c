@@ -161,7 +161,7 @@ round_clear(struct round *r)
         free(r->growth[j].type);
     }
     for (j = 0; j < r->ntrace; j++) {
-        free(r->trace[j].where);
+        trace_clear(&r->trace[j]);
     }
     free(r->growth);
     free(r->trace);
@@ -242,6 +242,26 @@ hunt_helper_settings(const struct settings *st)
     ps->explain = 0;
     ps->bisect = BISECT_NONE;
     return ps;
+}
+
+void
+trace_add_type(struct trace *t, char *type, int64_t count)
+{
+    t->types = xreallocarray(t->types, (size_t)t->ntypes + 1,
+        sizeof *t->types);
+    t->types[t->ntypes++] = (struct trace_type){ type, count };
+}
+
+void
+trace_clear(struct trace *t)
+{
+    int i;
+
+    for (i = 0; i < t->ntypes; i++) {
+        free(t->types[i].type);
+    }
+    free(t->types);
+    free(t->where);
 }
 
 struct hunt *

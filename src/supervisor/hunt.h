@@ -135,4 +135,9 @@ int             names_has(const struct names *, const char *);
 void            names_clear(struct names *);
 void            hunt_add_import(struct hunt *, const char *, int);
 
+/* --trace-blocks: a type's count for a site (takes the name), and what a
+ * site holds freed. */
+void            trace_add_type(struct trace *, char *, int64_t);
+void            trace_clear(struct trace *);
+
 #endif

@@ -28,7 +28,16 @@ struct shard {
 };
 
 static struct shard shards[SHARDS];
-static atomic_llong live;
+static atomic_llong live, objects;
+
+/* A block whose info held a live object is forgotten or noted anew. */
+static void
+drop_object(const struct block_info *info)
+{
+    if (info->type != 0) {
+        atomic_fetch_sub_explicit(&objects, 1, memory_order_relaxed);
+    }
+}
 
 /* Fibonacci hashing: blocks are 16-byte aligned, the low bits say
  * nothing. */
@@ -124,6 +133,7 @@ blocktable_add(uintptr_t p, struct block_info info)
     shard_lock(s);
     i = shard_find(s, p, h);
     if (i < s->capacity) {
+        drop_object(&s->info[i]);
         s->info[i] = info;
     } else {
         if (2 * (s->count + 1) > s->capacity) {
@@ -132,6 +142,9 @@ blocktable_add(uintptr_t p, struct block_info info)
         shard_put(s, p, info);
         s->count++;
         atomic_fetch_add_explicit(&live, 1, memory_order_relaxed);
+    }
+    if (info.type != 0) {
+        atomic_fetch_add_explicit(&objects, 1, memory_order_relaxed);
     }
     shard_unlock(s);
 }
@@ -150,6 +163,7 @@ blocktable_remove(uintptr_t p, struct block_info *info)
         return 0;
     }
     *info = s->info[i];
+    drop_object(info);
     /* backward shift: move up every later key of the run whose home slot
      * does not lie (cyclically) after the hole */
     mask = s->capacity - 1;
@@ -190,6 +204,59 @@ int64_t
 blocktable_live(void)
 {
     return (int64_t)atomic_load_explicit(&live, memory_order_relaxed);
+}
+
+/* The info of a noted block, or NULL; its shard is locked on return. */
+static struct block_info *
+find_locked(uintptr_t p, struct shard **locked)
+{
+    uint64_t h = hash(p);
+    struct shard *s = shard_of(h);
+    size_t i;
+
+    shard_lock(s);
+    *locked = s;
+    i = shard_find(s, p, h);
+    return i < s->capacity ? &s->info[i] : NULL;
+}
+
+int
+blocktable_mark(uintptr_t p, uint32_t type, uint32_t round, uint32_t site)
+{
+    struct shard *s;
+    struct block_info *info = find_locked(p, &s);
+
+    if (info != NULL) {
+        if (info->type == 0) {
+            atomic_fetch_add_explicit(&objects, 1, memory_order_relaxed);
+        }
+        info->type = type;
+        info->round = round;
+        if (site != 0) {
+            info->site = site;
+        }
+    }
+    shard_unlock(s);
+    return info != NULL;
+}
+
+void
+blocktable_unmark(uintptr_t p)
+{
+    struct shard *s;
+    struct block_info *info = find_locked(p, &s);
+
+    if (info != NULL) {
+        drop_object(info);
+        info->type = 0;
+    }
+    shard_unlock(s);
+}
+
+int64_t
+blocktable_objects(void)
+{
+    return (int64_t)atomic_load_explicit(&objects, memory_order_relaxed);
 }
 
 void

@@ -13,10 +13,13 @@
 
 /* What the table keeps of a block. */
 struct block_info {
-    uint32_t    round;      /* the round that allocated it */
+    uint32_t    round;      /* the round that allocated it (an object's:
+                               that created it last) */
     uint32_t    site : 31;  /* its allocation site, 0: none */
     uint32_t    object : 1; /* from the object domain: a PyObject */
     uint32_t    size;       /* bytes asked for (at most UINT32_MAX) */
+    uint32_t    type;       /* a live object's type number (the ref
+                               tracer's, 3.13+), 0: no live object known */
 };
 
 /* Notes a new block; a block already noted (a pointer whose free the
@@ -32,6 +35,16 @@ int         blocktable_get(uintptr_t, struct block_info *);
 
 /* How many blocks are noted. */
 int64_t     blocktable_live(void);
+
+/* A live object was made in the noted block p: its type number (not 0),
+ * round, and site (0: the block's stays); 0 if p is not noted. */
+int         blocktable_mark(uintptr_t, uint32_t, uint32_t, uint32_t);
+
+/* The object in block p is gone (the block may stay, in a free list). */
+void        blocktable_unmark(uintptr_t);
+
+/* How many noted blocks hold a live object (marked, not unmarked). */
+int64_t     blocktable_objects(void);
 
 /* Calls each(block, info, arg) for every noted block, shard by shard;
  * each must not allocate through the hooked domains, nor call the

@@ -135,6 +135,7 @@ embed_start(const struct spec *st, char **cause)
         goto error;
     }
     PyConfig_Clear(&config);
+    probe_after_init();
     sites_note_stdlib();
     return 0;
 error:

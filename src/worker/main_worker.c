@@ -28,9 +28,10 @@ main(int argc, char **argv)
             probe_free_threaded() ? "free-threaded " : "",
             probe_debug_build() ? "debug build" : "release build",
             REFHUNT_PYTHON_EXECUTABLE);
-        printf("counts: %s, blocks (%s), fds\n",
+        printf("counts: %s, blocks (%s), fds%s\n",
             probe_refs_available() ? "refs" :
-            "no refs (needs a debug build)", probe_blocks_source());
+            "no refs (needs a debug build)", probe_blocks_source(),
+            probe_objects_counted() ? ", objects (ref tracer)" : "");
         return 0;
     }
     if (spec_parse(argc, argv, &sp, &cause) != 0) {

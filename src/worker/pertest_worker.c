@@ -62,7 +62,7 @@ static struct {
     int64_t (*runs)[METRIC_COUNT];  /* the test's counters, run by run */
     int     untrusted;              /* a module bypasses the refs total */
     struct explainer ex;            /* --explain: before the last run */
-} pw = { -1, 0, 0, { 0, 0, 0 }, 0, NULL, NULL, NULL, 0,
+} pw = { -1, 0, 0, { 0 }, 0, NULL, NULL, NULL, 0,
     { NULL, NULL, 0, NULL, NULL } };
 
 /* Whether refs or blocks differ from the last reading: a heap that did
@@ -113,8 +113,8 @@ send_counters(long round, const int64_t c[])
             snprintf(buf[m], sizeof buf[m], "%" PRId64, c[m]);
         }
     }
-    if (!pw.lost && record_send(pw.fd, "counters %ld %s %s %s\n", round,
-        buf[0], buf[1], buf[2]) != 0) {
+    if (!pw.lost && record_send(pw.fd, "counters %ld %s %s %s %s\n", round,
+        buf[0], buf[1], buf[2], buf[3]) != 0) {
         pw.lost = 1;
     }
 }

@@ -32,6 +32,19 @@
  *           interpreter ends they are not counted. Held blocks, a leak's
  *           among them, stay counted.
  *   fds     entries of /proc/self/fd, on every build.
+ *   objects release builds of 3.13+ (no refs total there): the live
+ *           objects that the reference tracer (PyRefTracer_SetTracer,
+ *           3.13+) saw created and not yet destroyed. A create event
+ *           marks the object's block in the table, a destroy event
+ *           unmarks it (a free list keeps the block): objects made
+ *           before the tracer was installed (in the interpreter's own
+ *           initialization) are not counted, so their destruction is
+ *           not either, as for blocks. The tracer is installed after each
+ *           initialization, with the GIL (3.13's PyRefTracer_SetTracer
+ *           asserts it, and a new runtime state resets it), only where
+ *           objects are counted or --trace-blocks names the objects'
+ *           types. The immortal interned strings are left out as for
+ *           blocks.
  *
  * Free-threaded: each thread keeps its own reference total, added to its
  * interpreter's when its thread state is deleted; _Py_GetGlobalRefTotal()
@@ -85,6 +98,12 @@
 #if defined(Py_GIL_DISABLED) && PY_VERSION_HEX < 0x030E0000
 #define FREE_THREADED_RESIDUE 1
 #endif
+#if PY_VERSION_HEX >= 0x030D0000
+#define HAS_REF_TRACER 1
+#if !defined(Py_REF_DEBUG)
+#define COUNT_OBJECTS 1
+#endif
+#endif
 
 #if defined(INTERNED_STRINGS_LEAK) && defined(Py_REF_DEBUG)
 /* What the interpreters that ended leaked by design, not counted (see
@@ -99,6 +118,12 @@ static atomic_uint current_round;
  * (--trace-blocks up to 3.11). */
 static int hook_wanted;
 
+#ifdef HAS_REF_TRACER
+/* Whether the reference tracer is wanted: objects are counted, or
+ * --trace-blocks names the types of the objects in kept blocks. */
+static int tracer_wanted, types_wanted;
+#endif
+
 struct domain_hook {
     PyMemAllocatorDomain domain;
     PyMemAllocatorEx     inner;     /* the allocator we wrap */
@@ -110,6 +135,10 @@ static struct domain_hook hooks[2] = {
     { PYMEM_DOMAIN_OBJ, { 0 }, { 0 } },
 };
 
+/* The block this thread noted last: an object made in it is new, one
+ * made in another noted block reuses it from a free list. */
+static _Thread_local uintptr_t fresh_block;
+
 static void
 note_block(const struct domain_hook *h, void *p, size_t size)
 {
@@ -120,6 +149,7 @@ note_block(const struct domain_hook *h, void *p, size_t size)
     };
 
     blocktable_add((uintptr_t)p, info);
+    fresh_block = (uintptr_t)p;
 }
 
 static void *
@@ -203,11 +233,88 @@ PyAPI_FUNC(Py_ssize_t) _Py_GetAllocatedBlocks(void);
 
 #endif /* COUNT_BLOCKS_BY_HOOK */
 
+#ifdef HAS_REF_TRACER
+/* Where an object's block starts: before it, the GC's links (not on the
+ * free-threaded build) and the managed dict and weakref pointers
+ * (_PyType_PreHeaderSize in 3.13's internal pycore_object.h; whether
+ * 3.14's is the same was not checked, and nothing here ran on 3.14). */
+static uintptr_t
+object_block(PyObject *op, PyTypeObject *tp)
+{
+    uintptr_t pre = 0;
+
+#ifndef Py_GIL_DISABLED
+    if (PyType_HasFeature(tp, Py_TPFLAGS_HAVE_GC)) {
+        pre += 2 * sizeof(uintptr_t);       /* PyGC_Head */
+    }
+#endif
+    if (PyType_HasFeature(tp, Py_TPFLAGS_MANAGED_DICT |
+        Py_TPFLAGS_MANAGED_WEAKREF)) {
+        pre += 2 * sizeof(PyObject *);
+    }
+    return (uintptr_t)op - pre;
+}
+
+/* Called by CPython when an object is made (its type is set) and before
+ * it is destroyed; allocates nothing through the hooked domains. */
+static int
+ref_tracer(PyObject *op, PyRefTracerEvent event, void *data)
+{
+    PyTypeObject *tp = Py_TYPE(op);
+
+    (void)data;
+    if (tp == NULL) {
+        return 0;
+    }
+    if (event == PyRefTracer_CREATE) {
+        uintptr_t block = object_block(op, tp);
+        /* --trace-blocks: an object a free list gives out is made where
+         * it is made again, as tracemalloc says since 3.13 */
+        uint32_t site = types_wanted && block != fresh_block ?
+            sites_capture() : 0;
+
+        fresh_block = 0;
+        blocktable_mark(block, types_wanted ? sites_type(tp, tp->tp_name) :
+            1, atomic_load_explicit(&current_round, memory_order_relaxed),
+            site);
+    } else {
+        blocktable_unmark(object_block(op, tp));
+        if (types_wanted && PyType_Check(op)) {
+            sites_forget_type(op);
+        }
+    }
+    return 0;
+}
+#endif
+
+void
+probe_after_init(void)
+{
+#ifdef HAS_REF_TRACER
+    if (tracer_wanted) {
+        PyRefTracer_SetTracer(ref_tracer, NULL);
+    }
+#endif
+}
+
+int
+probe_objects_counted(void)
+{
+#ifdef COUNT_OBJECTS
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 void
 probe_before_init(void)
 {
 #ifdef COUNT_BLOCKS_BY_HOOK
     hook_wanted = 1;
+#endif
+#ifdef COUNT_OBJECTS
+    tracer_wanted = 1;
 #endif
     /* 3.12+ copies a fresh runtime state over the old one on re-init,
      * default allocators included. */
@@ -221,6 +328,9 @@ void
 probe_trace_blocks(int py_frames)
 {
     hook_wanted = 1;
+#ifdef HAS_REF_TRACER
+    tracer_wanted = types_wanted = 1;
+#endif
     sites_start(py_frames);
 }
 
@@ -474,33 +584,39 @@ probe_block_by_design(uintptr_t p, struct block_info info)
 }
 
 #ifdef INTERNED_STRINGS_LEAK
+/* Blocks ([0]) and live objects ([1]) the runtime keeps by design. */
 static void
 count_by_design(uintptr_t p, struct block_info info, void *arg)
 {
     if (probe_block_by_design(p, info)) {
-        ++*(int64_t *)arg;
+        ((int64_t *)arg)[0]++;
+        ((int64_t *)arg)[1] += info.type != 0;
     }
 }
 #endif
 
-/* The blocks metric once an interpreter has ended: the live blocks the
- * hook saw, less what the runtime keeps by design (immortal strings) or
- * leaves unheld (the free-threaded 3.13's residue). */
-static int64_t
-blocks_after_end(void)
+/* The blocks and objects metrics once an interpreter has ended: the live
+ * blocks the hook saw and the live objects the tracer saw, less what the
+ * runtime keeps by design (immortal strings) or leaves unheld (the
+ * free-threaded 3.13's residue). */
+static void
+after_end(int64_t counter[METRIC_COUNT])
 {
 #if defined(INTERNED_STRINGS_LEAK)
-    int64_t kept = 0;
+    int64_t kept[2] = { 0, 0 };
 
 #ifdef FREE_THREADED_RESIDUE
     residue_mark();
 #endif
-    blocktable_each(count_by_design, &kept);
-    return blocktable_live() - kept;
+    blocktable_each(count_by_design, kept);
+    counter[METRIC_BLOCKS] = blocktable_live() - kept[0];
+    if (counter[METRIC_OBJECTS] != COUNTER_NONE) {
+        counter[METRIC_OBJECTS] -= kept[1];
+    }
 #elif defined(COUNT_BLOCKS_BY_HOOK)
-    return blocktable_live();
+    counter[METRIC_BLOCKS] = blocktable_live();
 #else
-    return (int64_t)_Py_GetAllocatedBlocks();
+    counter[METRIC_BLOCKS] = (int64_t)_Py_GetAllocatedBlocks();
 #endif
 }
 
@@ -565,13 +681,18 @@ probe_read_counts(int64_t counter[METRIC_COUNT], int live)
     counter[METRIC_BLOCKS] = (int64_t)_Py_GetAllocatedBlocks();
 #endif
     counter[METRIC_FDS] = count_fds();
+#ifdef COUNT_OBJECTS
+    counter[METRIC_OBJECTS] = blocktable_objects();
+#else
+    counter[METRIC_OBJECTS] = COUNTER_NONE;
+#endif
 }
 
 void
 probe_read(int64_t counter[METRIC_COUNT])
 {
     probe_read_counts(counter, 0);
-    counter[METRIC_BLOCKS] = blocks_after_end();
+    after_end(counter);
 #if defined(INTERNED_STRINGS_LEAK) && defined(Py_REF_DEBUG)
     if (counter[METRIC_REFS] != COUNTER_NONE) {
         counter[METRIC_REFS] -= refs_excused;
@@ -583,7 +704,7 @@ void
 probe_read_after_subinterpreter(int64_t counter[METRIC_COUNT])
 {
     probe_read_counts(counter, 1);
-    counter[METRIC_BLOCKS] = blocks_after_end();
+    after_end(counter);
 #if defined(INTERNED_STRINGS_LEAK) && defined(Py_REF_DEBUG)
     counter[METRIC_REFS] -= (PY_VERSION_HEX < 0x030D0000 ?
         2 * interned_strings() : 0) + refs_excused;
@@ -605,6 +726,9 @@ probe_read_live(int64_t counter[METRIC_COUNT])
     probe_read_counts(counter, 1);
 #ifdef INTERNED_STRINGS_LEAK
     counter[METRIC_BLOCKS] -= interned;
+#ifdef COUNT_OBJECTS
+    counter[METRIC_OBJECTS] -= interned;
+#endif
 #ifdef Py_REF_DEBUG
     counter[METRIC_REFS] -= PY_VERSION_HEX < 0x030D0000 ? 2 * interned : 0;
 #endif

@@ -20,6 +20,13 @@
  * where the runtime resets its state on every start (3.12+). */
 void        probe_before_init(void);
 
+/* In each new interpreter, with the GIL: installs the reference tracer
+ * where it is wanted (3.13+: objects counted, or --trace-blocks). */
+void        probe_after_init(void);
+
+/* Whether this build counts live objects (release builds of 3.13+). */
+int         probe_objects_counted(void);
+
 /* --trace-blocks: before the first interpreter, hook the allocators on
  * every version and record each block's site (sites.h). */
 void        probe_trace_blocks(int);

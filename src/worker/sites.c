@@ -75,18 +75,47 @@ static struct {
 
 static _Thread_local int capturing;
 
+/* The types of live objects, 3.13+ (probe.c's reference tracer): a type
+ * object's address and tp_name to its number, numbers to names. A type
+ * that is destroyed is forgotten, as its address may be another type's
+ * next. Behind a lock of its own: the tracer runs on every object. */
+struct type_slot {
+    const void *type, *tp_name;     /* type NULL: an empty slot */
+    uint32_t    number;             /* 1-based index into names */
+};
+
+static struct {
+    atomic_bool         lock;
+    struct type_slot   *slot;
+    uint32_t            cap, used;
+    char              **names;
+    uint32_t            nnames;
+} T;
+
 static void
-lock(void)
+spin_lock(atomic_bool *l)
 {
-    while (atomic_exchange_explicit(&S.lock, 1, memory_order_acquire)) {
+    while (atomic_exchange_explicit(l, 1, memory_order_acquire)) {
         sched_yield();
     }
 }
 
 static void
+spin_unlock(atomic_bool *l)
+{
+    atomic_store_explicit(l, 0, memory_order_release);
+}
+
+static void
+lock(void)
+{
+    spin_lock(&S.lock);
+}
+
+static void
 unlock(void)
 {
-    atomic_store_explicit(&S.lock, 0, memory_order_release);
+    spin_unlock(&S.lock);
 }
 
 static char *
@@ -234,6 +263,79 @@ int
 sites_tracing(void)
 {
     return S.py_frames != 0;
+}
+
+/* ---- the types of objects */
+
+static struct type_slot *
+type_slot(const void *type)
+{
+    uint32_t i = (uint32_t)mix(0, (uintptr_t)type) & (T.cap - 1);
+
+    while (T.slot[i].type != NULL && T.slot[i].type != type) {
+        i = (i + 1) & (T.cap - 1);
+    }
+    return &T.slot[i];
+}
+
+/* A name's number; names are few (one a type), looked up on a miss only. */
+static uint32_t
+name_number(const char *name)
+{
+    uint32_t i;
+
+    for (i = 0; i < T.nnames; i++) {
+        if (strcmp(T.names[i], name) == 0) {
+            return i + 1;
+        }
+    }
+    T.names = xreallocarray(T.names, T.nnames + 1, sizeof *T.names);
+    T.names[T.nnames++] = xstrdup(name);
+    return T.nnames;
+}
+
+uint32_t
+sites_type(const void *type, const char *tp_name)
+{
+    struct type_slot *slot;
+    uint32_t number, k;
+
+    spin_lock(&T.lock);
+    if (2 * (T.used + 1) > T.cap) {
+        struct type_slot *old = T.slot;
+        uint32_t old_cap = T.cap;
+
+        T.cap = T.cap == 0 ? 1024 : 2 * T.cap;
+        T.slot = xcalloc(T.cap, sizeof *T.slot);
+        for (k = 0; k < old_cap; k++) {
+            if (old[k].type != NULL) {
+                *type_slot(old[k].type) = old[k];
+            }
+        }
+        free(old);
+    }
+    slot = type_slot(type);
+    if (slot->type == NULL || slot->tp_name != tp_name) {
+        T.used += slot->type == NULL;
+        slot->type = type;
+        slot->tp_name = tp_name;
+        slot->number = name_number(tp_name != NULL ? tp_name : "?");
+    }
+    number = slot->number;
+    spin_unlock(&T.lock);
+    return number;
+}
+
+void
+sites_forget_type(const void *type)
+{
+    struct type_slot *slot;
+
+    spin_lock(&T.lock);
+    if (T.cap > 0 && (slot = type_slot(type))->type != NULL) {
+        slot->tp_name = NULL;       /* named anew when seen next */
+    }
+    spin_unlock(&T.lock);
 }
 
 /* ---- naming Python frames */
@@ -699,7 +801,62 @@ struct group {
     char       *text;
     int64_t     total;
     int64_t    *count, *size;       /* per round */
+    int         made;               /* its index before sorting */
 };
+
+/* 3.13+: how many live objects of a type a group's blocks hold, made in
+ * a tracked round. */
+struct type_count {
+    int         group, round;       /* sorted group, tracked round index */
+    uint32_t    type;
+    int64_t     count;
+};
+
+struct type_tally {
+    const int32_t  *group_of;       /* site -> sorted group, -1: none */
+    uint32_t        nsites;
+    int             nrounds;
+    struct type_count *counts;
+    size_t          n;
+};
+
+static void
+tally_type(uintptr_t p, struct block_info info, void *arg)
+{
+    struct type_tally *t = arg;
+    size_t i;
+    int r, g;
+
+    if (info.type == 0 || info.site >= t->nsites ||
+        (g = t->group_of[info.site]) < 0) {
+        return;
+    }
+    for (r = 0; r < t->nrounds && snapshots[r + 1].round != (int)info.round;
+        r++) {
+        ;
+    }
+    if (r == t->nrounds || probe_block_by_design(p, info)) {
+        return;
+    }
+    for (i = 0; i < t->n; i++) {
+        if (t->counts[i].group == g && t->counts[i].round == r &&
+            t->counts[i].type == info.type) {
+            t->counts[i].count++;
+            return;
+        }
+    }
+    t->counts = xreallocarray(t->counts, t->n + 1, sizeof *t->counts);
+    t->counts[t->n++] = (struct type_count){ g, r, info.type, 1 };
+}
+
+static int
+by_count(const void *a, const void *b)
+{
+    const struct type_count *x = a, *y = b;
+
+    return x->count > y->count ? -1 : x->count < y->count ? 1 :
+        x->type < y->type ? -1 : x->type > y->type;
+}
 
 static int64_t *sort_total;
 
@@ -723,12 +880,16 @@ group_by_total(const void *a, const void *b)
 
 void
 sites_report(int top,
-    void (*send)(int, int64_t, int64_t, const char *, void *), void *arg)
+    void (*send)(int, int64_t, int64_t, const char *, void *),
+    void (*send_type)(int, int64_t, const char *, void *), void *arg)
 {
     struct group *groups;
+    struct type_tally tally = { NULL, 0, 0, NULL, 0 };
     uint32_t *order, n = 0, k, nsites;
     int ngroups = 0, nrounds = nsnapshots - 1, g, r;
+    int32_t *made_of, *group_of, *sorted_of;
     int64_t *total, d;
+    size_t i;
     char *text;
 
     if (nrounds < 1) {
@@ -752,12 +913,18 @@ sites_report(int top,
      * one from further down into the top */
     n = n < 4 * (uint32_t)top + 20 ? n : 4 * (uint32_t)top + 20;
     groups = xcalloc(n + 1, sizeof *groups);
+    made_of = xcalloc(nsites, sizeof *made_of);
+    for (k = 0; k < nsites; k++) {
+        made_of[k] = -1;
+    }
     for (k = 0; k < n; k++) {
         text = site_text(&S.sites[order[k]]);
         for (g = 0; g < ngroups && strcmp(groups[g].text, text) != 0; g++) {
             ;
         }
+        made_of[order[k]] = g;
         if (g == ngroups) {
+            groups[ngroups].made = ngroups;
             groups[ngroups].text = text;
             groups[ngroups].count = xcalloc((size_t)nrounds, sizeof(int64_t));
             groups[ngroups++].size = xcalloc((size_t)nrounds, sizeof(int64_t));
@@ -781,16 +948,41 @@ sites_report(int top,
         }
     }
     qsort(groups, (size_t)ngroups, sizeof *groups, group_by_total);
+    /* the types of the live objects in the reported sites' blocks, made
+     * in a tracked round (3.13+: the reference tracer named them) */
+    sorted_of = xcalloc((size_t)ngroups + 1, sizeof *sorted_of);
+    for (g = 0; g < ngroups; g++) {
+        sorted_of[groups[g].made] = g < top && groups[g].total > 0 ? g : -1;
+    }
+    group_of = xcalloc(nsites, sizeof *group_of);
+    for (k = 0; k < nsites; k++) {
+        group_of[k] = made_of[k] < 0 ? -1 : sorted_of[made_of[k]];
+    }
+    tally = (struct type_tally){ group_of, nsites, nrounds, NULL, 0 };
+    if (T.nnames > 0) {
+        blocktable_each(tally_type, &tally);
+        qsort(tally.counts, tally.n, sizeof *tally.counts, by_count);
+    }
     for (g = 0; g < ngroups; g++) {
         for (r = 0; g < top && groups[g].total > 0 && r < nrounds; r++) {
             send(snapshots[r + 1].round, groups[g].count[r],
                 groups[g].size[r], groups[g].text, arg);
+            for (i = 0; i < tally.n; i++) {
+                if (tally.counts[i].group == g && tally.counts[i].round == r) {
+                    send_type(snapshots[r + 1].round, tally.counts[i].count,
+                        T.names[tally.counts[i].type - 1], arg);
+                }
+            }
         }
         free(groups[g].text);
         free(groups[g].count);
         free(groups[g].size);
     }
     free(groups);
+    free(tally.counts);
+    free(made_of);
+    free(sorted_of);
+    free(group_of);
     free(order);
     free(total);
     for (r = 0; r < nsnapshots; r++) {

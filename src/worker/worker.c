@@ -142,6 +142,18 @@ send_site(int round, int64_t count, int64_t size, const char *where,
     free(head);
 }
 
+/* --trace-blocks, 3.13+: the live objects of a type among the blocks of
+ * the site sent last. */
+static void
+send_site_type(int round, int64_t count, const char *type, void *arg)
+{
+    struct worker *w = arg;
+    char *head = xasprintf("tracetype %d %" PRId64, round, count);
+
+    send_text(w, head, type);
+    free(head);
+}
+
 /* The sys.path entries the target added, as path records. */
 static void
 send_paths(struct worker *w, PyObject *glue)
@@ -441,8 +453,8 @@ calibrate(struct worker *w)
         format_counter(buf[m], sizeof buf[m],
             verdict_drift(growth[m], CALIBRATION_ROUNDS - 1));
     }
-    if (!w->lost && record_send(w->fd, "calibration %s %s %s\n", buf[0],
-        buf[1], buf[2]) != 0) {
+    if (!w->lost && record_send(w->fd, "calibration %s %s %s %s\n", buf[0],
+        buf[1], buf[2], buf[3]) != 0) {
         w->lost = 1;
     }
     return 0;
@@ -627,15 +639,15 @@ worker_main(const struct spec *st)
         for (m = 0; m < METRIC_COUNT; m++) {
             format_counter(buf[m], sizeof buf[m], counters[round - 1][m]);
         }
-        if (record_send(w.fd, "counters %d %s %s %s\n", round, buf[0],
-            buf[1], buf[2]) != 0) {
+        if (record_send(w.fd, "counters %d %s %s %s %s\n", round, buf[0],
+            buf[1], buf[2], buf[3]) != 0) {
             w.lost = 1;
         }
     }
     /* where what the tracked rounds kept was made (reinit: alive after
      * finalization), before calibration rounds run */
     if (rc == 0 && !w.lost && st->trace_blocks) {
-        sites_report(st->trace_blocks, send_site, &w);
+        sites_report(st->trace_blocks, send_site, send_site_type, &w);
     }
     /* loop mode is regrtest's and needs none: nothing starts anew */
     if (rc == 0 && !w.lost && st->mode != MODE_LOOP &&

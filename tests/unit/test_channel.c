@@ -8,18 +8,18 @@
 
 #define GOOD "hello 3.11.2 1 1 0 pymalloc\n"                              \
     "phase 1 init\nphase 1 run\nphase 1 collect\nphase 1 finalize\n"    \
-    "phase 1 measure\ncounters 1 10 20 3\n"                             \
+    "phase 1 measure\ncounters 1 10 20 3 -\n"                             \
     "phase 2 init\nphase 2 run\nphase 2 finalize\nphase 2 measure\n"    \
-    "counters 2 11 22 3\n"
+    "counters 2 11 22 3 -\n"
 
 /* --per-test --explain, -R 1:1: a test whose last run is explained. */
 #define TEST_BEGIN "hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"  \
     "test t\ntestbegin 0 t\nphase 1 run\nphase 1 collect\n"              \
-    "phase 1 measure\ncounters 1 10 20 3\nphase 2 run\nphase 2 collect\n" \
+    "phase 1 measure\ncounters 1 10 20 3 -\nphase 2 run\nphase 2 collect\n" \
     "phase 2 measure\n"
 #define EXPLAINED "explain object 1 object\nexplain chain 0 m._k (list)\n"   \
     "explain done 5 complete\n"
-#define TEST_END "counters 2 11 21 3\ntestend passed \nphase 1 finalize\n"   \
+#define TEST_END "counters 2 11 21 3 -\ntestend passed \nphase 1 finalize\n"   \
     "end\n"
 
 /* The settings fed to: -R 1:1, and --per-test --explain. */
@@ -72,7 +72,7 @@ main(void)
     int finished;
 
     CHECK(feed(GOOD "end\n", sizeof(GOOD "end\n") - 1, 3, &finished) && finished);
-    CHECK(sound(GOOD "phase 0 init\nphase 0 measure\ncalibration - 5 0\n"
+    CHECK(sound(GOOD "phase 0 init\nphase 0 measure\ncalibration - 5 0 -\n"
         "end\n"));
     CHECK(sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"
         "phase 1 finalize\nfail 1 run Traceback\\nValueError\n"));
@@ -90,7 +90,7 @@ main(void)
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nend\n"));
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 2 init\n"));
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\n"
-        "counters 2 1 1 1\n"));
+        "counters 2 1 1 1 -\n"));
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\n"
         "phase 0 init\n"));
     CHECK(!sound(GOOD "phase 3 init\n"));                /* past -R 1:1 */
@@ -106,7 +106,7 @@ main(void)
     fed_settings = &per_test;
     CHECK(sound(TEST_BEGIN EXPLAINED TEST_END));
     CHECK(sound(TEST_BEGIN TEST_END));
-    CHECK(!sound(TEST_BEGIN "counters 2 11 21 3\n" EXPLAINED));
+    CHECK(!sound(TEST_BEGIN "counters 2 11 21 3 -\n" EXPLAINED));
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"
         "test t\ntestbegin 0 t\nphase 1 run\nphase 1 collect\n"
         "phase 1 measure\n" EXPLAINED));

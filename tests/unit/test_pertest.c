@@ -11,7 +11,7 @@
 
 #define HELLO "hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"
 #define RUN(r, c) "phase " #r " run\nphase " #r " collect\nphase " #r   \
-    " measure\ncounters " #r " " #c " " #c " 3\n"
+    " measure\ncounters " #r " " #c " " #c " 3 -\n"
 
 static struct settings st = { .warmups = 1, .tracked = 2, .per_test = 1,
     .mode = MODE_LOOP, .kind = TARGET_MODULE, .target = "pytest" };

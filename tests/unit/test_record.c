@@ -52,17 +52,19 @@ main(void)
     CHECK_STR(r.extra, "allocator-hook");
     record_clear(&r);
 
-    CHECK(parses("calibration - 1922 0", &r));
+    CHECK(parses("calibration - 1922 0 -", &r));
     CHECK(r.type == RECORD_CALIBRATION);
     CHECK(r.counter[METRIC_REFS] == COUNTER_NONE);
     CHECK(r.counter[METRIC_BLOCKS] == 1922 && r.counter[METRIC_FDS] == 0);
+    CHECK(r.counter[METRIC_OBJECTS] == COUNTER_NONE);
 
     CHECK(parses("phase 2 collect", &r));
     CHECK(r.type == RECORD_PHASE && r.round == 2 && r.phase == PHASE_COLLECT);
 
-    CHECK(parses("counters 6 -5 472 6", &r));
+    CHECK(parses("counters 6 -5 472 6 31", &r));
     CHECK(r.type == RECORD_COUNTERS && r.round == 6);
     CHECK(r.counter[METRIC_REFS] == -5 && r.counter[METRIC_FDS] == 6);
+    CHECK(r.counter[METRIC_OBJECTS] == 31);
 
     CHECK(parses("fail 2 run line one\\nZeroDivisionError: x y", &r));
     CHECK(r.type == RECORD_FAIL && r.round == 2 && r.phase == PHASE_RUN);
@@ -113,20 +115,20 @@ main(void)
     CHECK(!parses("phase 1 bogus", &r));
     CHECK(!parses("phase 1 run extra", &r));
     CHECK(!parses("phase -1 run", &r));
-    CHECK(!parses("counters 1 a 2 3", &r));
-    CHECK(!parses("counters 1 1 2", &r));
-    CHECK(!parses("counters 1 99999999999999999999 2 3", &r));
-    CHECK(!parses("counters 1 -9223372036854775808 2 3", &r));
-    CHECK(!parses("counters 1 281474976710657 2 3", &r));     /* 2^48 + 1 */
-    CHECK(parses("counters 1 -281474976710656 2 3", &r));
-    CHECK(!parses("counters 1 1 2 3 4", &r));
+    CHECK(!parses("counters 1 a 2 3 4", &r));
+    CHECK(!parses("counters 1 1 2 3", &r));
+    CHECK(!parses("counters 1 99999999999999999999 2 3 -", &r));
+    CHECK(!parses("counters 1 -9223372036854775808 2 3 -", &r));
+    CHECK(!parses("counters 1 281474976710657 2 3 -", &r));     /* 2^48 + 1 */
+    CHECK(parses("counters 1 -281474976710656 2 3 -", &r));
+    CHECK(!parses("counters 1 1 2 3 4 5", &r));
     CHECK(!parses("fail 1 run", &r));
     CHECK(!parses("fail one run text", &r));
     CHECK(!parses("hello 3.11 2 1 pymalloc", &r));
     CHECK(!parses("hello 3.11 1 1", &r));
     CHECK(!parses("hello 3.11 1 1 pymalloc", &r));         /* 3 flags */
     CHECK(!parses("hello 3.11 1 1 2 pymalloc", &r));
-    CHECK(!parses("calibration 1 2", &r));
+    CHECK(!parses("calibration 1 2 3", &r));
     CHECK(!parses("phase 1 run\nend", &r));
     CHECK(!parses("growth 1 x 3 T", &r));
     CHECK(!parses("growth 1 - 3 T", &r));

@@ -138,7 +138,7 @@ test_untrusted_record(void)
     static const char text[] = "hello 3.11.2 1 1 0 pymalloc\n"
         "phase 1 init\nphase 1 run\nphase 1 collect\n"
         "untrusted lxml.etree\nuntrusted lxml.etree\nuntrusted ujson\n"
-        "phase 1 finalize\nphase 1 measure\ncounters 1 10 20 3\n";
+        "phase 1 finalize\nphase 1 measure\ncounters 1 10 20 3 -\n";
     struct hunt *h = hunt_new(&st);
     struct channel c;
 
