@@ -648,7 +648,7 @@ pertest_main(const struct settings *st, const char *worker)
         for (j = 0; j < suites[i]->tests.n; j++) {
             pipeline_annotate(suites[i]->tests.hunt[j], text);
         }
-        fflush(text);
+        pipeline_flush(text);
     }
     if (st->each) {
         pipeline_summary(text, suites, n, clock_now() - started,

@@ -127,11 +127,21 @@ pipeline_junit(FILE *f, struct hunt *const *hunts, int n, double seconds)
     free(r);
 }
 
+static int text_errno;
+
+void
+pipeline_flush(FILE *text)
+{
+    if (fflush(text) != 0 && text_errno == 0) {
+        text_errno = errno != 0 ? errno : EIO;
+    }
+}
+
 int
 pipeline_write(const struct settings *st, FILE *text,
     const struct pipeline_files *files)
 {
-    int failed = 0, text_errno;
+    int failed = 0;
 
     failed |= st->json_path != NULL && files->json != NULL &&
         output_write("--json", st->json_path, files->json, files->arg) != 0;
@@ -141,7 +151,10 @@ pipeline_write(const struct settings *st, FILE *text,
     failed |= st->write_baseline_path != NULL && files->baseline != NULL &&
         output_write("--write-baseline", st->write_baseline_path,
         files->baseline, files->arg) != 0;
-    text_errno = fflush(text) != 0 || ferror(text) ? errno : 0;
+    pipeline_flush(text);
+    if (text_errno == 0 && ferror(text)) {
+        text_errno = EIO;
+    }
     if (text_errno != 0 && text_errno != EPIPE) {
         fprintf(stderr, "refhunt: cannot write the report to %s: %s\n",
             text == stderr ? "stderr" : "stdout", strerror(text_errno));

@@ -34,6 +34,11 @@ FILE           *pipeline_text(const struct settings *);
 int             pipeline_baseline(const struct settings *,
                     struct baseline **);
 
+/* Flushes the text mid-run (a hunt's verdict as it comes), keeping the
+ * errno of its first failure for pipeline_write: by the end, errno says
+ * whatever a later call (a poll interrupted by SIGCHLD) left in it. */
+void            pipeline_flush(FILE *);
+
 /* Under GitHub Actions, the hunt's annotations (::error ...) on text. */
 void            pipeline_annotate(const struct hunt *, FILE *);
 

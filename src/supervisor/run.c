@@ -153,13 +153,13 @@ print_hunt(const struct run *r, struct hunt *h)
 
     if (h->spool != NULL) {
         spool_copy(h->spool, &h->kept_out, r->text);
-        fflush(r->text);
+        pipeline_flush(r->text);
         spool_copy(h->spool, &h->kept_err, stderr);
     }
     pipeline_result(h, &res);
     report_text(&res, r->text);
     pipeline_annotate(h, r->text);
-    fflush(r->text);
+    pipeline_flush(r->text);
 }
 
 /* A hunt and its import share (if any) are over: its verdict counts. */
