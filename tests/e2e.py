@@ -196,7 +196,9 @@ def test_exit_zero_is_clean():
 def expect_clean_but_threading_on_39(r, mode="reinit"):
     """Clean, but for what 3.9 leaks by itself: `import threading` leaves
     1288 blocks behind on every re-initialization, and some (12 to 36)
-    in every subinterpreter (measured with 3.9.18); then a leak of blocks
+    in every subinterpreter (measured with 3.9.18), as does running a
+    module as -m does (runpy.run_module: 2253 blocks a cycle, 965 with
+    pass, measured with tests/indep/reinit.c); then a leak of blocks
     only."""
     if r.json and r.json["python"]["version"].startswith("3.9.") and \
             mode != "loop" and r.json["status"] == "leak":
@@ -348,8 +350,12 @@ def test_chdir_every_round():
     module and sys.path[0] are found there), in every mode."""
     with tempfile.TemporaryDirectory() as tmp:
         log = os.path.join(tmp, "cwd.log")
-        code = ("import os, sys\nwith open(%r, 'a') as f:\n"
-                "    f.write(os.getcwd() + '\\n')\nos.chdir('/')\n" % log)
+        # binary: 3.9.18 keeps a block every interpreter lifetime that
+        # opens a non-empty file for appending text (966 blocks a cycle,
+        # 965 with 'ab' or with pass, measured with tests/indep/reinit.c)
+        code = ("import os, sys\nwith open(%r, 'ab') as f:\n"
+                "    f.write(os.getcwd().encode() + b'\\n')\n"
+                "os.chdir('/')\n" % log)
         for name in ("chdir.py", "chdir_mod.py"):
             with open(os.path.join(tmp, name), "w") as f:
                 f.write(code)
@@ -358,7 +364,7 @@ def test_chdir_every_round():
                 if os.path.exists(log):
                     os.unlink(log)
                 r = refhunt("--mode", mode, *how, cwd=tmp)
-                expect_report_shape(r, "clean", 0, mode=mode)
+                expect_clean_but_threading_on_39(r, mode)
                 seen = open(log).read().split()
                 expect(seen == [os.path.realpath(tmp)] * len(seen) and
                        len(seen) >= 6, "%s %s: every round in %s, not %s"

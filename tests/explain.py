@@ -300,10 +300,13 @@ def source_line(fixture, needle):
 def test_trace_blocks_every_mode_names_c_function():
     """A C function that leaks a block: its name and line (the fixture is
     built with debug information), then the Python line that called it;
-    the deltas are the same without the option."""
+    the deltas are the same without the option. (3.9's subinterpreters
+    keep a varying number of blocks by themselves: there it leaks more a
+    round, e2e.leaks_per_round.)"""
     for mode in MODES:
         r = same_deltas("--trace-blocks", "-c",
-                        "import leakblock\nleakblock.leak()", mode=mode)
+                        "import leakblock\nfor _ in range(%d): leakblock.leak()"
+                        % e2e.leaks_per_round(mode), mode=mode)
         expect_site(r, ("leak at ", source_line("leakblock.c", "PyMem_Malloc"),
                         "leakblock.cpython"),
                     "<string>:2")
@@ -312,10 +315,12 @@ def test_trace_blocks_every_mode_names_c_function():
 @test
 def test_trace_blocks_incref_leak_names_function_and_test_line():
     """A Py_INCREF leak in a C function that builds its result: the
-    function, then the test's line that called it, in every mode."""
+    function, then the test's line that called it, in every mode (more
+    than one a round where 3.9's subinterpreters drown it,
+    e2e.leaks_per_round)."""
     for mode in MODES:
         r = same_deltas("--trace-blocks", target("leaks_new_ref.py"),
-                        mode=mode)
+                        str(e2e.leaks_per_round(mode)), mode=mode)
         expect_site(r, ("leak_new at ", source_line(
                         "leakref.c", "PyBytes_FromStringAndSize")),
                     "leaks_new_ref.py:6", "leaks_new_ref.py:9")
@@ -371,8 +376,12 @@ def test_trace_blocks_stash_names_init_function():
 @test
 def test_trace_blocks_clean_lists_nothing():
     """What CPython leaves by itself is not listed: a clean target lists
-    no site, in any mode."""
+    no site, in any mode. Not in 3.9's subinterpreters, which keep blocks
+    of their own (5 to 14 each with -c pass) and 3 a subinterpreter made
+    by _json's scanner_new (3.9.18): there the target is not clean."""
     for mode in MODES:
+        if e2e.leaks_per_round(mode) != 1:
+            continue
         r = refhunt("--mode", mode, "--trace-blocks", "-c",
                     "import json\njson.dumps({'a': [1, 2]})")
         e2e.expect_report_shape(r, "clean", 0, mode=mode)

@@ -212,7 +212,7 @@ json_argv(FILE *f, const struct settings *st)
 
 /* A round's --show-growth and --trace-blocks findings, if any. */
 static void
-json_round_extras(FILE *f, const struct round *r)
+json_round_extras(FILE *f, const struct round *r, int sites)
 {
     int j, k;
 
@@ -226,7 +226,7 @@ json_round_extras(FILE *f, const struct round *r)
         }
         fputc(']', f);
     }
-    if (r->ntrace > 0) {
+    if (sites && r->ntrace > 0) {
         fputs(", \"trace\": [", f);
         for (j = 0; j < r->ntrace; j++) {
             fprintf(f, "%s{\"count\": %" PRId64 ", \"size\": %" PRId64
@@ -313,7 +313,7 @@ json_rounds(const struct result *h, FILE *f)
         } else {
             fputs("null", f);
         }
-        json_round_extras(f, &h->rounds[i]);
+        json_round_extras(f, &h->rounds[i], result_sites_shown(h));
         fputc('}', f);
     }
     fprintf(f, "%s]", h->started > 0 ? "\n  " : "");

@@ -365,6 +365,9 @@ kept_blocks(const struct result *h, FILE *f)
     const char **sites = NULL;
     int nsites = 0, i, j, k;
 
+    if (!result_sites_shown(h)) {
+        return;
+    }
     for (i = st->warmups; i < h->started; i++) {
         for (j = 0; j < h->rounds[i].ntrace; j++) {
             for (k = 0; k < nsites; k++) {

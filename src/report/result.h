@@ -125,4 +125,7 @@ struct result {
     int             collected;
 };
 
+/* Whether --trace-blocks's sites are reported (text and JSON). */
+int             result_sites_shown(const struct result *);
+
 #endif
