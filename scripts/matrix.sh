@@ -6,6 +6,10 @@
 # $REFHUNT_PYTHONS (default ~/.cache/refhunt/pythons). An
 # interpreter that is not installed is skipped and said so. Builds go to
 # build-matrix/NAME. Prints a table; exits 1 if any suite failed.
+#
+#   REFHUNT_MATRIX_SKIP  interpreters to leave out (paths, space-separated):
+#                        .ci/run leaves out python3-dbg, whose suite
+#                        scripts/test.sh has just run in ./build
 set -u
 cd "$(dirname "$0")/.."
 pyenv_root=${PYENV_ROOT:-/root/.pyenv}
@@ -28,6 +32,9 @@ for py in $candidates; do
     *:absent) echo "| ${py%:absent} | not installed: skipped | | | | |"; continue ;;
     esac
     [ -x "$py" ] || { echo "| $py | not installed: skipped | | | | |"; continue; }
+    case " ${REFHUNT_MATRIX_SKIP:-} " in
+    *" $py "*) echo "| $py | left out (REFHUNT_MATRIX_SKIP) | | | | |"; continue ;;
+    esac
     version=$("$py" -c 'import platform, sys; import sysconfig; print(platform.python_version() + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") else "") + ("-debug" if hasattr(sys, "gettotalrefcount") else ""))')
     dir=build-matrix/$version
     start=$(date +%s)

@@ -684,6 +684,48 @@ def test_bisect_pytest():
            "the failing and crashing tests fail on their own", r)
 
 
+TOGETHER = """_kept = []
+_x = None
+
+
+def test_a():
+    global _x
+    _x = object()           # replaced every run: no leak on its own
+
+
+def test_b():
+    global _x
+    if _x is not None:      # what test_a left, kept: once, on its own
+        _kept.append(_x)
+        _x = None
+
+
+def test_clean():
+    assert [1] * 2 == [1, 1]
+"""
+
+
+@test
+def test_bisect_pytest_together():
+    """--bisect tests in loop mode starts with a per-test pass; when no
+    test leaks on its own but the suite does, the search finds the group
+    (test_b keeps what test_a made: each run of both leaks one object)."""
+    need_pytest()
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_together.py"), "w") as f:
+            f.write(TOGETHER)
+        per = refhunt("-q", "--per-test", "-m", "pytest", "test_together.py",
+                      cwd=tmp)
+        expect(per.rc == 0, "no test leaks on its own", per)
+        r = e2e.bisect("--bisect", "tests", "-m", "pytest",
+                       "test_together.py", cwd=tmp)
+    expect(r.rc == 1, "the suite leaks: exit 1", r)
+    groups = [set(c["group"]) | {c["test"]} for c in r.json["culprits"]]
+    expect(groups == [{"test_together.py::test_a",
+                       "test_together.py::test_b"}],
+           "the group named: %s" % groups, r)
+
+
 @test
 def test_bisect_unittest_path():
     """unittest names as python -m unittest takes them: a file path too."""

@@ -39,6 +39,7 @@
 
 #include "clock.h"
 #include "bisect.h"
+#include "pertest.h"
 #include "pipeline.h"
 #include "json.h"
 #include "report.h"
@@ -105,6 +106,8 @@ struct bisection {
                                        the suite's imports leak, charged
                                        to no test */
     double          started;
+    struct settings *pass_settings; /* tests, loop: the per-test pass's,
+                                       which its tests (culprits) use */
 };
 
 static const char *
@@ -702,6 +705,129 @@ search(struct bisection *b)
     }
 }
 
+/* The index of item name, or -1. */
+static int
+item_index(const struct bisection *b, const char *name)
+{
+    int i;
+
+    for (i = 0; i < b->items.n; i++) {
+        if (strcmp(b->items.name[i], name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Forgets the culprits: the search starts over. */
+static void
+forget_culprits(struct bisection *b)
+{
+    int i, m;
+
+    for (i = 0; i < b->nculprits; i++) {
+        for (m = 0; m < METRIC_COUNT; m++) {
+            free(b->culprits[i].view.deltas[m]);
+        }
+        free_probe(b->culprits[i].hunt);
+        free_probe(b->culprits[i].alone);
+        names_clear(&b->culprits[i].group);
+        names_clear(&b->culprits[i].through);
+    }
+    b->nculprits = 0;
+    b->nknown = 0;
+}
+
+/*
+ * Tests in loop mode: which test leaks on its own is what --per-test
+ * answers, in one interpreter that collects the suite once, where a probe
+ * collects it anew (41 probes of 15 tests took 19 times a --per-test
+ * hunt). So a per-test hunt of the suite (the probes' -R; it lists the
+ * tests too, no discovery worker is needed) names the
+ * culprits (its leaking tests, with their deltas) and the tests that fail
+ * on their own. When no test leaks on its own, one probe runs them all
+ * together: when it leaks (tests that leak only together), or fails, the
+ * search runs as without this pass. 1 when the pass answered.
+ */
+static struct hunt *
+per_test_run(struct bisection *b)
+{
+    struct settings *ps = hunt_helper_settings(b->st);
+    struct hunt *suite;
+    int i;
+
+    ps->per_test = 1;
+    ps->mode = MODE_LOOP;
+    if (!b->st->rounds_given) {
+        ps->warmups = PROBE_LOOP_WARMUPS;
+        ps->tracked = PROBE_TRACKED;
+    }
+    b->pass_settings = ps;      /* its tests' hunts (culprits) read them */
+    suite = pertest_pass(ps, b->exe);
+    b->probes++;
+    for (i = 0; i < suite->tests.n; i++) {
+        b->rounds += suite->tests.hunt[i]->started;
+    }
+    if (b->st->verbose) {
+        fprintf(stderr, "refhunt: probe %d: every test on its own "
+            "(--per-test): %d tests, %s\n", b->probes, suite->tests.n,
+            status_name(suite->status));
+    }
+    return suite;
+}
+
+/* Whether the pass listed the tests: it collected the suite. */
+static int
+per_test_listed(const struct hunt *suite)
+{
+    return suite->message == NULL && suite->tests.n > 0 &&
+        suite->found.n > 0 && !supervise_interrupted();
+}
+
+static int
+per_test_pass(struct bisection *b, struct hunt *suite)
+{
+    struct hunt *t, *rest;
+    int *idx, i, j, n = 0, answered = 0;
+
+    for (i = 0; i < suite->tests.n; i++) {
+        t = suite->tests.hunt[i];
+        if (t->status != STATUS_CLEAN && t->status != STATUS_LEAK &&
+            (j = item_index(b, t->name)) >= 0) {
+            leave_out(b, j, t);
+        }
+    }
+    for (i = 0; i < suite->tests.n; i++) {
+        t = suite->tests.hunt[i];
+        if (t->status == STATUS_LEAK && (j = item_index(b, t->name)) >= 0) {
+            add_culprit(b, j, t, NULL, NULL);
+            suite->tests.hunt[i] = NULL;    /* the culprit's now */
+        }
+    }
+    if (b->nculprits > 0) {
+        b->whole_leaked = 1;
+        answered = 1;
+        goto done;
+    }
+    /* no test leaks on its own: do they all together? (a leak that only
+     * a group makes is found by the search) */
+    idx = xcalloc((size_t)b->items.n + 1, sizeof *idx);
+    for (i = 0; i < b->items.n; i++) {
+        idx[n++] = i;
+    }
+    rest = n > 0 ? probe(b, idx, n) : NULL;
+    free(idx);
+    if (rest == NULL || (!probe_failed(rest) && !exceeds(rest, NULL))) {
+        answered = !supervise_interrupted() && !b->broken;
+    }
+    free_probe(rest);
+done:
+    if (!answered) {
+        forget_culprits(b);
+    }
+    return answered;
+}
+
 /* Runs a discovery worker (task) for settings st; its hunt. */
 static struct hunt *
 discover(const struct settings *st, enum worker_task task, const char *exe)
@@ -1056,7 +1182,7 @@ int
 bisect_main(const struct settings *st, const char *exe)
 {
     struct bisection b;
-    struct hunt *disc;
+    struct hunt *disc, *pass = NULL;
     FILE *text = pipeline_text(st);
     enum status status;
     char *last;
@@ -1066,8 +1192,18 @@ bisect_main(const struct settings *st, const char *exe)
     b.st = st;
     b.exe = exe;
     b.started = clock_now();
-    disc = discover(st, st->bisect == BISECT_IMPORTS ? TASK_LIST_IMPORTS :
-        TASK_LIST_TESTS, exe);
+    if (st->bisect == BISECT_TESTS && probe_mode(&b) == MODE_LOOP) {
+        pass = per_test_run(&b);
+    }
+    if (pass != NULL && per_test_listed(pass)) {
+        disc = hunt_new(st);    /* the pass listed the tests */
+        for (i = 0; i < pass->found.n; i++) {
+            names_add(&disc->found, pass->found.name[i]);
+        }
+    } else {
+        disc = discover(st, st->bisect == BISECT_IMPORTS ?
+            TASK_LIST_IMPORTS : TASK_LIST_TESTS, exe);
+    }
     if (disc->status != STATUS_CLEAN) {
         /* the target itself fails: nothing to bisect, and the reports
          * say why */
@@ -1085,6 +1221,8 @@ bisect_main(const struct settings *st, const char *exe)
         exit_status = pipeline_exit(report_file(&b, disc, status, text),
             status_exit(status, disc->signal));
         hunt_free(disc);
+        hunt_free(pass);
+        free(b.pass_settings);
         return exit_status;
     }
     b.items = disc->found;
@@ -1108,7 +1246,10 @@ bisect_main(const struct settings *st, const char *exe)
             b.broken = 1;
         }
     }
-    search(&b);
+    if (pass == NULL || !per_test_listed(pass) || !per_test_pass(&b, pass)) {
+        search(&b);
+    }
+    hunt_free(pass);
     b.together = b.nculprits == 0 && b.whole_leaked &&
         !supervise_interrupted() && !b.broken;
     if (st->bisect == BISECT_IMPORTS && !supervise_interrupted() &&
@@ -1144,6 +1285,7 @@ bisect_main(const struct settings *st, const char *exe)
         free(b.residue.deltas[m]);
     }
     free_probe(b.floor);
+    free(b.pass_settings);
     free(b.known);
     free(b.culprits);
     free(b.failures);

@@ -9,4 +9,8 @@
  * the exit status (the worst test's, or the run's own failure). */
 int     pertest_main(const struct settings *, const char *);
 
+/* One suite's per-test hunt (st->per_test set) without reports: the
+ * suite's hunt, its tests in collection order with their verdicts. */
+struct hunt *pertest_pass(const struct settings *, const char *);
+
 #endif
