@@ -135,6 +135,75 @@ def test_unittest_verdicts():
     expect("AssertionError: Lists differ" in r.out, "unittest's message", r)
 
 
+def kept_line(suite, needle, nth=1):
+    """"suite.py:N", the nth line of the suite's source that has needle."""
+    with open(os.path.join(SUITES, suite)) as f:
+        found = [n for n, line in enumerate(f, 1) if needle in line]
+    return "%s:%d" % (suite, found[nth - 1])
+
+
+def python_version():
+    out = subprocess.run([e2e.PYTHON, "-c", "import sys; print(*sys.version_info[:2])"],
+                         capture_output=True, text=True, check=True).stdout
+    return tuple(int(x) for x in out.split())
+
+
+def expect_test_sites(r, where):
+    """Each leaking test lists the one site its tracked runs kept a block
+    at (the test's own line first), one block a run, an object on 3.13+
+    (the reference tracer names it); every other test lists none."""
+    typed = python_version() >= (3, 13)
+    tracked = list(range(r.json["warmups"] + 1,
+                         r.json["warmups"] + r.json["tracked"] + 1))
+    for t in r.json["tests"]:
+        if t["id"] not in where:
+            expect(t["trace"] == [], "%s: no site: %r" % (t["id"], t["trace"]), r)
+            continue
+        mine = [x for x in t["trace"] if x["traceback"][0].endswith(where[t["id"]])]
+        # (at least one: a run whose append moves the shared list's items
+        # moves their block to this site too)
+        expect([x["run"] for x in mine] == tracked and
+               all(x["count"] >= 1 for x in mine),
+               "%s: blocks in every tracked run at %s: %r" % (
+                   t["id"], where[t["id"]], t["trace"]), r)
+        want = [{"type": "object", "count": 1}] if typed else []
+        expect(all(x["types"] == want for x in mine),
+               "%s: types %r" % (t["id"], [x["types"] for x in mine]), r)
+    expect(r.out.count("the tracked rounds kept blocks allocated at") == len(where),
+           "the text lists the sites under each leaking test", r)
+
+
+@test
+def test_trace_blocks_per_test():
+    """--trace-blocks with --per-test: per test, the sites of the blocks its
+    tracked runs kept, the same verdicts and deltas as without it."""
+    plain = per_test("-q", "-m", "unittest", "test_ut_suite.py")
+    r = per_test("-q", "--trace-blocks", "-m", "unittest", "test_ut_suite.py")
+    expect_verdicts(r, UT_LEAK, UT_CLEAN, UT_OTHER)
+    expect({t["id"]: t["deltas"] for t in r.json["tests"]} ==
+           {t["id"]: t["deltas"] for t in plain.json["tests"]},
+           "the deltas are those without --trace-blocks", r)
+    src = "test_ut_suite.py"
+    expect_test_sites(r, {
+        UT + "Leaky.test_x": kept_line(src, "_kept.append(object())", 1),
+        UT + "Other.test_after": kept_line(src, "_kept.append(object())", 2),
+        UT + "Other.test_leak": kept_line(src, "_kept.append(object())", 3)})
+
+
+@test
+def test_trace_blocks_per_test_pytest():
+    need_pytest()
+    r = per_test("-q", "--trace-blocks", "-m", "pytest", "test_pt_suite.py")
+    expect_verdicts(r, PT_LEAK, PT_CLEAN, PT_OTHER)
+    src = "test_pt_suite.py"
+    expect_test_sites(r, {
+        PT + "test_leaky_fixture": kept_line(src, "_kept.append(object())", 1),
+        PT + "test_leaks": kept_line(src, "_kept.append(object())", 2),
+        PT + "test_param[1]": kept_line(src, "_kept.append(object())", 3),
+        PT + "TestGroup::test_b": kept_line(src, "_kept.append(object())", 4),
+        PT + "test_after_crash": kept_line(src, "_kept.append(object())", 6)})
+
+
 @test
 def test_resume_keeps_verdicts():
     """The hunt goes on after the crash in a new worker: tests after it

@@ -551,10 +551,9 @@ check_options(struct settings *st, char **cause)
             return -1;
         }
         st->mode = MODE_LOOP;
-        if (st->bisect != BISECT_NONE || st->show_growth ||
-            st->trace_blocks) {
-            *cause = xstrdup("--per-test does not go with --bisect, "
-                "--show-growth or --trace-blocks");
+        if (st->bisect != BISECT_NONE || st->show_growth) {
+            *cause = xstrdup("--per-test does not go with --bisect or "
+                "--show-growth");
             return -1;
         }
     }

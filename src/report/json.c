@@ -210,11 +210,49 @@ json_argv(FILE *f, const struct settings *st)
     fputc(']', f);
 }
 
+/* --trace-blocks: a site's finding, "{...}" (run: --per-test's, 0 for
+ * none). */
+static void
+json_trace(FILE *f, const struct trace *t, int run)
+{
+    int k;
+
+    fputc('{', f);
+    if (run > 0) {
+        fprintf(f, "\"run\": %d, ", run);
+    }
+    fprintf(f, "\"count\": %" PRId64 ", \"size\": %" PRId64
+        ", \"traceback\": ", t->count, t->size);
+    json_lines(f, t->where);
+    fputs(", \"types\": [", f);
+    for (k = 0; k < t->ntypes; k++) {
+        fprintf(f, "%s{\"type\": ", k > 0 ? ", " : "");
+        json_text(f, t->types[k].type);
+        fprintf(f, ", \"count\": %" PRId64 "}", t->types[k].count);
+    }
+    fputs("]}", f);
+}
+
+void
+json_test_trace(FILE *f, const struct result *t)
+{
+    int i, j, more = 0;
+
+    fputc('[', f);
+    for (i = t->settings->warmups; i < t->started; i++) {
+        for (j = 0; j < t->rounds[i].ntrace; j++) {
+            fputs(more++ ? ", " : "", f);
+            json_trace(f, &t->rounds[i].trace[j], i + 1);
+        }
+    }
+    fputc(']', f);
+}
+
 /* A round's --show-growth and --trace-blocks findings, if any. */
 static void
 json_round_extras(FILE *f, const struct round *r, int sites)
 {
-    int j, k;
+    int j;
 
     if (r->ngrowth > 0) {
         fputs(", \"growth\": [", f);
@@ -229,18 +267,8 @@ json_round_extras(FILE *f, const struct round *r, int sites)
     if (sites && r->ntrace > 0) {
         fputs(", \"trace\": [", f);
         for (j = 0; j < r->ntrace; j++) {
-            fprintf(f, "%s{\"count\": %" PRId64 ", \"size\": %" PRId64
-                ", \"traceback\": ", j > 0 ? ", " : "", r->trace[j].count,
-                r->trace[j].size);
-            json_lines(f, r->trace[j].where);
-            fputs(", \"types\": [", f);
-            for (k = 0; k < r->trace[j].ntypes; k++) {
-                fprintf(f, "%s{\"type\": ", k > 0 ? ", " : "");
-                json_text(f, r->trace[j].types[k].type);
-                fprintf(f, ", \"count\": %" PRId64 "}",
-                    r->trace[j].types[k].count);
-            }
-            fputs("]}", f);
+            fputs(j > 0 ? ", " : "", f);
+            json_trace(f, &r->trace[j], 0);
         }
         fputc(']', f);
     }

@@ -42,6 +42,10 @@ void    json_refs_trust(FILE *, const struct result *);
  * "objects": [...]}), or null when nothing was explained. */
 void    json_explain(FILE *, const struct result *);
 
+/* --per-test --trace-blocks: a test's sites, each with its tracked run:
+ * "[{"run": 4, "count": 1, ...}, ...]". */
+void    json_test_trace(FILE *, const struct result *);
+
 /* The JSON report: one result's object, or with many (--each)
  * {"exit_status": N, "targets": [...]}, N the run's exit status. */
 void    report_json(FILE *, const struct result *, int, int, int);

@@ -357,9 +357,9 @@ site_types(const struct result *h, const char *where, FILE *f)
 }
 
 /* --trace-blocks: each site once, with what it kept in every tracked
- * round. */
-static void
-kept_blocks(const struct result *h, FILE *f)
+ * round (--per-test: run). */
+void
+report_kept_blocks(const struct result *h, FILE *f)
 {
     const struct settings *st = h->settings;
     const char **sites = NULL;
@@ -444,7 +444,7 @@ what_grew(const struct result *h, FILE *f)
             h->settings->mode == MODE_REINIT ? "interpreter" :
             "subinterpreter", mode_name(h->settings->mode));
     }
-    kept_blocks(h, f);
+    report_kept_blocks(h, f);
 }
 
 void

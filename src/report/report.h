@@ -29,6 +29,10 @@ void    report_untrusted_refs(const struct result *, FILE *);
  * when the worker explained them. */
 void    report_explained(const struct result *, FILE *);
 
+/* --trace-blocks: the sites of the blocks the tracked rounds (or runs)
+ * kept, each once. */
+void    report_kept_blocks(const struct result *, FILE *);
+
 /* Colors for the verdict words (a terminal, --color). */
 void    report_set_color(int);
 

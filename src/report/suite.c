@@ -111,6 +111,7 @@ report_suite_text(const struct result *suite, FILE *f)
         }
         /* --explain: the worker explains only the tests that leak */
         report_explained(t, f);
+        report_kept_blocks(t, f);
         if (t->status >= STATUS_FAILED) {
             test_trouble(t, st->quiet, f);
         }
@@ -159,6 +160,8 @@ json_test(const struct result *t, FILE *f)
         t->message);
     fputs(", \"explain\": ", f);
     json_explain(f, t);
+    fputs(", \"trace\": ", f);
+    json_test_trace(f, t);
     fputc('}', f);
 }
 

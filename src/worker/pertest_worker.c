@@ -30,6 +30,7 @@
 #include "probe.h"
 #include "record.h"
 #include "rule.h"
+#include "sites.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -199,6 +200,32 @@ screen_moved(void)
     return 0;
 }
 
+/* --trace-blocks: runs are numbered from base on in the block table (an
+ * object's round is the run that made it, and no run of another test has
+ * its number), from 1 in the records. */
+static int trace_base;
+
+static void
+send_site(int round, int64_t count, int64_t size, const char *where,
+    void *arg)
+{
+    worker_send_site(round - trace_base, count, size, where, arg);
+}
+
+static void
+send_site_type(int round, int64_t count, const char *type, void *arg)
+{
+    worker_send_site_type(round - trace_base, count, type, arg);
+}
+
+/* A test's runs (start again): new run numbers, no snapshot yet. */
+static void
+trace_restart(void)
+{
+    sites_forget_snapshots();
+    trace_base += 1000;
+}
+
 /* MEASURE: the counters of run r, read allocating nothing. --explain:
  * after those of the two runs before the last, a snapshot if the test
  * looks like leaking; after the last run's, if it still does, the explanation,
@@ -223,6 +250,11 @@ measure(long r)
         }
     }
     send_counters(r, c);
+    /* --trace-blocks: the live blocks per site after the last warm-up run
+     * and each tracked run, as after loop mode's rounds */
+    if (st->trace_blocks && r >= st->warmups && r <= last) {
+        sites_snapshot(trace_base + (int)r);
+    }
     /* two snapshots: what the run before the last made and the last kept
      * (explainer.h) */
     if (st->explain && (r == last - 2 || r == last - 1) &&
@@ -250,11 +282,13 @@ send_record(long code, long number, const char *text)
         break;
     case SEND_BEGIN:
         explainer_clear(&pw.ex);    /* a test that ended early left it */
+        trace_restart();
         esc = escaped(text);
         send_line("testbegin %s %s\n", num, esc);
         free(esc);
         break;
     case SEND_RUN:
+        probe_set_round(trace_base + (int)number);
         send_line("phase %s run\n", num);
         break;
     case SEND_COLLECT:
@@ -273,6 +307,13 @@ send_record(long code, long number, const char *text)
             PyErr_SetString(PyExc_ValueError, "send: no such outcome");
             return NULL;
         }
+        /* --trace-blocks: where the blocks its tracked runs kept were
+         * made, before its end (a test that did not run them all: none) */
+        if (pw.st->trace_blocks) {
+            sites_report(pw.st->trace_blocks, send_site, send_site_type,
+                &pw.fd);
+            trace_restart();
+        }
         esc = escaped(text);
         send_line("testend %s %s\n", outcomes[number], esc);
         free(esc);
@@ -282,6 +323,7 @@ send_record(long code, long number, const char *text)
     case SEND_SUSPECT:
         return PyBool_FromLong(screen_moved());
     case SEND_AGAIN:
+        trace_restart();            /* its runs start again */
         send_line("testagain\n");
         break;
     default:
@@ -462,6 +504,9 @@ pertest_worker(const struct spec *st, int fd)
     pw.fd = fd;
     pw.pid = getpid();
     pw.st = st;
+    if (st->trace_blocks) {
+        probe_trace_blocks(TRACE_FRAMES);
+    }
     send_line("phase 1 init\n");
     if (embed_start(st, &cause) != 0) {
         send_fail(PHASE_INIT, cause);

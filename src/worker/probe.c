@@ -443,7 +443,7 @@ static struct addresses queued, chunk_candidates;
 
 /* Whether the table's leftovers are of interpreters that ended (the
  * rules above hold only there). */
-static int after_end;
+static int ended;
 
 static void
 address_add(struct addresses *a, uintptr_t p)
@@ -548,13 +548,13 @@ residue_mark(void)
     if (queued.n > 0) {
         qsort(queued.p, queued.n, sizeof *queued.p, address_order);
     }
-    after_end = 1;
+    ended = 1;
 }
 
 static int
 residue(uintptr_t p, struct block_info info)
 {
-    return after_end && (residue_object(p, info) || (queued.n > 0 &&
+    return ended && (residue_object(p, info) || (queued.n > 0 &&
         bsearch(&p, queued.p, queued.n, sizeof *queued.p, address_order) !=
         NULL));
 }
@@ -721,7 +721,7 @@ probe_read_live(int64_t counter[METRIC_COUNT])
 #endif
 
 #ifdef FREE_THREADED_RESIDUE
-    after_end = 0;      /* a live interpreter's blocks are all counted */
+    ended = 0;          /* a live interpreter's blocks are all counted */
 #endif
     probe_read_counts(counter, 1);
 #ifdef INTERNED_STRINGS_LEAK

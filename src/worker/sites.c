@@ -619,6 +619,20 @@ sites_snapshot(int round)
     blocktable_each(tally_block, sn);
 }
 
+void
+sites_forget_snapshots(void)
+{
+    int r;
+
+    for (r = 0; r < nsnapshots; r++) {
+        free(snapshots[r].count);
+        free(snapshots[r].size);
+    }
+    free(snapshots);
+    snapshots = NULL;
+    nsnapshots = 0;
+}
+
 /* What site k grew by from snapshot i - 1 to i. */
 static int64_t
 grew(int i, uint32_t k, int size)
@@ -985,11 +999,5 @@ sites_report(int top,
     free(group_of);
     free(order);
     free(total);
-    for (r = 0; r < nsnapshots; r++) {
-        free(snapshots[r].count);
-        free(snapshots[r].size);
-    }
-    free(snapshots);
-    snapshots = NULL;
-    nsnapshots = 0;
+    sites_forget_snapshots();
 }

@@ -33,6 +33,9 @@ void        sites_note_stdlib(void);
  * round's): the live blocks of each site. */
 void        sites_snapshot(int);
 
+/* Drops the snapshots taken (--per-test: a test's runs start again). */
+void        sites_forget_snapshots(void);
+
 /*
  * The top sites whose live blocks grew in every tracked round, each the
  * target's (CPython's own residue is left out): send(round, count, size,

@@ -47,8 +47,6 @@ struct worker {
                                        forked */
 };
 
-/* Python frames kept per allocation for --trace-blocks. */
-#define TRACE_FRAMES 12
 
 static void
 send_phase(struct worker *w, int round, enum phase p)
@@ -130,28 +128,30 @@ send_growth(struct worker *w, PyObject *glue, int round)
 }
 
 /* --trace-blocks: one round's blocks kept at a site, as a record. */
-static void
-send_site(int round, int64_t count, int64_t size, const char *where,
+void
+worker_send_site(int round, int64_t count, int64_t size, const char *where,
     void *arg)
 {
-    struct worker *w = arg;
     char *head = xasprintf("trace %d %" PRId64 " %" PRId64, round, count,
-        size);
+        size), *cut = record_cut(where), *esc = record_escape(cut);
 
-    send_text(w, head, where);
+    record_send(*(int *)arg, "%s %s\n", head, esc);
     free(head);
+    free(cut);
+    free(esc);
 }
 
 /* --trace-blocks, 3.13+: the live objects of a type among the blocks of
  * the site sent last. */
-static void
-send_site_type(int round, int64_t count, const char *type, void *arg)
+void
+worker_send_site_type(int round, int64_t count, const char *type, void *arg)
 {
-    struct worker *w = arg;
-    char *head = xasprintf("tracetype %d %" PRId64, round, count);
+    char *cut = record_cut(type), *esc = record_escape(cut);
 
-    send_text(w, head, type);
-    free(head);
+    record_send(*(int *)arg, "tracetype %d %" PRId64 " %s\n", round, count,
+        esc);
+    free(cut);
+    free(esc);
 }
 
 /* The sys.path entries the target added, as path records. */
@@ -647,7 +647,8 @@ worker_main(const struct spec *st)
     /* where what the tracked rounds kept was made (reinit: alive after
      * finalization), before calibration rounds run */
     if (rc == 0 && !w.lost && st->trace_blocks) {
-        sites_report(st->trace_blocks, send_site, send_site_type, &w);
+        sites_report(st->trace_blocks, worker_send_site, worker_send_site_type,
+            &w.fd);
     }
     /* loop mode is regrtest's and needs none: nothing starts anew */
     if (rc == 0 && !w.lost && st->mode != MODE_LOOP &&

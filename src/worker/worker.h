@@ -7,6 +7,14 @@
 
 #include "spec.h"
 
+/* Python frames kept per allocation for --trace-blocks. */
+#define TRACE_FRAMES 12
+
+/* --trace-blocks: the records of a site and of the types of its objects
+ * (sites.h's sites_report), sent on the channel of arg's fd (an int *). */
+void    worker_send_site(int, int64_t, int64_t, const char *, void *);
+void    worker_send_site_type(int, int64_t, const char *, void *);
+
 /* Runs every round, sending records on spec->fd; returns the
  * process exit status (the supervisor reads the records, not this). */
 int     worker_main(const struct spec *);

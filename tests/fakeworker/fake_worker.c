@@ -65,11 +65,11 @@ main(int argc, char **argv)
             if (round == 1) {
                 record_send(sp.fd, "untrusted fake_release_built\n");
             }
-            record_send(sp.fd, "counters %d %ld - %s\n", round,
+            record_send(sp.fd, "counters %d %ld - %s -\n", round,
                 50000 + round * labs(n), n < 0 ? "-" : "3");
             continue;
         }
-        record_send(sp.fd, "counters %d %ld %ld 3\n", round, 50000 + leaked,
+        record_send(sp.fd, "counters %d %ld %ld 3 -\n", round, 50000 + leaked,
             20000 + leaked);
     }
     return record_send(sp.fd, "end\n") != 0;
