@@ -547,7 +547,13 @@ def test_screen_is_exact():
     and deltas on C extensions with several kinds of leak: a test whose
     screened deltas could be a leak, or are not those of the exact way
     (test_drops_old_cycles frees cycles the frozen heap hid), runs again
-    the exact way; a test that asks for the whole heap gets it."""
+    the exact way; a test that asks for the whole heap gets it.
+    Without a refs total (release builds) a reference the test drops
+    changes no counter unless its object is freed, so a clean test whose
+    screened deltas are all 0 may free what the frozen heap hid in the
+    exact way (3.11.7: test_drops_old_cycles 0 screened, -2 blocks a run
+    exact): there a clean test's screened deltas are at least the exact
+    ones (the verdict is the same), and a leaking test's are the same."""
     screened = per_test("-q", "-m", "unittest", "test_ext_kinds")
     exact = per_test("-q", "--no-screen", "-m", "unittest", "test_ext_kinds")
     for r in (screened, exact):
@@ -556,9 +562,19 @@ def test_screen_is_exact():
                                **{t: "clean" for t in EXT_CLEAN}},
                "exactly the leaking tests leak", r)
     deltas = {t["id"]: t["deltas"] for t in screened.json["tests"]}
-    expect(deltas == {t["id"]: t["deltas"] for t in exact.json["tests"]},
-           "the same deltas", screened)
-    expect(deltas["test_ext_kinds.Kinds.test_ref"]["refs"] == [1, 1, 1] and
+    exact_deltas = {t["id"]: t["deltas"] for t in exact.json["tests"]}
+    refs = refs_counted(screened)
+    for t in EXT_LEAK | EXT_CLEAN:
+        if refs or t in EXT_LEAK:
+            expect(deltas[t] == exact_deltas[t], "%s: the same deltas" % t,
+                   screened)
+            continue
+        expect(all(a >= b for m in deltas[t] if deltas[t][m] is not None
+                   for a, b in zip(deltas[t][m], exact_deltas[t][m])),
+               "%s: %r at least the exact %r" % (t, deltas[t],
+                                                  exact_deltas[t]), screened)
+    kept = "refs" if refs else "blocks"     # leakref keeps an object()
+    expect(deltas["test_ext_kinds.Kinds.test_ref"][kept] == [1, 1, 1] and
            deltas["test_ext_kinds.Kinds.test_fd"]["fds"] == [1, 1, 1],
            "one a run", screened)
 
