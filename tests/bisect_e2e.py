@@ -364,7 +364,7 @@ def test_import_share_of_an_import_leak():
         expect(all(d >= 1 for d in share[m]) if m != "fds" else
                share[m] == r.json["deltas"][m], "%s: from imports" % m, r)
         noun = {"refs": "references", "blocks": "memory blocks",
-                "fds": "file descriptors"}[m]
+                "fds": "file descriptors", "objects": "objects"}[m]
         expect(share_line(r, noun), "the share printed", r)
     expect("own code" not in r.out, "not its own code", r)
 
