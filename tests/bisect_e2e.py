@@ -189,6 +189,10 @@ def test_own_code_leak_beside_an_import_leak():
     references (a list of 70 objects) and a descriptor: the report names
     the import and says what it does not account for, every metric, in
     text and JSON (it said nothing of the 71 and the descriptor)."""
+    if e2e.reinit_keeps_py_imports():
+        raise Skip("3.9 keeps 1287 blocks every interpreter that imports "
+                   "wraps_stash.py, as any Python module from a path: "
+                   "wraps_stash leaks by itself there (e2e.reinit_keeps_py_imports)")
     cwd = e2e.TARGETS
     imports = "import wraps_stash, os, leakref"
     code = imports + ("\nleakref.leak([object() for _ in range(70)])"
@@ -316,6 +320,8 @@ def test_bisect_tests_suite_import_leak():
     expect(loop_test_growth(suite + ".A.test_a", cwd) in (None, [0, 0]),
            "the plain loop: test_a is clean")
     for mode in ("reinit", "loop"):
+        if mode == "reinit" and e2e.reinit_keeps_py_imports():
+            continue    # 3.9: every probe leaks, test_a's as test_leak's
         r = bisect("--bisect", "tests", "--mode", mode, "-m", "unittest",
                    suite, cwd=cwd)
         expect(r.rc == 1, "%s: exit 1" % mode, r)
@@ -447,6 +453,10 @@ def test_import_share_clean_pays_nothing():
     """A clean hunt whose rounds do not grow starts no import share: only
     its own 6 rounds import anything; a leaking one's share imports the
     modules in 4 more rounds (1 warm-up, 3 tracked)."""
+    if e2e.reinit_keeps_py_imports():
+        raise Skip("3.9 keeps 1287 blocks every interpreter that imports "
+                   "counted.py, as any Python module from a path: no target "
+                   "here is clean in reinit mode (e2e.reinit_keeps_py_imports)")
     r, n = imports_counted("")
     expect(r.rc == 0 and r.json["import_deltas"] is None, "clean", r)
     expect(n == 6, "no share ran: %d imports" % n, r)

@@ -289,6 +289,8 @@ def test_module_file_name_not_utf8():
         expect(re.search(r"^test_caf\ufffd\.T\.test_leak leaked \[1, 1, 1\] "
                          r"memory blocks", r.out, re.M), "the leak line", r)
         for mode in ("reinit", "loop"):
+            if mode == "reinit" and e2e.reinit_keeps_py_imports():
+                continue    # 3.9: every probe leaks, test_clean's too
             r = e2e.bisect("--bisect", "tests", "--mode", mode, "-m",
                            "unittest", name, cwd=tmp)
             expect(r.rc == 1 and [c["test"] for c in r.json["culprits"]] ==
