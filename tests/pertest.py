@@ -632,7 +632,9 @@ def test_junit_and_baseline():
         # an allowance too small: the line says what the baseline allowed
         with open(base, "w") as f:
             f.write("mode loop\nblocks 1 test_ut_suite.Leaky.test_x\n"
-                    "refs 1 test_ut_suite.Leaky.test_x\n")
+                    "refs 1 test_ut_suite.Leaky.test_x\n"
+                    # (release builds of 3.13+ count objects too)
+                    "objects 1 test_ut_suite.Leaky.test_x\n")
         tight = per_test("-q", "-R", "2:2", "--baseline", base, "-m",
                          "unittest", "test_ut_suite.Leaky",
                          extra_env=env)
@@ -655,7 +657,8 @@ def test_baseline_names():
         base = os.path.join(tmp, "base.txt")
         with open(base, "w") as f:
             f.write("blocks 5 ./suites/test_ut_suite.py::Leaky::test_x\n"
-                    "refs 5 suites/test_ut_suite.py::Leaky::test_x\n")
+                    "refs 5 suites/test_ut_suite.py::Leaky::test_x\n"
+                    "objects 5 suites/test_ut_suite.py::Leaky::test_x\n")
         r = refhunt("-q", "--per-test", "--baseline", base, "-m", "unittest",
                     "suites.test_ut_suite.Leaky", cwd=e2e.HERE)
         expect(r.rc == 0 and statuses(r) == {
@@ -665,7 +668,8 @@ def test_baseline_names():
         # a whole-module target: its file path is its module name
         with open(base, "w") as f:
             f.write("blocks 1000 -m unittest tests.suites.test_ut_suite\n"
-                    "refs 1000 -m unittest tests.suites.test_ut_suite\n")
+                    "refs 1000 -m unittest tests.suites.test_ut_suite\n"
+                    "objects 1000 -m unittest tests.suites.test_ut_suite\n")
         whole = refhunt("-q", "--mode", "loop", "--baseline", base, "-m",
                         "unittest", "tests/suites/test_ut_suite.py",
                         cwd=os.path.dirname(e2e.HERE),
