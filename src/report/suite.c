@@ -131,7 +131,13 @@ report_suite_text(const struct result *suite, FILE *f)
         fprintf(f, "; Python %s %s", suite->python.version,
             python_build(&suite->python));
         if (!suite->python.refs_available) {
-            fprintf(f, ": blocks and fds only");
+            for (i = 0; i < suite->ntests && (suite->tests[i].ndeltas == 0 ||
+                suite->tests[i].deltas[METRIC_OBJECTS][0] == COUNTER_NONE);
+                i++) {
+                ;
+            }
+            fprintf(f, ": blocks%s and fds only", i < suite->ntests ?
+                ", objects" : "");
         }
     }
     fprintf(f, ")\n");

@@ -75,9 +75,15 @@ static int
 parse_escaped(const char *p, int *escaped)
 {
     static const char word[] = "names escaped";
+    size_t n = strlen(word);
 
-    if (strncmp(p, word, sizeof word - 1) != 0 ||
-        p[sizeof word - 1 + strspn(p + sizeof word - 1, " \t\r")] != '\0') {
+    if (strncmp(p, word, n) != 0) {
+        return 1;
+    }
+    for (p += n; *p == ' ' || *p == '\t' || *p == '\r'; p++) {
+        ;
+    }
+    if (*p != '\0') {
         return 1;
     }
     *escaped = 1;

@@ -143,25 +143,22 @@ probe_mode(const struct bisection *b)
         MODE_LOOP : b->st->mode;
 }
 
-/* Appends s to p as a Python bytes literal (any text: quotes, backslashes,
- * newlines, any bytes); returns the end. p has 4 * strlen(s) + 4 bytes. */
-static char *
-put_bytes(char *p, const char *s)
+/* Writes s to f as a Python bytes literal (any text: quotes, backslashes,
+ * newlines, any bytes). */
+static void
+put_bytes(FILE *f, const char *s)
 {
     const unsigned char *c;
 
-    *p++ = 'b';
-    *p++ = '\'';
+    fputs("b'", f);
     for (c = (const unsigned char *)s; *c != '\0'; c++) {
         if (*c < 0x20 || *c >= 0x7f || *c == '\'' || *c == '\\') {
-            p += sprintf(p, "\\x%02x", *c);
+            fprintf(f, "\\x%02x", *c);
         } else {
-            *p++ = (char)*c;
+            fputc(*c, f);
         }
     }
-    *p++ = '\'';
-    *p = '\0';
-    return p;
+    fputc('\'', f);
 }
 
 /*
@@ -173,30 +170,31 @@ put_bytes(char *p, const char *s)
 static char *
 unittest_code(const struct bisection *b, const int *idx, int n)
 {
-    size_t size = 256;
-    char *code, *p;
+    char *code = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&code, &size);
     int i;
 
-    for (i = 0; i < b->items.n; i++) {
-        size += strlen(b->items.name[i]) * 4 + 8;
+    if (f == NULL) {
+        fatal("open_memstream");
     }
-    size += (size_t)n * 12;
-    p = code = xmalloc(size);
-    p += sprintf(p, "import unittest\nnames = [n.decode('utf-8', "
-        "'surrogateescape') for n in [");
+    fputs("import unittest\nnames = [n.decode('utf-8', 'surrogateescape') "
+        "for n in [", f);
     for (i = 0; i < b->items.n; i++) {
-        p = put_bytes(p, b->items.name[i]);
-        *p++ = ',';
+        put_bytes(f, b->items.name[i]);
+        fputc(',', f);
     }
-    p += sprintf(p, "]]\nunittest.defaultTestLoader.loadTestsFromNames("
-        "names)\n");
+    fputs("]]\nunittest.defaultTestLoader.loadTestsFromNames(names)\n", f);
     if (n > 0) {
-        p += sprintf(p, "unittest.main(module=None, argv=['python -m "
-            "unittest'] + [names[i] for i in [");
+        fputs("unittest.main(module=None, argv=['python -m unittest'] + "
+            "[names[i] for i in [", f);
         for (i = 0; i < n; i++) {
-            p += sprintf(p, "%d,", idx[i]);
+            fprintf(f, "%d,", idx[i]);
         }
-        sprintf(p, "]])\n");
+        fputs("]])\n", f);
+    }
+    if (fclose(f) != 0) {
+        fatal("open_memstream");
     }
     return code;
 }
