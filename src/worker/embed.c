@@ -287,6 +287,7 @@ embed_load_glue(char **cause)
     if (rc < 0 || (code = glue_code()) == NULL) {
         goto error;
     }
+    probe_own_code(code);
     res = PyEval_EvalCode(code, ns, ns);
     Py_DECREF(code);
     if (res == NULL) {
@@ -307,6 +308,9 @@ embed_exec(PyObject *ns, const char *source, const char *filename,
     PyObject *code, *res;
 
     code = Py_CompileString(source, filename, Py_file_input);
+    if (code != NULL) {
+        probe_own_code(code);
+    }
     res = code != NULL ? PyEval_EvalCode(code, ns, ns) : NULL;
     Py_XDECREF(code);
     if (res == NULL) {

@@ -102,6 +102,9 @@ int         probe_debug_build(void);
 int         probe_refs_available(void);
 int         probe_free_threaded(void);
 int         probe_uncounted_refs(PyObject *);
+/* Turns off, before 3.11, the cache that ceval would allocate for the code
+ * object (and the code objects it makes) at its 1024th call. */
+void        probe_own_code(PyObject *);
 
 /* How blocks are counted, one word for the report. */
 const char *probe_blocks_source(void);
