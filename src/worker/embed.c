@@ -263,6 +263,20 @@ static PyMethodDef c_uncounted_refs_def = {
     "_c_uncounted_refs", c_uncounted_refs, METH_O, NULL,
 };
 
+/* glue._c_no_opcache(): probe_no_opcache(). */
+static PyObject *
+c_no_opcache(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    probe_no_opcache();
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef c_no_opcache_def = {
+    "_c_no_opcache", c_no_opcache, METH_NOARGS, NULL,
+};
+
 /* Runs glue.py in a fresh namespace; a new reference, or NULL. */
 PyObject *
 embed_load_glue(char **cause)
@@ -282,6 +296,12 @@ embed_load_glue(char **cause)
         func = PyCFunction_New(&c_uncounted_refs_def, NULL);
         rc = func == NULL ? -1 :
             PyDict_SetItemString(ns, "_c_uncounted_refs", func);
+        Py_XDECREF(func);
+    }
+    if (rc == 0) {
+        func = PyCFunction_New(&c_no_opcache_def, NULL);
+        rc = func == NULL ? -1 :
+            PyDict_SetItemString(ns, "_c_no_opcache", func);
         Py_XDECREF(func);
     }
     if (rc < 0 || (code = glue_code()) == NULL) {

@@ -1284,6 +1284,9 @@ def cleanup():
         _take_snapshot()        # after the first run (--per-test: test)
     _restore()
     _clear_module_caches()
+    # before 3.11: no opcache for the modules' code (probe.c), whose
+    # allocation at a function's 1024th call would fall in some run
+    _c_no_opcache()
     # last, as regrtest does: the caches above hold types
     _clear_type_caches()
 

@@ -852,6 +852,65 @@ probe_own_code(PyObject *code)
 #endif
 }
 
+/* Before 3.11: probe_own_code() for the functions and methods of every
+ * module in sys.modules (the target's and the libraries' it loaded),
+ * before one's 1024th call falls in a tracked run. A code object that
+ * has its cache keeps it. */
+#if PY_VERSION_HEX < 0x030B0000
+static void
+no_opcache_in(PyObject *value)
+{
+    PyObject *func;
+
+    if (PyFunction_Check(value)) {
+        probe_own_code(PyFunction_GET_CODE(value));
+    } else if (PyMethod_Check(value)) {
+        no_opcache_in(PyMethod_GET_FUNCTION(value));
+    } else if (Py_TYPE(value) == &PyStaticMethod_Type ||
+        Py_TYPE(value) == &PyClassMethod_Type) {
+        func = PyObject_GetAttrString(value, "__func__");
+        if (func == NULL) {
+            PyErr_Clear();
+        } else {
+            if (PyFunction_Check(func)) {
+                probe_own_code(PyFunction_GET_CODE(func));
+            }
+            Py_DECREF(func);
+        }
+    }
+}
+#endif
+
+void
+probe_no_opcache(void)
+{
+#if PY_VERSION_HEX < 0x030B0000
+    PyObject *modules = PyImport_GetModuleDict(), *key, *mod, *name,
+        *value, *attr, *member;
+    Py_ssize_t pos = 0, i, j;
+
+    while (PyDict_Next(modules, &pos, &key, &mod)) {
+        if (!PyModule_Check(mod)) {
+            continue;
+        }
+        name = PyModule_GetDict(mod);
+        i = 0;
+        while (PyDict_Next(name, &i, &attr, &value)) {
+            if (PyType_Check(value) &&
+                ((PyTypeObject *)value)->tp_dict != NULL) {
+                j = 0;
+                while (PyDict_Next(((PyTypeObject *)value)->tp_dict, &j,
+                    &attr, &member)) {
+                    no_opcache_in(member);
+                }
+            } else {
+                no_opcache_in(value);
+            }
+        }
+    }
+#endif
+}
+
 int
 probe_free_threaded(void)
 {

@@ -105,6 +105,8 @@ int         probe_uncounted_refs(PyObject *);
 /* Turns off, before 3.11, the cache that ceval would allocate for the code
  * object (and the code objects it makes) at its 1024th call. */
 void        probe_own_code(PyObject *);
+/* probe_own_code() for the functions and methods of every module. */
+void        probe_no_opcache(void);
 
 /* How blocks are counted, one word for the report. */
 const char *probe_blocks_source(void);
