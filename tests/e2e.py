@@ -56,6 +56,23 @@ def env(**extra):
     return e
 
 
+def independent_env():
+    """The environment of an independent measurement. Under the asan test
+    setup the fixtures link ASan's runtime: python3-dbg then needs it
+    preloaded, and what CPython keeps at exit is no finding."""
+    e = env()
+    if "ASAN_OPTIONS" in e:
+        fixture = os.path.join(FIXTURES, [
+            f for f in os.listdir(FIXTURES)
+            if f.startswith("leakblock") and f.endswith(".so")][0])
+        ldd = subprocess.run(["ldd", fixture], capture_output=True, text=True)
+        for line in ldd.stdout.splitlines():
+            if "libasan" in line and "=>" in line:
+                e["LD_PRELOAD"] = line.split("=>")[1].split()[0]
+        e["ASAN_OPTIONS"] += ":detect_leaks=0"
+    return e
+
+
 def refhunt(*args, json_report=True, timeout=180, cwd=None, extra_env={}):
     """Runs refhunt ARGS with a --json file; the report parsed."""
     with tempfile.TemporaryDirectory() as tmp:
