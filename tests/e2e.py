@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = os.path.join(HERE, "targets")
 SKIP = 77
 
-REFHUNT = FIXTURES = PYTHON = None
+REFHUNT = REFHUNT_BINARY = FIXTURES = PYTHON = None
 TESTS = {}
 
 
@@ -1028,8 +1028,10 @@ def main(argv, tests=TESTS):
         return 0
     REFHUNT, FIXTURES, PYTHON, name = argv[1:5]
     FIXTURES = os.path.abspath(FIXTURES)
+    global REFHUNT_BINARY
+    REFHUNT_BINARY = os.path.abspath(REFHUNT)
     with tempfile.TemporaryDirectory() as tmp:
-        REFHUNT = wrapped(os.path.abspath(REFHUNT), tmp)
+        REFHUNT = wrapped(REFHUNT_BINARY, tmp)
         try:
             tests[name]()
         except Skip as e:
