@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = os.path.join(HERE, "targets")
 SKIP = 77
 
-REFHUNT = FIXTURES = PYTHON = None
+REFHUNT = REFHUNT_BINARY = FIXTURES = PYTHON = None
 TESTS = {}
 
 
@@ -53,6 +53,23 @@ def env(**extra):
     e = dict(os.environ, **extra)
     e["PYTHONPATH"] = FIXTURES
     e.pop("PYTHONHASHSEED", None)
+    return e
+
+
+def independent_env():
+    """The environment of an independent measurement. Under the asan test
+    setup the fixtures link ASan's runtime: python3-dbg then needs it
+    preloaded, and what CPython keeps at exit is no finding."""
+    e = env()
+    if "ASAN_OPTIONS" in e:
+        fixture = os.path.join(FIXTURES, [
+            f for f in os.listdir(FIXTURES)
+            if f.startswith("leakblock") and f.endswith(".so")][0])
+        ldd = subprocess.run(["ldd", fixture], capture_output=True, text=True)
+        for line in ldd.stdout.splitlines():
+            if "libasan" in line and "=>" in line:
+                e["LD_PRELOAD"] = line.split("=>")[1].split()[0]
+        e["ASAN_OPTIONS"] += ":detect_leaks=0"
     return e
 
 
@@ -1011,8 +1028,10 @@ def main(argv, tests=TESTS):
         return 0
     REFHUNT, FIXTURES, PYTHON, name = argv[1:5]
     FIXTURES = os.path.abspath(FIXTURES)
+    global REFHUNT_BINARY
+    REFHUNT_BINARY = os.path.abspath(REFHUNT)
     with tempfile.TemporaryDirectory() as tmp:
-        REFHUNT = wrapped(os.path.abspath(REFHUNT), tmp)
+        REFHUNT = wrapped(REFHUNT_BINARY, tmp)
         try:
             tests[name]()
         except Skip as e:

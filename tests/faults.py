@@ -423,10 +423,12 @@ def fake_refhunt(tmp):
     worker."""
     here = os.path.join(tmp, "fake")
     os.mkdir(here)
-    shutil.copy(e2e.REFHUNT, os.path.join(here, "refhunt"))
+    # the binary, not $REFHUNT_VALGRIND's wrapper script (which would run
+    # the refhunt of the build directory, beside the real worker)
+    shutil.copy(e2e.REFHUNT_BINARY, os.path.join(here, "refhunt"))
     os.symlink(os.path.abspath(FAKE_WORKER),
                os.path.join(here, "refhunt-worker"))
-    return os.path.join(here, "refhunt")
+    return e2e.wrapped(os.path.join(here, "refhunt"), tmp)
 
 
 def soak(tmp, refhunt_copy, action, rounds):

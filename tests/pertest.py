@@ -278,7 +278,8 @@ def test_module_file_name_not_utf8():
                     "    def test_leak(self):\n"
                     "        leakref.leak(object())\n")
         plain = subprocess.run([e2e.PYTHON, "-m", "unittest", name], cwd=tmp,
-                               capture_output=True, env=e2e.env())
+                               capture_output=True,
+                               env=e2e.independent_env())
         expect(plain.returncode == 0 and b"Ran 2 tests" in plain.stderr,
                "python -m unittest runs it: %r" % plain.stderr)
         r = refhunt("-q", "--per-test", "-m", "unittest", name, cwd=tmp)

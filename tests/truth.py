@@ -61,30 +61,13 @@ print(json.dumps([[refs[i] - refs[i - 1] for i in range(n - 3, n)],
 '''
 
 
-def independent_env():
-    """The environment of an independent measurement. Under the asan test
-    setup the fixtures link ASan's runtime: python3-dbg then needs it
-    preloaded, and what CPython keeps at exit is no finding."""
-    env = e2e.env()
-    if "ASAN_OPTIONS" in env:
-        fixture = os.path.join(e2e.FIXTURES, [
-            f for f in os.listdir(e2e.FIXTURES)
-            if f.startswith("leakblock") and f.endswith(".so")][0])
-        ldd = subprocess.run(["ldd", fixture], capture_output=True, text=True)
-        for line in ldd.stdout.splitlines():
-            if "libasan" in line and "=>" in line:
-                env["LD_PRELOAD"] = line.split("=>")[1].split()[0]
-        env["ASAN_OPTIONS"] += ":detect_leaks=0"
-    return env
-
-
 def independent(code, rounds=8):
     """(refs deltas, blocks deltas) of the last 3 rounds of a plain loop in
     PYTHON, less those of an empty workload."""
     def loop(c):
         proc = subprocess.run([e2e.PYTHON, "-c", INDEPENDENT, c, str(rounds)],
                               capture_output=True, text=True,
-                              env=independent_env(), timeout=300)
+                              env=e2e.independent_env(), timeout=300)
         if proc.returncode != 0:
             raise AssertionError("independent loop failed: %s" % proc.stderr)
         return json.loads(proc.stdout)
@@ -103,7 +86,7 @@ def independent_reinit(code, rounds=6):
         helper = os.path.join(os.path.dirname(e2e.FIXTURES), "indep_reinit")
         proc = subprocess.run([helper, e2e.PYTHON, c, str(rounds)],
                               capture_output=True, text=True,
-                              env=independent_env(), timeout=300)
+                              env=e2e.independent_env(), timeout=300)
         if proc.returncode == e2e.SKIP:
             raise e2e.Skip("no independent reinit measurement on 3.12+")
         if proc.returncode != 0:

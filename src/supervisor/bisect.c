@@ -1276,12 +1276,12 @@ bisect_main(const struct settings *st, const char *exe)
         free(b.failures[i].message);
         names_clear(&b.failures[i].with);
     }
-    free_probe(b.own);
-    free_probe(b.all);
     for (m = 0; b.own != NULL && b.own->status == STATUS_LEAK &&
         m < METRIC_COUNT; m++) {
         free(b.residue.deltas[m]);
     }
+    free_probe(b.own);      /* after the residue: its status says whether */
+    free_probe(b.all);
     free_probe(b.floor);
     free(b.pass_settings);
     free(b.known);
