@@ -1020,6 +1020,7 @@ struct group {
     int64_t     total;
     int64_t    *count, *size;       /* per round */
     int         made;               /* its index before sorting */
+    int         c;                  /* names_c() */
 };
 
 /* 3.13+: how many live objects of a type a group's blocks hold, made in
@@ -1076,14 +1077,40 @@ by_count(const void *a, const void *b)
         x->type < y->type ? -1 : x->type > y->type;
 }
 
+/* Whether a site names C code outside CPython: a C frame, or (with none)
+ * an extension being initialized, of an object outside the standard
+ * library's directory (lib-dynload's modules are CPython's). Such sites
+ * are listed first: what outlives an interpreter is held from C. */
+static int
+names_c(const struct site *s)
+{
+    Dl_info info;
+    int i;
+
+    if (s->nc == 0 && s->ext != 0) {
+        return !library_file(S.exts[s->ext].origin);
+    }
+    for (i = 0; i < s->nc; i++) {
+        if (dladdr((void *)s->c[i], &info) != 0 && info.dli_fname != NULL &&
+            !library_file(info.dli_fname)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int64_t *sort_total;
+static char *sort_c;
 
 static int
 by_total(const void *a, const void *b)
 {
-    int64_t x = sort_total[*(const uint32_t *)a],
-        y = sort_total[*(const uint32_t *)b];
+    uint32_t i = *(const uint32_t *)a, k = *(const uint32_t *)b;
+    int64_t x = sort_total[i], y = sort_total[k];
 
+    if (sort_c[i] != sort_c[k]) {
+        return sort_c[k] - sort_c[i];
+    }
     return x > y ? -1 : x < y ? 1 : 0;
 }
 
@@ -1092,6 +1119,12 @@ group_by_total(const void *a, const void *b)
 {
     const struct group *x = a, *y = b;
 
+    if ((x->total > 0) != (y->total > 0)) {
+        return x->total > 0 ? -1 : 1;
+    }
+    if (x->c != y->c) {
+        return y->c - x->c;
+    }
     return x->total > y->total ? -1 : x->total < y->total ? 1 :
         strcmp(x->text, y->text);
 }
@@ -1108,13 +1141,14 @@ sites_report(int top,
     int32_t *made_of, *group_of, *sorted_of;
     int64_t *total, d;
     size_t i;
-    char *text;
+    char *text, *c;
 
     if (nrounds < 1) {
         return;
     }
     nsites = snapshots[nsnapshots - 1].nsites;
     total = xcalloc(nsites, sizeof *total);
+    c = xcalloc(nsites, sizeof *c);
     order = xcalloc(nsites, sizeof *order);
     for (k = 1; k < nsites; k++) {
         for (r = 1; r <= nrounds; r++) {
@@ -1122,13 +1156,16 @@ sites_report(int top,
             total[k] += d > 0 ? d : 0;
         }
         if (total[k] > 0 && targets_site(&S.sites[k])) {
+            c[k] = (char)names_c(&S.sites[k]);
             order[n++] = k;
         }
     }
     sort_total = total;
+    sort_c = c;
     qsort(order, n, sizeof *order, by_total);
-    /* named and merged: enough of the largest that merging cannot bring
-     * one from further down into the top */
+    /* named and merged: enough of the first (names_c(), then the
+     * largest) that merging cannot bring one from further down into the
+     * top */
     n = n < 4 * (uint32_t)top + 20 ? n : 4 * (uint32_t)top + 20;
     groups = xcalloc(n + 1, sizeof *groups);
     made_of = xcalloc(nsites, sizeof *made_of);
@@ -1143,6 +1180,7 @@ sites_report(int top,
         made_of[order[k]] = g;
         if (g == ngroups) {
             groups[ngroups].made = ngroups;
+            groups[ngroups].c = c[order[k]];
             groups[ngroups].text = text;
             groups[ngroups].count = xcalloc((size_t)nrounds, sizeof(int64_t));
             groups[ngroups++].size = xcalloc((size_t)nrounds, sizeof(int64_t));
@@ -1202,6 +1240,7 @@ sites_report(int top,
     free(sorted_of);
     free(group_of);
     free(order);
+    free(c);
     free(total);
     sites_forget_snapshots();
 }
