@@ -60,6 +60,8 @@ importshare_apply(struct hunt *h)
         /* refhunt was: the run ends as interrupted, as it would have */
         h->status = STATUS_INTERRUPTED;
         h->signal = p->signal;
+    } else if (h->status != STATUS_LEAK) {
+        ;   /* the worker's rule said leak, the verdict not: nothing to say */
     } else if (p->status <= STATUS_LEAK && p->ndeltas == h->ndeltas) {
         for (m = 0; m < METRIC_COUNT; m++) {
             h->import_deltas[m] = xcalloc((size_t)h->ndeltas + 1,
@@ -67,7 +69,7 @@ importshare_apply(struct hunt *h)
             memcpy(h->import_deltas[m], p->deltas[m],
                 (size_t)h->ndeltas * sizeof *h->import_deltas[m]);
         }
-    } else if (h->status == STATUS_LEAK) {
+    } else {
         h->import_share_lost = xstrdup(p->reason != NULL ? p->reason :
             p->message != NULL ? p->message : status_name(p->status));
     }
