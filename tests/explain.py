@@ -373,6 +373,39 @@ def test_trace_blocks_stash_names_init_function():
                         "stash.c", "escape_cache = Py_BuildValue")), "<string>:1")
 
 
+def loads_in(mode, code):
+    """Whether code runs in mode (3.12+'s subinterpreters refuse
+    single-phase extension modules: the hunt fails)."""
+    r = refhunt("--mode", mode, "-R", "1:1", "-c", code)
+    return r.json is not None and r.json["status"] != "failed"
+
+
+@test
+def test_trace_blocks_tail_init_names_extension():
+    """An init function that ends in a tail call to PyModule_Create
+    (tailinit, built with -O2: a jump; on the free-threaded build a
+    multi-phase module that CPython makes) has no frame of its own on the
+    C stack while the module is made: the site names the extension being
+    initialized, its init function and .so, then the target's line, and
+    is listed first (it names C code outside CPython). An init that
+    imports another extension (nestinit imports tailinit, which keeps
+    itself) names the innermost. The deltas are those without the
+    option."""
+    for mode in ("reinit", "subinterp"):
+        if not loads_in(mode, "import tailinit"):
+            continue    # 3.12+: single-phase modules refuse to load
+        r = same_deltas("--trace-blocks", "-c",
+                        "import tailinit; tailinit.keep()", mode=mode)
+        lines = expect_site(r, ("PyInit_tailinit, initializing tailinit (",
+                                "/tailinit.cpython", ".so)"), "<string>:1")
+        expect(sites(r)[0] == lines, "%s: listed first: %r" % (mode, sites(r)), r)
+        if not loads_in(mode, "import nestinit"):
+            continue    # single-phase on the free-threaded build too
+        r = same_deltas("--trace-blocks", "-c", "import nestinit", mode=mode)
+        expect_site(r, ("PyInit_tailinit, initializing tailinit (",),
+                    "<string>:1")
+
+
 @test
 def test_trace_blocks_clean_lists_nothing():
     """What CPython leaves by itself is not listed: a clean target lists
@@ -392,7 +425,9 @@ def test_trace_blocks_clean_lists_nothing():
 @test
 def test_trace_blocks_markupsafe_import_line():
     """README's example: the blocks markupsafe keeps are made by its
-    package's code, imported from render_page.py's import line."""
+    package's code, imported from render_page.py's import line, and by
+    CPython while _speedups is initialized (its init function, its .so);
+    reinit and subinterp."""
     if subprocess.run([e2e.PYTHON, "-c", "import markupsafe._speedups"],
                       capture_output=True).returncode != 0:
         raise e2e.Skip("markupsafe's _speedups not installed for %s" % e2e.PYTHON)
@@ -404,12 +439,21 @@ def test_trace_blocks_markupsafe_import_line():
         raise e2e.Skip("the markupsafe loaded by %s is MarkupSafe 3, whose "
                        "_speedups keeps nothing (README's example is "
                        "Debian's 2.1)" % e2e.PYTHON)
-    r = refhunt("--trace-blocks", os.path.join(e2e.HERE, "examples",
-                                                "render_page.py"))
-    e2e.expect_report_shape(r, "leak", 1)
-    mine = [s for s in sites(r) if "/markupsafe/" in s[0]]
-    expect(mine and any(line.endswith("render_page.py:8") for line in mine[0]),
-           "markupsafe's lines, then render_page.py's import line", r)
+    for mode in ("reinit", "subinterp"):
+        r = refhunt("--mode", mode, "--trace-blocks",
+                    os.path.join(e2e.HERE, "examples", "render_page.py"))
+        e2e.expect_report_shape(r, "leak", 1, mode=mode)
+        mine = [s for s in sites(r) if "/markupsafe/" in s[0]]
+        expect(mine and any(line.endswith("render_page.py:8") for line in mine[0]),
+               "markupsafe's lines, then render_page.py's import line", r)
+        # its init function tail-calls PyModule_Create: named as the
+        # extension being initialized, listed first (C code of the target's)
+        first = sites(r)[0]
+        expect(first[0].startswith("PyInit__speedups, initializing "
+                                   "markupsafe._speedups (") and
+               "/markupsafe/_speedups." in first[0] and
+               any(line.endswith("render_page.py:8") for line in first),
+               "%s: _speedups named first: %r" % (mode, first), r)
 
 
 @test

@@ -750,6 +750,27 @@ def test_bisect_pytest_together():
 
 
 @test
+def test_bisect_pytest_elsewhere():
+    """A suite given by its absolute path, from another directory: pytest
+    names tests from its rootdir (the suite's directory), probes pass them
+    back from refhunt's directory, so refhunt names them as pytest takes
+    them there (here by absolute path): every probe ran no test before."""
+    need_pytest()
+    with tempfile.TemporaryDirectory() as tmp, \
+            tempfile.TemporaryDirectory() as elsewhere:
+        suite = os.path.join(os.path.realpath(tmp), "test_together.py")
+        with open(suite, "w") as f:
+            f.write(TOGETHER)
+        r = e2e.bisect("--bisect", "tests", "-m", "pytest", suite,
+                       cwd=elsewhere)
+    expect(r.rc == 1, "the suite leaks: exit 1", r)
+    groups = [set(c["group"]) | {c["test"]} for c in r.json["culprits"]]
+    expect(groups == [{suite + "::test_a", suite + "::test_b"}],
+           "the group named by absolute path: %s" % groups, r)
+    expect(not r.json["failures"], "no test fails on its own", r)
+
+
+@test
 def test_bisect_unittest_path():
     """unittest names as python -m unittest takes them: a file path too."""
     r = e2e.bisect("--bisect", "tests", "--mode", "loop", "-m", "unittest",

@@ -137,6 +137,7 @@ embed_start(const struct spec *st, char **cause)
     PyConfig_Clear(&config);
     probe_after_init();
     sites_note_stdlib();
+    sites_watch_extensions();
     return 0;
 error:
     *cause = status_text(status);

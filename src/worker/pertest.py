@@ -179,10 +179,32 @@ def _hunt_tests(tests, only, rounds, passes, send):
 # ---- pytest
 
 
+def _pytest_id(item):
+    """The item's node id as pytest takes it from the directory refhunt
+    runs in: a bisect probe passes ids back as arguments, and pytest reads
+    an argument from there, not from its rootdir (to which node ids are
+    relative). Where they differ, the file part is relative to this
+    directory when below it, else absolute; the same everywhere a test is
+    named (reports, -j queues, probes)."""
+    import os
+    nodeid = item.nodeid
+    config = item.config
+    invocation = str(config.invocation_params.dir)
+    root = str(getattr(config, "rootpath", None) or config.rootdir)
+    if os.path.samefile(root, invocation):
+        return nodeid
+    file_part, sep, rest = nodeid.partition("::")
+    path = os.path.normpath(os.path.join(root, file_part))
+    if not os.path.exists(path):
+        return nodeid       # not a path (a plugin's own items)
+    rel = os.path.relpath(path, invocation)
+    return (path if rel.split(os.sep)[0] == os.pardir else rel) + sep + rest
+
+
 class _PytestTest:
     def __init__(self, item, runner, own_dir):
         self.item = item
-        self.id = item.nodeid
+        self.id = _pytest_id(item)
         self.runner = runner
         self.own_dir = own_dir
         self.kept = None
@@ -515,7 +537,7 @@ def list_ids(runner, args, safe_path):
                     report.nodeid, report.longreprtext))
 
         def pytest_collection_finish(self, session):
-            self.ids.extend(item.nodeid for item in session.items)
+            self.ids.extend(_pytest_id(item) for item in session.items)
 
     lister = Lister()
     code = pytest.main(list(args) + ["--collect-only", "-q", "-p",

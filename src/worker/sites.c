@@ -45,6 +45,7 @@ struct frame {
 struct site {
     uint64_t    hash;
     int         nc, npy;
+    uint32_t    ext;                /* the extension being initialized */
     uintptr_t   c[C_FRAMES];
     uint32_t    py[PY_FRAMES_MAX];  /* frame numbers */
 };
@@ -71,9 +72,24 @@ static struct {
     int             nours;
     struct range    eval;           /* _PyEval_EvalFrameDefault */
     char           *stdlib;         /* the standard library's directory/ */
+    struct ext     *exts;           /* exts[0] is "none" */
+    uint32_t        nexts;
 } S;
 
 static _Thread_local int capturing;
+
+/* Extension modules being initialized in this thread, innermost last:
+ * their numbers (sites_watch_extensions). Deeper than EXT_DEPTH, the
+ * innermost kept is named. */
+#define EXT_DEPTH       16
+
+struct ext {
+    char       *name, *origin;      /* spec.name, spec.origin */
+    char       *text;               /* its line in the report, once named */
+};
+
+static _Thread_local uint32_t ext_stack[EXT_DEPTH];
+static _Thread_local int ext_depth;
 
 /* The types of live objects, 3.13+ (probe.c's reference tracer): a type
  * object's address and tp_name to its number, numbers to names. A type
@@ -257,6 +273,8 @@ sites_start(int py_frames)
     S.sites_cap = 1024;
     S.sites = xcalloc(S.sites_cap, sizeof *S.sites);
     S.nsites = 1;
+    S.exts = xcalloc(1, sizeof *S.exts);
+    S.nexts = 1;
 }
 
 int
@@ -464,6 +482,7 @@ static int
 same_site(const struct site *a, const struct site *b)
 {
     return a->hash == b->hash && a->nc == b->nc && a->npy == b->npy &&
+        a->ext == b->ext &&
         memcmp(a->c, b->c, (size_t)a->nc * sizeof a->c[0]) == 0 &&
         memcmp(a->py, b->py, (size_t)a->npy * sizeof a->py[0]) == 0;
 }
@@ -521,6 +540,9 @@ sites_capture(void)
     }
     capturing = 1;
     memset(&s, 0, sizeof s);
+    if (ext_depth > 0) {
+        s.ext = ext_stack[(ext_depth < EXT_DEPTH ? ext_depth : EXT_DEPTH) - 1];
+    }
     _Unwind_Backtrace(c_frame, &walk);
     npf = probe_python_frames(pf, PY_WALK_MAX);
     lock();
@@ -539,7 +561,7 @@ sites_capture(void)
             beyond++;
         }
     }
-    s.hash = (uint64_t)s.nc;
+    s.hash = mix((uint64_t)s.nc, s.ext);
     for (i = 0; i < s.nc; i++) {
         s.hash = mix(s.hash, s.c[i]);
     }
@@ -569,6 +591,146 @@ sites_note_stdlib(void)
     }
     PyErr_Clear();
     Py_XDECREF(file);
+}
+
+/* ---- extension modules being initialized
+ *
+ * A single-phase init function that ends in PyModule_Create, a tail call
+ * once optimized (markupsafe's PyInit__speedups), leaves no frame of its
+ * own on the C stack while the module is made; nor does a multi-phase
+ * module while CPython runs its slots. So the two functions through which
+ * the import machinery loads an extension, _imp.create_dynamic(spec) and
+ * _imp.exec_dynamic(module), are replaced in each interpreter by C
+ * functions (no Python frame more) that note the spec in this thread's
+ * stack around the original call: every block allocated meanwhile is
+ * made while initializing that extension, the innermost one if an init
+ * imports another. Names are copied into libc memory, so a site keeps
+ * them after its interpreter.
+ */
+
+/* The number of an extension, by its name and origin. */
+static uint32_t
+ext_number(const char *name, const char *origin)
+{
+    uint32_t i;
+
+    lock();
+    for (i = 1; i < S.nexts && (strcmp(S.exts[i].name, name) != 0 ||
+        strcmp(S.exts[i].origin, origin) != 0); i++) {
+        ;
+    }
+    if (i == S.nexts) {
+        S.exts = xreallocarray(S.exts, (size_t)S.nexts + 1, sizeof *S.exts);
+        S.exts[i].name = xstrdup(name);
+        S.exts[i].origin = xstrdup(origin);
+        S.exts[i].text = NULL;
+        S.nexts++;
+    }
+    unlock();
+    return i;
+}
+
+/* The extension a module spec (of_module: a module's __spec__) names; 0
+ * if it names none. */
+static uint32_t
+ext_of(PyObject *arg, int of_module)
+{
+    PyObject *spec, *name = NULL, *origin = NULL;
+    const char *n, *o;
+    uint32_t ext = 0;
+
+    if (of_module) {
+        spec = PyObject_GetAttrString(arg, "__spec__");
+    } else {
+        Py_INCREF(arg);
+        spec = arg;
+    }
+    if (spec != NULL && (name = PyObject_GetAttrString(spec, "name")) != NULL &&
+        (origin = PyObject_GetAttrString(spec, "origin")) != NULL &&
+        PyUnicode_Check(name) && PyUnicode_Check(origin) &&
+        (n = PyUnicode_AsUTF8(name)) != NULL &&
+        (o = PyUnicode_AsUTF8(origin)) != NULL) {
+        ext = ext_number(n, o);
+    }
+    PyErr_Clear();      /* none was pending: the import machinery calls */
+    Py_XDECREF(origin);
+    Py_XDECREF(name);
+    Py_XDECREF(spec);
+    return ext;
+}
+
+/* The original function (self), called while its extension is noted. */
+static PyObject *
+initializing(PyObject *original, PyObject *const *args, Py_ssize_t nargs,
+    PyObject *kwnames, int of_module)
+{
+    uint32_t ext = PyVectorcall_NARGS(nargs) > 0 ? ext_of(args[0], of_module) :
+        0;
+    PyObject *result;
+
+    if (ext_depth < EXT_DEPTH) {
+        ext_stack[ext_depth] = ext;
+    }
+    ext_depth++;
+    result = PyObject_Vectorcall(original, args, (size_t)nargs, kwnames);
+    ext_depth--;
+    return result;
+}
+
+static PyObject *
+create_dynamic(PyObject *original, PyObject *const *args, Py_ssize_t nargs,
+    PyObject *kwnames)
+{
+    return initializing(original, args, nargs, kwnames, 0);
+}
+
+static PyObject *
+exec_dynamic(PyObject *original, PyObject *const *args, Py_ssize_t nargs,
+    PyObject *kwnames)
+{
+    return initializing(original, args, nargs, kwnames, 1);
+}
+
+static PyMethodDef create_dynamic_def = {
+    "create_dynamic", (PyCFunction)(void (*)(void))create_dynamic,
+    METH_FASTCALL | METH_KEYWORDS, NULL,
+};
+
+static PyMethodDef exec_dynamic_def = {
+    "exec_dynamic", (PyCFunction)(void (*)(void))exec_dynamic,
+    METH_FASTCALL | METH_KEYWORDS, NULL,
+};
+
+static void
+watch(PyObject *imp, PyMethodDef *def)
+{
+    PyObject *original = PyObject_GetAttrString(imp, def->ml_name), *f;
+
+    if (original != NULL && !(PyCFunction_Check(original) &&
+        PyCFunction_GetFunction(original) == def->ml_meth) &&
+        (f = PyCFunction_New(def, original)) != NULL) {
+        if (PyObject_SetAttrString(imp, def->ml_name, f) < 0) {
+            PyErr_Clear();
+        }
+        Py_DECREF(f);
+    }
+    PyErr_Clear();
+    Py_XDECREF(original);
+}
+
+void
+sites_watch_extensions(void)
+{
+    PyObject *imp;
+
+    if (S.py_frames == 0) {
+        return;
+    }
+    imp = PyDict_GetItemString(PyImport_GetModuleDict(), "_imp");
+    if (imp != NULL) {
+        watch(imp, &create_dynamic_def);
+        watch(imp, &exec_dynamic_def);
+    }
 }
 
 /* ---- the report */
@@ -644,15 +806,16 @@ grew(int i, uint32_t k, int size)
     return after - before;
 }
 
-/* Whether a site is the target's: it has a C frame outside CPython, or a
- * Python frame of the target's own. What CPython does by itself, with no
+/* Whether a site is the target's: it has a C frame outside CPython, was
+ * made while an extension outside the standard library was initialized,
+ * or has a Python frame of the target's own. What CPython does by itself, with no
  * target (an empty round's residue), has neither. */
 static int
 targets_site(const struct site *s)
 {
     int i;
 
-    if (s->nc > 0) {
+    if (s->nc > 0 || (s->ext != 0 && !library_file(S.exts[s->ext].origin))) {
         return 1;
     }
     for (i = 0; i < s->npy; i++) {
@@ -752,6 +915,41 @@ c_frame_uncached(uintptr_t addr)
     return name;
 }
 
+/* An extension being initialized, as a line of the report:
+ * "PyInit_x, initializing pkg.x (origin)", its init function looked up in
+ * the loaded object (CPython never unloads one), or without it where its
+ * symbol is not there (stripped, or a non-ASCII name's PyInitU_). */
+static const char *
+ext_text(struct ext *e)
+{
+    const char *last = strrchr(e->name, '.');
+    struct link_map *map = NULL;
+    void *handle, *init = NULL;
+    char *symbol;
+    Dl_info info;
+
+    if (e->text != NULL) {
+        return e->text;
+    }
+    symbol = xasprintf("PyInit_%s", last != NULL ? last + 1 : e->name);
+    handle = dlopen(e->origin, RTLD_LAZY | RTLD_NOLOAD);
+    if (handle != NULL && (init = dlsym(handle, symbol)) != NULL &&
+        /* that object's own, not one of its dependencies' */
+        (dladdr(init, &info) == 0 || info.dli_sname == NULL ||
+        strcmp(info.dli_sname, symbol) != 0 ||
+        dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 ||
+        strcmp(map->l_name, info.dli_fname) != 0)) {
+        init = NULL;
+    }
+    if (handle != NULL) {
+        dlclose(handle);    /* the reference RTLD_NOLOAD took */
+    }
+    e->text = xasprintf("%s%sinitializing %s (%s)", init != NULL ? symbol :
+        "", init != NULL ? ", " : "", e->name, e->origin);
+    free(symbol);
+    return e->text;
+}
+
 static void
 append(char **text, const char *line)
 {
@@ -762,7 +960,8 @@ append(char **text, const char *line)
     *text = more;
 }
 
-/* A site as lines, innermost first: its C frames, then the target's
+/* A site as lines, innermost first: its C frames (or, with none, the
+ * extension being initialized), then the target's
  * Python frames, then the standard library's summed up in one line (all
  * of them when the target has none), as glue.py's --show-growth does. */
 static char *
@@ -775,6 +974,11 @@ site_text(const struct site *s)
         line = c_frame_name(s->c[i]);
         append(&text, line);
         free(line);
+    }
+    /* made by CPython for an extension being initialized (its init
+     * function tail-called PyModule_Create, or CPython ran its slots) */
+    if (s->nc == 0 && s->ext != 0) {
+        append(&text, ext_text(&S.exts[s->ext]));
     }
     for (i = 0; i < s->npy; i++) {
         kind = frame_kind(&S.frames[s->py[i]]);
@@ -816,6 +1020,7 @@ struct group {
     int64_t     total;
     int64_t    *count, *size;       /* per round */
     int         made;               /* its index before sorting */
+    int         c;                  /* names_c() */
 };
 
 /* 3.13+: how many live objects of a type a group's blocks hold, made in
@@ -872,14 +1077,40 @@ by_count(const void *a, const void *b)
         x->type < y->type ? -1 : x->type > y->type;
 }
 
+/* Whether a site names C code outside CPython: a C frame, or (with none)
+ * an extension being initialized, of an object outside the standard
+ * library's directory (lib-dynload's modules are CPython's). Such sites
+ * are listed first: what outlives an interpreter is held from C. */
+static int
+names_c(const struct site *s)
+{
+    Dl_info info;
+    int i;
+
+    if (s->nc == 0 && s->ext != 0) {
+        return !library_file(S.exts[s->ext].origin);
+    }
+    for (i = 0; i < s->nc; i++) {
+        if (dladdr((void *)s->c[i], &info) != 0 && info.dli_fname != NULL &&
+            !library_file(info.dli_fname)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int64_t *sort_total;
+static char *sort_c;
 
 static int
 by_total(const void *a, const void *b)
 {
-    int64_t x = sort_total[*(const uint32_t *)a],
-        y = sort_total[*(const uint32_t *)b];
+    uint32_t i = *(const uint32_t *)a, k = *(const uint32_t *)b;
+    int64_t x = sort_total[i], y = sort_total[k];
 
+    if (sort_c[i] != sort_c[k]) {
+        return sort_c[k] - sort_c[i];
+    }
     return x > y ? -1 : x < y ? 1 : 0;
 }
 
@@ -888,6 +1119,12 @@ group_by_total(const void *a, const void *b)
 {
     const struct group *x = a, *y = b;
 
+    if ((x->total > 0) != (y->total > 0)) {
+        return x->total > 0 ? -1 : 1;
+    }
+    if (x->c != y->c) {
+        return y->c - x->c;
+    }
     return x->total > y->total ? -1 : x->total < y->total ? 1 :
         strcmp(x->text, y->text);
 }
@@ -904,13 +1141,14 @@ sites_report(int top,
     int32_t *made_of, *group_of, *sorted_of;
     int64_t *total, d;
     size_t i;
-    char *text;
+    char *text, *c;
 
     if (nrounds < 1) {
         return;
     }
     nsites = snapshots[nsnapshots - 1].nsites;
     total = xcalloc(nsites, sizeof *total);
+    c = xcalloc(nsites, sizeof *c);
     order = xcalloc(nsites, sizeof *order);
     for (k = 1; k < nsites; k++) {
         for (r = 1; r <= nrounds; r++) {
@@ -918,13 +1156,16 @@ sites_report(int top,
             total[k] += d > 0 ? d : 0;
         }
         if (total[k] > 0 && targets_site(&S.sites[k])) {
+            c[k] = (char)names_c(&S.sites[k]);
             order[n++] = k;
         }
     }
     sort_total = total;
+    sort_c = c;
     qsort(order, n, sizeof *order, by_total);
-    /* named and merged: enough of the largest that merging cannot bring
-     * one from further down into the top */
+    /* named and merged: enough of the first (names_c(), then the
+     * largest) that merging cannot bring one from further down into the
+     * top */
     n = n < 4 * (uint32_t)top + 20 ? n : 4 * (uint32_t)top + 20;
     groups = xcalloc(n + 1, sizeof *groups);
     made_of = xcalloc(nsites, sizeof *made_of);
@@ -939,6 +1180,7 @@ sites_report(int top,
         made_of[order[k]] = g;
         if (g == ngroups) {
             groups[ngroups].made = ngroups;
+            groups[ngroups].c = c[order[k]];
             groups[ngroups].text = text;
             groups[ngroups].count = xcalloc((size_t)nrounds, sizeof(int64_t));
             groups[ngroups++].size = xcalloc((size_t)nrounds, sizeof(int64_t));
@@ -998,6 +1240,7 @@ sites_report(int top,
     free(sorted_of);
     free(group_of);
     free(order);
+    free(c);
     free(total);
     sites_forget_snapshots();
 }

@@ -29,6 +29,11 @@ void        sites_forget_type(const void *);
  * summed up). */
 void        sites_note_stdlib(void);
 
+/* In every new interpreter: note, for the blocks allocated meanwhile,
+ * which extension module is being initialized (its .so and init function
+ * name the site when no C frame of its own does). */
+void        sites_watch_extensions(void);
+
 /* After a round's counters (the last warm-up's, then every tracked
  * round's): the live blocks of each site. */
 void        sites_snapshot(int);

@@ -288,6 +288,7 @@ subinterp_round(struct worker *w, int round, int empty, int64_t counters[])
     if (sub == NULL) {
         return fail(w, round, PHASE_INIT, cause);
     }
+    sites_watch_extensions();
     glue = embed_load_glue(&cause);
     failed = glue == NULL ||
         run_phases(w, glue, round, empty, &phase, &cause) != 0;
