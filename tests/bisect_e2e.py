@@ -430,13 +430,13 @@ with open(os.environ["REFHUNT_TEST_COUNT"], "a") as f:
 """
 
 
-def imports_counted(body):
+def imports_counted(body, counted=COUNTED):
     """Hunts a script that imports `counted` (which notes each import in a
     file) and then runs body: the result, and how many times an
     interpreter imported `counted` (the hunt's rounds and its share's)."""
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "counted.py"), "w") as f:
-            f.write(COUNTED)
+            f.write(counted)
         with open(os.path.join(tmp, "opens_fd.py"), "w") as f:
             f.write(open(target("opens_fd.py")).read())
         with open(os.path.join(tmp, "t.py"), "w") as f:
@@ -450,9 +450,11 @@ def imports_counted(body):
 
 @test
 def test_import_share_clean_pays_nothing():
-    """A clean hunt whose rounds do not grow starts no import share: only
-    its own 6 rounds import anything; a leaking one's share imports the
-    modules in 4 more rounds (1 warm-up, 3 tracked)."""
+    """A clean hunt runs no import share round: only its own 6 rounds
+    import anything. A leaking one's share imports the modules in 3 more
+    rounds of its worker (as many as it tracked, no warm-up), and measures
+    exactly what they leak: opens_fd's 1 descriptor an import, or none
+    for a descriptor the target's own code opens."""
     if e2e.reinit_keeps_py_imports():
         raise Skip("3.9 keeps 1287 blocks every interpreter that imports "
                    "counted.py, as any Python module from a path: no target "
@@ -461,15 +463,40 @@ def test_import_share_clean_pays_nothing():
     expect(r.rc == 0 and r.json["import_deltas"] is None, "clean", r)
     expect(n == 6, "no share ran: %d imports" % n, r)
     r, n = imports_counted("import opens_fd\n")
-    expect(r.rc == 1 and r.json["import_deltas"]["fds"] ==
-           r.json["deltas"]["fds"], "the share of a leak", r)
-    expect(n == 10, "the share ran 4 rounds: %d imports" % n, r)
+    expect(r.rc == 1 and r.json["deltas"]["fds"] == [1, 1, 1] and
+           r.json["import_deltas"]["fds"] == [1, 1, 1], "an import's fd", r)
+    expect(share_line(r, "file descriptors"), "printed", r)
+    expect(n == 9, "the share ran 3 rounds: %d imports" % n, r)
+    r, n = imports_counted("import os\nos.open(os.devnull, os.O_RDONLY)\n")
+    expect(r.rc == 1 and r.json["deltas"]["fds"] == [1, 1, 1] and
+           r.json["import_deltas"]["fds"] == [0, 0, 0], "its own fd", r)
+    expect("none of which comes from importing its modules alone: the leak "
+           "is in its own code" in r.out, "said", r)
+    expect(n == 9, "the share ran 3 rounds: %d imports" % n, r)
 
 
 @test
-def test_import_share_cancelled():
-    """Warm-ups that grow start the share beside the hunt; a hunt that
-    ends clean all the same does not wait for it, and has none."""
+def test_import_share_crash_keeps_the_hunt():
+    """The share's rounds run after the hunt's, in its worker: one that
+    crashes loses the share, said, never the hunt's own verdict."""
+    crashes = COUNTED + ("import signal, sys\n"
+                         "if len(open(os.environ['REFHUNT_TEST_COUNT'])"
+                         ".readlines()) > 6:\n"
+                         "    os.kill(os.getpid(), signal.SIGSEGV)\n")
+    r, n = imports_counted("import opens_fd\n", crashes)
+    expect(r.rc == 1 and r.json["status"] == "leak" and
+           r.json["deltas"]["fds"] == [1, 1, 1], "the hunt's leak", r)
+    expect(n == 7, "the share's first round crashed: %d imports" % n, r)
+    expect(r.json["import_deltas"] is None and
+           "SIGSEGV" in r.json["import_share_lost"], "the share lost", r)
+    expect("is not known: the import share's rounds after the hunt's "
+           "failed (the worker was killed by SIGSEGV" in r.out, "said", r)
+
+
+@test
+def test_import_share_not_for_a_clean_end():
+    """Warm-ups that grow, and a hunt that ends clean all the same: it
+    runs no share, and reports none."""
     with tempfile.TemporaryDirectory() as tmp:
         r = refhunt(target("roundwise.py"), os.path.join(tmp, "n"),
                     "leak-before", "4")

@@ -315,7 +315,7 @@ explain_fields(char **f, struct record *r)
     return 0;
 }
 
-/* module, path, test, untrusted: a name. */
+/* path, test, untrusted: a name. */
 static int
 name_fields(char **f, struct record *r)
 {
@@ -385,7 +385,6 @@ static const struct {
     { "trace",       RECORD_TRACE,       5, 1, finding_fields },
     { "tracetype",   RECORD_TRACETYPE,   4, 1, tracetype_fields },
     { "explain",     RECORD_EXPLAIN,     4, 1, explain_fields },
-    { "module",      RECORD_MODULE,      2, 0, name_fields },
     { "import",      RECORD_IMPORT,      3, 0, import_fields },
     { "path",        RECORD_PATH,        2, 1, name_fields },
     { "test",        RECORD_TEST,        2, 1, name_fields },
@@ -393,6 +392,7 @@ static const struct {
     { "testend",     RECORD_TESTEND,     3, 1, testend_fields },
     { "testagain",   RECORD_TESTAGAIN,   1, 0, no_fields },
     { "untrusted",   RECORD_UNTRUSTED,   2, 0, name_fields },
+    { "share",       RECORD_SHARE,       1, 0, no_fields },
     { "end",         RECORD_END,         1, 0, no_fields },
 };
 

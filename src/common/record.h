@@ -20,7 +20,6 @@
  *                                      is), then its chain, cycle, cache
  *                                      (VALUE 0); done (VALUE: milliseconds,
  *                                      TEXT: "complete" or what stopped it)
- *   module TEXT                        a module the target imported
  *   import BY TEXT                     --bisect imports: the next module whose
  *                                      import completed; BY: the index (from
  *                                      0) of the import record of the module
@@ -43,6 +42,10 @@
  *                                      (a frozen heap) that could be a leak:
  *                                      its runs start again, measured the
  *                                      exact way
+ *   share                              reinit: the hunt's rounds (and their
+ *                                      calibration) are done and leak; the
+ *                                      rounds that follow, numbered on from
+ *                                      2, are its import share's
  *   end                                every round done
  *
  * Fields are separated by one space; TEXT escapes backslash, newline and
@@ -80,7 +83,6 @@ enum record_type {
     RECORD_TRACE,
     RECORD_TRACETYPE,
     RECORD_EXPLAIN,
-    RECORD_MODULE,
     RECORD_IMPORT,
     RECORD_PATH,
     RECORD_TEST,
@@ -88,6 +90,7 @@ enum record_type {
     RECORD_TESTEND,
     RECORD_TESTAGAIN,
     RECORD_UNTRUSTED,
+    RECORD_SHARE,
     RECORD_END,
 };
 

@@ -38,6 +38,8 @@ struct spec {
     int               trust_refs;
     int               screen;       /* --per-test: screen on a frozen heap
                                        first (not --no-screen) */
+    int               import_share; /* reinit: a leak's import share, in
+                                       rounds after the hunt's */
     enum target_kind  kind;
     const char       *target;
     char            **args;

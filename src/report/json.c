@@ -320,6 +320,8 @@ json_all_deltas(const struct result *h, FILE *f)
     } else {
         fputs("null", f);
     }
+    fprintf(f, ",\n  \"import_share_lost\": ");
+    json_text(f, h->import_share_lost);
     fprintf(f, ",\n  ");
     json_refs_trust(f, h);
 }

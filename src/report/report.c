@@ -595,6 +595,13 @@ report_text(const struct result *h, FILE *f)
             report_leak_line_baseline(h, m, f);
         }
     }
+    if (h->import_share_lost != NULL) {
+        /* the hunt's own rounds were all in before the share's */
+        fprintf(f, "  how much of it comes from importing its modules "
+            "alone is not known: the import share's rounds after the "
+            "hunt's failed (%.*s)\n",
+            (int)strcspn(h->import_share_lost, "\n"), h->import_share_lost);
+    }
     fputs("refhunt: ", f);
     text_put_name(h->name, f);
     fprintf(f, ": %s%s%s", color_of(h->status), status_name(h->status),

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "channel.h"
+#include "importshare.h"
 #include "record.h"
 #include "xmalloc.h"
 
@@ -104,12 +105,13 @@ out_of_order(const struct channel *c, const struct record *r)
             h->nexplained > 0 ? NULL : "an explanation without its object";
     case RECORD_UNTRUSTED:
         return NULL;
-    case RECORD_MODULE:
+    case RECORD_SHARE:
+        /* reinit: after the hunt's rounds and their calibration */
+        return h->task == TASK_HUNT && h->settings->mode == MODE_REINIT &&
+            !h->settings->per_test && !h->settings->no_import_share &&
+            h->share == NULL && all_measured(h) && !h->calibrating ? NULL :
+            "an import share not asked for now";
     case RECORD_PATH:
-        /* reinit: round 1 lists its imports (importshare.c) */
-        return h->task == TASK_HUNT &&
-            (h->settings->mode != MODE_REINIT || cur != 1 || !open) ?
-            "names from a worker not asked for them" : NULL;
     case RECORD_TEST:
     case RECORD_IMPORT:
         return h->task != TASK_HUNT || (r->type == RECORD_TEST &&
@@ -127,13 +129,17 @@ out_of_order(const struct channel *c, const struct record *r)
         return r->round == cur && open && !h->calibrating ? NULL :
             "counters of a round not under way";
     case RECORD_FAIL:
-        if (c->cur != c->h) {
+        if (c->cur != c->h && c->cur != c->h->share) {
             return "a failure inside a test";
         }
         return (r->round == 0 && h->calibrating) ||
             (r->round == cur && r->round > 0 && !h->calibrating) ? NULL :
             "a failure of a round not under way";
     case RECORD_CALIBRATION:
+        if (c->cur == c->h->share) {
+            return "a calibration of the import share";    /* the hunt's */
+        }
+        /* FALLTHROUGH */
     case RECORD_END:
         /* --per-test: the worker's own round 1 holds the tests */
         if (h->settings->per_test) {
@@ -344,12 +350,11 @@ apply_trace_type(struct hunt *h, struct record *r)
     r->text = NULL;
 }
 
-/* module, test, import, path, untrusted: a name a worker found. */
+/* test, import, path, untrusted: a name a worker found. */
 static void
 apply_name(struct hunt *h, const struct record *r)
 {
     switch (r->type) {
-    case RECORD_MODULE:
     case RECORD_TEST:
         names_add(&h->found, r->text);
         break;
@@ -417,12 +422,15 @@ apply(struct channel *c, const char *line)
     case RECORD_EXPLAIN:
         apply_explain(c->cur, &r);
         break;
-    case RECORD_MODULE:
     case RECORD_TEST:
     case RECORD_IMPORT:
     case RECORD_PATH:
     case RECORD_UNTRUSTED:
         apply_name(c->cur, &r);
+        break;
+    case RECORD_SHARE:
+        /* the hunt's own records are all in: its share's follow */
+        c->cur = importshare_begin(c->h);
         break;
     case RECORD_END:
         c->cur->finished = 1;

@@ -83,6 +83,15 @@ engine_hunt(const struct engine *e)
     return e->h;
 }
 
+/* The hunt whose records the worker's end closes, and whose outcome it
+ * decides: the import share once its rounds began (the hunt's own
+ * records are all in then), else the hunt. */
+static struct hunt *
+judged(const struct engine *e)
+{
+    return e->h->share != NULL ? e->h->share : e->h;
+}
+
 /* Keeps the last TAIL_MAX bytes. */
 static void
 tail_add(struct buffer *b, const char *p, size_t n)
@@ -306,7 +315,7 @@ engine_step(struct engine *e, const struct pollfd *pfd, int npfd,
 {
     const struct settings *st = e->h->settings;
     int *fds[3] = { &e->rec_fd, &e->err_fd, &e->out_fd }, i, j;
-    struct hunt *h = e->h;
+    struct hunt *h = judged(e);
     double t;
     pid_t r;
     int ws;
@@ -474,7 +483,7 @@ take_message(struct hunt *h)
 static struct outcome_facts
 facts(const struct engine *e)
 {
-    const struct hunt *h = e->h;
+    const struct hunt *h = judged(e);
     struct outcome_facts f;
     int ws = e->end.status;
 
@@ -500,7 +509,7 @@ facts(const struct engine *e)
 static void
 describe(struct engine *e, struct outcome o, const struct outcome_facts *f)
 {
-    struct hunt *h = e->h;
+    struct hunt *h = judged(e);
 
     h->status = o.status;
     if (f->signal != 0) {
@@ -571,7 +580,7 @@ describe(struct engine *e, struct outcome o, const struct outcome_facts *f)
 void
 engine_finish(struct engine *e)
 {
-    struct hunt *h = e->h;
+    struct hunt *h = judged(e);
     struct outcome_facts f;
     int *fds[3] = { &e->rec_fd, &e->err_fd, &e->out_fd }, i;
 
@@ -599,9 +608,9 @@ engine_finish(struct engine *e)
     }
     f = facts(e);
     describe(e, outcome_decide(&f), &f);
-    h->seconds = clock_now() - e->started;
+    e->h->seconds = clock_now() - e->started;
     if (e->tail.len > 0) {
-        h->output_tail = xstrdup(e->tail.data);
+        e->h->output_tail = xstrdup(e->tail.data);
     }
     channel_free(&e->ch);
     free(e->tail.data);

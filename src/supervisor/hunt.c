@@ -209,6 +209,8 @@ hunt_free(struct hunt *h)
     free(h->reason);
     free(h->output_tail);
     spooled_free(&h->kept_out);
+    free(h->import_share_lost);
+    hunt_free(h->share);
     free(h->owned_target);
     free(h->owned_args);
     free(h->owned_settings);
@@ -241,6 +243,7 @@ hunt_helper_settings(const struct settings *st)
     ps->trace_blocks = 0;
     ps->explain = 0;
     ps->bisect = BISECT_NONE;
+    ps->no_import_share = 1;
     return ps;
 }
 

@@ -32,13 +32,9 @@ struct hunt {
     struct settings *owned_settings;
     char           *owned_target;
     char          **owned_args;
-    struct hunt    *follows;    /* the hunt this follow-up measures for */
-    struct hunt    *share;      /* its import share (importshare.c), which
-                                   may run beside it; NULL: none */
-    int             cancel;     /* a share no longer needed: killed, or
-                                   never started */
-    int             ended;      /* a share that ended before its hunt */
-    int             waiting;    /* a hunt that ended, for its share */
+    struct hunt    *share;      /* its import share (importshare.c), its
+                                   worker's rounds after its own; NULL:
+                                   none (yet) */
     enum worker_task task;      /* what its worker does */
     const char     *test_ids;   /* --per-test: the file of the ids of the
                                    tests its worker runs, NULL: all (a
@@ -105,6 +101,8 @@ struct hunt {
                                                the leak is beyond it */
     int64_t        *import_deltas[METRIC_COUNT];   /* importshare.c: deltas
                                                of its imports alone, or NULL */
+    char           *import_share_lost;      /* a leak's share not measured:
+                                               why, or NULL */
     double          seconds;                /* the hunt took */
 };
 
@@ -120,7 +118,8 @@ void            hunt_free(struct hunt *);
  * it: not begun, nothing measured. */
 void            round_clear(struct round *);
 /* New settings for a hunt refhunt runs for itself (a bisect probe, an
- * import share): as st, but quiet, with no report file and no finder. */
+ * import share): as st, but quiet, with no report file, no finder and no
+ * import share. */
 struct settings *hunt_helper_settings(const struct settings *);
 
 /* A hunt whose worker runs the target once and lists what it finds

@@ -36,6 +36,7 @@ pipeline_result(const struct hunt *h, struct result *r)
         .explain_done = h->explain_done, .explain_ms = h->explain_ms,
         .explain_note = h->explain_note,
         .seconds = h->seconds, .collected = h->found.n,
+        .import_share_lost = h->import_share_lost,
     };
     for (m = 0; m < METRIC_COUNT; m++) {
         r->deltas[m] = h->deltas[m];

@@ -162,7 +162,7 @@ print_hunt(const struct run *r, struct hunt *h)
     pipeline_flush(r->text);
 }
 
-/* A hunt and its import share (if any) are over: its verdict counts. */
+/* A hunt is over: its verdict counts. */
 static void
 hunt_over(struct run *r, struct hunt *h)
 {
@@ -175,65 +175,15 @@ hunt_over(struct run *r, struct hunt *h)
     }
 }
 
-/* An import share ended: it counts if its hunt leaked (and waits for
- * it), else it was cancelled or has to wait for its hunt's verdict. */
-static void
-share_done(struct run *r, struct hunt *share)
-{
-    struct hunt *h = share->follows;
-
-    if (h->waiting) {
-        importshare_apply(share);
-        h->share = NULL;
-        hunt_free(share);
-        hunt_over(r, h);
-    } else if (h->done || share->cancel) {
-        if (h->share == share) {
-            h->share = NULL;
-        }
-        hunt_free(share);
-    } else {
-        share->ended = 1;
-    }
-}
-
-/* A hunt ended: its verdict, and the texts that are due now; or first
- * the follow-up that measures its import share. */
+/* A hunt ended: its verdict (with its import share's, if it leaked),
+ * and the texts that are due now. */
 static struct hunt *
 hunt_done(struct hunt *h, void *arg)
 {
-    struct run *r = arg;
-    struct hunt *share;
-
-    if (h->follows != NULL) {
-        share_done(r, h);
-        return NULL;
-    }
     verdict_compute(h);
-    share = importshare_hunt(h);
-    if (share != NULL || (h->share != NULL && !h->share->cancel &&
-        !h->share->ended)) {
-        h->waiting = 1;
-        return share;
-    }
-    if (h->share != NULL && h->share->ended) {
-        share = h->share;
-        if (!share->cancel) {
-            importshare_apply(share);
-        }
-        h->share = NULL;
-        hunt_free(share);
-    }
-    hunt_over(r, h);
+    importshare_apply(h);
+    hunt_over(arg, h);
     return NULL;
-}
-
-/* A hunt runs: its import share, as soon as a round shows growth. */
-static struct hunt *
-hunt_early(struct hunt *h, void *arg)
-{
-    (void)arg;
-    return importshare_early(h);
 }
 
 /* The report files, from the hunts. */
@@ -296,7 +246,7 @@ run_hunts(const struct settings *st, const char *worker)
     struct run r = { .st = st, .started = clock_now() };
     struct baseline *base;
     struct supervision sv = { .worker = worker, .done = hunt_done,
-        .early = hunt_early, .arg = &r };
+        .arg = &r };
     int i, status, jobs, ntodo = 0;
     struct hunt **todo;
     char *check = NULL;
@@ -327,12 +277,8 @@ run_hunts(const struct settings *st, const char *worker)
         }
     }
     jobs = supervise_jobs(st);
-    /* a reinit hunt's import share may run beside it */
-    sv.jobs = jobs > 2 * r.n ? 2 * r.n : jobs;
-    if (!importshare_possible(st) && sv.jobs > r.n) {
-        sv.jobs = r.n;
-    }
     jobs = jobs > r.n ? r.n : jobs;
+    sv.jobs = jobs;
     route_output(&r, &sv);
     if (ntodo > 0) {
         supervise_all(todo, ntodo, &sv);

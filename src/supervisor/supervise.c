@@ -133,12 +133,16 @@ draw_progress(struct engine **running, int nrunning, int ndone, int total,
     int i, n;
 
     if (total == 1) {
-        /* one hunt (its import share beside it is not shown); --per-test:
+        /* one hunt, or its import share's rounds after it; --per-test:
          * the test under way and its run */
         h = engine_current(running[0]);
         if (h->settings->per_test && h == engine_hunt(running[0])) {
             n = snprintf(line, sizeof line, "\r\033[Krefhunt: %.60s: "
                 "collecting, %.1f s", h->name, elapsed);
+        } else if (h == engine_hunt(running[0])->share) {
+            n = snprintf(line, sizeof line, "\r\033[Krefhunt: %.60s: "
+                "import share round %d/%d, %.1f s", h->name, h->started - 1,
+                h->nrounds - 1, elapsed);
         } else {
             n = snprintf(line, sizeof line, "\r\033[Krefhunt: %.60s: %s "
                 "%d/%d, %.1f s", h->name, h->settings->per_test ? "run" :
@@ -247,17 +251,11 @@ supervise_all(struct hunt **hunts, int nhunts, const struct supervision *sv)
     int jobs = sv->jobs;
     double started = clock_now();
     char drain_buf[64], *cause = NULL;
-    struct hunt *h, *more;
+    struct hunt *h;
 
     while (ndone < total) {
         while (nrunning < jobs && !interrupted &&
             (h = queue_take(&q)) != NULL) {
-            if (h->cancel) {
-                h->status = STATUS_INTERRUPTED;     /* never started */
-                ndone++;
-                ended(&q, h, sv, &total);
-                continue;
-            }
             running[nrunning] = engine_start(h, sv->worker, sv->output,
                 &cause);
             if (running[nrunning] != NULL) {
@@ -302,15 +300,8 @@ supervise_all(struct hunt **hunts, int nhunts, const struct supervision *sv)
             }
         }
         for (i = 0; i < nrunning; i++) {
-            h = engine_hunt(running[i]);
             if (!engine_step(running[i], pfd + first[i],
-                first[i + 1] - first[i], interrupted ? interrupted :
-                h->cancel ? SIGTERM : 0)) {
-                if (sv->early != NULL &&
-                    (more = sv->early(h, sv->arg)) != NULL) {
-                    queue_put_back(&q, more);
-                    total++;
-                }
+                first[i + 1] - first[i], interrupted)) {
                 continue;
             }
             h = engine_hunt(running[i]);

@@ -28,15 +28,9 @@ struct supervision {
     enum output     output;     /* of the targets */
     int             progress;   /* a line redrawn on stderr */
     /* called as each hunt ends, in the order they end; may be NULL. It
-     * may return a follow-up hunt (the import share of a leak), which
-     * runs next, and ends through done in its turn. */
+     * may return a follow-up hunt (--per-test: the next worker of a
+     * suite), which runs next, and ends through done in its turn. */
     struct hunt  *(*done)(struct hunt *, void *);
-    /* called after each step of a hunt that runs on; may be NULL. It may
-     * return a hunt to start beside it now (an import share), or when a
-     * place is free; that one ends through done too. A hunt whose
-     * ->cancel is set is killed (or never started), and ends through
-     * done as interrupted. */
-    struct hunt  *(*early)(struct hunt *, void *);
     void           *arg;
 };
 

@@ -27,6 +27,7 @@
 #include "probe.h"
 #include "record.h"
 #include "rule.h"
+#include "share.h"
 #include "sites.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -45,6 +46,10 @@ struct worker {
                                        the last run */
     pid_t           pid;            /* the worker, not a child the target
                                        forked */
+    struct share    share;          /* reinit: what round 1 imported */
+    int             untrusted;      /* an untrusted record was sent */
+    int64_t         drift[METRIC_COUNT];    /* calibration's, or
+                                       COUNTER_NONE */
 };
 
 
@@ -178,37 +183,13 @@ send_paths(struct worker *w, PyObject *glue)
     Py_DECREF(paths);
 }
 
-/* reinit, after round 1's run: the modules it imported, for the share of
- * its leak that importing them alone accounts for (importshare.c). */
-static void
-send_modules(struct worker *w, PyObject *glue)
-{
-    PyObject *names, *name, *held;
-    const char *text;
-    char *cause = NULL;
-    Py_ssize_t i;
-
-    send_paths(w, glue);
-    names = embed_call(glue, "imported", PyTuple_New(0), &cause);
-    if (names == NULL) {
-        free(cause);    /* no share then, and no failure of the target */
-        return;
-    }
-    for (i = 0; i < PyList_Size(names); i++) {
-        name = PyTuple_GetItem(PyList_GetItem(names, i), 0);
-        if (name != NULL && (text = embed_text(name, &held)) != NULL) {
-            send_text(w, "module", text);
-        }
-        Py_XDECREF(held);
-        PyErr_Clear();
-    }
-    Py_DECREF(names);
-}
-
 static void
 send_untrusted(const char *name, void *arg)
 {
-    send_text(arg, "untrusted", name);
+    struct worker *w = arg;
+
+    w->untrusted = 1;
+    send_text(w, "untrusted", name);
 }
 
 /* The run and collect phases in the current interpreter; 0, or -1 with
@@ -272,8 +253,8 @@ reinit_round(struct worker *w, int round, int empty, int64_t counters[])
     if (!failed && !empty && w->st->show_growth) {
         send_growth(w, glue, round);    /* before finalization: counted live */
     }
-    if (!failed && !empty && round == 1) {
-        send_modules(w, glue);
+    if (!failed && !empty && round == 1 && w->st->import_share) {
+        share_keep(&w->share, glue);    /* for the share of a leak */
     }
     Py_XDECREF(glue);
     send_phase(w, round, PHASE_FINALIZE);
@@ -451,14 +432,31 @@ calibrate(struct worker *w)
         memcpy(prev, cur, sizeof prev);
     }
     for (m = 0; m < METRIC_COUNT; m++) {
-        format_counter(buf[m], sizeof buf[m],
-            verdict_drift(growth[m], CALIBRATION_ROUNDS - 1));
+        w->drift[m] = verdict_drift(growth[m], CALIBRATION_ROUNDS - 1);
+        format_counter(buf[m], sizeof buf[m], w->drift[m]);
     }
     if (!w->lost && record_send(w->fd, "calibration %s %s %s %s\n", buf[0],
         buf[1], buf[2], buf[3]) != 0) {
         w->lost = 1;
     }
     return 0;
+}
+
+/* The tracked rounds' deltas of metric m, less drift (COUNTER_NONE:
+ * none); 0 where a round did not count it (no leak then). */
+static void
+tracked_deltas(const struct spec *st, int64_t (*counters)[METRIC_COUNT],
+    int m, int64_t drift, int64_t *deltas)
+{
+    int i;
+
+    for (i = 0; i < st->tracked; i++) {
+        int64_t a = counters[st->warmups + i - 1][m],
+            b = counters[st->warmups + i][m];
+
+        deltas[i] = a == COUNTER_NONE || b == COUNTER_NONE ? 0 :
+            b - a - (drift != COUNTER_NONE ? drift : 0);
+    }
 }
 
 /*
@@ -474,12 +472,7 @@ needs_calibration(const struct spec *st, int64_t (*counters)[METRIC_COUNT])
     int i, m, leaks = 0;
 
     for (m = 0; m < METRIC_COUNT && !leaks; m++) {
-        for (i = 0; i < st->tracked; i++) {
-            int64_t a = counters[st->warmups + i - 1][m],
-                b = counters[st->warmups + i][m];
-
-            deltas[i] = a == COUNTER_NONE || b == COUNTER_NONE ? 0 : b - a;
-        }
+        tracked_deltas(st, counters, m, COUNTER_NONE, deltas);
         leaks = verdict_leaks((enum metric)m, deltas, st->tracked);
         for (i = 0; i < st->tracked; i++) {
             deltas[i] = -deltas[i];
@@ -488,6 +481,77 @@ needs_calibration(const struct spec *st, int64_t (*counters)[METRIC_COUNT])
     }
     free(deltas);
     return leaks;
+}
+
+/* Whether the supervisor's verdict will be a leak (verdict.c): a metric
+ * that decides leaks by the rule, once calibrated. */
+static int
+hunt_leaks(const struct worker *w, int64_t (*counters)[METRIC_COUNT])
+{
+    const struct spec *st = w->st;
+    int64_t *deltas = xcalloc((size_t)st->tracked, sizeof *deltas);
+    int m, leaks = 0;
+
+    for (m = 0; m < METRIC_COUNT && !leaks; m++) {
+        if (m == METRIC_REFS && w->untrusted && !st->trust_refs &&
+            probe_refs_available()) {
+            continue;   /* refs do not decide */
+        }
+        tracked_deltas(st, counters, m, w->drift[m], deltas);
+        leaks = verdict_leaks((enum metric)m, deltas, st->tracked);
+    }
+    free(deltas);
+    return leaks;
+}
+
+/*
+ * reinit, after a hunt that leaks: the import share, as many rounds more
+ * as the hunt tracked, each importing round 1's modules by name and
+ * nothing else (share.c). The process has run the hunt's rounds, so it
+ * needs no warm-up: the first's delta, against the hunt's last round, is
+ * already what an import-only round leaks. The share record ends the
+ * hunt's own report first (a crash from here on loses only the share);
+ * the rounds are numbered on from 2, the hunt's last round being the
+ * share's round 1.
+ */
+static int
+share_rounds(struct worker *w)
+{
+    const struct spec *hunt = w->st;
+    struct spec sp = *hunt;
+    char *code = share_code(&w->share);
+    int64_t counters[METRIC_COUNT];
+    char buf[METRIC_COUNT][32];
+    int round, m, rc = 0;
+
+    sp.kind = TARGET_CODE;
+    sp.target = code;
+    sp.args = NULL;
+    sp.nargs = 0;
+    sp.import_share = 0;
+    sp.show_growth = 0;
+    /* as a bisect probe: finalization collects what one pass leaves */
+    sp.gc_passes = sp.gc_passes > 1 ? 1 : sp.gc_passes;
+    if (record_send(w->fd, "share\n") != 0) {
+        w->lost = 1;
+    }
+    w->st = &sp;
+    for (round = 2; round <= hunt->tracked + 1 && !w->lost; round++) {
+        if (one_round(w, round, 0, counters) != 0) {
+            rc = 3;
+            break;
+        }
+        for (m = 0; m < METRIC_COUNT; m++) {
+            format_counter(buf[m], sizeof buf[m], counters[m]);
+        }
+        if (record_send(w->fd, "counters %d %s %s %s %s\n", round, buf[0],
+            buf[1], buf[2], buf[3]) != 0) {
+            w->lost = 1;
+        }
+    }
+    w->st = hunt;
+    free(code);
+    return rc;
 }
 
 /* An import record from a (name, by) of glue's imported(). */
@@ -593,11 +657,15 @@ int
 worker_main(const struct spec *st)
 {
     struct worker w = { st, st->fd, 0, NULL, NULL, NULL,
-        { NULL, NULL, 0, NULL, NULL }, getpid() };
+        { NULL, NULL, 0, NULL, NULL }, getpid(), { NULL, 0, NULL, 0 }, 0,
+        { 0 } };
     int nrounds = st->warmups + st->tracked, round, m, rc = 0;
     int64_t (*counters)[METRIC_COUNT];
     char buf[METRIC_COUNT][32], *version;
 
+    for (m = 0; m < METRIC_COUNT; m++) {
+        w.drift[m] = COUNTER_NONE;      /* not calibrated */
+    }
     signal(SIGUSR1, timeout_dump);
     /* Children the target execs must not hold the channel open. */
     if (fcntl(w.fd, F_SETFD, FD_CLOEXEC) < 0 || record_bind(w.fd) != 0) {
@@ -664,7 +732,11 @@ worker_main(const struct spec *st)
         finish_main(&w, nrounds, 0) != 0) {
         rc = 3;
     }
+    if (rc == 0 && !w.lost && st->import_share && hunt_leaks(&w, counters)) {
+        rc = share_rounds(&w);
+    }
     free(counters);
+    share_free(&w.share);
     free(w.growth_before);
     explainer_clear(&w.explain);
     if (w.lost || (rc == 0 && record_send(w.fd, "end\n") != 0)) {

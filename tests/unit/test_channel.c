@@ -12,6 +12,10 @@
     "phase 2 init\nphase 2 run\nphase 2 finalize\nphase 2 measure\n"    \
     "counters 2 11 22 3 -\n"
 
+/* The import share's round after GOOD's. */
+#define SHARE "share\nphase 2 init\nphase 2 run\nphase 2 collect\n"        \
+    "phase 2 finalize\nphase 2 measure\ncounters 2 12 30 3 -\n"
+
 /* --per-test --explain, -R 1:1: a test whose last run is explained. */
 #define TEST_BEGIN "hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"  \
     "test t\ntestbegin 0 t\nphase 1 run\nphase 1 collect\n"              \
@@ -77,10 +81,14 @@ main(void)
     CHECK(sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"
         "phase 1 finalize\nfail 1 run Traceback\\nValueError\n"));
     CHECK(sound(GOOD));                    /* the worker died: not corrupt */
-    /* reinit round 1 lists its imports (importshare.c) */
-    CHECK(sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"
-        "phase 1 collect\npath /srv\nmodule json\nmodule _decimal\n"
-        "phase 1 finalize\n"));
+    /* reinit, a leak: its import share's rounds after the hunt's, round
+     * 2 on (importshare.c); the share ends with the worker, or fails */
+    CHECK(feed(GOOD SHARE "end\n", sizeof(GOOD SHARE "end\n") - 1, 5,
+        &finished) && finished);
+    CHECK(sound(GOOD "phase 0 init\nphase 0 measure\ncalibration - 5 0 -\n"
+        SHARE "end\n"));
+    CHECK(sound(GOOD "share\nphase 2 init\nphase 2 run\nfail 2 run x\n"));
+    CHECK(sound(GOOD "share\nphase 2 init\n"));     /* it died: the share's */
 
     /* Whatever else writes to the channel is caught. */
     /* --explain's records: only when asked for, in the last round */
@@ -98,9 +106,12 @@ main(void)
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nfail 2 run x\n"));
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1\0init\n"));
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\n\xff\xfe garbage\n"));
-    CHECK(!sound(GOOD "module json\n"));                  /* round 2 */
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nimport -1 json\n"));
-    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nmodule json\n"));
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nshare\n"));
+    CHECK(!sound(GOOD "share\nshare\n"));
+    CHECK(!sound(GOOD SHARE "phase 3 init\n"));         /* past -R 1:1 */
+    CHECK(!sound(GOOD SHARE "phase 0 init\nphase 0 measure\n"
+        "calibration - 5 0 -\nend\n"));               /* the hunt's */
 
     /* --per-test --explain: in a test's last run, before its counters */
     fed_settings = &per_test;
