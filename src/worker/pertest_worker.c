@@ -288,7 +288,8 @@ send_record(long code, long number, const char *text)
         free(esc);
         break;
     case SEND_RUN:
-        probe_set_round(trace_base + (int)number);
+        probe_set_round(trace_base + (int)number,
+            number > pw.st->warmups);
         send_line("phase %s run\n", num);
         break;
     case SEND_COLLECT:

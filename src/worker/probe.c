@@ -111,8 +111,10 @@
 static int64_t refs_excused;
 #endif
 
-/* The round the worker runs, for the blocks allocated in it. */
+/* The round the worker runs, for the blocks allocated in it, and whether
+ * its allocations' sites are read (a tracked round's). */
 static atomic_uint current_round;
+static atomic_int sites_read;
 
 /* Whether the hook is wanted on a build that counts blocks otherwise
  * (--trace-blocks up to 3.11). */
@@ -144,7 +146,8 @@ note_block(const struct domain_hook *h, void *p, size_t size)
 {
     struct block_info info = {
         atomic_load_explicit(&current_round, memory_order_relaxed),
-        sites_capture(), h->domain == PYMEM_DOMAIN_OBJ,
+        atomic_load_explicit(&sites_read, memory_order_relaxed) ?
+        sites_capture() : 0, h->domain == PYMEM_DOMAIN_OBJ,
         size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
     };
 
@@ -270,7 +273,8 @@ ref_tracer(PyObject *op, PyRefTracerEvent event, void *data)
         uintptr_t block = object_block(op, tp);
         /* --trace-blocks: an object a free list gives out is made where
          * it is made again, as tracemalloc says since 3.13 */
-        uint32_t site = types_wanted && block != fresh_block ?
+        uint32_t site = types_wanted && block != fresh_block &&
+            atomic_load_explicit(&sites_read, memory_order_relaxed) ?
             sites_capture() : 0;
 
         fresh_block = 0;
@@ -335,10 +339,11 @@ probe_trace_blocks(int py_frames)
 }
 
 void
-probe_set_round(int round)
+probe_set_round(int round, int tracked)
 {
     atomic_store_explicit(&current_round, (unsigned)round,
         memory_order_relaxed);
+    atomic_store_explicit(&sites_read, tracked, memory_order_relaxed);
 }
 
 #ifdef INTERNED_STRINGS_LEAK

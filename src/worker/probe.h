@@ -37,8 +37,11 @@ void        probe_trace_blocks(int);
 int         probe_block_by_design(uintptr_t, struct block_info);
 
 /* The round that allocations from now on belong to (0: none of the
- * target's, such as calibration rounds). */
-void        probe_set_round(int);
+ * target's, such as calibration rounds), and whether it is a tracked one:
+ * --trace-blocks reads the stacks of a tracked round's allocations only,
+ * as only what those rounds kept is listed (a warm-up's imports cost
+ * most of the stacks a hunt would read). */
+void        probe_set_round(int, int);
 
 /* In the live (sub)interpreter, before Py_FinalizeEx or Py_EndInterpreter:
  * notes what its end will leave behind by design. */

@@ -346,7 +346,7 @@ one_round(struct worker *w, int round, int empty, int64_t counters[])
         fprintf(stderr, "refhunt: %s\n", cause);     /* the round says */
         free(cause);
     }
-    probe_set_round(empty ? 0 : round);
+    probe_set_round(empty ? 0 : round, !empty && round > w->st->warmups);
     switch (w->st->mode) {
     case MODE_REINIT:
         return reinit_round(w, round, empty, counters);
