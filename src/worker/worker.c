@@ -505,8 +505,8 @@ hunt_leaks(const struct worker *w, int64_t (*counters)[METRIC_COUNT])
 }
 
 /*
- * reinit, after a hunt that leaks: the import share, as many rounds more
- * as the hunt tracked, each importing round 1's modules by name and
+ * reinit, after a hunt that leaks: the import share, IMPORT_SHARE_ROUNDS
+ * rounds more (spec.h), each importing round 1's modules by name and
  * nothing else (share.c). The process has run the hunt's rounds, so it
  * needs no warm-up: the first's delta, against the hunt's last round, is
  * already what an import-only round leaks. The share record ends the
@@ -536,7 +536,7 @@ share_rounds(struct worker *w)
         w->lost = 1;
     }
     w->st = &sp;
-    for (round = 2; round <= hunt->tracked + 1 && !w->lost; round++) {
+    for (round = 2; round <= hunt->import_share + 1 && !w->lost; round++) {
         if (one_round(w, round, 0, counters) != 0) {
             rc = 3;
             break;
