@@ -495,7 +495,7 @@ def test_import_share_crash_keeps_the_hunt():
     expect(n == 7, "the share's first round crashed: %d imports" % n, r)
     expect(r.json["import_deltas"] is None and
            "SIGSEGV" in r.json["import_share_lost"], "the share lost", r)
-    expect("is not known: the import share's rounds after the hunt's "
+    expect("is not known: the import share after the hunt's rounds "
            "failed (the worker was killed by SIGSEGV" in r.out, "said", r)
 
 

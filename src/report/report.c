@@ -604,8 +604,8 @@ report_text(const struct result *h, FILE *f)
     if (h->import_share_lost != NULL) {
         /* the hunt's own rounds were all in before the share's */
         fprintf(f, "  how much of it comes from importing its modules "
-            "alone is not known: the import share's rounds after the "
-            "hunt's failed (%.*s)\n",
+            "alone is not known: the import share after the hunt's "
+            "rounds failed (%.*s)\n",
             (int)strcspn(h->import_share_lost, "\n"), h->import_share_lost);
     }
     fputs("refhunt: ", f);
