@@ -16,7 +16,9 @@
  * share measured gave 3 times the first one's figure: one round, about a
  * sixth of a 3:3 hunt's CPU). A hunt that does not leak runs none. The worker's share record ends the hunt's own records
  * first: what follows is the share's, a hunt of its own whose round 1 is
- * the hunt's last, so a crash in it loses the share and not the hunt.
+ * the round before its first (the hunt's last, or the last calibration
+ * round: their drift is not the imports'), so a crash in it loses the
+ * share and not the hunt.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +28,18 @@
 #include "xmalloc.h"
 
 struct hunt *
-importshare_begin(struct hunt *h)
+importshare_begin(struct hunt *h, const int64_t last[])
 {
     struct settings *ps = hunt_helper_settings(h->settings);
     struct hunt *p;
 
-    ps->warmups = 1;        /* the hunt's last round */
+    /* round 1: the worker's round before the share's; after calibration
+     * rounds, one import round more (worker.c, share_rounds) */
+    ps->warmups = 1 + h->calibrated;
     ps->tracked = IMPORT_SHARE_ROUNDS;
     p = hunt_new(ps);
     p->owned_settings = ps;
-    memcpy(p->rounds[0].counter, h->rounds[h->nrounds - 1].counter,
-        sizeof p->rounds[0].counter);
+    memcpy(p->rounds[0].counter, last, sizeof p->rounds[0].counter);
     p->rounds[0].measured = 1;
     p->started = 1;
     /* the same interpreter: the hunt's own drift per cycle */
