@@ -407,6 +407,33 @@ def test_trace_blocks_tail_init_names_extension():
 
 
 @test
+def test_trace_blocks_packages_called_shown_callers_summed():
+    """Frames of installed packages (a site-packages directory): one that
+    the target called is shown, before the target's line (the library
+    whose code made the block); one that called the target, as pytest
+    calls a test, is summed up after it, as the standard library's are.
+    The deltas are those without the option."""
+    with tempfile.TemporaryDirectory() as tmp:
+        packages = os.path.join(tmp, "site-packages")
+        os.mkdir(packages)
+        with open(os.path.join(packages, "callee.py"), "w") as f:
+            f.write("kept = []\ndef leak():\n    kept.append(object())\n")
+        with open(os.path.join(packages, "runner.py"), "w") as f:
+            f.write("def run(test):\n    test()\n")
+        script = os.path.join(tmp, "uses_packages.py")
+        with open(script, "w") as f:
+            f.write("import sys; sys.path.insert(0, %r)\n"
+                    "import callee, runner\n"
+                    "def test():\n    callee.leak()\n"
+                    "runner.run(test)\n" % packages)
+        r = same_deltas("--trace-blocks", script)
+        lines = expect_site(r, ("site-packages/callee.py:3",),
+                            "uses_packages.py:4", "uses_packages.py:5")
+        expect(lines[3:] == ["(+1 in runner)"],
+               "the caller's frame summed up: %r" % lines, r)
+
+
+@test
 def test_trace_blocks_clean_lists_nothing():
     """What CPython leaves by itself is not listed: a clean target lists
     no site, in any mode. Not in 3.9's subinterpreters, which keep blocks

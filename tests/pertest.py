@@ -202,6 +202,14 @@ def test_trace_blocks_per_test_pytest():
         PT + "test_param[1]": kept_line(src, "_kept.append(object())", 3),
         PT + "TestGroup::test_b": kept_line(src, "_kept.append(object())", 4),
         PT + "test_after_crash": kept_line(src, "_kept.append(object())", 6)})
+    # pytest's and pluggy's frames called the test: summed up as the
+    # standard library's are, after the test's line
+    for t in r.json["tests"]:
+        for x in t["trace"]:
+            lines = x["traceback"]
+            expect(not any("-packages/" in line for line in lines) and
+                   lines[-1].startswith("(+") and "_pytest" in lines[-1],
+                   "%s: pytest's frames summed up: %r" % (t["id"], lines), r)
 
 
 @test

@@ -370,17 +370,31 @@ library_file(const char *file)
         strstr(file + n, "-packages/") == NULL;
 }
 
+/* An installed package's file: under a site-packages or dist-packages
+ * directory. */
+static const char *
+packages_file(const char *file)
+{
+    return strstr(file, "-packages/");
+}
+
 /* "unittest" for .../lib/python3.11/unittest/case.py, "runpy" for
- * runpy.py, "importlib._bootstrap" for <frozen importlib._bootstrap>. */
+ * runpy.py, "importlib._bootstrap" for <frozen importlib._bootstrap>,
+ * "_pytest" for .../dist-packages/_pytest/runner.py. */
 static char *
 library_name(const char *file)
 {
+    const char *packages;
     size_t n;
 
     if (strncmp(file, "<frozen ", 8) == 0) {
         return copy_of(file + 8, strcspn(file + 8, ">"));
     }
-    file += strlen(S.stdlib);
+    if (!library_file(file) && (packages = packages_file(file)) != NULL) {
+        file = packages + strlen("-packages/");
+    } else {
+        file += strlen(S.stdlib);
+    }
     n = strcspn(file, "/");
     if (file[n] == '\0' && n > 3 && strcmp(file + n - 3, ".py") == 0) {
         n -= 3;
@@ -455,7 +469,8 @@ frame_file(const struct frame *f)
 }
 
 /* 1: refhunt's own frame (how it runs the target), never shown; 2: the
- * standard library's; 0: the target's. Known for good once the standard
+ * standard library's; 3: an installed package's (site-packages,
+ * dist-packages); 0: the target's. Known for good once the standard
  * library's place is. */
 static int
 frame_kind(struct frame *f)
@@ -468,7 +483,7 @@ frame_kind(struct frame *f)
     }
     file = frame_file(f);
     kind = strncmp(file, "<refhunt ", 9) == 0 ? 1 : library_file(file) ? 2 :
-        0;
+        packages_file(file) != NULL ? 3 : 0;
     free(file);
     if (S.stdlib != NULL) {
         f->kind = kind;
@@ -546,8 +561,9 @@ sites_capture(void)
     _Unwind_Backtrace(c_frame, &walk);
     npf = probe_python_frames(pf, PY_WALK_MAX);
     lock();
-    /* the innermost frames, and beyond them a few of the target's: deep
-     * imports would hide which line of the target made them */
+    /* the innermost frames, and beyond them a few of the target's or an
+     * installed package's: deep imports would hide which line of the
+     * target made them */
     for (i = 0, beyond = 0; i < npf && s.npy < PY_FRAMES_MAX &&
         beyond < TARGET_FRAMES_BEYOND; i++) {
         f = frame_number(&pf[i]);
@@ -556,7 +572,7 @@ sites_capture(void)
         }
         if (s.npy < S.py_frames) {
             s.py[s.npy++] = f;
-        } else if (frame_kind(&S.frames[f]) == 0) {
+        } else if (frame_kind(&S.frames[f]) % 3 == 0) {    /* 0 or 3 */
             s.py[s.npy++] = f;
             beyond++;
         }
@@ -808,7 +824,8 @@ grew(int i, uint32_t k, int size)
 
 /* Whether a site is the target's: it has a C frame outside CPython, was
  * made while an extension outside the standard library was initialized,
- * or has a Python frame of the target's own. What CPython does by itself, with no
+ * or has a Python frame of the target's own or of an installed package's
+ * (which may be what the target runs, -m somepkg). What CPython does by itself, with no
  * target (an empty round's residue), has neither. */
 static int
 targets_site(const struct site *s)
@@ -819,7 +836,7 @@ targets_site(const struct site *s)
         return 1;
     }
     for (i = 0; i < s->npy; i++) {
-        if (frame_kind(&S.frames[s->py[i]]) == 0) {
+        if (frame_kind(&S.frames[s->py[i]]) % 3 == 0) {    /* 0 or 3 */
             return 1;
         }
     }
@@ -960,15 +977,33 @@ append(char **text, const char *line)
     *text = more;
 }
 
+/* Whether name is one of a list "a, b, c", not a part of one
+ * ("importlib._bootstrap" of "importlib._bootstrap_external"). */
+static int
+listed(const char *names, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p;
+
+    for (p = names; (p = strstr(p, name)) != NULL; p += n) {
+        if ((p == names || p[-1] == ' ') && (p[n] == '\0' || p[n] == ',')) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* A site as lines, innermost first: its C frames (or, with none, the
- * extension being initialized), then the target's
- * Python frames, then the standard library's summed up in one line (all
- * of them when the target has none), as glue.py's --show-growth does. */
+ * extension being initialized), then the target's Python frames and
+ * those of installed packages that the target called, then the rest
+ * summed up in one line: the standard library's and those of packages
+ * that called the target (pytest's). With no frame of the target's, the
+ * packages' are all shown; with neither, the standard library's. */
 static char *
 site_text(const struct site *s)
 {
     char *text = xstrdup(""), *line, *names = xstrdup(""), *name;
-    int i, kind, mine = 0, rest = 0;
+    int i, kind, first, packages, rest = 0;
 
     for (i = 0; i < s->nc; i++) {
         line = c_frame_name(s->c[i]);
@@ -980,23 +1015,30 @@ site_text(const struct site *s)
     if (s->nc == 0 && s->ext != 0) {
         append(&text, ext_text(&S.exts[s->ext]));
     }
-    for (i = 0; i < s->npy; i++) {
+    /* the target's innermost frame; whether an installed package has one */
+    for (i = 0, first = -1, packages = 0; i < s->npy; i++) {
         kind = frame_kind(&S.frames[s->py[i]]);
-        mine += kind == 0;
+        first = first < 0 && kind == 0 ? i : first;
+        packages |= kind == 3;
     }
     for (i = 0; i < s->npy; i++) {
         struct frame *f = &S.frames[s->py[i]];
 
         kind = frame_kind(f);
-        if (kind == 0 || (kind == 2 && mine == 0)) {
+        if (kind == 0 ||
+            /* a package the target called, or with no frame of the
+             * target's (-m somepkg); one that called the target (pytest,
+             * pluggy) is summed up */
+            (kind == 3 && (first < 0 || i < first)) ||
+            (kind == 2 && first < 0 && !packages)) {
             append(&text, f->where);
-        } else if (kind == 2) {
+        } else if (kind == 2 || kind == 3) {
             char *file = frame_file(f);
 
             rest++;
             name = library_name(file);
             free(file);
-            if (strstr(names, name) == NULL) {
+            if (!listed(names, name)) {
                 line = xasprintf("%s%s%s", names, *names ? ", " : "", name);
                 free(names);
                 names = line;
