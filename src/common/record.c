@@ -392,7 +392,8 @@ static const struct {
     { "testend",     RECORD_TESTEND,     3, 1, testend_fields },
     { "testagain",   RECORD_TESTAGAIN,   1, 0, no_fields },
     { "untrusted",   RECORD_UNTRUSTED,   2, 0, name_fields },
-    { "share",       RECORD_SHARE,       1, 0, no_fields },
+    { "share",       RECORD_SHARE,       1 + METRIC_COUNT, 0,
+        calibration_fields },
     { "end",         RECORD_END,         1, 0, no_fields },
 };
 

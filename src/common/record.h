@@ -42,10 +42,13 @@
  *                                      (a frozen heap) that could be a leak:
  *                                      its runs start again, measured the
  *                                      exact way
- *   share                              reinit: the hunt's rounds (and their
+ *   share REFS BLOCKS FDS OBJECTS      reinit: the hunt's rounds (and their
  *                                      calibration) are done and leak; the
  *                                      rounds that follow, numbered on from
- *                                      2, are its import share's
+ *                                      2, are its import share's, and these
+ *                                      counters (of the round before them:
+ *                                      the hunt's last, or the last
+ *                                      calibration round) their round 1's
  *   end                                every round done
  *
  * Fields are separated by one space; TEXT escapes backslash, newline and

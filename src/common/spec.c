@@ -52,7 +52,7 @@ static const struct field fields[] = {
     INT_FIELD("per-test", per_test, 0, 1),
     INT_FIELD("trust-refs", trust_refs, 0, 1),
     INT_FIELD("screen", screen, 0, 1),
-    INT_FIELD("import-share", import_share, 0, 1),
+    INT_FIELD("import-share", import_share, 0, 1000),
     WORD_FIELD("kind", kind, kind_words),
 };
 
@@ -85,7 +85,7 @@ spec_of(const struct settings *st, enum worker_task task,
          * settings say --no-import-share) */
         .import_share = task == TASK_HUNT && !st->no_import_share &&
             st->mode == MODE_REINIT && st->bisect == BISECT_NONE &&
-            !st->per_test,
+            !st->per_test ? IMPORT_SHARE_ROUNDS : 0,
         .mode = st->mode, .warmups = st->warmups, .tracked = st->tracked,
         .gc_passes = st->gc_passes, .show_growth = st->show_growth,
         .trace_blocks = st->trace_blocks, .explain = st->explain,

@@ -20,6 +20,11 @@ enum worker_task {
     TASK_LIST_TESTS,    /* list the test ids of -m unittest NAME ... */
 };
 
+/* The rounds of a leak's import share, in its worker after the hunt's: it
+ * needs no warm-up there, and one gives the figure that more would
+ * repeat (README, Benchmark). */
+#define IMPORT_SHARE_ROUNDS 1
+
 struct spec {
     enum worker_task  task;
     int               fd;           /* the record channel */
@@ -38,8 +43,9 @@ struct spec {
     int               trust_refs;
     int               screen;       /* --per-test: screen on a frozen heap
                                        first (not --no-screen) */
-    int               import_share; /* reinit: a leak's import share, in
-                                       rounds after the hunt's */
+    int               import_share; /* reinit: the rounds of a leak's
+                                       import share after the hunt's
+                                       (IMPORT_SHARE_ROUNDS), 0: none */
     enum target_kind  kind;
     const char       *target;
     char            **args;

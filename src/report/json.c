@@ -316,6 +316,7 @@ json_all_deltas(const struct result *h, FILE *f)
     if (h->import_deltas[0] != NULL) {
         share = *h;                 /* the same, with these deltas */
         memcpy(share.deltas, h->import_deltas, sizeof share.deltas);
+        share.ndeltas = h->nimport_deltas;
         json_deltas(f, &share);
     } else {
         fputs("null", f);

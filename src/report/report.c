@@ -509,17 +509,23 @@ import_share(const struct result *h, enum metric m, FILE *f)
     if (d == NULL || d[0] == COUNTER_NONE) {
         return;
     }
-    if (!verdict_leaks(m, d, h->ndeltas)) {
+    /* the share's rounds are fewer than the hunt's: said */
+    if (!verdict_leaks(m, d, h->nimport_deltas)) {
         fprintf(f, "  none of which comes from importing its modules "
-            "alone: the leak is in its own code\n");
+            "alone (%d round%s importing only them, after the hunt's): "
+            "the leak is in its own code\n", h->nimport_deltas,
+            h->nimport_deltas == 1 ? "" : "s");
         return;
     }
     fprintf(f, "  of which [");
-    for (i = 0; i < h->ndeltas; i++) {
+    for (i = 0; i < h->nimport_deltas; i++) {
         fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", d[i]);
     }
-    fprintf(f, "] %s come from importing its modules alone (--bisect "
-        "imports names them)\n", metric_noun(m));
+    fprintf(f, "] %s come from importing its modules alone (%d round%s "
+        "importing only them, after the hunt's; --bisect imports names "
+        "them)\n",
+        metric_noun(m), h->nimport_deltas, h->nimport_deltas == 1 ? "" :
+        "s");
 }
 
 /* Names at most this many untrusted modules in the text; JSON has all. */
@@ -598,8 +604,8 @@ report_text(const struct result *h, FILE *f)
     if (h->import_share_lost != NULL) {
         /* the hunt's own rounds were all in before the share's */
         fprintf(f, "  how much of it comes from importing its modules "
-            "alone is not known: the import share's rounds after the "
-            "hunt's failed (%.*s)\n",
+            "alone is not known: the import share after the hunt's "
+            "rounds failed (%.*s)\n",
             (int)strcspn(h->import_share_lost, "\n"), h->import_share_lost);
     }
     fputs("refhunt: ", f);

@@ -104,6 +104,7 @@ struct result {
     const int64_t  *allowed;                /* [METRIC_COUNT]: its MAX */
     const int64_t  *import_deltas[METRIC_COUNT];   /* of its imports alone,
                                                or NULL */
+    int             nimport_deltas;         /* their rounds */
     const char     *import_share_lost;      /* why a leak's share was not
                                                measured, or NULL */
     int             refs_untrusted;         /* refs shown, not deciding */

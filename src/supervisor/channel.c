@@ -430,7 +430,7 @@ apply(struct channel *c, const char *line)
         break;
     case RECORD_SHARE:
         /* the hunt's own records are all in: its share's follow */
-        c->cur = importshare_begin(c->h);
+        c->cur = importshare_begin(c->h, r.counter);
         break;
     case RECORD_END:
         c->cur->finished = 1;

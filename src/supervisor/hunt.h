@@ -101,6 +101,7 @@ struct hunt {
                                                the leak is beyond it */
     int64_t        *import_deltas[METRIC_COUNT];   /* importshare.c: deltas
                                                of its imports alone, or NULL */
+    int             nimport_deltas;         /* their rounds */
     char           *import_share_lost;      /* a leak's share not measured:
                                                why, or NULL */
     double          seconds;                /* the hunt took */

@@ -4,18 +4,21 @@
  * Most of a reinit leak often comes from merely importing modules
  * (_decimal, _socket, _datetime leak on every initialization in 3.11).
  * When a reinit hunt leaks, its worker goes on (worker.c, share_rounds):
- * as many rounds more as it tracked, each importing the modules the
- * target imported (round 1 listed them), by name, nothing else. Their
+ * IMPORT_SHARE_ROUNDS rounds more (spec.h: 1), each importing the modules
+ * the target imported (round 1 listed them), by name, nothing else. Their
  * deltas are the import-time share. A target whose leak is all there
  * leaks through its imports (--bisect imports names them); one with none
  * there leaks in its own code.
  *
  * The rounds need no process of their own nor a warm-up: the worker has
  * run the hunt's rounds, so the first import-only round's delta against
- * the hunt's last is already what importing leaks. A hunt that does not
- * leak runs none. The worker's share record ends the hunt's own records
+ * the hunt's last is already what importing leaks (with 3 rounds, every
+ * share measured gave 3 times the first one's figure: one round, about a
+ * sixth of a 3:3 hunt's CPU). A hunt that does not leak runs none. The worker's share record ends the hunt's own records
  * first: what follows is the share's, a hunt of its own whose round 1 is
- * the hunt's last, so a crash in it loses the share and not the hunt.
+ * the round before its first (the hunt's last, or the last calibration
+ * round: their drift is not the imports'), so a crash in it loses the
+ * share and not the hunt.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +28,18 @@
 #include "xmalloc.h"
 
 struct hunt *
-importshare_begin(struct hunt *h)
+importshare_begin(struct hunt *h, const int64_t last[])
 {
     struct settings *ps = hunt_helper_settings(h->settings);
     struct hunt *p;
 
-    ps->warmups = 1;        /* the hunt's last round */
+    /* round 1: the worker's round before the share's; after calibration
+     * rounds, one import round more (worker.c, share_rounds) */
+    ps->warmups = 1 + h->calibrated;
+    ps->tracked = IMPORT_SHARE_ROUNDS;
     p = hunt_new(ps);
     p->owned_settings = ps;
-    memcpy(p->rounds[0].counter, h->rounds[h->nrounds - 1].counter,
-        sizeof p->rounds[0].counter);
+    memcpy(p->rounds[0].counter, last, sizeof p->rounds[0].counter);
     p->rounds[0].measured = 1;
     p->started = 1;
     /* the same interpreter: the hunt's own drift per cycle */
@@ -62,12 +67,13 @@ importshare_apply(struct hunt *h)
         h->signal = p->signal;
     } else if (h->status != STATUS_LEAK) {
         ;   /* the worker's rule said leak, the verdict not: nothing to say */
-    } else if (p->status <= STATUS_LEAK && p->ndeltas == h->ndeltas) {
+    } else if (p->status <= STATUS_LEAK && p->tracked_complete) {
+        h->nimport_deltas = p->ndeltas;
         for (m = 0; m < METRIC_COUNT; m++) {
-            h->import_deltas[m] = xcalloc((size_t)h->ndeltas + 1,
+            h->import_deltas[m] = xcalloc((size_t)p->ndeltas + 1,
                 sizeof *h->import_deltas[m]);
             memcpy(h->import_deltas[m], p->deltas[m],
-                (size_t)h->ndeltas * sizeof *h->import_deltas[m]);
+                (size_t)p->ndeltas * sizeof *h->import_deltas[m]);
         }
     } else {
         h->import_share_lost = xstrdup(p->reason != NULL ? p->reason :

@@ -37,6 +37,7 @@ pipeline_result(const struct hunt *h, struct result *r)
         .explain_note = h->explain_note,
         .seconds = h->seconds, .collected = h->found.n,
         .import_share_lost = h->import_share_lost,
+        .nimport_deltas = h->nimport_deltas,
     };
     for (m = 0; m < METRIC_COUNT; m++) {
         r->deltas[m] = h->deltas[m];

@@ -133,7 +133,7 @@ draw_progress(struct engine **running, int nrunning, int ndone, int total,
     int i, n;
 
     if (total == 1) {
-        /* one hunt, or its import share's rounds after it; --per-test:
+        /* one hunt, or its import share's round after it; --per-test:
          * the test under way and its run */
         h = engine_current(running[0]);
         if (h->settings->per_test && h == engine_hunt(running[0])) {

@@ -50,6 +50,9 @@ struct worker {
     int             untrusted;      /* an untrusted record was sent */
     int64_t         drift[METRIC_COUNT];    /* calibration's, or
                                        COUNTER_NONE */
+    int64_t         last[METRIC_COUNT];     /* the counters of the last
+                                       round, calibration's included */
+    int             calibrated;     /* calibration rounds ran */
 };
 
 
@@ -430,7 +433,9 @@ calibrate(struct worker *w)
                 prev[m] == COUNTER_NONE ? COUNTER_NONE : cur[m] - prev[m];
         }
         memcpy(prev, cur, sizeof prev);
+        memcpy(w->last, cur, sizeof w->last);
     }
+    w->calibrated = 1;
     for (m = 0; m < METRIC_COUNT; m++) {
         w->drift[m] = verdict_drift(growth[m], CALIBRATION_ROUNDS - 1);
         format_counter(buf[m], sizeof buf[m], w->drift[m]);
@@ -505,14 +510,15 @@ hunt_leaks(const struct worker *w, int64_t (*counters)[METRIC_COUNT])
 }
 
 /*
- * reinit, after a hunt that leaks: the import share, as many rounds more
- * as the hunt tracked, each importing round 1's modules by name and
+ * reinit, after a hunt that leaks: the import share, IMPORT_SHARE_ROUNDS
+ * rounds more (spec.h), each importing round 1's modules by name and
  * nothing else (share.c). The process has run the hunt's rounds, so it
  * needs no warm-up: the first's delta, against the hunt's last round, is
  * already what an import-only round leaks. The share record ends the
  * hunt's own report first (a crash from here on loses only the share);
- * the rounds are numbered on from 2, the hunt's last round being the
- * share's round 1.
+ * the rounds are numbered on from 2, and the record has the counters of
+ * the round before them, the share's round 1: the hunt's last, or the
+ * last calibration round (what the empty rounds drift is no import's).
  */
 static int
 share_rounds(struct worker *w)
@@ -522,7 +528,7 @@ share_rounds(struct worker *w)
     char *code = share_code(&w->share);
     int64_t counters[METRIC_COUNT];
     char buf[METRIC_COUNT][32];
-    int round, m, rc = 0;
+    int round, last, m, rc = 0;
 
     sp.kind = TARGET_CODE;
     sp.target = code;
@@ -532,11 +538,18 @@ share_rounds(struct worker *w)
     sp.show_growth = 0;
     /* as a bisect probe: finalization collects what one pass leaves */
     sp.gc_passes = sp.gc_passes > 1 ? 1 : sp.gc_passes;
-    if (record_send(w->fd, "share\n") != 0) {
+    for (m = 0; m < METRIC_COUNT; m++) {
+        format_counter(buf[m], sizeof buf[m], w->last[m]);
+    }
+    if (record_send(w->fd, "share %s %s %s %s\n", buf[0], buf[1], buf[2],
+        buf[3]) != 0) {
         w->lost = 1;
     }
     w->st = &sp;
-    for (round = 2; round <= hunt->tracked + 1 && !w->lost; round++) {
+    /* after empty rounds, one import round first: the next is what a
+     * round of them leaks (3.9 release: 1 to 4 blocks more just after) */
+    last = 1 + w->calibrated + hunt->import_share;
+    for (round = 2; round <= last && !w->lost; round++) {
         if (one_round(w, round, 0, counters) != 0) {
             rc = 3;
             break;
@@ -712,6 +725,7 @@ worker_main(const struct spec *st)
             buf[1], buf[2], buf[3]) != 0) {
             w.lost = 1;
         }
+        memcpy(w.last, counters[round - 1], sizeof w.last);
     }
     /* where what the tracked rounds kept was made (reinit: alive after
      * finalization), before calibration rounds run */

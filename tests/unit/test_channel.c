@@ -5,6 +5,7 @@
 
 #include "channel.h"
 #include "check.h"
+#include "verdict.h"
 
 #define GOOD "hello 3.11.2 1 1 0 pymalloc\n"                              \
     "phase 1 init\nphase 1 run\nphase 1 collect\nphase 1 finalize\n"    \
@@ -13,8 +14,42 @@
     "counters 2 11 22 3 -\n"
 
 /* The import share's round after GOOD's. */
-#define SHARE "share\nphase 2 init\nphase 2 run\nphase 2 collect\n"        \
-    "phase 2 finalize\nphase 2 measure\ncounters 2 12 30 3 -\n"
+#define SHARE "share 11 22 3 -\nphase 2 init\nphase 2 run\n"                \
+    "phase 2 collect\nphase 2 finalize\nphase 2 measure\n"                  \
+    "counters 2 12 30 3 -\n"
+
+/* After calibration rounds (the last left 100 blocks, drift 5 a cycle):
+ * the share's record has their counters, and its round 2 is a warm-up. */
+#define CALIBRATED_SHARE "phase 0 init\nphase 0 measure\n"                  \
+    "calibration - 5 0 -\nshare 11 100 3 -\nphase 2 init\nphase 2 measure\n" \
+    "counters 2 11 107 3 -\nphase 3 init\nphase 3 measure\n"              \
+    "counters 3 11 113 4 -\nend\n"
+
+/* The share's deltas, from its own rounds: against the round before
+ * them, less the hunt's drift. */
+static void
+share_deltas(void)
+{
+    static const char text[] = GOOD CALIBRATED_SHARE;
+    static struct settings plain = { .warmups = 1, .tracked = 1,
+        .kind = TARGET_CODE, .target = "pass" };
+    struct hunt *h = hunt_new(&plain);
+    struct channel c;
+
+    channel_init(&c, h);
+    channel_feed(&c, text, sizeof text - 1);
+    CHECK(!c.corrupted && h->finished && h->share != NULL &&
+        h->share->finished);
+    verdict_compute(h);
+    CHECK(h->status == STATUS_LEAK && h->deltas[METRIC_BLOCKS][0] == -3);
+    CHECK(h->leaked[METRIC_FDS] == 0);
+    verdict_compute(h->share);
+    CHECK(h->share->ndeltas == 1 &&
+        h->share->deltas[METRIC_BLOCKS][0] == 113 - 107 - 5 &&
+        h->share->deltas[METRIC_FDS][0] == 1);
+    channel_free(&c);
+    hunt_free(h);
+}
 
 /* --per-test --explain, -R 1:1: a test whose last run is explained. */
 #define TEST_BEGIN "hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nphase 1 run\n"  \
@@ -85,10 +120,11 @@ main(void)
      * 2 on (importshare.c); the share ends with the worker, or fails */
     CHECK(feed(GOOD SHARE "end\n", sizeof(GOOD SHARE "end\n") - 1, 5,
         &finished) && finished);
-    CHECK(sound(GOOD "phase 0 init\nphase 0 measure\ncalibration - 5 0 -\n"
-        SHARE "end\n"));
-    CHECK(sound(GOOD "share\nphase 2 init\nphase 2 run\nfail 2 run x\n"));
-    CHECK(sound(GOOD "share\nphase 2 init\n"));     /* it died: the share's */
+    CHECK(!sound(GOOD "phase 0 init\nphase 0 measure\ncalibration - 5 0 -\n"
+        SHARE "end\n"));     /* calibrated: one import round before it */
+    CHECK(sound(GOOD CALIBRATED_SHARE));
+    CHECK(sound(GOOD "share 11 22 3 -\nphase 2 init\nphase 2 run\nfail 2 run x\n"));
+    CHECK(sound(GOOD "share 11 22 3 -\nphase 2 init\n"));     /* it died: the share's */
 
     /* Whatever else writes to the channel is caught. */
     /* --explain's records: only when asked for, in the last round */
@@ -107,11 +143,13 @@ main(void)
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1\0init\n"));
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\n\xff\xfe garbage\n"));
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nimport -1 json\n"));
-    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nshare\n"));
-    CHECK(!sound(GOOD "share\nshare\n"));
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nshare 11 22 3 -\n"));
+    CHECK(!sound(GOOD "share 11 22 3 -\nshare 11 22 3 -\n"));
     CHECK(!sound(GOOD SHARE "phase 3 init\n"));         /* past -R 1:1 */
     CHECK(!sound(GOOD SHARE "phase 0 init\nphase 0 measure\n"
         "calibration - 5 0 -\nend\n"));               /* the hunt's */
+
+    share_deltas();
 
     /* --per-test --explain: in a test's last run, before its counters */
     fed_settings = &per_test;

@@ -88,7 +88,9 @@ main(void)
     CHECK(parses("explain done 120 time limit of 10 s reached", &r));
     CHECK(r.kind == EXPLAIN_DONE && r.value[0] == 120);
     record_clear(&r);
-    CHECK(parses("share", &r) && r.type == RECORD_SHARE);
+    CHECK(parses("share 11 22 3 -", &r) && r.type == RECORD_SHARE &&
+        r.counter[METRIC_BLOCKS] == 22 &&
+        r.counter[METRIC_OBJECTS] == COUNTER_NONE);
     record_clear(&r);
     CHECK(parses("test test_x.T.test_a", &r) && r.type == RECORD_TEST);
     record_clear(&r);
@@ -135,6 +137,7 @@ main(void)
     CHECK(!parses("explain object - x", &r));
     CHECK(!parses("explain object 1", &r));
     CHECK(!parses("share 2", &r));
+    CHECK(!parses("share", &r));
     CHECK(!parses("module json", &r));      /* no more: share.c keeps them */
     CHECK(!parses("import json", &r));
     CHECK(!parses("import -2 json", &r));
