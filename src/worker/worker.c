@@ -349,7 +349,8 @@ one_round(struct worker *w, int round, int empty, int64_t counters[])
         fprintf(stderr, "refhunt: %s\n", cause);     /* the round says */
         free(cause);
     }
-    probe_set_round(empty ? 0 : round, !empty && round > w->st->warmups);
+    probe_set_round(empty ? 0 : round, !empty && w->st->trace_blocks &&
+        round > w->st->warmups);
     switch (w->st->mode) {
     case MODE_REINIT:
         return reinit_round(w, round, empty, counters);
@@ -536,6 +537,7 @@ share_rounds(struct worker *w)
     sp.nargs = 0;
     sp.import_share = 0;
     sp.show_growth = 0;
+    sp.trace_blocks = 0;    /* its sites are not listed: none are read */
     /* as a bisect probe: finalization collects what one pass leaves */
     sp.gc_passes = sp.gc_passes > 1 ? 1 : sp.gc_passes;
     for (m = 0; m < METRIC_COUNT; m++) {
