@@ -610,6 +610,32 @@ def test_jobs_in_suite():
 
 
 @test
+def test_jobs_past_collection_errors():
+    """-j 2 with --continue-on-collection-errors: the tests that were
+    collected are listed and shared (the list once failed on the error,
+    and one worker hunted them all)."""
+    need_pytest()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("test_one.py", "test_two.py"):
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write("_kept = []\n\n\ndef test_leaks():\n"
+                        "    _kept.append(object())\n\n\n"
+                        "def test_clean():\n    pass\n")
+        with open(os.path.join(tmp, "test_broken.py"), "w") as f:
+            f.write("import no_such_module_here\n")
+        r = refhunt("-q", "-v", "--per-test", "-j", "2", "-m", "pytest",
+                    "--continue-on-collection-errors", "-p",
+                    "no:cacheprovider", cwd=tmp, timeout=600)
+    expect(r.rc == 1, "two tests leak: exit 1", r)
+    expect({t["id"]: t["status"] for t in r.json["tests"]} == {
+        "test_one.py::test_leaks": "leak", "test_one.py::test_clean": "clean",
+        "test_two.py::test_leaks": "leak", "test_two.py::test_clean": "clean"},
+        "the collected tests' verdicts", r)
+    expect(re.search(r"^refhunt: 2 workers$", r.out, re.M),
+           "two workers shared them", r)
+
+
+@test
 def test_junit_and_baseline():
     with tempfile.TemporaryDirectory() as tmp:
         junit = os.path.join(tmp, "r.xml")

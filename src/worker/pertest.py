@@ -530,6 +530,7 @@ def list_ids(runner, args, safe_path):
 
     class Lister:
         ids, errors = [], []
+        keep_going = False
 
         def pytest_collectreport(self, report):
             if report.failed:
@@ -537,12 +538,20 @@ def list_ids(runner, args, safe_path):
                     report.nodeid, report.longreprtext))
 
         def pytest_collection_finish(self, session):
+            # as the hunt's own run does (_PytestDriver): the tests that
+            # were collected are hunted
+            self.keep_going = \
+                session.config.option.continue_on_collection_errors
             self.ids.extend(_pytest_id(item) for item in session.items)
 
     lister = Lister()
     code = pytest.main(list(args) + ["--collect-only", "-q", "-p",
                                      "no:cacheprovider"], plugins=[lister])
-    if lister.errors or code not in (0, 5):
+    if lister.keep_going and code == 1:
+        code = 0            # "tests failed": the collection errors
+    elif lister.errors:
+        code = -1
+    if code not in (0, 5):
         raise RuntimeError("\n".join(lister.errors) or
                            "pytest exited with status %d" % code)
     return lister.ids
