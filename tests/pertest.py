@@ -613,7 +613,8 @@ def test_jobs_in_suite():
 def test_jobs_past_collection_errors():
     """-j 2 with --continue-on-collection-errors: the tests that were
     collected are listed and shared (the list once failed on the error,
-    and one worker hunted them all)."""
+    and one worker hunted them all), and the error is not lost: the run
+    fails with it (once passed over in silence, exit 1)."""
     need_pytest()
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("test_one.py", "test_two.py"):
@@ -626,7 +627,9 @@ def test_jobs_past_collection_errors():
         r = refhunt("-q", "-v", "--per-test", "-j", "2", "-m", "pytest",
                     "--continue-on-collection-errors", "-p",
                     "no:cacheprovider", cwd=tmp, timeout=600)
-    expect(r.rc == 1, "two tests leak: exit 1", r)
+    expect(r.rc == 3 and r.json["status"] == "failed" and
+           "ERROR collecting test_broken.py" in r.json["message"],
+           "the collection error fails the run, as it fails pytest's", r)
     expect({t["id"]: t["status"] for t in r.json["tests"]} == {
         "test_one.py::test_leaks": "leak", "test_one.py::test_clean": "clean",
         "test_two.py::test_leaks": "leak", "test_two.py::test_clean": "clean"},

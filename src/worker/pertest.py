@@ -348,6 +348,8 @@ def _hunt_pytest(args, only, rounds, passes, send):
         raise driver.own_error
     if driver.failure is not None:
         return driver.failure
+    if driver.errors:       # --continue-on-collection-errors: pytest fails
+        return "\n".join(driver.errors)    # the run for them all the same
     if code == 5:
         return "pytest collected no tests (exit status 5)"
     if code not in (0, 1):      # 1: a test failed, as the verdicts say
