@@ -1,6 +1,7 @@
 """An independent check of per-test leaks, with no code of refhunt's: each
 named pytest test run six times in a row in one plain pytest session,
-three gc.collect() after each run, then sys.getallocatedblocks() and the
+its fixtures (of every scope) set up and torn down with each run, and
+three gc.collect() after each, then sys.getallocatedblocks() and the
 open descriptors read (refs too, when no extension module makes them
 untrusted: --refs); regrtest's rule on the last three deltas. Prints the
 ids of the tests that leak.
@@ -33,13 +34,19 @@ class Loop:
                 continue
             counts = [None] * 6     # no list growth between readings
             for r in range(6):
-                runtestprotocol(item, log=False, nextitem=item.parent)
+                # pytest keeps a run's captured output in the item, for
+                # its reports; it runs an item once: each run starts with
+                # none, or every run that warns or prints keeps one more
+                del item._report_sections[:]
+                # nextitem=None: every fixture torn down after each run
+                # (kept up, pytest registers a class or module fixture's
+                # finalizer again each run: a FixtureRequest, partials and
+                # closures a run that a single pytest run never makes)
+                runtestprotocol(item, log=False, nextitem=None)
                 for _ in range(3):
                     gc.collect()
                 counts[r] = (sys.gettotalrefcount(), sys.getallocatedblocks(),
                              fds())
-            nxt = items[i + 1] if i + 1 < len(items) else None
-            session._setupstate.teardown_exact(nxt)
             for m in (0, 1, 2) if self.refs else (1, 2):
                 d = [b[m] - a[m] for a, b in zip(counts[2:], counts[3:])]
                 if any(d) if m == 2 else all(x >= 1 for x in d):

@@ -638,6 +638,50 @@ def test_jobs_past_collection_errors():
            "two workers shared them", r)
 
 
+CAPTURED = """import warnings
+
+_kept = []
+
+
+def test_prints():
+    print("some output")
+
+
+def test_warns():
+    warnings.warn("careful", UserWarning)
+
+
+def test_prints_and_leaks():
+    print("more output")
+    _kept.append(object())
+"""
+
+
+@test
+def test_captured_output_is_not_a_leak():
+    """pytest keeps a run's captured output (print, warnings) in the item
+    for its reports; run again, each run kept one more (13 refs and 8
+    blocks a run: every test that printed or warned leaked). A test that
+    prints and leaks one object leaks exactly that."""
+    need_pytest()
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_out.py"), "w") as f:
+            f.write(CAPTURED)
+        r = refhunt("-q", "--per-test", "-m", "pytest", "test_out.py",
+                    cwd=tmp, timeout=600)
+    tests = {t["id"]: t for t in r.json["tests"]}
+    expect(r.rc == 1, "one test leaks: exit 1", r)
+    expect(tests["test_out.py::test_prints"]["status"] == "clean" and
+           tests["test_out.py::test_warns"]["status"] == "clean",
+           "printing and warning are clean", r)
+    leak = tests["test_out.py::test_prints_and_leaks"]
+    expect(leak["status"] == "leak" and
+           leak["deltas"]["blocks"] == [1, 1, 1],
+           "one object a run: [1, 1, 1] blocks", r)
+    if leak["deltas"]["refs"] is not None:
+        expect(leak["deltas"]["refs"] == [1, 1, 1], "and 1 reference", r)
+
+
 @test
 def test_junit_and_baseline():
     with tempfile.TemporaryDirectory() as tmp:

@@ -1109,7 +1109,10 @@ def _explain_pool(pool, fed, limit, deadline, seconds):
     findings, note = [], ""
     try:
         outside_counts = _outside_counts(pool)
-        ours = {id(pool), id(findings)}
+        # explain's own: what holds an object only through them holds it
+        # outside the GC's view (NumPy's C caches once showed as held by
+        # "dict → ._holders list")
+        ours = {id(pool), id(findings), id(_holders), id(_members)}
         shown = set()       # what the findings so far named
         for k in range(2, len(pool)):
             o = pool[k]

@@ -201,6 +201,18 @@ def _pytest_id(item):
     return (path if rel.split(os.sep)[0] == os.pardir else rel) + sep + rest
 
 
+def _forget_report_sections(item):
+    """pytest adds a run's captured output (warnings, stdout, stderr, log)
+    to item._report_sections, which each phase's report copies; it runs
+    an item once, so the list never empties, and each run again would
+    keep the last one's (a tuple and its text: NumPy's tests that warn
+    leaked 8 blocks a run through it). Each run starts with none, as the
+    only run under pytest does."""
+    sections = getattr(item, "_report_sections", None)
+    if sections:
+        del sections[:]
+
+
 class _PytestTest:
     def __init__(self, item, runner, own_dir):
         self.item = item
@@ -214,6 +226,7 @@ class _PytestTest:
         # nextitem: the item's parent keeps class, module and session
         # fixtures up, and tears the function's down; log=False: pytest
         # hears of the last run only (log())
+        _forget_report_sections(self.item)
         self.reports = self.runner.runtestprotocol(
             self.item, log=False, nextitem=self.item.parent)
         self._prune()
