@@ -17,6 +17,9 @@ Exits 1 if any verdict (clean, leak, failed, ...) differs; metrics that
 differ inside the same verdict are marked, not counted, and so is a leak
 of references alone that refhunt does not trust (a release-built
 extension's inline reference counting) and calls clean on blocks.
+Plain unittest enables every test resource, regrtest's -u all all but
+tzdata and extralargefile: test_datetime then runs 3,500 tests under
+refhunt (its complete zoneinfo tests) and 992 under regrtest (README).
 """
 import argparse
 import json
