@@ -20,7 +20,7 @@ if ! "$clang" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
     -Isrc/common -Isrc/supervisor -Isrc/report -o "$exe" \
     tests/fuzz/fuzz_"$name".c src/common/*.c src/report/*.c \
     src/supervisor/baseline.c src/supervisor/channel.c \
-    src/supervisor/hunt.c src/supervisor/outcome.c \
+    src/supervisor/hunt.c src/supervisor/importshare.c src/supervisor/outcome.c \
     src/supervisor/pipeline.c src/supervisor/spool.c src/supervisor/verdict.c \
     -lm 2>"$out/fuzz-$name/build.log"; then
     if grep -q "fuzzer" "$out/fuzz-$name/build.log"; then
