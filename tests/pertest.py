@@ -640,6 +640,8 @@ def test_jobs_past_collection_errors():
 
 CAPTURED = """import warnings
 
+import pytest
+
 _kept = []
 
 
@@ -654,15 +656,22 @@ def test_warns():
 def test_prints_and_leaks():
     print("more output")
     _kept.append(object())
+
+
+@pytest.mark.filterwarnings("error")
+def test_warning_is_an_error():
+    with pytest.raises(UserWarning):
+        warnings.warn("now an error", UserWarning)
 """
 
 
 @test
 def test_captured_output_is_not_a_leak():
     """pytest keeps a run's captured output (print, warnings) in the item
-    for its reports; run again, each run kept one more (13 refs and 8
-    blocks a run: every test that printed or warned leaked). A test that
-    prints and leaks one object leaks exactly that."""
+    for its reports, and the warnings plugin each run's warnings for the
+    summary; run again, each run kept one more (13 refs and 8 blocks a
+    run: every test that printed or warned leaked). A test that prints
+    and leaks one object leaks exactly that."""
     need_pytest()
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "test_out.py"), "w") as f:
@@ -674,6 +683,11 @@ def test_captured_output_is_not_a_leak():
     expect(tests["test_out.py::test_prints"]["status"] == "clean" and
            tests["test_out.py::test_warns"]["status"] == "clean",
            "printing and warning are clean", r)
+    # the plugins that wrap pytest_runtest_protocol wrap each run: the
+    # warnings plugin applies the test's filterwarnings mark (the test
+    # failed, DID NOT RAISE, when refhunt ran it around the hook)
+    expect(tests["test_out.py::test_warning_is_an_error"]["status"] ==
+           "clean", "a filterwarnings mark applies", r)
     leak = tests["test_out.py::test_prints_and_leaks"]
     expect(leak["status"] == "leak" and
            leak["deltas"]["blocks"] == [1, 1, 1],

@@ -213,6 +213,10 @@ def _forget_report_sections(item):
         del sections[:]
 
 
+# The test whose run the driver's pytest_runtest_protocol makes.
+_running = [None]
+
+
 class _PytestTest:
     def __init__(self, item, runner, own_dir):
         self.item = item
@@ -221,14 +225,23 @@ class _PytestTest:
         self.own_dir = own_dir
         self.kept = None
         self.reports = None
+        self.warned = None
 
     def run(self):
         # nextitem: the item's parent keeps class, module and session
         # fixtures up, and tears the function's down; log=False: pytest
         # hears of the last run only (log())
         _forget_report_sections(self.item)
-        self.reports = self.runner.runtestprotocol(
-            self.item, log=False, nextitem=self.item.parent)
+        self._forget_warnings()
+        # through the hook, so that the plugins that wrap it wrap each run
+        # (the warnings plugin: filterwarnings marks, -W; faulthandler's
+        # timeout); the driver's own implementation runs it
+        _running[0] = self
+        try:
+            self.item.ihook.pytest_runtest_protocol(
+                item=self.item, nextitem=self.item.parent)
+        finally:
+            _running[0] = None
         self._prune()
         return _pytest_outcome(self.reports)
 
@@ -243,6 +256,25 @@ class _PytestTest:
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid,
                                        location=item.location)
         self.reports = None
+
+    def _forget_warnings(self):
+        """The warnings plugin records each run's warnings: in the
+        terminal reporter's stats and, a historic hook, in
+        pytest_warning_recorded's call history, both kept for the
+        session's summary. Each run starts with what was there before the
+        test's first run: the last run's are kept, as one run keeps its."""
+        config = self.item.config
+        history = getattr(config.hook.pytest_warning_recorded,
+                          "_call_history", None)
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        stats = getattr(reporter, "stats", {}).get("warnings")
+        if self.warned is None:
+            self.warned = (len(history or ()), len(stats or ()))
+            return
+        if history:
+            del history[self.warned[0]:]
+        if stats:
+            del stats[self.warned[1]:]
 
     def _finalizer_lists(self):
         lists = [entry[0] for node, entry in
@@ -353,6 +385,15 @@ def _hunt_pytest(args, only, rounds, passes, send):
         @pytest.hookimpl(tryfirst=True)     # this loop, not pytest's
         def pytest_runtestloop(self, session):
             return _PytestDriver.pytest_runtestloop(self, session)
+
+        @pytest.hookimpl(tryfirst=True)     # a run, not pytest's logged one
+        def pytest_runtest_protocol(self, item, nextitem):
+            test = _running[0]
+            if test is None or test.item is not item:
+                return None
+            test.reports = test.runner.runtestprotocol(
+                item, log=False, nextitem=nextitem)
+            return True
 
     driver = Driver(only, rounds, passes, send)
     code = pytest.main(list(args) + ["-p", "no:cacheprovider"],
