@@ -646,23 +646,27 @@ ext_number(const char *name, const char *origin)
     return i;
 }
 
-/* The extension a module spec (of_module: a module's __spec__) names; 0
- * if it names none. */
+/* The extension a module spec names (of_module: the module itself, by
+ * its __name__ and __file__, read from its dict as CPython does: looking
+ * its __spec__ up as an attribute cost 3.9's subinterpreters a block
+ * every other round, which --trace-blocks must not change); 0 if it
+ * names none. */
 static uint32_t
 ext_of(PyObject *arg, int of_module)
 {
-    PyObject *spec, *name = NULL, *origin = NULL;
+    PyObject *name = NULL, *origin = NULL;
     const char *n, *o;
     uint32_t ext = 0;
 
     if (of_module) {
-        spec = PyObject_GetAttrString(arg, "__spec__");
-    } else {
-        Py_INCREF(arg);
-        spec = arg;
+        if (PyModule_Check(arg)) {
+            name = PyModule_GetNameObject(arg);
+            origin = name != NULL ? PyModule_GetFilenameObject(arg) : NULL;
+        }
+    } else if ((name = PyObject_GetAttrString(arg, "name")) != NULL) {
+        origin = PyObject_GetAttrString(arg, "origin");
     }
-    if (spec != NULL && (name = PyObject_GetAttrString(spec, "name")) != NULL &&
-        (origin = PyObject_GetAttrString(spec, "origin")) != NULL &&
+    if (name != NULL && origin != NULL &&
         PyUnicode_Check(name) && PyUnicode_Check(origin) &&
         (n = PyUnicode_AsUTF8(name)) != NULL &&
         (o = PyUnicode_AsUTF8(origin)) != NULL) {
@@ -671,7 +675,6 @@ ext_of(PyObject *arg, int of_module)
     PyErr_Clear();      /* none was pending: the import machinery calls */
     Py_XDECREF(origin);
     Py_XDECREF(name);
-    Py_XDECREF(spec);
     return ext;
 }
 
