@@ -140,17 +140,22 @@ merge(struct hunt *suite, struct hunt *h)
     return open;
 }
 
-/* The whole run failed (collection, the runner, a crash between tests). */
+/* The whole run failed (collection, the runner, a crash between tests).
+ * With -j in one suite each worker may say so (a collection error, with
+ * --continue-on-collection-errors): the last one's words stand. */
 static void
 whole_failed(struct hunt *suite, struct hunt *h)
 {
     suite->status = h->status;
+    free(suite->reason);
     suite->reason = take(&h->reason);
+    free(suite->message);
     suite->message = take(&h->message);
     suite->fail_round = h->fail_round;
     suite->fail_phase = h->fail_phase;
     suite->signal = h->signal;
     suite->exit_code = h->exit_code;
+    free(suite->output_tail);
     suite->output_tail = take(&h->output_tail);
 }
 

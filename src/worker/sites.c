@@ -14,6 +14,7 @@
  * UTF-8 form).
  */
 #include <dlfcn.h>
+#include <gnu/libc-version.h>
 #include <inttypes.h>
 #include <link.h>
 #include <sched.h>
@@ -268,6 +269,9 @@ sites_start(int py_frames)
     add_ours((const void *)Py_Initialize);
     add_ours((const void *)sites_start);
     add_ours((const void *)strlen);
+    /* the C library itself (under ASan strlen is the sanitizer's): the
+     * process's start and exit frames are no extension's */
+    add_ours((const void *)gnu_get_libc_version);
     eval_range();
     _Unwind_Backtrace(count_frame, &n);     /* loads the unwinder now */
     S.sites_cap = 1024;
