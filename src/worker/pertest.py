@@ -201,18 +201,6 @@ def _pytest_id(item):
     return (path if rel.split(os.sep)[0] == os.pardir else rel) + sep + rest
 
 
-def _forget_report_sections(item):
-    """pytest adds a run's captured output (warnings, stdout, stderr, log)
-    to item._report_sections, which each phase's report copies; it runs
-    an item once, so the list never empties, and each run again would
-    keep the last one's (a tuple and its text: NumPy's tests that warn
-    leaked 8 blocks a run through it). Each run starts with none, as the
-    only run under pytest does."""
-    sections = getattr(item, "_report_sections", None)
-    if sections:
-        del sections[:]
-
-
 # The test whose run the driver's pytest_runtest_protocol makes.
 _running = [None]
 
@@ -231,8 +219,7 @@ class _PytestTest:
         # nextitem: the item's parent keeps class, module and session
         # fixtures up, and tears the function's down; log=False: pytest
         # hears of the last run only (log())
-        _forget_report_sections(self.item)
-        self._forget_warnings()
+        self._forget_earlier_runs()
         # through the hook, so that the plugins that wrap it wrap each run
         # (the warnings plugin: filterwarnings marks, -W; faulthandler's
         # timeout); the driver's own implementation runs it
@@ -257,12 +244,19 @@ class _PytestTest:
                                        location=item.location)
         self.reports = None
 
-    def _forget_warnings(self):
-        """The warnings plugin records each run's warnings: in the
-        terminal reporter's stats and, a historic hook, in
-        pytest_warning_recorded's call history, both kept for the
-        session's summary. Each run starts with what was there before the
-        test's first run: the last run's are kept, as one run keeps its."""
+    def _forget_earlier_runs(self):
+        """What pytest keeps of a run, for its reports and its summary,
+        that a run again would add to (pytest runs an item once): the
+        captured output (print, warnings, log) in item._report_sections,
+        which each phase's report copies (NumPy's tests that warn leaked 8
+        blocks a run through it), and the warnings plugin's records in the
+        terminal reporter's stats and in pytest_warning_recorded's call
+        history (a historic hook). Each run starts with none of the
+        former and with what was there before the test's first run of
+        the latter: one run's worth is kept, as after pytest's one run."""
+        sections = getattr(self.item, "_report_sections", None)
+        if sections:
+            del sections[:]
         config = self.item.config
         history = getattr(config.hook.pytest_warning_recorded,
                           "_call_history", None)
