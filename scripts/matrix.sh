@@ -5,7 +5,10 @@
 # debug and free-threaded debug builds that scripts/get-cpython.sh puts in
 # $REFHUNT_PYTHONS (default ~/.cache/refhunt/pythons). An
 # interpreter that is not installed is skipped and said so. Builds go to
-# build-matrix/NAME. Prints a table; exits 1 if any suite failed.
+# build-matrix/NAME. Prints a table, then every test that failed, with
+# the end of its output; a test that failed is run again alone
+# (scripts/matrix_suite.py), and one that passes then is counted apart,
+# not as failed. Exits 1 if a build or a test run alone failed.
 #
 #   REFHUNT_MATRIX_SKIP  interpreters to leave out (paths, space-separated):
 #                        .ci/run leaves out python3-dbg, whose suite
@@ -24,37 +27,33 @@ candidates="$candidates $pythons/3.13-debug/bin/python3.13 $pythons/3.13t-debug/
 status=0
 mkdir -p build-matrix
 totals=$(mktemp)
-trap 'rm -f "$totals"' EXIT
-echo "| interpreter | build | passed | failed | skipped | seconds |"
-echo "|---|---|---|---|---|---|"
+failures=$(mktemp)
+trap 'rm -f "$totals" "$failures"' EXIT
+echo "| interpreter | build | passed | failed | passed on a rerun | skipped | seconds |"
+echo "|---|---|---|---|---|---|---|"
 for py in $candidates; do
     case $py in
-    *:absent) echo "| ${py%:absent} | not installed: skipped | | | | |"; continue ;;
+    *:absent) echo "| ${py%:absent} | not installed: skipped | | | | | |"; continue ;;
     esac
-    [ -x "$py" ] || { echo "| $py | not installed: skipped | | | | |"; continue; }
+    [ -x "$py" ] || { echo "| $py | not installed: skipped | | | | | |"; continue; }
     case " ${REFHUNT_MATRIX_SKIP:-} " in
-    *" $py "*) echo "| $py | left out (REFHUNT_MATRIX_SKIP) | | | | |"; continue ;;
+    *" $py "*) echo "| $py | left out (REFHUNT_MATRIX_SKIP) | | | | | |"; continue ;;
     esac
     version=$("$py" -c 'import platform, sys; import sysconfig; print(platform.python_version() + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") else "") + ("-debug" if hasattr(sys, "gettotalrefcount") else ""))')
     dir=build-matrix/$version
     start=$(date +%s)
     if { [ -f "$dir/build.ninja" ] || meson setup "$dir" -Dpython="$py" ${REFHUNT_MESON_ARGS:-} >"$dir.log" 2>&1; } &&
         ninja -C "$dir" >>"$dir.log" 2>&1; then
-        meson test -C "$dir" --num-processes 2 --no-suite fuzz >>"$dir.log" 2>&1 || status=1
-        counts=$(python3 - "$dir/meson-logs/testlog.json" <<'PY'
-import collections, json, sys
-c = collections.Counter(json.loads(l)["result"] for l in open(sys.argv[1]))
-ok = c["OK"] + c["EXPECTEDFAIL"]
-print("%d | %d | %d" % (ok, sum(c.values()) - ok - c["SKIP"], c["SKIP"]))
-PY
-)
+        counts=$(python3 scripts/matrix_suite.py "$dir" "$version" "$failures") || status=1
         echo "| $version | ok | $counts | $(( $(date +%s) - start )) |"
         echo "$counts" >>"$totals"
     else
         status=1
-        echo "| $version | FAILED (see $dir.log) | | | | |"
+        echo "| $version | FAILED (see $dir.log) | | | | | |"
     fi
 done
-awk -F' [|] ' '{ p += $1; f += $2; s += $3 }
-    END { printf "matrix: %d passed, %d failed, %d skipped\n", p, f, s }' "$totals"
+awk -F' [|] ' '{ p += $1; f += $2; r += $3; s += $4 }
+    END { printf "matrix: %d passed, %d failed, %d passed on a rerun, %d skipped\n",
+        p, f, r, s }' "$totals"
+cat "$failures"
 exit $status
