@@ -197,32 +197,27 @@ fetch_error(const char *what)
 
 /* glue.py compiled once and marshalled: loading that in later rounds
  * costs 35 us instead of 1 ms of compiling (debug 3.11). */
-static char   *glue_marshalled;
-static size_t  glue_marshalled_len;
-
+/* The code of one of refhunt's files: unmarshalled as the build compiled
+ * it, or compiled here if this libpython's bytecode is not the build's
+ * (an interpreter upgraded since). A new reference, or NULL. */
 static PyObject *
-glue_code(void)
+embedded_code(const struct embedded_py *py)
 {
-    PyObject *code, *bytes;
+    PyObject *code = NULL;
 
-    if (glue_marshalled != NULL) {
-        return PyMarshal_ReadObjectFromString(glue_marshalled,
-            (Py_ssize_t)glue_marshalled_len);
+    if (py->magic == PyImport_GetMagicNumber()) {
+        code = PyMarshal_ReadObjectFromString((const char *)py->code,
+            (Py_ssize_t)py->code_len);
+        if (code == NULL) {
+            PyErr_Clear();
+        }
     }
-    code = Py_CompileString(refhunt_glue_py, "<refhunt glue.py>",
-        Py_file_input);
     if (code == NULL) {
-        return NULL;
+        code = Py_CompileString(py->source, py->filename, Py_file_input);
     }
-    bytes = PyMarshal_WriteObjectToString(code, Py_MARSHAL_VERSION);
-    if (bytes == NULL) {
-        PyErr_Clear();      /* compile again next round */
-        return code;
+    if (code != NULL) {
+        probe_own_code(code);
     }
-    glue_marshalled_len = (size_t)PyBytes_GET_SIZE(bytes);
-    glue_marshalled = xmalloc(glue_marshalled_len);
-    memcpy(glue_marshalled, PyBytes_AS_STRING(bytes), glue_marshalled_len);
-    Py_DECREF(bytes);
     return code;
 }
 
@@ -305,10 +300,9 @@ embed_load_glue(char **cause)
             PyDict_SetItemString(ns, "_c_no_opcache", func);
         Py_XDECREF(func);
     }
-    if (rc < 0 || (code = glue_code()) == NULL) {
+    if (rc < 0 || (code = embedded_code(&refhunt_glue_py)) == NULL) {
         goto error;
     }
-    probe_own_code(code);
     res = PyEval_EvalCode(code, ns, ns);
     Py_DECREF(code);
     if (res == NULL) {
@@ -323,19 +317,14 @@ error:
 }
 
 int
-embed_exec(PyObject *ns, const char *source, const char *filename,
-    char **cause)
+embed_exec(PyObject *ns, const struct embedded_py *py, char **cause)
 {
-    PyObject *code, *res;
+    PyObject *code = embedded_code(py), *res;
 
-    code = Py_CompileString(source, filename, Py_file_input);
-    if (code != NULL) {
-        probe_own_code(code);
-    }
     res = code != NULL ? PyEval_EvalCode(code, ns, ns) : NULL;
     Py_XDECREF(code);
     if (res == NULL) {
-        *cause = fetch_error(filename);
+        *cause = fetch_error(py->filename);
         return -1;
     }
     Py_DECREF(res);

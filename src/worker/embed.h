@@ -20,13 +20,24 @@ int         embed_home(char **);
 /* Py_FinalizeEx; 0, or -1 with *cause. */
 int         embed_finish(char **);
 
+/* A Python file of refhunt's, compiled in by scripts/py2c.py: its source,
+ * and its code marshalled at build time by the interpreter refhunt embeds,
+ * whose bytecode magic number says which libpython can read it. */
+struct embedded_py {
+    const char          *filename;  /* "<refhunt glue.py>" */
+    const char          *source;
+    const unsigned char *code;
+    size_t               code_len;
+    long                 magic;     /* PyImport_GetMagicNumber() */
+};
+
 /* glue.py run in a fresh namespace of the current interpreter: a new
  * reference, or NULL with *cause. */
 PyObject   *embed_load_glue(char **);
 
-/* Runs Python source in the namespace ns (more code beside glue's);
- * 0, or -1 with *cause. */
-int         embed_exec(PyObject *, const char *, const char *, char **);
+/* Runs one of refhunt's files in the namespace ns (more code beside
+ * glue's); 0, or -1 with *cause. */
+int         embed_exec(PyObject *, const struct embedded_py *, char **);
 
 /* glue.NAME(*args) (args is stolen): its result, or NULL with *cause. */
 PyObject   *embed_call(PyObject *, const char *, PyObject *, char **);

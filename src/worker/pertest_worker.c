@@ -444,8 +444,8 @@ hunt_suite(const struct spec *st, PyObject *glue)
     int dump_fd;
 
     if (embed_call_void(glue, "loop_setup", PyTuple_New(0),
-        &cause) != 0 || embed_exec(glue, refhunt_pertest_py,
-        "<refhunt pertest.py>", &cause) != 0) {
+        &cause) != 0 || embed_exec(glue, &refhunt_pertest_py,
+        &cause) != 0) {
         /* pertest.py in glue's namespace: it uses cleanup() and collect() */
         return cause;
     }
@@ -487,8 +487,7 @@ hunt_suite(const struct spec *st, PyObject *glue)
 PyObject *
 pertest_list(PyObject *glue, const struct spec *st, char **cause)
 {
-    if (embed_exec(glue, refhunt_pertest_py, "<refhunt pertest.py>",
-        cause) != 0) {
+    if (embed_exec(glue, &refhunt_pertest_py, cause) != 0) {
         return NULL;
     }
     return embed_call(glue, "list_ids", Py_BuildValue("(sNi)", st->target,
