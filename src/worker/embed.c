@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "embed.h"
+#include "finders_py.h"
 #include "glue_py.h"
 #include "probe.h"
 #include "sites.h"
@@ -195,8 +196,6 @@ fetch_error(const char *what)
     return text != NULL ? text : xasprintf("%s failed", what);
 }
 
-/* glue.py compiled once and marshalled: loading that in later rounds
- * costs 35 us instead of 1 ms of compiling (debug 3.11). */
 /* The code of one of refhunt's files: unmarshalled as the build compiled
  * it, or compiled here if this libpython's bytecode is not the build's
  * (an interpreter upgraded since). A new reference, or NULL. */
@@ -273,9 +272,8 @@ static PyMethodDef c_no_opcache_def = {
     "_c_no_opcache", c_no_opcache, METH_NOARGS, NULL,
 };
 
-/* Runs glue.py in a fresh namespace; a new reference, or NULL. */
 PyObject *
-embed_load_glue(char **cause)
+embed_load_glue(int finders, char **cause)
 {
     PyObject *ns, *code, *res, *func;
     int rc;
@@ -309,6 +307,10 @@ embed_load_glue(char **cause)
         goto error;
     }
     Py_DECREF(res);
+    if (finders && embed_exec(ns, &refhunt_finders_py, cause) != 0) {
+        Py_DECREF(ns);
+        return NULL;
+    }
     return ns;
 error:
     *cause = fetch_error("refhunt glue");

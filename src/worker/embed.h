@@ -31,9 +31,10 @@ struct embedded_py {
     long                 magic;     /* PyImport_GetMagicNumber() */
 };
 
-/* glue.py run in a fresh namespace of the current interpreter: a new
- * reference, or NULL with *cause. */
-PyObject   *embed_load_glue(char **);
+/* glue.py run in a fresh namespace of the current interpreter, and
+ * finders.py after it in the same namespace if asked (--show-growth,
+ * --explain): a new reference, or NULL with *cause. */
+PyObject   *embed_load_glue(int, char **);
 
 /* Runs one of refhunt's files in the namespace ns (more code beside
  * glue's); 0, or -1 with *cause. */

@@ -514,7 +514,7 @@ pertest_worker(const struct spec *st, int fd)
         return pw.lost ? RECORD_EXIT_LOST : 3;
     }
     send_line("phase 1 run\n");
-    glue = embed_load_glue(&cause);
+    glue = embed_load_glue(worker_wants_finders(st), &cause);
     if (glue != NULL) {
         cause = hunt_suite(st, glue);
     }

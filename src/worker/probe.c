@@ -826,7 +826,7 @@ probe_uncounted_refs(PyObject *op)
 #endif
 }
 
-/* refhunt's own code (glue.py, pertest.py): before 3.11, ceval counts the
+/* refhunt's own code (glue.py, finders.py, pertest.py): before 3.11, ceval counts the
  * calls of every code object and, at the 1024th (opcache_min_runs),
  * allocates its opcache: co_opcache_map and co_opcache, two blocks kept
  * for the code's life. refhunt's loop calls its own functions hundreds of

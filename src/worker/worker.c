@@ -228,6 +228,12 @@ run_phases(struct worker *w, PyObject *glue, int round, int empty,
     return 0;
 }
 
+int
+worker_wants_finders(const struct spec *st)
+{
+    return st->show_growth > 0 || st->explain > 0;
+}
+
 /* Sends the fail record; always -1. */
 static int
 fail(struct worker *w, int round, enum phase phase, char *cause)
@@ -250,7 +256,7 @@ reinit_round(struct worker *w, int round, int empty, int64_t counters[])
     if (embed_start(w->st, &cause) != 0) {
         return fail(w, round, PHASE_INIT, cause);
     }
-    glue = embed_load_glue(&cause);
+    glue = embed_load_glue(worker_wants_finders(w->st), &cause);
     failed = glue == NULL ||
         run_phases(w, glue, round, empty, &phase, &cause) != 0;
     if (!failed && !empty && w->st->show_growth) {
@@ -292,7 +298,7 @@ subinterp_round(struct worker *w, int round, int empty, int64_t counters[])
         return fail(w, round, PHASE_INIT, cause);
     }
     sites_watch_extensions();
-    glue = embed_load_glue(&cause);
+    glue = embed_load_glue(worker_wants_finders(w->st), &cause);
     failed = glue == NULL ||
         run_phases(w, glue, round, empty, &phase, &cause) != 0;
     if (!failed && !empty && w->st->show_growth) {
@@ -378,7 +384,7 @@ start_main(struct worker *w)
         return 0;
     }
     /* regrtest's set-up: warm caches, snapshot what cleanup restores */
-    w->glue = embed_load_glue(&cause);
+    w->glue = embed_load_glue(worker_wants_finders(w->st), &cause);
     if (w->glue == NULL || embed_call_void(w->glue, "loop_setup",
         PyTuple_New(0), &cause) != 0) {
         return fail(w, 1, PHASE_RUN, cause);
@@ -606,7 +612,7 @@ discover(struct worker *w)
         return fail(w, 1, PHASE_INIT, cause);
     }
     send_phase(w, 1, PHASE_RUN);
-    glue = embed_load_glue(&cause);
+    glue = embed_load_glue(0, &cause);
     if (glue != NULL && st->task == TASK_LIST_IMPORTS) {
         if (embed_call_void(glue, "watch_imports", PyTuple_New(0),
             &cause) == 0 && embed_run(glue, st, 0, 0, &cause) == 0) {

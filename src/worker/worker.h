@@ -15,6 +15,10 @@
 void    worker_send_site(int, int64_t, int64_t, const char *, void *);
 void    worker_send_site_type(int, int64_t, const char *, void *);
 
+/* Whether the hunt asks for what glue's finders.py finds (--show-growth,
+ * --explain): only then is it loaded (embed_load_glue). */
+int     worker_wants_finders(const struct spec *);
+
 /* Runs every round, sending records on spec->fd; returns the
  * process exit status (the supervisor reads the records, not this). */
 int     worker_main(const struct spec *);
