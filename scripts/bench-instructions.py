@@ -7,12 +7,15 @@ process):
 
 For each script (default: the shipped examples and tests/targets/clean.py)
 counts six `PYTHON SCRIPT` processes (PYTHON: the interpreter the build
-embeds), the default hunt `refhunt -q SCRIPT` (-R 3:3 with the import share
+embeds), six interpreter lifetimes running it in a plain embedding
+program that shares no code with refhunt (tests/indep/lifetimes.c: what
+any program that starts Python six times pays), the default hunt `refhunt -q SCRIPT` (-R 3:3 with the import share
 of a leak) and `refhunt -q --no-import-share SCRIPT`, all processes
 included, and prints a Markdown table of the ratios. Then, for the last
 script, where the instructions of one process and of one hunt round go
 (inclusive counts of the functions named). Needs valgrind. Takes a few
-minutes: callgrind runs code about 50 times slower.
+minutes: callgrind runs code about 50 times slower. PYTHONHASHSEED=0 for
+every process, so that a rerun counts the same to a few parts in 10,000.
 """
 import argparse
 import glob
@@ -23,6 +26,8 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# one hash seed for every process: the same dict layouts, the same counts
+ENV = dict(os.environ, PYTHONHASHSEED="0")
 
 
 def callgrind(out_dir, tag, argv):
@@ -30,7 +35,7 @@ def callgrind(out_dir, tag, argv):
     subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes",
                     "--callgrind-out-file=%s/%s.%%p" % (out_dir, tag)] + argv,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   cwd=ROOT)
+                   cwd=ROOT, env=ENV)
     found = {}
     for path in glob.glob("%s/%s.*" % (out_dir, tag)):
         with open(path) as f:
@@ -42,7 +47,8 @@ def callgrind(out_dir, tag, argv):
 
 def inclusive(path, names):
     """Inclusive instructions of each function named (first match)."""
-    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", path],
+    text = subprocess.run(["callgrind_annotate", "--inclusive=yes",
+                           "--threshold=100", path],
                           capture_output=True, text=True).stdout
     got = {}
     for line in text.splitlines():
@@ -65,20 +71,27 @@ def main():
     python = re.search(r"^Python .*, (\S+)$", version, re.M).group(1)
     print("refhunt: %s" % " ".join(version.split()))
     print()
-    print("| script | 6 x %s | refhunt -q (default) | ratio | "
-          "--no-import-share | ratio |" % os.path.basename(python))
-    print("|---|---|---|---|---|---|")
+    indep = os.path.join(os.path.dirname(refhunt), "..", "tests",
+                         "indep_lifetimes")
+    print("| script | 6 x %s | 6 lifetimes, plain embedding C | ratio | "
+          "refhunt -q (default) | ratio | --no-import-share | ratio |"
+          % os.path.basename(python))
+    print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as out:
         for n, script in enumerate(args.scripts):
             procs = sum(sum(callgrind(out, "p%d_%d" % (n, i),
                                       [python, script]).values())
                         for i in range(6))
+            plain = sum(callgrind(out, "e%d" % n, [indep, script, "6"])
+                        .values())
             hunt = sum(callgrind(out, "h%d" % n, [refhunt, "-q", script])
                        .values())
             bare = callgrind(out, "b%d" % n,
                              [refhunt, "-q", "--no-import-share", script])
-            print("| %s | %.0f M | %.0f M | %.3f | %.0f M | %.3f |" % (
-                script, procs / 1e6, hunt / 1e6, hunt / procs,
+            print("| %s | %.0f M | %.0f M | %.3f | %.0f M | %.3f | %.0f M | "
+                  "%.3f |" % (
+                script, procs / 1e6, plain / 1e6, plain / procs,
+                hunt / 1e6, hunt / procs,
                 sum(bare.values()) / 1e6, sum(bare.values()) / procs))
         # the last script: one process against one round
         proc_file = max(glob.glob("%s/p%d_0.*" % (out, n)),
