@@ -14,11 +14,12 @@ cd "$(dirname "$0")/.."
 # clang-14 and libclang-rt-14-dev (libFuzzer, sanitizers) build the fuzz
 # tests, valgrind runs the supervisor in `meson test --setup valgrind`;
 # libpython3.11-testsuite is CPython's test package, which the regrtest
-# parity tests and scripts/parity.py run both ways.
+# parity tests and scripts/parity.py run both ways; GNU time measures the
+# supervisor's peak memory in tests/faults.py's soak test.
 packages="gcc meson ninja-build pkg-config python3 python3-dbg mandoc python3-markupsafe
 python3-numpy python3-msgpack python3-simplejson python3-lxml python3-yaml python3-regex
 python3-psutil python3-ujson python3-pytest python3-hypothesis clang-14 libclang-rt-14-dev valgrind
-libpython3.11-testsuite"
+libpython3.11-testsuite time"
 
 missing=""
 for p in $packages; do
