@@ -52,7 +52,8 @@ struct settings {
     int               explain;      /* --explain=N: objects explained; 0 off */
     int               warmups;      /* -R W:N, rounds before the tracked ones */
     int               tracked;      /* rounds whose deltas decide */
-    int               gc_passes;    /* gc.collect() calls after each run */
+    int               gc_passes;    /* gc.collect() calls after each run,
+                                       at most (glue.py's collect) */
     double            timeout;      /* seconds per round; 0: none */
     const char       *json_path;    /* --json FILE, "-" for stdout; or NULL */
     int               quiet;        /* -q: capture the target's output */
