@@ -36,13 +36,17 @@ def callgrind(out_dir, tag, argv):
                     "--callgrind-out-file=%s/%s.%%p" % (out_dir, tag)] + argv,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    cwd=ROOT, env=ENV)
-    found = {}
-    for path in glob.glob("%s/%s.*" % (out_dir, tag)):
-        with open(path) as f:
-            for line in f:
-                if line.startswith("summary:"):
-                    found[path] = int(line.split()[1])
-    return found
+    return {path: callgrind_total(path)
+            for path in glob.glob("%s/%s.*" % (out_dir, tag))}
+
+
+def callgrind_total(path):
+    """The instructions a callgrind output file counted."""
+    with open(path) as f:
+        for line in f:
+            if line.startswith("summary:"):
+                return int(line.split()[1])
+    return 0
 
 
 def inclusive(path, names):
@@ -126,14 +130,6 @@ def main():
         print("| all | %.1f | %.1f (the worker's whole count / %d) |" % (
             callgrind_total(proc_file) / 1e6, bare[worker] / rounds / 1e6,
             rounds))
-
-
-def callgrind_total(path):
-    with open(path) as f:
-        for line in f:
-            if line.startswith("summary:"):
-                return int(line.split()[1])
-    return 0
 
 
 if __name__ == "__main__":

@@ -203,8 +203,12 @@ static PyObject *
 embedded_code(const struct embedded_py *py)
 {
     PyObject *code = NULL;
+    long magic = PyImport_GetMagicNumber();
 
-    if (py->magic == PyImport_GetMagicNumber()) {
+    if (magic == -1) {
+        PyErr_Clear();      /* unknown: compile */
+    }
+    if (magic == py->magic) {
         code = PyMarshal_ReadObjectFromString((const char *)py->code,
             (Py_ssize_t)py->code_len);
         if (code == NULL) {
