@@ -392,8 +392,8 @@ static const struct {
     { "testend",     RECORD_TESTEND,     3, 1, testend_fields },
     { "testagain",   RECORD_TESTAGAIN,   1, 0, no_fields },
     { "untrusted",   RECORD_UNTRUSTED,   2, 0, name_fields },
-    { "share",       RECORD_SHARE,       1 + METRIC_COUNT, 0,
-        calibration_fields },
+    { "share",       RECORD_SHARE,       2 + METRIC_COUNT, 0,
+        counters_fields },
     { "end",         RECORD_END,         1, 0, no_fields },
 };
 
@@ -483,6 +483,12 @@ record_bind(int fd)
     bound.dev = sb.st_dev;
     bound.ino = sb.st_ino;
     return 0;
+}
+
+void
+record_forked(void)
+{
+    bound.pid = getpid();
 }
 
 /* Whether fd is still the channel bound to it, in the process bound. */

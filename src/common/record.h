@@ -42,13 +42,19 @@
  *                                      (a frozen heap) that could be a leak:
  *                                      its runs start again, measured the
  *                                      exact way
- *   share REFS BLOCKS FDS OBJECTS      reinit: the hunt's rounds (and their
+ *   share ROUND REFS BLOCKS FDS OBJECTS
+ *                                      reinit: the hunt's rounds (and their
  *                                      calibration) are done and leak; the
  *                                      rounds that follow, numbered on from
  *                                      2, are its import share's, and these
- *                                      counters (of the round before them:
- *                                      the hunt's last, or the last
- *                                      calibration round) their round 1's
+ *                                      counters (of the round before them)
+ *                                      their round 1's. ROUND 0: they ran
+ *                                      after the hunt's (the round before:
+ *                                      its last, or the last calibration
+ *                                      round); ROUND N: the hunt's warm-up
+ *                                      N imported only: these are round
+ *                                      N-1's, N's is the share's round 2,
+ *                                      and no round follows
  *   end                                every round done
  *
  * Fields are separated by one space; TEXT escapes backslash, newline and
@@ -155,6 +161,10 @@ void    record_lost(void);
  * closed it and something else took its number, or when a process that
  * the target forked tries to send. */
 int     record_bind(int);
+
+/* In a child that goes on as the worker (checkpoint.c): it sends on the
+ * bound channel, its parent not being the keeper. */
+void    record_forked(void);
 
 /* Writes one whole record line to fd; -1 if the channel is gone. */
 int     record_send(int, const char *, ...)

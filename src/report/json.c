@@ -321,6 +321,12 @@ json_all_deltas(const struct result *h, FILE *f)
     } else {
         fputs("null", f);
     }
+    fprintf(f, ",\n  \"import_share_round\": ");
+    if (h->import_deltas[0] != NULL && h->import_share_round > 0) {
+        fprintf(f, "%d", h->import_share_round);
+    } else {
+        fputs("null", f);
+    }
     fprintf(f, ",\n  \"import_share_lost\": ");
     json_text(f, h->import_share_lost);
     fprintf(f, ",\n  ");

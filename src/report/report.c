@@ -499,6 +499,20 @@ report_explained(const struct result *h, FILE *f)
     }
 }
 
+/* Where the share's rounds ran: "after the hunt's", or "in place of
+ * warm-up 3" (importshare.c). */
+static void
+share_rounds_said(const struct result *h, FILE *f)
+{
+    fprintf(f, "%d round%s importing only them, ", h->nimport_deltas,
+        h->nimport_deltas == 1 ? "" : "s");
+    if (h->import_share_round > 0) {
+        fprintf(f, "in place of warm-up %d", h->import_share_round);
+    } else {
+        fputs("after the hunt's", f);
+    }
+}
+
 /* A reinit leak's import-time share (importshare.c), under its line. */
 static void
 import_share(const struct result *h, enum metric m, FILE *f)
@@ -511,21 +525,19 @@ import_share(const struct result *h, enum metric m, FILE *f)
     }
     /* the share's rounds are fewer than the hunt's: said */
     if (!verdict_leaks(m, d, h->nimport_deltas)) {
-        fprintf(f, "  none of which comes from importing its modules "
-            "alone (%d round%s importing only them, after the hunt's): "
-            "the leak is in its own code\n", h->nimport_deltas,
-            h->nimport_deltas == 1 ? "" : "s");
+        fputs("  none of which comes from importing its modules alone (", f);
+        share_rounds_said(h, f);
+        fputs("): the leak is in its own code\n", f);
         return;
     }
     fprintf(f, "  of which [");
     for (i = 0; i < h->nimport_deltas; i++) {
         fprintf(f, "%s%" PRId64, i > 0 ? ", " : "", d[i]);
     }
-    fprintf(f, "] %s come from importing its modules alone (%d round%s "
-        "importing only them, after the hunt's; --bisect imports names "
-        "them)\n",
-        metric_noun(m), h->nimport_deltas, h->nimport_deltas == 1 ? "" :
-        "s");
+    fprintf(f, "] %s come from importing its modules alone (",
+        metric_noun(m));
+    share_rounds_said(h, f);
+    fputs("; --bisect imports names them)\n", f);
 }
 
 /* Names at most this many untrusted modules in the text; JSON has all. */

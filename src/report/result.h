@@ -105,6 +105,8 @@ struct result {
     const int64_t  *import_deltas[METRIC_COUNT];   /* of its imports alone,
                                                or NULL */
     int             nimport_deltas;         /* their rounds */
+    int             import_share_round;     /* the warm-up that imported
+                                               them, or 0: after the hunt */
     const char     *import_share_lost;      /* why a leak's share was not
                                                measured, or NULL */
     int             refs_untrusted;         /* refs shown, not deciding */

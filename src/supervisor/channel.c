@@ -106,10 +106,13 @@ out_of_order(const struct channel *c, const struct record *r)
     case RECORD_UNTRUSTED:
         return NULL;
     case RECORD_SHARE:
-        /* reinit: after the hunt's rounds and their calibration */
+        /* reinit: after the hunt's rounds and their calibration; its
+         * import round then, or a warm-up with a round before it */
         return h->task == TASK_HUNT && h->settings->mode == MODE_REINIT &&
             !h->settings->per_test && !h->settings->no_import_share &&
-            h->share == NULL && all_measured(h) && !h->calibrating ? NULL :
+            h->share == NULL && all_measured(h) && !h->calibrating &&
+            (r->round == 0 || (r->round >= 2 &&
+            r->round <= h->settings->warmups)) ? NULL :
             "an import share not asked for now";
     case RECORD_PATH:
     case RECORD_TEST:
@@ -430,7 +433,7 @@ apply(struct channel *c, const char *line)
         break;
     case RECORD_SHARE:
         /* the hunt's own records are all in: its share's follow */
-        c->cur = importshare_begin(c->h, r.counter);
+        c->cur = importshare_begin(c->h, r.round, r.counter);
         break;
     case RECORD_END:
         c->cur->finished = 1;

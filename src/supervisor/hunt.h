@@ -102,6 +102,8 @@ struct hunt {
     int64_t        *import_deltas[METRIC_COUNT];   /* importshare.c: deltas
                                                of its imports alone, or NULL */
     int             nimport_deltas;         /* their rounds */
+    int             import_share_round;     /* the warm-up that imported
+                                               them, or 0: after the hunt */
     char           *import_share_lost;      /* a leak's share not measured:
                                                why, or NULL */
     double          seconds;                /* the hunt took */

@@ -8,8 +8,9 @@
 /* The worker's share record: h's own records are all in (h->finished);
  * the share's rounds that follow go to the hunt returned, h->share,
  * whose round 1 is the record's counters (those of the worker's round
- * before the share's: h's last, or its last calibration round). */
-struct hunt *importshare_begin(struct hunt *, const int64_t[]);
+ * before the share's: h's last, or its last calibration round; or, when
+ * h's warm-up round imported only, the round before that). */
+struct hunt *importshare_begin(struct hunt *, int round, const int64_t[]);
 
 /* After h's verdict: fills its import_deltas from its share's (if it has
  * one), or says in import_share_lost why the share was not measured; an

@@ -38,6 +38,7 @@ pipeline_result(const struct hunt *h, struct result *r)
         .seconds = h->seconds, .collected = h->found.n,
         .import_share_lost = h->import_share_lost,
         .nimport_deltas = h->nimport_deltas,
+        .import_share_round = h->import_share_round,
     };
     for (m = 0; m < METRIC_COUNT; m++) {
         r->deltas[m] = h->deltas[m];

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "embed.h"
 #include "explainer.h"
 #include "probe.h"
@@ -53,6 +54,10 @@ struct worker {
     int64_t         last[METRIC_COUNT];     /* the counters of the last
                                        round, calibration's included */
     int             calibrated;     /* calibration rounds ran */
+    int             share_round;    /* the warm-up that imported only the
+                                       target's modules, or 0 */
+    int             trying;         /* in a checkpoint's child: a failure
+                                       is the try's, sent by no record */
 };
 
 
@@ -238,7 +243,9 @@ worker_wants_finders(const struct spec *st)
 static int
 fail(struct worker *w, int round, enum phase phase, char *cause)
 {
-    send_fail(w, round, phase, cause);
+    if (!w->trying) {
+        send_fail(w, round, phase, cause);
+    }
     free(cause);
     return -1;
 }
@@ -495,6 +502,15 @@ needs_calibration(const struct spec *st, int64_t (*counters)[METRIC_COUNT])
     return leaks;
 }
 
+/* Whether metric m decides leaks (verdict.c): not refs that an untrusted
+ * extension may have moved. */
+static int
+decides(const struct worker *w, int m)
+{
+    return m != METRIC_REFS || !w->untrusted || w->st->trust_refs ||
+        !probe_refs_available();
+}
+
 /* Whether the supervisor's verdict will be a leak (verdict.c): a metric
  * that decides leaks by the rule, once calibrated. */
 static int
@@ -505,9 +521,8 @@ hunt_leaks(const struct worker *w, int64_t (*counters)[METRIC_COUNT])
     int m, leaks = 0;
 
     for (m = 0; m < METRIC_COUNT && !leaks; m++) {
-        if (m == METRIC_REFS && w->untrusted && !st->trust_refs &&
-            probe_refs_available()) {
-            continue;   /* refs do not decide */
+        if (!decides(w, m)) {
+            continue;
         }
         tracked_deltas(st, counters, m, w->drift[m], deltas);
         leaks = verdict_leaks((enum metric)m, deltas, st->tracked);
@@ -527,32 +542,65 @@ hunt_leaks(const struct worker *w, int64_t (*counters)[METRIC_COUNT])
  * the round before them, the share's round 1: the hunt's last, or the
  * last calibration round (what the empty rounds drift is no import's).
  */
+static void
+share_spec(const struct spec *hunt, const char *code, struct spec *sp)
+{
+    *sp = *hunt;
+    sp->kind = TARGET_CODE;
+    sp->target = code;
+    sp->args = NULL;
+    sp->nargs = 0;
+    sp->import_share = 0;
+    sp->show_growth = 0;
+    sp->trace_blocks = 0;   /* its sites are not listed: none are read */
+    /* as a bisect probe: finalization collects what one pass leaves */
+    sp->gc_passes = sp->gc_passes > 1 ? 1 : sp->gc_passes;
+}
+
+/* A round's counters record. */
+static void
+send_counters(struct worker *w, int round, const int64_t counters[])
+{
+    char buf[METRIC_COUNT][32];
+    int m;
+
+    for (m = 0; m < METRIC_COUNT; m++) {
+        format_counter(buf[m], sizeof buf[m], counters[m]);
+    }
+    if (!w->lost && record_send(w->fd, "counters %d %s %s %s %s\n", round,
+        buf[0], buf[1], buf[2], buf[3]) != 0) {
+        w->lost = 1;
+    }
+}
+
+/* The share record: the round the share's import round ran in (0: after
+ * the hunt's), and the counters of the round before it. */
+static void
+send_share(struct worker *w, int round, const int64_t before[])
+{
+    char buf[METRIC_COUNT][32];
+    int m;
+
+    for (m = 0; m < METRIC_COUNT; m++) {
+        format_counter(buf[m], sizeof buf[m], before[m]);
+    }
+    if (!w->lost && record_send(w->fd, "share %d %s %s %s %s\n", round,
+        buf[0], buf[1], buf[2], buf[3]) != 0) {
+        w->lost = 1;
+    }
+}
+
 static int
 share_rounds(struct worker *w)
 {
     const struct spec *hunt = w->st;
-    struct spec sp = *hunt;
+    struct spec sp;
     char *code = share_code(&w->share);
     int64_t counters[METRIC_COUNT];
-    char buf[METRIC_COUNT][32];
-    int round, last, m, rc = 0;
+    int round, last, rc = 0;
 
-    sp.kind = TARGET_CODE;
-    sp.target = code;
-    sp.args = NULL;
-    sp.nargs = 0;
-    sp.import_share = 0;
-    sp.show_growth = 0;
-    sp.trace_blocks = 0;    /* its sites are not listed: none are read */
-    /* as a bisect probe: finalization collects what one pass leaves */
-    sp.gc_passes = sp.gc_passes > 1 ? 1 : sp.gc_passes;
-    for (m = 0; m < METRIC_COUNT; m++) {
-        format_counter(buf[m], sizeof buf[m], w->last[m]);
-    }
-    if (record_send(w->fd, "share %s %s %s %s\n", buf[0], buf[1], buf[2],
-        buf[3]) != 0) {
-        w->lost = 1;
-    }
+    share_spec(hunt, code, &sp);
+    send_share(w, 0, w->last);
     w->st = &sp;
     /* after empty rounds, one import round first: the next is what a
      * round of them leaks (3.9 release: 1 to 4 blocks more just after) */
@@ -562,17 +610,84 @@ share_rounds(struct worker *w)
             rc = 3;
             break;
         }
-        for (m = 0; m < METRIC_COUNT; m++) {
-            format_counter(buf[m], sizeof buf[m], counters[m]);
-        }
-        if (record_send(w->fd, "counters %d %s %s %s %s\n", round, buf[0],
-            buf[1], buf[2], buf[3]) != 0) {
-            w->lost = 1;
-        }
+        send_counters(w, round, counters);
     }
     w->st = hunt;
     free(code);
     return rc;
+}
+
+/*
+ * reinit: whether the last warm-up, round, should import only the
+ * target's modules (early_share): the warm-up before it grew by the rule
+ * (a leak shows from there), with at least 3 warm-ups (so that two ran
+ * the target) and none of the options that read each round's own
+ * objects or sites.
+ */
+static int
+early_share_due(const struct worker *w, int64_t (*counters)[METRIC_COUNT],
+    int round)
+{
+    const struct spec *st = w->st;
+    int64_t a, b, delta;
+    int m;
+
+    if (st->mode != MODE_REINIT || !st->import_share || st->warmups < 3 ||
+        round != st->warmups || st->show_growth || st->explain ||
+        st->trace_blocks || w->share.nnames == 0) {
+        return 0;
+    }
+    for (m = 0; m < METRIC_COUNT; m++) {
+        a = counters[round - 3][m];
+        b = counters[round - 2][m];
+        delta = b - a;
+        if (decides(w, m) && a != COUNTER_NONE && b != COUNTER_NONE &&
+            verdict_leaks((enum metric)m, &delta, 1)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The import share in the last warm-up's place: the round imports only
+ * the target's modules, as the share's round after the hunt would. It
+ * follows two rounds of the target, so its delta is the share (on 21
+ * leaking targets, the same figures as the round after the hunt), and
+ * what it leaves is the first tracked round's base as a warm-up's would
+ * be; the share then costs no round of its own. The round runs in a child
+ * of the worker (checkpoint.c): should it fail or crash, the worker runs
+ * the warm-up itself, and a leak's share is measured after the hunt, as
+ * without this (where a crash loses only the share). 1: the share round
+ * ran and this is the child; 0: run the warm-up.
+ */
+static int
+early_share(struct worker *w, int round, int64_t counters[])
+{
+    const struct spec *hunt = w->st;
+    struct checkpoint cp;
+    struct spec sp;
+    char *code;
+    int rc;
+
+    if (checkpoint_begin(&cp) != CHECKPOINT_CHILD) {
+        return 0;
+    }
+    w->pid = getpid();
+    w->trying = 1;
+    code = share_code(&w->share);
+    share_spec(hunt, code, &sp);
+    w->st = &sp;
+    rc = one_round(w, round, 0, counters);
+    w->st = hunt;
+    free(code);
+    if (rc != 0 || w->lost) {
+        _exit(0);       /* the worker goes on */
+    }
+    w->trying = 0;
+    checkpoint_commit(&cp);
+    w->share_round = round;
+    return 1;
 }
 
 /* An import record from a (name, by) of glue's imported(). */
@@ -682,7 +797,7 @@ worker_main(const struct spec *st)
         { 0 } };
     int nrounds = st->warmups + st->tracked, round, m, rc = 0;
     int64_t (*counters)[METRIC_COUNT];
-    char buf[METRIC_COUNT][32], *version;
+    char *version;
 
     for (m = 0; m < METRIC_COUNT; m++) {
         w.drift[m] = COUNTER_NONE;      /* not calibrated */
@@ -716,7 +831,9 @@ worker_main(const struct spec *st)
     }
     counters = xcalloc((size_t)nrounds, sizeof *counters);
     for (round = 1; round <= nrounds && !w.lost && rc == 0; round++) {
-        if (one_round(&w, round, 0, counters[round - 1]) != 0) {
+        if (!(early_share_due(&w, counters, round) &&
+            early_share(&w, round, counters[round - 1])) &&
+            one_round(&w, round, 0, counters[round - 1]) != 0) {
             if (st->mode != MODE_REINIT) {
                 finish_main(&w, round, 1);
             }
@@ -726,13 +843,7 @@ worker_main(const struct spec *st)
         if (st->trace_blocks && round >= st->warmups) {
             sites_snapshot(round);
         }
-        for (m = 0; m < METRIC_COUNT; m++) {
-            format_counter(buf[m], sizeof buf[m], counters[round - 1][m]);
-        }
-        if (record_send(w.fd, "counters %d %s %s %s %s\n", round, buf[0],
-            buf[1], buf[2], buf[3]) != 0) {
-            w.lost = 1;
-        }
+        send_counters(&w, round, counters[round - 1]);
         memcpy(w.last, counters[round - 1], sizeof w.last);
     }
     /* where what the tracked rounds kept was made (reinit: alive after
@@ -755,7 +866,11 @@ worker_main(const struct spec *st)
         rc = 3;
     }
     if (rc == 0 && !w.lost && st->import_share && hunt_leaks(&w, counters)) {
-        rc = share_rounds(&w);
+        if (w.share_round > 0) {
+            send_share(&w, w.share_round, counters[w.share_round - 2]);
+        } else {
+            rc = share_rounds(&w);
+        }
     }
     free(counters);
     share_free(&w.share);
