@@ -32,7 +32,13 @@ ENV = dict(os.environ, PYTHONHASHSEED="0")
 
 def callgrind(out_dir, tag, argv):
     """Runs argv under callgrind (children too); {pid file: instructions}."""
+    # --dump-before=fork: a forked child (refhunt's keeper, the worker's
+    # checkpoint child) would otherwise start with its parent's counts
+    # so far and count them again; the dump before each fork writes them
+    # to a part file of the parent's and zeroes them, so that every
+    # instruction is in exactly one file
     subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes",
+                    "--dump-before=fork",
                     "--callgrind-out-file=%s/%s.%%p" % (out_dir, tag)] + argv,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    cwd=ROOT, env=ENV)

@@ -345,17 +345,31 @@ def test_bisect_tests_suite_import_leak():
 # ---------------------------------------------------------------- share
 
 
+def share_where(r):
+    """Where the report says the share's 1 round ran: in the last warm-up's
+    place (import_share_round), or after the hunt's rounds."""
+    n = r.json["import_share_round"]
+    return "in place of warm-up %d" % n if n else "after the hunt's"
+
+
 def share_line(r, noun):
     """The line under a leak line with the import share's 1 round."""
     return re.search(r"^  of which \[(-?\d+)\] %s come from importing its "
-                     r"modules alone \(1 round importing only them, after "
-                     r"the hunt's; --bisect imports names them\)$"
-                     % noun, r.out, re.M)
+                     r"modules alone \(1 round importing only them, %s; "
+                     r"--bisect imports names them\)$"
+                     % (noun, re.escape(share_where(r))), r.out, re.M)
 
 
-OWN_CODE = ("none of which comes from importing its modules alone (1 round "
-            "importing only them, after the hunt's): the leak is in its own "
-            "code")
+def own_code(r):
+    return ("none of which comes from importing its modules alone (1 round "
+            "importing only them, %s): the leak is in its own code"
+            % share_where(r))
+
+
+def rounds_independent(r):
+    """Where refhunt puts the share in the last warm-up's place (probe.c,
+    probe_rounds_independent): 3.10 and later."""
+    return e2e.python_version(r) >= (3, 10)
 
 
 @test
@@ -426,7 +440,7 @@ def test_import_share_of_own_code():
     metric = "blocks"
     expect(share is not None and metric in r.json["leaks"] and
            share[metric] == [0], "no %s from imports" % metric, r)
-    expect(OWN_CODE in r.out, "said", r)
+    expect(own_code(r) in r.out, "said", r)
     expect(not share_line(r, {"blocks": "memory blocks", "refs": "references"}[metric]),
            "no import share line", r)
 
@@ -456,19 +470,21 @@ def imports_counted(body, counted=COUNTED):
 
 
 def share_imports(r):
-    """The imports of a leaking hunt and its share: 6 rounds and 1, and
+    """The imports of a leaking hunt and its share: 6 rounds, one of them
+    the share's in warm-up 3's place; or 6 rounds and 1 after them, and
     after calibration rounds 1 more, unmeasured, before it."""
+    if r.json["import_share_round"] == 3:
+        return 6
     return 7 + (r.json["calibration"] is not None)
 
 
 @test
 def test_import_share_clean_pays_nothing():
     """A clean hunt runs no import share round: only its own 6 rounds
-    import anything. A leaking one's share imports the modules in 1 more
-    round of its worker (no warm-up, but after calibration rounds), and
-    measures exactly what it leaks:
-    opens_fd's 1 descriptor an import, or none for a descriptor the
-    target's own code opens."""
+    import anything. A leaking one that grows from warm-up 2 imports the
+    modules alone in warm-up 3 (3.10+: no round more), and measures
+    exactly what importing leaks: opens_fd's 1 descriptor an import, or
+    none for a descriptor the target's own code opens."""
     if e2e.reinit_keeps_py_imports():
         raise Skip("3.9 keeps 1287 blocks every interpreter that imports "
                    "counted.py, as any Python module from a path: no target "
@@ -480,26 +496,54 @@ def test_import_share_clean_pays_nothing():
     expect(r.rc == 1 and r.json["deltas"]["fds"] == [1, 1, 1] and
            r.json["import_deltas"]["fds"] == [1], "an import's fd", r)
     expect(share_line(r, "file descriptors").group(1) == "1", "printed", r)
+    expect(r.json["import_share_round"] == (3 if rounds_independent(r) else
+           None), "in warm-up 3's place where rounds are independent", r)
     expect(n == share_imports(r), "the share ran 1 round: %d imports" % n, r)
     r, n = imports_counted("import os\nos.open(os.devnull, os.O_RDONLY)\n")
     expect(r.rc == 1 and r.json["deltas"]["fds"] == [1, 1, 1] and
            r.json["import_deltas"]["fds"] == [0], "its own fd", r)
-    expect(OWN_CODE in r.out, "said", r)
+    expect(own_code(r) in r.out, "said", r)
     expect(n == share_imports(r), "the share ran 1 round: %d imports" % n, r)
 
 
 @test
+def test_import_share_after_the_hunt():
+    """With fewer than 3 warm-ups (-R 2:3), or a leak that shows only in
+    the tracked rounds, the share runs after the hunt's rounds; the same
+    figure as in warm-up 3's place."""
+    r2 = refhunt("-R", "2:3", target("two_leaks.py"))
+    r3 = refhunt(target("two_leaks.py"))
+    expect(r2.rc == 1 and r2.json["import_share_round"] is None and
+           "after the hunt's" in r2.out, "-R 2:3: after the hunt", r2)
+    expect(r3.rc == 1 and r2.json["import_deltas"] == r3.json["import_deltas"],
+           "the same share either way", r3)
+    with tempfile.TemporaryDirectory() as tmp:
+        r = refhunt(target("roundwise.py"), os.path.join(tmp, "n"),
+                    "leak-from", "4")
+    expect(r.rc == 1 and r.json["deltas"]["blocks"] == [1, 1, 1] and
+           r.json["import_share_round"] is None and
+           r.json["import_deltas"]["blocks"] == [0], "a leak from round 4", r)
+    expect(own_code(r) in r.out, "said", r)
+
+
+@test
 def test_import_share_crash_keeps_the_hunt():
-    """The share's rounds run after the hunt's, in its worker: one that
-    crashes loses the share, said, never the hunt's own verdict."""
+    """A module that crashes when imported alone (sys.argv[0] is "-c" in
+    the share's round only): in warm-up 3's place (3.10+), the worker runs
+    the round in a child and runs the warm-up itself when the child dies;
+    after the hunt's rounds, the crash loses the share, said, never the
+    hunt's own verdict."""
     crashes = COUNTED + ("import signal, sys\n"
-                         "if len(open(os.environ['REFHUNT_TEST_COUNT'])"
-                         ".readlines()) > 6:\n"
+                         "if sys.argv[0] == '-c':\n"
                          "    os.kill(os.getpid(), signal.SIGSEGV)\n")
     r, n = imports_counted("import opens_fd\n", crashes)
     expect(r.rc == 1 and r.json["status"] == "leak" and
            r.json["deltas"]["fds"] == [1, 1, 1], "the hunt's leak", r)
-    expect(n == 7, "the share's first round crashed: %d imports" % n, r)
+    expect([x["status"] for x in r.json["rounds"]] == ["ok"] * 6,
+           "every round of the hunt ran", r)
+    expect(n == (8 if rounds_independent(r) else 7),
+           "crashed in warm-up 3's place, and after the hunt: %d imports"
+           % n, r)
     expect(r.json["import_deltas"] is None and
            "SIGSEGV" in r.json["import_share_lost"], "the share lost", r)
     expect("is not known: the import share after the hunt's rounds "

@@ -114,7 +114,7 @@ cli_help(FILE *f)
         "  --timeout SECONDS     kill a round that runs longer (default: no limit)\n"
         "  --trust-refs          let references decide even when extension modules\n"
         "                        not built for a debug interpreter are loaded\n"
-        "  --no-import-share     reinit: no extra hunt of the target's imports alone\n"
+        "  --no-import-share     reinit: no round of the target's imports alone\n"
         "                        after a leak (faster; no 'of which' lines)\n"
         "  --no-screen           --per-test: every run measured the exact way (gc\n"
         "                        passes over the whole heap), no cheap screen first\n"

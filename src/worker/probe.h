@@ -71,6 +71,11 @@ void        probe_end_subinterpreter(PyThreadState *, PyThreadState *);
  * nothing behind on this version (no calibration needed). */
 int         probe_clean_cycle(void);
 
+/* Whether what a reinit round keeps is the same whatever the round before
+ * it ran (worker.c puts the import share in a warm-up's place only
+ * then). */
+int         probe_rounds_independent(void);
+
 /* In the live interpreter, on builds that count refs: calls found(name,
  * arg) for each module of sys.modules loaded from a shared object whose
  * inline reference counting bypasses the refs total (not built for a

@@ -621,8 +621,9 @@ share_rounds(struct worker *w)
  * reinit: whether the last warm-up, round, should import only the
  * target's modules (early_share): the warm-up before it grew by the rule
  * (a leak shows from there), with at least 3 warm-ups (so that two ran
- * the target) and none of the options that read each round's own
- * objects or sites.
+ * the target), none of the options that read each round's own objects or
+ * sites, and on a version where a round keeps the same whatever ran
+ * before it.
  */
 static int
 early_share_due(const struct worker *w, int64_t (*counters)[METRIC_COUNT],
@@ -634,7 +635,7 @@ early_share_due(const struct worker *w, int64_t (*counters)[METRIC_COUNT],
 
     if (st->mode != MODE_REINIT || !st->import_share || st->warmups < 3 ||
         round != st->warmups || st->show_growth || st->explain ||
-        st->trace_blocks || w->share.nnames == 0) {
+        st->trace_blocks || !probe_rounds_independent()) {
         return 0;
     }
     for (m = 0; m < METRIC_COUNT; m++) {

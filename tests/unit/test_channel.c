@@ -14,14 +14,14 @@
     "counters 2 11 22 3 -\n"
 
 /* The import share's round after GOOD's. */
-#define SHARE "share 11 22 3 -\nphase 2 init\nphase 2 run\n"                \
+#define SHARE "share 0 11 22 3 -\nphase 2 init\nphase 2 run\n"                \
     "phase 2 collect\nphase 2 finalize\nphase 2 measure\n"                  \
     "counters 2 12 30 3 -\n"
 
 /* After calibration rounds (the last left 100 blocks, drift 5 a cycle):
  * the share's record has their counters, and its round 2 is a warm-up. */
 #define CALIBRATED_SHARE "phase 0 init\nphase 0 measure\n"                  \
-    "calibration - 5 0 -\nshare 11 100 3 -\nphase 2 init\nphase 2 measure\n" \
+    "calibration - 5 0 -\nshare 0 11 100 3 -\nphase 2 init\nphase 2 measure\n" \
     "counters 2 11 107 3 -\nphase 3 init\nphase 3 measure\n"              \
     "counters 3 11 113 4 -\nend\n"
 
@@ -47,6 +47,33 @@ share_deltas(void)
     CHECK(h->share->ndeltas == 1 &&
         h->share->deltas[METRIC_BLOCKS][0] == 113 - 107 - 5 &&
         h->share->deltas[METRIC_FDS][0] == 1);
+    channel_free(&c);
+    hunt_free(h);
+}
+
+/* -R 2:1, the share in warm-up 2's place (worker.c, early_share): its
+ * record after the hunt's rounds names that round and carries round 1's
+ * counters; the share's delta is warm-up 2's, and no round follows. */
+static void
+early_share_deltas(void)
+{
+    static const char text[] = GOOD "phase 3 init\nphase 3 measure\n"
+        "counters 3 12 24 3 -\nshare 2 10 20 3 -\nend\n";
+    static struct settings early = { .warmups = 2, .tracked = 1,
+        .kind = TARGET_CODE, .target = "pass" };
+    struct hunt *h = hunt_new(&early);
+    struct channel c;
+
+    channel_init(&c, h);
+    channel_feed(&c, text, sizeof text - 1);
+    CHECK(!c.corrupted && h->finished && h->share != NULL &&
+        h->share->finished && h->import_share_round == 2);
+    verdict_compute(h);
+    CHECK(h->status == STATUS_LEAK && h->deltas[METRIC_BLOCKS][0] == 2);
+    verdict_compute(h->share);
+    CHECK(h->share->ndeltas == 1 &&
+        h->share->deltas[METRIC_BLOCKS][0] == 22 - 20 &&
+        h->share->deltas[METRIC_REFS][0] == 1);
     channel_free(&c);
     hunt_free(h);
 }
@@ -123,8 +150,8 @@ main(void)
     CHECK(!sound(GOOD "phase 0 init\nphase 0 measure\ncalibration - 5 0 -\n"
         SHARE "end\n"));     /* calibrated: one import round before it */
     CHECK(sound(GOOD CALIBRATED_SHARE));
-    CHECK(sound(GOOD "share 11 22 3 -\nphase 2 init\nphase 2 run\nfail 2 run x\n"));
-    CHECK(sound(GOOD "share 11 22 3 -\nphase 2 init\n"));     /* it died: the share's */
+    CHECK(sound(GOOD "share 0 11 22 3 -\nphase 2 init\nphase 2 run\nfail 2 run x\n"));
+    CHECK(sound(GOOD "share 0 11 22 3 -\nphase 2 init\n"));     /* it died: the share's */
 
     /* Whatever else writes to the channel is caught. */
     /* --explain's records: only when asked for, in the last round */
@@ -143,13 +170,17 @@ main(void)
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1\0init\n"));
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\n\xff\xfe garbage\n"));
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nimport -1 json\n"));
-    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nshare 11 22 3 -\n"));
-    CHECK(!sound(GOOD "share 11 22 3 -\nshare 11 22 3 -\n"));
+    CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\nphase 1 init\nshare 0 11 22 3 -\n"));
+    CHECK(!sound(GOOD "share 0 11 22 3 -\nshare 0 11 22 3 -\n"));
+    /* a warm-up's place: round 2 is -R 1:1's tracked round, not one */
+    CHECK(!sound(GOOD "share 2 10 20 3 -\nend\n"));
+    CHECK(!sound(GOOD "share 1 10 20 3 -\nend\n"));
     CHECK(!sound(GOOD SHARE "phase 3 init\n"));         /* past -R 1:1 */
     CHECK(!sound(GOOD SHARE "phase 0 init\nphase 0 measure\n"
         "calibration - 5 0 -\nend\n"));               /* the hunt's */
 
     share_deltas();
+    early_share_deltas();
 
     /* --per-test --explain: in a test's last run, before its counters */
     fed_settings = &per_test;

@@ -88,7 +88,8 @@ main(void)
     CHECK(parses("explain done 120 time limit of 10 s reached", &r));
     CHECK(r.kind == EXPLAIN_DONE && r.value[0] == 120);
     record_clear(&r);
-    CHECK(parses("share 11 22 3 -", &r) && r.type == RECORD_SHARE &&
+    CHECK(parses("share 3 11 22 3 -", &r) && r.type == RECORD_SHARE &&
+        r.round == 3 &&
         r.counter[METRIC_BLOCKS] == 22 &&
         r.counter[METRIC_OBJECTS] == COUNTER_NONE);
     record_clear(&r);
@@ -137,6 +138,7 @@ main(void)
     CHECK(!parses("explain object - x", &r));
     CHECK(!parses("explain object 1", &r));
     CHECK(!parses("share 2", &r));
+    CHECK(!parses("share 11 22 3 -", &r));      /* no round */
     CHECK(!parses("share", &r));
     CHECK(!parses("module json", &r));      /* no more: share.c keeps them */
     CHECK(!parses("import json", &r));
