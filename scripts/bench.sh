@@ -3,7 +3,8 @@
 # (scripts/interleave.py: run 1 of each command, run 2 of each, ...; the
 # medians of wall time and of CPU time, children included):
 #   1. the default hunt as users run it, `refhunt -q SCRIPT` (-R 3:3, the
-#      import share of a leak after it, in its worker), and `refhunt -q
+#      import share of a leak in warm-up 3's place, or after the hunt's
+#      rounds in its worker), and `refhunt -q
 #      --no-import-share SCRIPT`, against six separate `python3-dbg SCRIPT`
 #      processes, for each script given (default: the shipped examples);
 #      what the import share adds is the first against the second;

@@ -1,6 +1,7 @@
 /* share.h: in reinit mode, the modules a target imports, kept from its
  * round 1, and the code that imports them alone: the import share of a
- * leak, measured in the worker's own rounds after the hunt's. */
+ * leak, measured in the worker's own round in the last warm-up's place
+ * or after the hunt's (worker.c). */
 #ifndef REFHUNT_SHARE_H
 #define REFHUNT_SHARE_H
 
