@@ -557,9 +557,12 @@ share_spec(const struct spec *hunt, const char *code, struct spec *sp)
     sp->gc_passes = sp->gc_passes > 1 ? 1 : sp->gc_passes;
 }
 
-/* A round's counters record. */
+/* A record of a round and counters: "counters" (the round's), or "share"
+ * (the round the share's import round ran in, 0: after the hunt's, and
+ * the counters of the round before it). */
 static void
-send_counters(struct worker *w, int round, const int64_t counters[])
+send_counters(struct worker *w, const char *kind, int round,
+    const int64_t counters[])
 {
     char buf[METRIC_COUNT][32];
     int m;
@@ -567,24 +570,7 @@ send_counters(struct worker *w, int round, const int64_t counters[])
     for (m = 0; m < METRIC_COUNT; m++) {
         format_counter(buf[m], sizeof buf[m], counters[m]);
     }
-    if (!w->lost && record_send(w->fd, "counters %d %s %s %s %s\n", round,
-        buf[0], buf[1], buf[2], buf[3]) != 0) {
-        w->lost = 1;
-    }
-}
-
-/* The share record: the round the share's import round ran in (0: after
- * the hunt's), and the counters of the round before it. */
-static void
-send_share(struct worker *w, int round, const int64_t before[])
-{
-    char buf[METRIC_COUNT][32];
-    int m;
-
-    for (m = 0; m < METRIC_COUNT; m++) {
-        format_counter(buf[m], sizeof buf[m], before[m]);
-    }
-    if (!w->lost && record_send(w->fd, "share %d %s %s %s %s\n", round,
+    if (!w->lost && record_send(w->fd, "%s %d %s %s %s %s\n", kind, round,
         buf[0], buf[1], buf[2], buf[3]) != 0) {
         w->lost = 1;
     }
@@ -600,7 +586,7 @@ share_rounds(struct worker *w)
     int round, last, rc = 0;
 
     share_spec(hunt, code, &sp);
-    send_share(w, 0, w->last);
+    send_counters(w, "share", 0, w->last);
     w->st = &sp;
     /* after empty rounds, one import round first: the next is what a
      * round of them leaks (3.9 release: 1 to 4 blocks more just after) */
@@ -610,7 +596,7 @@ share_rounds(struct worker *w)
             rc = 3;
             break;
         }
-        send_counters(w, round, counters);
+        send_counters(w, "counters", round, counters);
     }
     w->st = hunt;
     free(code);
@@ -844,7 +830,7 @@ worker_main(const struct spec *st)
         if (st->trace_blocks && round >= st->warmups) {
             sites_snapshot(round);
         }
-        send_counters(&w, round, counters[round - 1]);
+        send_counters(&w, "counters", round, counters[round - 1]);
         memcpy(w.last, counters[round - 1], sizeof w.last);
     }
     /* where what the tracked rounds kept was made (reinit: alive after
@@ -868,7 +854,8 @@ worker_main(const struct spec *st)
     }
     if (rc == 0 && !w.lost && st->import_share && hunt_leaks(&w, counters)) {
         if (w.share_round > 0) {
-            send_share(&w, w.share_round, counters[w.share_round - 2]);
+            send_counters(&w, "share", w.share_round,
+                counters[w.share_round - 2]);
         } else {
             rc = share_rounds(&w);
         }
