@@ -22,7 +22,8 @@ enum worker_task {
 
 /* The rounds of a leak's import share, in its worker after the hunt's: it
  * needs no warm-up there, and one gives the figure that more would
- * repeat (README, Benchmark). */
+ * repeat (README, Benchmark). In warm-up 3's place it is that one round
+ * (worker.c, early_share). */
 #define IMPORT_SHARE_ROUNDS 1
 
 struct spec {
