@@ -531,17 +531,8 @@ hunt_leaks(const struct worker *w, int64_t (*counters)[METRIC_COUNT])
     return leaks;
 }
 
-/*
- * reinit, after a hunt that leaks: the import share, IMPORT_SHARE_ROUNDS
- * rounds more (spec.h), each importing round 1's modules by name and
- * nothing else (share.c). The process has run the hunt's rounds, so it
- * needs no warm-up: the first's delta, against the hunt's last round, is
- * already what an import-only round leaks. The share record ends the
- * hunt's own report first (a crash from here on loses only the share);
- * the rounds are numbered on from 2, and the record has the counters of
- * the round before them, the share's round 1: the hunt's last, or the
- * last calibration round (what the empty rounds drift is no import's).
- */
+/* The spec of a share round: the code that imports the target's modules
+ * (share.c), with none of the hunt's per-round findings. */
 static void
 share_spec(const struct spec *hunt, const char *code, struct spec *sp)
 {
@@ -576,6 +567,17 @@ send_counters(struct worker *w, const char *kind, int round,
     }
 }
 
+/*
+ * reinit, after a hunt that leaks: the import share, IMPORT_SHARE_ROUNDS
+ * rounds more (spec.h), each importing round 1's modules by name and
+ * nothing else (share.c). The process has run the hunt's rounds, so it
+ * needs no warm-up: the first's delta, against the hunt's last round, is
+ * already what an import-only round leaks. The share record ends the
+ * hunt's own report first (a crash from here on loses only the share);
+ * the rounds are numbered on from 2, and the record has the counters of
+ * the round before them, the share's round 1: the hunt's last, or the
+ * last calibration round (what the empty rounds drift is no import's).
+ */
 static int
 share_rounds(struct worker *w)
 {
@@ -639,8 +641,9 @@ early_share_due(const struct worker *w, int64_t (*counters)[METRIC_COUNT],
 /*
  * The import share in the last warm-up's place: the round imports only
  * the target's modules, as the share's round after the hunt would. It
- * follows two rounds of the target, so its delta is the share (on 21
- * leaking targets, the same figures as the round after the hunt), and
+ * follows two rounds of the target, so its delta is the share (the same
+ * figure as the round after the hunt's on every leaking script target of
+ * tests/, on 3.10 to 3.13: scripts/compare-share.py), and
  * what it leaves is the first tracked round's base as a warm-up's would
  * be; the share then costs no round of its own. The round runs in a child
  * of the worker (checkpoint.c): should it fail or crash, the worker runs
