@@ -335,7 +335,7 @@ worker_ended(struct schedule *sc, int i, int k, struct hunt *h)
 {
     struct hunt *suite = sc->suites[i], *next = NULL;
     struct names left = { NULL, 0 };
-    int open;
+    int open, ran = h->tests.n;
 
     sc->nworkers++;
     if (suite->found.n == 0 && h->found.n > 0) {
@@ -346,7 +346,11 @@ worker_ended(struct schedule *sc, int i, int k, struct hunt *h)
     suite->seconds += h->seconds;
     if (!open && h->status != STATUS_CLEAN) {
         whole_failed(suite, h);
-        if (sc->queue != NULL) {
+        /* a run that failed before any test would fail every batch; one
+         * that ran its tests (pytest's collection errors, with
+         * --continue-on-collection-errors) fails the run, and the other
+         * batches still run */
+        if (sc->queue != NULL && ran == 0) {
             sc->queue->next = sc->queue->nunits;    /* no more workers */
         }
     }
