@@ -632,7 +632,7 @@ def test_jobs_past_collection_errors():
     expect(r.rc == 3 and r.json["status"] == "failed" and
            "ERROR collecting test_broken.py" in r.json["message"],
            "the collection error fails the run, as it fails pytest's", r)
-    # 6 units in batches of 2, 1, 1, 1, 1: every batch's pytest reports
+    # 6 units of 2 tests, a batch each: every batch's pytest reports
     # the error, and the batches after the first two still run (once the
     # first batch to end stopped the queue: NumPy's whole suite ran 12,113
     # of its 29,253 tests)
@@ -644,6 +644,45 @@ def test_jobs_past_collection_errors():
            "the collected tests' verdicts, every one", r)
     expect(re.search(r"^refhunt: [3-9] workers$", r.out, re.M),
            "workers took the batches after the first two", r)
+
+
+@test
+def test_jobs_collect_only_their_files():
+    """-j 2: a batch's pytest collects only its tests' files, and those
+    that failed to collect (named by no test): each test module is
+    imported twice, by the listing and by the one batch its tests are
+    in, not by every batch (NumPy's whole suite took 126 s to collect
+    for each). The broken module is collected by every batch, which
+    reports its error."""
+    need_pytest()
+    names = ["test_%s.py" % n for n in ("one", "two", "three", "four",
+                                        "five", "six")]
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "imports.log")
+        for name in names + ["test_broken.py"]:
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write("with open(%r, 'a') as _log:\n"
+                        "    _log.write(__name__ + '\\n')\n" % log)
+                f.write("import no_such_module_here\n"
+                        if name == "test_broken.py" else
+                        "\n\ndef test_a():\n    pass\n\n\n"
+                        "def test_b():\n    pass\n")
+        r = refhunt("-q", "-v", "--per-test", "-j", "2", "-m", "pytest",
+                    "--continue-on-collection-errors", "-p",
+                    "no:cacheprovider", cwd=tmp, timeout=600)
+        with open(log) as f:
+            imported = f.read().split()
+    expect(r.rc == 3 and "ERROR collecting test_broken.py" in
+           r.json["message"], "the collection error fails the run", r)
+    expect(sorted(t["status"] for t in r.json["tests"]) == ["clean"] * 12,
+           "every test hunted", r)
+    batches = int(re.search(r"^refhunt: (\d+) workers$", r.out,
+                            re.M).group(1))
+    expect(batches >= 3, "the queue made several batches", r)
+    expect({n: imported.count(n) for n in set(imported)} ==
+           {**{n[:-3]: 2 for n in names}, "test_broken": batches + 1},
+           "%r: each module imported by the listing and its batch" %
+           sorted(imported), r)
 
 
 CAPTURED = """import warnings

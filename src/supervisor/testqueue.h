@@ -15,6 +15,7 @@ struct testqueue {
     int             nunits;
     int             next;           /* the first unit not handed out */
     int             jobs;
+    int             pytest;         /* ids are pytest node ids */
 };
 
 /* The units of ids (pytest node ids when pytest, else unittest ids). */
@@ -22,6 +23,10 @@ void    testqueue_init(struct testqueue *, const struct names *, int, int);
 /* The next batch of ids, added to *batch: 0, or -1 when none is left. */
 int     testqueue_take(struct testqueue *, struct names *);
 void    testqueue_free(struct testqueue *);
+/* pytest: the files of the suite's tests that none of batch's tests is
+ * in, added to *out (a batch's pytest need not collect them). */
+void    testqueue_other_files(const struct testqueue *,
+            const struct names *batch, struct names *out);
 
 /* The unit a test id belongs to: the length of its prefix. */
 size_t  testqueue_unit(const char *, int);

@@ -384,45 +384,55 @@ args_list(const struct spec *st)
     return list;
 }
 
-/* --test-ids FILE: the set of ids to hunt; None for every test. */
+/* --test-ids FILE: the set of ids to hunt (None for every test), and
+ * *skip the set of files that need not be collected: those after an
+ * empty line in FILE (the batches of -j N). */
 static PyObject *
-test_ids(const struct spec *st, char **cause)
+test_ids(const struct spec *st, PyObject **skip, char **cause)
 {
-    PyObject *set, *id;
-    FILE *f;
+    PyObject *ids = NULL, *into, *id;
+    FILE *f = NULL;
     char *line = NULL, *raw;
     size_t cap = 0;
     ssize_t len;
 
-    if (st->test_ids == NULL) {
+    if ((*skip = PySet_New(NULL)) != NULL && st->test_ids == NULL) {
         Py_RETURN_NONE;
     }
-    if ((f = fopen(st->test_ids, "r")) == NULL) {
+    if (*skip != NULL && (f = fopen(st->test_ids, "r")) == NULL) {
         *cause = xasprintf("cannot read %s: %s", st->test_ids,
             strerror(errno));
+        Py_CLEAR(*skip);
         return NULL;
     }
-    set = PySet_New(NULL);
-    while (set != NULL && (len = getline(&line, &cap, f)) > 0) {
+    into = ids = *skip != NULL ? PySet_New(NULL) : NULL;
+    while (ids != NULL && (len = getline(&line, &cap, f)) > 0) {
         if (line[len - 1] == '\n') {
-            line[len - 1] = '\0';
+            line[--len] = '\0';
+        }
+        if (len == 0) {
+            into = *skip;       /* the files follow */
+            continue;
         }
         raw = record_unescape(line);
         id = PyUnicode_DecodeUTF8(raw, (Py_ssize_t)strlen(raw),
             "surrogateescape");
         free(raw);
-        if (id == NULL || PySet_Add(set, id) < 0) {
-            Py_CLEAR(set);
+        if (id == NULL || PySet_Add(into, id) < 0) {
+            Py_CLEAR(ids);
         }
         Py_XDECREF(id);
     }
     free(line);
-    fclose(f);
-    if (set == NULL) {
+    if (f != NULL) {
+        fclose(f);
+    }
+    if (ids == NULL) {
         PyErr_Clear();
+        Py_CLEAR(*skip);
         *cause = xstrdup("cannot hold the test ids");
     }
-    return set;
+    return ids;
 }
 
 static void
@@ -438,7 +448,7 @@ send_fail(enum phase p, const char *text)
 static char *
 hunt_suite(const struct spec *st, PyObject *glue)
 {
-    PyObject *send, *res, *held, *ids;
+    PyObject *send, *res, *held, *ids, *skip;
     char *cause = NULL;
     const char *u;
     int dump_fd;
@@ -457,18 +467,19 @@ hunt_suite(const struct spec *st, PyObject *glue)
         explainer_snapshot(&pw.ex, glue);
         explainer_clear(&pw.ex);
     }
-    if ((ids = test_ids(st, &cause)) == NULL) {
+    if ((ids = test_ids(st, &skip, &cause)) == NULL) {
         return cause;
     }
     if ((send = PyCFunction_New(&send_def, NULL)) == NULL) {
         Py_DECREF(ids);
+        Py_DECREF(skip);
     }
     /* the timeout's traceback: to stderr as it is now, before a test
      * runner captures descriptor 2 */
     dump_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     res = send == NULL ? NULL : embed_call(glue, "hunt",
-        Py_BuildValue("(sNNiiiiiiN)", st->target, args_list(st), ids,
-        st->warmups + st->tracked, st->gc_passes,
+        Py_BuildValue("(sNNNiiiiiiN)", st->target, args_list(st), ids,
+        skip, st->warmups + st->tracked, st->gc_passes,
         st->screen, st->isolated,
         dump_fd >= 0 ? dump_fd : STDERR_FILENO, SIGUSR1, send), &cause);
     if (res == NULL) {

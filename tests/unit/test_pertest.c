@@ -143,6 +143,47 @@ test_queue(void)
     names_clear(&all);
 }
 
+/* Batches are guided by the tests left, not the units: a unit of 16
+ * tests goes alone, then the 16 one-test modules go 2 and then 1 at a
+ * time; and a batch's pytest is told the files of the other batches. */
+static void
+test_queue_by_tests(void)
+{
+    static const int sizes[] = { 16, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1 };
+    struct names all = { NULL, 0 }, batch = { NULL, 0 },
+        other = { NULL, 0 };
+    struct testqueue q;
+    char id[32];
+    int k, batches = 0;
+
+    for (k = 0; k < 16; k++) {
+        snprintf(id, sizeof id, "a.py::C::t[%d]", k);
+        names_add(&all, id);
+    }
+    for (k = 0; k < 16; k++) {
+        snprintf(id, sizeof id, "m%d.py::f", k);
+        names_add(&all, id);
+    }
+    testqueue_init(&q, &all, 1, 2);
+    while (testqueue_take(&q, &batch) == 0) {
+        CHECK(batches < 13 && batch.n == sizes[batches]);
+        testqueue_other_files(&q, &batch, &other);
+        if (batches == 0) {     /* a.py's: every m*.py */
+            CHECK(other.n == 16 && strcmp(other.name[0], "m0.py") == 0 &&
+                strcmp(other.name[15], "m15.py") == 0);
+        } else if (batches == 1) {      /* m0.py and m1.py: a.py, m2.py ... */
+            CHECK(other.n == 15 && strcmp(other.name[0], "a.py") == 0 &&
+                strcmp(other.name[1], "m2.py") == 0);
+        }
+        names_clear(&other);
+        names_clear(&batch);
+        batches++;
+    }
+    CHECK(batches == 13);
+    testqueue_free(&q);
+    names_clear(&all);
+}
+
 static void
 key(const char *name, const char *want)
 {
@@ -171,5 +212,6 @@ main(void)
     test_out_of_turn();
     test_baseline_key();
     test_queue();
+    test_queue_by_tests();
     return check_result("test_pertest");
 }
