@@ -106,7 +106,7 @@ has_prefix(const struct names *names, const char *s, size_t len)
 }
 
 /* Adds the distinct files of ids (in order) to *out, but for those in
- * *not; a file's tests are next to each other in collection order. */
+ * *not (or NULL). */
 static void
 add_files(const struct names *ids, const struct names *not,
     struct names *out)
@@ -117,13 +117,16 @@ add_files(const struct names *ids, const struct names *not,
 
     for (i = 0; i < ids->n; i++) {
         len = file_part(ids->name[i]);
-        if ((i > 0 && len == last && strncmp(ids->name[i],
-            ids->name[i - 1], len) == 0) || has_prefix(out, ids->name[i],
-            len) || (not != NULL && has_prefix(not, ids->name[i], len))) {
-            last = len;
+        /* a file's tests are next to each other in collection order */
+        if (i > 0 && len == last && strncmp(ids->name[i],
+            ids->name[i - 1], len) == 0) {
             continue;
         }
         last = len;
+        if (has_prefix(out, ids->name[i], len) ||
+            (not != NULL && has_prefix(not, ids->name[i], len))) {
+            continue;
+        }
         file = xmalloc(len + 1);
         memcpy(file, ids->name[i], len);
         file[len] = '\0';
