@@ -46,7 +46,7 @@ for m in range(int(os.environ.get("BENCH_MODULES", "10"))):
 EOF
 
 "$python" - "$refhunt" "$python" "$tmp" <<'EOF'
-import os, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
 
 refhunt, python, tmp = sys.argv[1:4]
 RUNS = 6        # -R 3:3
@@ -94,7 +94,7 @@ def bench(name, runner_args, plain_code, cwd):
     hw, hc, hunt = timed([refhunt, "-q", "--per-test"] + runner_args, cwd, env)
     verdict = hunt.stdout.strip().splitlines()[-1]
     with open(bench_file) as f:
-        stats = dict(line.split() for line in f)
+        stats = json.load(f)
     runs = int(stats["runs"])
     gc_run = float(stats["gc"]) / runs
     gc_cpu = float(stats["gc_cpu"]) / runs

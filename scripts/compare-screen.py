@@ -38,9 +38,8 @@ def hunt(refhunt, cwd, args, exact):
                before.ru_stime)
         again = 0
         if os.path.exists(bench):
-            for line in open(bench):
-                key, value = line.split()
-                again = int(value) if key == "again" else again
+            with open(bench) as f:
+                again = json.load(f)["again"]
         with open(report) as f:
             return json.load(f), cpu, again
 

@@ -590,6 +590,86 @@ def test_screen_is_exact():
            "one a run", screened)
 
 
+TORN_DOWN_SUITE = """import pytest
+
+_kept = []
+
+
+class Node:
+    def __init__(self):
+        self.me = self          # a cycle: only the gc frees it
+
+
+@pytest.fixture(scope="class")
+def nodes():
+    return [Node() for _ in range(100)]
+
+
+def test_leaks_first():
+    _kept.append(object())
+
+
+class TestUses:
+    def test_first(self, nodes):
+        assert nodes
+
+    def test_second(self, nodes):
+        assert nodes            # then the class fixture goes
+
+
+class TestAfter:
+    def test_leaks(self):
+        _kept.append(object())
+
+    def test_clean(self):
+        pass
+"""
+
+
+@test
+def test_screen_past_torn_down_fixtures():
+    """Garbage older than a test's runs, in the frozen heap: what the
+    suite's collection left when the heap was first frozen (which
+    test_leaks_first's check finds), and fixtures torn down between two
+    tests (the nodes, frozen from test_second on, which test_leaks's check
+    finds). A test whose check finds such garbage has its runs screened
+    again on the heap the check emptied, not measured again the exact way
+    with gc passes over the whole heap (10 s a test over NumPy's heap, and
+    most of the time of a batch of test_umath): the same verdicts and
+    deltas as --no-screen."""
+    need_pytest()
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_torn.py"), "w") as f:
+            f.write(TORN_DOWN_SUITE)
+        bench = os.path.join(tmp, "bench.json")
+        args = ("-q", "--per-test", "-m", "pytest", "-p", "no:cacheprovider",
+                "test_torn.py")
+        screened = refhunt(*args, cwd=tmp, timeout=600,
+                           extra_env={"REFHUNT_BENCH_FILE": bench})
+        with open(bench) as f:
+            stats = json.load(f)
+        exact = refhunt("--no-screen", *args, cwd=tmp, timeout=600)
+    first, leaks = ("test_torn.py::test_leaks_first",
+                    "test_torn.py::TestAfter::test_leaks")
+    for r in (screened, exact):
+        expect(r.rc == 1 and statuses(r) == {
+            first: "leak", "test_torn.py::TestUses::test_first": "clean",
+            "test_torn.py::TestUses::test_second": "clean",
+            leaks: "leak", "test_torn.py::TestAfter::test_clean": "clean"},
+            "the leak, and only it", r)
+    expect([(t["id"], t["deltas"]) for t in screened.json["tests"]] ==
+           [(t["id"], t["deltas"]) for t in exact.json["tests"]],
+           "the deltas of the exact way", screened)
+    kept = "refs" if refs_counted(screened) else "blocks"
+    expect(statuses(screened) and [t["deltas"][kept] for t in
+           screened.json["tests"] if t["status"] == "leak"] ==
+           [[1, 1, 1]] * 2, "one object a run", screened)
+    expect(stats["screened_again_ids"] == [first, leaks] and
+           stats["again_ids"] == [],
+           "screened again, not measured the exact way: %r" % stats,
+           screened)
+
+
 @test
 def test_jobs_in_suite():
     """-j 2 in one suite: workers share its tests from one queue, a crash

@@ -70,16 +70,22 @@ def _between_runs(passes, send):
 # that the exact way frees is garbage the frozen heap hides from the gc,
 # which it never frees: its deltas are never below the exact ones, and
 # the verdict's rule is monotonic. A test whose screened deltas are not
-# all 0 (send SUSPECT) gets the gc passes over the thawed heap: if they
-# find no garbage, the screen hid none and its deltas are the exact ones;
-# else the test runs again the exact way (send AGAIN),
-# with the gc passes over the whole heap, and those runs decide. All 0:
-# a refs total sees a dropped reference, so they are exact; on a release
-# build a clean test may free the exact way what the screen hid, and its
-# deltas stay the screen's 0, above the exact ones. A test
-# that asks the gc for the whole heap (gc.get_objects(),
-# gc.get_referrers()) gets it: the heap thaws, and it runs again too.
-_screen = {"on": False, "thawed": False}
+# all 0 (send SUSPECT) gets a gc pass over the thawed heap: if it finds no
+# garbage, the screen hid none and its deltas are the exact ones. If it
+# does, the garbage may be the runs' (the exact way would have freed it)
+# or older: fixtures torn down after the freeze, which the runs never
+# touched. Where the frozen heap may hold such (old_garbage), the test's
+# runs are screened again on a heap the gc passes just emptied (send
+# AGAIN), and a second pass decides; else, or if it finds garbage again,
+# the test runs again the exact way (send AGAIN), with the gc passes over
+# the whole heap, and those runs decide. Either way the runs that decide
+# are the same as the exact way's. All 0: a refs total sees a dropped
+# reference, so they are exact; on a release build a clean test may free
+# the exact way what the screen hid, and its deltas stay the screen's 0,
+# above the exact ones. A test that asks the gc for the whole heap
+# (gc.get_objects(), gc.get_referrers()) gets it: the heap thaws, and it
+# runs again too.
+_screen = {"on": False, "thawed": False, "old_garbage": True}
 
 
 def _thawing(func):
@@ -101,17 +107,47 @@ def _screen_start():
         setattr(gc, name, _thawing(getattr(gc, name)))
 
 
-def _screen_kept(passes, send):
+def _screen_hid_garbage(passes, send):
     """Whether the screen's deltas could differ from the exact ones: they
-    are not all 0, and the gc passes over the thawed heap find garbage that
-    the frozen heap hid."""
+    are not all 0, and the gc passes over the thawed heap find garbage. A
+    first pass that finds none ends them when no other thread and no
+    gc.callbacks could run code after it: nothing changed, so the next
+    would find none either. Either way no garbage is left."""
     if not send(_SUSPECT, 0, None):
         return False
+    if _bench is not None:
+        _bench["checks"] += 1
     gc.unfreeze()
-    found = 0
-    for _ in range(passes):
+    _screen["old_garbage"] = False
+    found = gc.collect()
+    if not found and not gc.callbacks and len(sys._current_frames()) == 1:
+        return False
+    for _ in range(passes - 1):
         found += gc.collect()
     return found > 0
+
+
+def _screened_runs(test, rounds, passes, send):
+    """The test's runs on the frozen heap, screened again once if the gc
+    found garbage that may be older than its runs; the outcome of the last
+    run, and whether those runs decide (else they run the exact way)."""
+    old_garbage = _screen["old_garbage"]
+    outcome, text = _runs(test, rounds, passes, send, True)
+    if outcome != "passed":
+        return outcome, text, True
+    if _screen["thawed"]:
+        return outcome, text, False
+    if not _screen_hid_garbage(passes, send):
+        return outcome, text, True
+    if not old_garbage:
+        return outcome, text, False
+    _send(send, _AGAIN, 0)
+    if _bench is not None:
+        _bench["screened_again"] += 1
+        _bench["screened_again_ids"].append(test.id)
+    outcome, text = _runs(test, rounds, passes, send, True)
+    return outcome, text, outcome != "passed" or not (
+        _screen["thawed"] or _screen_hid_garbage(passes, send))
 
 
 def _runs(test, rounds, passes, send, screened):
@@ -156,13 +192,17 @@ def _hunt_tests(tests, only, rounds, passes, send):
     del tests
     for k, (index, test) in enumerate(hunted):
         _send(send, _BEGIN, index, test.id)
-        screened = _screen["on"]
-        outcome, text = _runs(test, rounds, passes, send, screened)
-        if screened and outcome == "passed" and (
-                _screen["thawed"] or _screen_kept(passes, send)):
+        if _screen["on"]:
+            outcome, text, decided = _screened_runs(test, rounds, passes,
+                                                    send)
+        else:
+            outcome, text, decided = _runs(test, rounds, passes, send,
+                                           False) + (True,)
+        if not decided:
             _send(send, _AGAIN, 0)
             if _bench is not None:
                 _bench["again"] += 1
+                _bench["again_ids"].append(test.id)
             outcome, text = _runs(test, rounds, passes, send, False)
         # the runner reports the run that ended the test, as if it ran once
         test.log()
@@ -305,13 +345,19 @@ class _PytestTest:
 
     def finish(self, next_test):
         # what pytest's teardown with the real next item does
+        state = self.item.session._setupstate
+        up = len(getattr(state, "stack", ()))
         try:
-            self.item.session._setupstate.teardown_exact(
+            state.teardown_exact(
                 next_test.item if next_test is not None else None)
         except Exception:
             import traceback
             return "error at teardown of %s\n%s" % (self.id,
                                                      traceback.format_exc())
+        finally:
+            # what it tore down may be garbage in the frozen heap
+            if len(getattr(state, "stack", ())) < up or not up:
+                _screen["old_garbage"] = True
         return None
 
 
@@ -484,6 +530,7 @@ class _UnittestTest:
         following = next_test.case if next_test is not None else None
         if previous is None or type(following) is previous:
             return None
+        _screen["old_garbage"] = True   # what goes may be frozen garbage
         suite = self.unittest.TestSuite()
         suite._tearDownPreviousClass(following, result)
         module = previous.__module__
@@ -566,7 +613,9 @@ def hunt(runner, args, only, skip, rounds, passes, screen, safe_path,
         import time
         _bench = {"clock": time.perf_counter, "cpu_clock": time.process_time,
                   "cleanup": 0.0, "gc": 0.0, "cleanup_cpu": 0.0,
-                  "gc_cpu": 0.0, "runs": 0, "cleanups": 0, "again": 0}
+                  "gc_cpu": 0.0, "runs": 0, "cleanups": 0, "checks": 0,
+                  "again": 0, "screened_again": 0, "again_ids": [],
+                  "screened_again_ids": []}
     try:
         if runner == "pytest":
             return _hunt_pytest(args, only, skip, rounds, passes, send)
@@ -586,9 +635,10 @@ def hunt(runner, args, only, skip, rounds, passes, screen, safe_path,
         gc.unfreeze()       # the interpreter's end sees the whole heap
         faulthandler.unregister(dump_signal)
         if _bench is not None:
+            import json
             with open(os.environ["REFHUNT_BENCH_FILE"], "w") as f:
-                f.write("".join("%s %s\n" % (k, v) for k, v in
-                                _bench.items() if "clock" not in k))
+                json.dump({k: v for k, v in _bench.items()
+                           if "clock" not in k}, f)
 
 
 def list_ids(runner, args, safe_path):
