@@ -590,7 +590,7 @@ def test_screen_is_exact():
            "one a run", screened)
 
 
-TORN_DOWN_SUITE = """import pytest
+TORN_DOWN_PYTEST = """import pytest
 
 _kept = []
 
@@ -625,6 +625,45 @@ class TestAfter:
         pass
 """
 
+TORN_DOWN_UNITTEST = """import unittest
+
+_kept = []
+
+
+class Node:
+    def __init__(self):
+        self.me = self          # a cycle: only the gc frees it
+
+
+class Test1(unittest.TestCase):
+    def test_leaks_first(self):
+        _kept.append(object())
+
+
+class Test2Uses(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.nodes = [Node() for _ in range(100)]
+
+    @classmethod
+    def tearDownClass(cls):
+        del cls.nodes
+
+    def test_first(self):
+        self.assertTrue(self.nodes)
+
+    def test_second(self):
+        self.assertTrue(self.nodes)     # then tearDownClass
+
+
+class Test3After(unittest.TestCase):
+    def test_clean(self):
+        pass
+
+    def test_leaks(self):
+        _kept.append(object())
+"""
+
 
 @test
 def test_screen_past_torn_down_fixtures():
@@ -636,38 +675,54 @@ def test_screen_past_torn_down_fixtures():
     again on the heap the check emptied, not measured again the exact way
     with gc passes over the whole heap (10 s a test over NumPy's heap, and
     most of the time of a batch of test_umath): the same verdicts and
-    deltas as --no-screen."""
-    need_pytest()
-    with tempfile.TemporaryDirectory() as tmp:
-        with open(os.path.join(tmp, "test_torn.py"), "w") as f:
-            f.write(TORN_DOWN_SUITE)
-        bench = os.path.join(tmp, "bench.json")
-        args = ("-q", "--per-test", "-m", "pytest", "-p", "no:cacheprovider",
-                "test_torn.py")
-        screened = refhunt(*args, cwd=tmp, timeout=600,
-                           extra_env={"REFHUNT_BENCH_FILE": bench})
-        with open(bench) as f:
-            stats = json.load(f)
-        exact = refhunt("--no-screen", *args, cwd=tmp, timeout=600)
-    first, leaks = ("test_torn.py::test_leaks_first",
-                    "test_torn.py::TestAfter::test_leaks")
-    for r in (screened, exact):
-        expect(r.rc == 1 and statuses(r) == {
-            first: "leak", "test_torn.py::TestUses::test_first": "clean",
-            "test_torn.py::TestUses::test_second": "clean",
-            leaks: "leak", "test_torn.py::TestAfter::test_clean": "clean"},
-            "the leak, and only it", r)
-    expect([(t["id"], t["deltas"]) for t in screened.json["tests"]] ==
-           [(t["id"], t["deltas"]) for t in exact.json["tests"]],
-           "the deltas of the exact way", screened)
-    kept = "refs" if refs_counted(screened) else "blocks"
-    expect(statuses(screened) and [t["deltas"][kept] for t in
-           screened.json["tests"] if t["status"] == "leak"] ==
-           [[1, 1, 1]] * 2, "one object a run", screened)
-    expect(stats["screened_again_ids"] == [first, leaks] and
-           stats["again_ids"] == [],
-           "screened again, not measured the exact way: %r" % stats,
-           screened)
+    deltas as --no-screen. pytest (a class fixture) and unittest
+    (setUpClass, tearDownClass)."""
+    # the ids in order, the leaks marked
+    runners = [("unittest", TORN_DOWN_UNITTEST, "test_torn.",
+                ("+Test1.test_leaks_first", "Test2Uses.test_first",
+                 "Test2Uses.test_second", "Test3After.test_clean",
+                 "+Test3After.test_leaks"))]
+    try:
+        need_pytest()
+        runners.append(("pytest", TORN_DOWN_PYTEST, "test_torn.py::",
+                        ("+test_leaks_first", "TestUses::test_first",
+                         "TestUses::test_second", "+TestAfter::test_leaks",
+                         "TestAfter::test_clean")))
+    except Skip:
+        pass
+    for runner, suite, prefix, names in runners:
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "test_torn.py"), "w") as f:
+                f.write(suite)
+            bench = os.path.join(tmp, "bench.json")
+            args = ("-q", "--per-test", "-m", runner) + (
+                ("-p", "no:cacheprovider", "test_torn.py")
+                if runner == "pytest" else ("test_torn",))
+            screened = refhunt(*args, cwd=tmp, timeout=600,
+                               extra_env={"REFHUNT_BENCH_FILE": bench})
+            with open(bench) as f:
+                stats = json.load(f)
+            exact = refhunt("--no-screen", *args, cwd=tmp, timeout=600)
+        ids = [prefix + name.lstrip("+") for name in names]
+        first, leaks = [prefix + name[1:] for name in names
+                        if name.startswith("+")]
+        for r in (screened, exact):
+            expect(r.rc == 1 and [(t["id"], t["status"]) for t in
+                                  r.json["tests"]] ==
+                   [(t, "leak" if t in (first, leaks) else "clean")
+                    for t in ids], "%s: the leaks, and only they" % runner,
+                   r)
+        expect([t["deltas"] for t in screened.json["tests"]] ==
+               [t["deltas"] for t in exact.json["tests"]],
+               "%s: the deltas of the exact way" % runner, screened)
+        kept = "refs" if refs_counted(screened) else "blocks"
+        expect([t["deltas"][kept] for t in screened.json["tests"]
+                if t["status"] == "leak"] == [[1, 1, 1]] * 2,
+               "%s: one object a run" % runner, screened)
+        expect(stats["screened_again_ids"] == [first, leaks] and
+               stats["again_ids"] == [],
+               "%s: screened again, not measured the exact way: %r"
+               % (runner, stats), screened)
 
 
 @test
