@@ -725,6 +725,73 @@ def test_screen_past_torn_down_fixtures():
                % (runner, stats), screened)
 
 
+SLOW_RUN_UNITTEST = """import gc
+import time
+import unittest
+
+_kept = []
+
+
+class Node:
+    def __init__(self):
+        self.me = self          # a cycle: only the gc frees it
+
+
+_old = [Node()]
+
+
+class Test1(unittest.TestCase):
+    def test_fast(self):
+        _kept.append(object())
+
+
+class Test2(unittest.TestCase):
+    def test_slow(self):
+        # 1.5 times what refhunt takes for not worth screening: 10 times
+        # the 3 gc passes over the frozen heap, at 2 us an object (its
+        # figure before it has timed a pass over 10,000 objects or more)
+        time.sleep(1.5 * 10 * 3 * gc.get_freeze_count() * 2e-6)
+        if _old:
+            _old.pop()          # garbage the frozen heap hides
+        _kept.append(object())
+"""
+
+
+@test
+def test_screen_left_by_slow_runs():
+    """A test whose warm-up run takes at least 10 times what the exact
+    way's gc passes over the whole heap would leaves the screen for the
+    exact way from that run on: its tracked deltas are exact, and it is
+    not measured again (NumPy's test_new_policy runs numpy.core's suite
+    inside itself, 10 minutes a run: 12 runs, now 6). test_slow drops a
+    cycle the frozen heap held: screened, a check finds that garbage and
+    it runs 6 times again. A fast test stays on the screen."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "test_slow.py"), "w") as f:
+            f.write(SLOW_RUN_UNITTEST)
+        bench = os.path.join(tmp, "bench.json")
+        args = ("-q", "--per-test", "-m", "unittest", "test_slow")
+        screened = refhunt(*args, cwd=tmp, timeout=600,
+                           extra_env={"REFHUNT_BENCH_FILE": bench})
+        with open(bench) as f:
+            stats = json.load(f)
+        exact = refhunt("--no-screen", *args, cwd=tmp, timeout=600)
+    ids = ["test_slow.Test1.test_fast", "test_slow.Test2.test_slow"]
+    kept = "refs" if refs_counted(screened) else "blocks"
+    for r in (screened, exact):
+        expect(r.rc == 1 and [(t["id"], t["status"], t["deltas"][kept])
+                              for t in r.json["tests"]] ==
+               [(t, "leak", [1, 1, 1]) for t in ids],
+               "both leak one object a run", r)
+    expect([t["deltas"] for t in screened.json["tests"]] ==
+           [t["deltas"] for t in exact.json["tests"]],
+           "the deltas of the exact way", screened)
+    expect(stats["left_screen_ids"] == [ids[1]] and
+           stats["again_ids"] == [] and stats["runs"] == 6 * 3,
+           "the slow test left the screen, and ran 6 times: %r" % stats,
+           screened)
+
+
 @test
 def test_jobs_in_suite():
     """-j 2 in one suite: workers share its tests from one queue, a crash

@@ -13,6 +13,8 @@ Between two counter readings the loop below runs the same code with the same
 objects alive, so that what stays is what the test left behind.
 """
 
+import time
+
 # What send(code, number, text) says; the numbers are pertest_worker.c's.
 (_TEST, _BEGIN, _RUN, _COLLECT, _MEASURE, _END, _MOVED, _SUSPECT,
  _AGAIN) = range(9)
@@ -85,7 +87,18 @@ def _between_runs(passes, send):
 # above the exact ones. A test that asks the gc for the whole heap
 # (gc.get_objects(), gc.get_referrers()) gets it: the heap thaws, and it
 # runs again too.
-_screen = {"on": False, "thawed": False, "old_garbage": True}
+#
+# A test whose warm-up run takes at least _SCREEN_PAYS times what the exact
+# way's gc passes over the whole heap are thought to cost (passes x the
+# frozen objects x a pass's time per object, as last timed) leaves the
+# screen for the exact way from that run on: the screen would save it
+# less than a tenth of its time, and a check that finds garbage would cost
+# all its runs again (NumPy's test_new_policy runs numpy.core's whole
+# suite, 10 minutes a run). The last warm-up's reading is then the exact
+# way's, so its tracked deltas are exact: no check, no runs again.
+_screen = {"on": False, "thawed": False, "old_garbage": True,
+           "pass_per_object": 2e-6, "warmups": 0}
+_SCREEN_PAYS = 10
 
 
 def _thawing(func):
@@ -101,8 +114,9 @@ def _thawing(func):
     return whole_heap
 
 
-def _screen_start():
+def _screen_start(warmups):
     _screen["on"] = True
+    _screen["warmups"] = warmups
     for name in ("get_objects", "get_referrers"):
         setattr(gc, name, _thawing(getattr(gc, name)))
 
@@ -117,9 +131,13 @@ def _screen_hid_garbage(passes, send):
         return False
     if _bench is not None:
         _bench["checks"] += 1
+    frozen = gc.get_freeze_count()
     gc.unfreeze()
     _screen["old_garbage"] = False
+    started = time.perf_counter()
     found = gc.collect()
+    if frozen >= 10000:
+        _screen["pass_per_object"] = (time.perf_counter() - started) / frozen
     if not found and not gc.callbacks and len(sys._current_frames()) == 1:
         return False
     for _ in range(passes - 1):
@@ -132,8 +150,8 @@ def _screened_runs(test, rounds, passes, send):
     found garbage that may be older than its runs; the outcome of the last
     run, and whether those runs decide (else they run the exact way)."""
     old_garbage = _screen["old_garbage"]
-    outcome, text = _runs(test, rounds, passes, send, True)
-    if outcome != "passed":
+    outcome, text, screened = _runs(test, rounds, passes, send, True)
+    if outcome != "passed" or not screened:
         return outcome, text, True
     if _screen["thawed"]:
         return outcome, text, False
@@ -145,13 +163,14 @@ def _screened_runs(test, rounds, passes, send):
     if _bench is not None:
         _bench["screened_again"] += 1
         _bench["screened_again_ids"].append(test.id)
-    outcome, text = _runs(test, rounds, passes, send, True)
-    return outcome, text, outcome != "passed" or not (
+    outcome, text, screened = _runs(test, rounds, passes, send, True)
+    return outcome, text, outcome != "passed" or not screened or not (
         _screen["thawed"] or _screen_hid_garbage(passes, send))
 
 
 def _runs(test, rounds, passes, send, screened):
-    """The test's runs; the outcome of the last."""
+    """The test's runs; the outcome of the last, and whether they ended on
+    the screen (else the exact way's gc passes read the last warm-up)."""
     outcome, text = "passed", ""
     if screened:
         # what the tests before left: the garbage goes (the gc passes walk
@@ -164,11 +183,20 @@ def _runs(test, rounds, passes, send, screened):
         gc.freeze()
     else:
         gc.unfreeze()
+        _screen["old_garbage"] = False     # the gc passes walk it all
     for r in range(1, rounds + 1):
         _send(send, _RUN, r)
+        started = time.perf_counter()
         outcome, text = test.run()
         if outcome != "passed":
             break       # a failure, a skip or an xfail ends its runs
+        if screened and r < _screen["warmups"] and (
+                time.perf_counter() - started > _SCREEN_PAYS * passes *
+                gc.get_freeze_count() * _screen["pass_per_object"]):
+            gc.unfreeze()
+            _screen["old_garbage"] = screened = False
+            if _bench is not None:
+                _bench["left_screen_ids"].append(test.id)
         _send(send, _COLLECT, r)
         try:
             _between_runs(passes, send)
@@ -179,7 +207,7 @@ def _runs(test, rounds, passes, send, screened):
                             "of %s: an error in refhunt, not in the test"
                             % (traceback.format_exc(), r, test.id))
         _send(send, _MEASURE, r)
-    return outcome, text
+    return outcome, text, screened
 
 
 def _hunt_tests(tests, only, rounds, passes, send):
@@ -196,14 +224,14 @@ def _hunt_tests(tests, only, rounds, passes, send):
             outcome, text, decided = _screened_runs(test, rounds, passes,
                                                     send)
         else:
-            outcome, text, decided = _runs(test, rounds, passes, send,
-                                           False) + (True,)
+            outcome, text, _ = _runs(test, rounds, passes, send, False)
+            decided = True
         if not decided:
             _send(send, _AGAIN, 0)
             if _bench is not None:
                 _bench["again"] += 1
                 _bench["again_ids"].append(test.id)
-            outcome, text = _runs(test, rounds, passes, send, False)
+            outcome, text, _ = _runs(test, rounds, passes, send, False)
         # the runner reports the run that ended the test, as if it ran once
         test.log()
         # higher-scope fixtures the next test does not share go now,
@@ -595,8 +623,8 @@ def _hunt_unittest(names, only, rounds, passes, send):
 # ---- the entry point
 
 
-def hunt(runner, args, only, skip, rounds, passes, screen, safe_path,
-         dump_fd, dump_signal, send):
+def hunt(runner, args, only, skip, rounds, warmups, passes, screen,
+         safe_path, dump_fd, dump_signal, send):
     """Collects the suite, but for pytest the files in `skip`, hunts the
     tests whose ids are in `only` (None: all), screened first if `screen`;
     None, or why the whole run failed (a collection error, say)."""
@@ -607,15 +635,14 @@ def hunt(runner, args, only, skip, rounds, passes, screen, safe_path,
     # capture may have replaced by then
     faulthandler.register(dump_signal, file=dump_fd, all_threads=True)
     if screen:
-        _screen_start()
+        _screen_start(warmups)
     global _bench
     if os.environ.get("REFHUNT_BENCH_FILE"):
-        import time
         _bench = {"clock": time.perf_counter, "cpu_clock": time.process_time,
                   "cleanup": 0.0, "gc": 0.0, "cleanup_cpu": 0.0,
                   "gc_cpu": 0.0, "runs": 0, "cleanups": 0, "checks": 0,
                   "again": 0, "screened_again": 0, "again_ids": [],
-                  "screened_again_ids": []}
+                  "screened_again_ids": [], "left_screen_ids": []}
     try:
         if runner == "pytest":
             return _hunt_pytest(args, only, skip, rounds, passes, send)
@@ -636,6 +663,7 @@ def hunt(runner, args, only, skip, rounds, passes, screen, safe_path,
         faulthandler.unregister(dump_signal)
         if _bench is not None:
             import json
+            _bench["pass_per_object"] = _screen["pass_per_object"]
             with open(os.environ["REFHUNT_BENCH_FILE"], "w") as f:
                 json.dump({k: v for k, v in _bench.items()
                            if "clock" not in k}, f)

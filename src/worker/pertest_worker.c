@@ -478,8 +478,8 @@ hunt_suite(const struct spec *st, PyObject *glue)
      * runner captures descriptor 2 */
     dump_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     res = send == NULL ? NULL : embed_call(glue, "hunt",
-        Py_BuildValue("(sNNNiiiiiiN)", st->target, args_list(st), ids,
-        skip, st->warmups + st->tracked, st->gc_passes,
+        Py_BuildValue("(sNNNiiiiiiiN)", st->target, args_list(st), ids,
+        skip, st->warmups + st->tracked, st->warmups, st->gc_passes,
         st->screen, st->isolated,
         dump_fd >= 0 ? dump_fd : STDERR_FILENO, SIGUSR1, send), &cause);
     if (res == NULL) {
