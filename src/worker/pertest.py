@@ -90,28 +90,38 @@ def _between_runs(passes, send):
 #
 # A test whose warm-up run takes at least _SCREEN_PAYS times what the exact
 # way's gc passes over the whole heap are thought to cost (passes x the
-# frozen objects x a pass's time per object, as last timed) leaves the
-# screen for the exact way from that run on: the screen would save it
+# last check's pass over the thawed heap; before one, 2 us an object of the
+# heap first frozen) leaves the screen for the exact way from that run on: the screen would save it
 # less than a tenth of its time, and a check that finds garbage would cost
 # all its runs again (NumPy's test_new_policy runs numpy.core's whole
 # suite, 10 minutes a run). The last warm-up's reading is then the exact
 # way's, so its tracked deltas are exact: no check, no runs again.
+#
+# "frozen": whether refhunt froze the heap and has not thawed it since,
+# kept here because gc.get_freeze_count() walks the whole frozen heap (10 ms
+# a million objects). "full_pass": the seconds a pass over the whole heap
+# is thought to take.
 _screen = {"on": False, "thawed": False, "old_garbage": True,
-           "pass_per_object": 2e-6, "warmups": 0}
+           "frozen": False, "full_pass": None, "warmups": 0}
 _SCREEN_PAYS = 10
 
 
 def _thawing(func):
     """gc's func, which sees the whole heap when the screen froze it."""
     def whole_heap(*args, **kwargs):
-        if gc.get_freeze_count():
-            gc.unfreeze()
+        if _screen["frozen"]:
+            _thaw()
             _screen["thawed"] = True
         return func(*args, **kwargs)
     whole_heap.__name__ = func.__name__
     whole_heap.__qualname__ = func.__qualname__
     whole_heap.__doc__ = func.__doc__
     return whole_heap
+
+
+def _thaw():
+    gc.unfreeze()
+    _screen["frozen"] = False
 
 
 def _screen_start(warmups):
@@ -131,13 +141,11 @@ def _screen_hid_garbage(passes, send):
         return False
     if _bench is not None:
         _bench["checks"] += 1
-    frozen = gc.get_freeze_count()
-    gc.unfreeze()
+    _thaw()
     _screen["old_garbage"] = False
     started = time.perf_counter()
     found = gc.collect()
-    if frozen >= 10000:
-        _screen["pass_per_object"] = (time.perf_counter() - started) / frozen
+    _screen["full_pass"] = time.perf_counter() - started
     if not found and not gc.callbacks and len(sys._current_frames()) == 1:
         return False
     for _ in range(passes - 1):
@@ -178,11 +186,14 @@ def _runs(test, rounds, passes, send, screened):
         # which would walk it all), the rest is frozen with the heap; it
         # stays frozen until a test needs the whole heap
         _screen["thawed"] = False
-        if gc.get_freeze_count():
+        if _screen["frozen"]:
             collect(passes)
         gc.freeze()
+        _screen["frozen"] = True
+        if _screen["full_pass"] is None:
+            _screen["full_pass"] = gc.get_freeze_count() * 2e-6
     else:
-        gc.unfreeze()
+        _thaw()
         _screen["old_garbage"] = False     # the gc passes walk it all
     for r in range(1, rounds + 1):
         _send(send, _RUN, r)
@@ -191,9 +202,9 @@ def _runs(test, rounds, passes, send, screened):
         if outcome != "passed":
             break       # a failure, a skip or an xfail ends its runs
         if screened and r < _screen["warmups"] and (
-                time.perf_counter() - started > _SCREEN_PAYS * passes *
-                gc.get_freeze_count() * _screen["pass_per_object"]):
-            gc.unfreeze()
+                time.perf_counter() - started >
+                _SCREEN_PAYS * passes * _screen["full_pass"]):
+            _thaw()
             _screen["old_garbage"] = screened = False
             if _bench is not None:
                 _bench["left_screen_ids"].append(test.id)
@@ -659,11 +670,11 @@ def hunt(runner, args, only, skip, rounds, warmups, passes, screen,
     except BaseException as e:
         return _report(e)
     finally:
-        gc.unfreeze()       # the interpreter's end sees the whole heap
+        _thaw()             # the interpreter's end sees the whole heap
         faulthandler.unregister(dump_signal)
         if _bench is not None:
             import json
-            _bench["pass_per_object"] = _screen["pass_per_object"]
+            _bench["full_pass"] = _screen["full_pass"]
             with open(os.environ["REFHUNT_BENCH_FILE"], "w") as f:
                 json.dump({k: v for k, v in _bench.items()
                            if "clock" not in k}, f)
