@@ -557,15 +557,21 @@ def test_screen_is_exact():
     """The screen (a frozen heap) and --no-screen give the same verdicts
     and deltas on C extensions with several kinds of leak: a test whose
     screened deltas could be a leak, or are not those of the exact way
-    (test_drops_old_cycles frees cycles the frozen heap hid), runs again
-    the exact way; a test that asks for the whole heap gets it.
+    (test_drops_old_cycles frees cycles the frozen heap hid), is measured
+    the exact way from the check's reading on: its 3 tracked runs again,
+    not all 6; a test that asks for the whole heap gets it.
     Without a refs total (release builds) a reference the test drops
     changes no counter unless its object is freed, so a clean test whose
     screened deltas are all 0 may free what the frozen heap hid in the
     exact way (3.11.7: test_drops_old_cycles 0 screened, -2 blocks a run
     exact): there a clean test's screened deltas are at least the exact
     ones (the verdict is the same), and a leaking test's are the same."""
-    screened = per_test("-q", "-m", "unittest", "test_ext_kinds")
+    with tempfile.TemporaryDirectory() as tmp:
+        bench = os.path.join(tmp, "bench.json")
+        screened = per_test("-q", "-m", "unittest", "test_ext_kinds",
+                            extra_env={"REFHUNT_BENCH_FILE": bench})
+        with open(bench) as f:
+            stats = json.load(f)
     exact = per_test("-q", "--no-screen", "-m", "unittest", "test_ext_kinds")
     for r in (screened, exact):
         expect(r.rc == 1, "leaks: exit 1", r)
@@ -584,6 +590,15 @@ def test_screen_is_exact():
                    for a, b in zip(deltas[t][m], exact_deltas[t][m])),
                "%s: %r at least the exact %r" % (t, deltas[t],
                                                   exact_deltas[t]), screened)
+    # the gc passes and readings ("runs"): every test's 6; for each
+    # measured the exact way, its 3 tracked runs' and the last warm-up's
+    # again (no run), not 6; 6 for each screened again
+    again = "test_ext_kinds.Kinds.test_heap_walk_leak"    # it thaws the heap
+    expect(again in stats["again_ids"] and stats["runs"] ==
+           6 * len(EXT_LEAK | EXT_CLEAN) + 4 * len(stats["again_ids"]) +
+           6 * len(stats["screened_again_ids"]),
+           "measured again from the check's reading: 3 runs more: %r"
+           % stats, screened)
     kept = "refs" if refs else "blocks"     # leakref keeps an object()
     expect(deltas["test_ext_kinds.Kinds.test_ref"][kept] == [1, 1, 1] and
            deltas["test_ext_kinds.Kinds.test_fd"]["fds"] == [1, 1, 1],

@@ -355,7 +355,14 @@ testend_fields(char **f, struct record *r)
     return 0;
 }
 
-/* testagain, end: the type alone. */
+/* testagain ROUND: the round its runs start again at. */
+static int
+round_fields(char **f, struct record *r)
+{
+    return parse_round(f[1], &r->round);
+}
+
+/* end: the type alone. */
 static int
 no_fields(char **f, struct record *r)
 {
@@ -390,7 +397,7 @@ static const struct {
     { "test",        RECORD_TEST,        2, 1, name_fields },
     { "testbegin",   RECORD_TESTBEGIN,   3, 1, testbegin_fields },
     { "testend",     RECORD_TESTEND,     3, 1, testend_fields },
-    { "testagain",   RECORD_TESTAGAIN,   1, 0, no_fields },
+    { "testagain",   RECORD_TESTAGAIN,   2, 0, round_fields },
     { "untrusted",   RECORD_UNTRUSTED,   2, 0, name_fields },
     { "share",       RECORD_SHARE,       2 + METRIC_COUNT, 0,
         counters_fields },

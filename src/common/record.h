@@ -38,10 +38,15 @@
  *                                      error stopped it: no verdict, the
  *                                      fail record that follows says why);
  *                                      TEXT: why (may be empty)
- *   testagain                          the test's runs so far were a screen
+ *   testagain ROUND                    the test's runs so far were a screen
  *                                      (a frozen heap) that could be a leak:
- *                                      its runs start again, measured the
- *                                      exact way
+ *                                      its rounds from ROUND on start again
+ *                                      (1: all). ROUND > 1: the worker's gc
+ *                                      passes just emptied the whole heap, as
+ *                                      after an exact round; round ROUND is
+ *                                      its reading (phases ROUND collect and
+ *                                      measure, no run), and the runs after
+ *                                      it are measured the exact way
  *   share ROUND REFS BLOCKS FDS OBJECTS
  *                                      reinit: the hunt's rounds (and their
  *                                      calibration) are done and leak; the

@@ -126,7 +126,10 @@ out_of_order(const struct channel *c, const struct record *r)
     case RECORD_TESTEND:
         return c->cur != c->h ? NULL : "the end of a test not under way";
     case RECORD_TESTAGAIN:
-        return c->cur != c->h && h->nexplained == 0 ? NULL :
+        /* the rounds before ROUND kept, all measured */
+        return c->cur != c->h && h->nexplained == 0 && r->round >= 1 &&
+            r->round <= h->nrounds && r->round <= cur + 1 && !open &&
+            (r->round == 1 || h->rounds[r->round - 2].measured) ? NULL :
             "a test again that is not under way";
     case RECORD_COUNTERS:
         return r->round == cur && open && !h->calibrating ? NULL :
@@ -203,16 +206,17 @@ test_end(struct channel *c, struct record *r)
     c->cur = c->h;
 }
 
-/* Its runs were a screen that could be a leak: they start again. */
+/* Its runs were a screen that could be a leak: they start again at
+ * round `from` (record.h). */
 static void
-test_again(struct hunt *t)
+test_again(struct hunt *t, int from)
 {
     int i;
 
-    for (i = 0; i < t->nrounds; i++) {
+    for (i = from - 1; i < t->nrounds; i++) {
         round_clear(&t->rounds[i]);
     }
-    t->started = 0;
+    t->started = from - 1;
 }
 
 /* An explain record: a new object, or one more thing said of the last. */
@@ -405,7 +409,7 @@ apply(struct channel *c, const char *line)
         test_end(c, &r);
         break;
     case RECORD_TESTAGAIN:
-        test_again(c->cur);
+        test_again(c->cur, r.round);
         break;
     case RECORD_PHASE:
         apply_phase(c, &r);

@@ -66,27 +66,30 @@ def _between_runs(passes, send):
         _bench["runs"] += 1
 
 
-# The screen: a test's runs measured on a frozen heap (gc.freeze()), so
-# that the gc passes walk only what its runs made, not the suite, the
-# modules and what the tests before it left. What the screen keeps alive
-# that the exact way frees is garbage the frozen heap hides from the gc,
-# which it never frees: its deltas are never below the exact ones, and
-# the verdict's rule is monotonic. A test whose screened deltas are not
-# all 0 (send SUSPECT) gets a gc pass over the thawed heap: if it finds no
-# garbage, the screen hid none and its deltas are the exact ones. If it
-# does, the garbage may be the runs' (the exact way would have freed it)
-# or older: fixtures torn down after the freeze, which the runs never
-# touched. Where the frozen heap may hold such (old_garbage), the test's
-# runs are screened again on a heap the gc passes just emptied (send
-# AGAIN), and a second pass decides; else, or if it finds garbage again,
-# the test runs again the exact way (send AGAIN), with the gc passes over
-# the whole heap, and those runs decide. Either way the runs that decide
-# are the same as the exact way's. All 0: a refs total sees a dropped
-# reference, so they are exact; on a release build a clean test may free
-# the exact way what the screen hid, and its deltas stay the screen's 0,
-# above the exact ones. A test that asks the gc for the whole heap
-# (gc.get_objects(), gc.get_referrers()) gets it: the heap thaws, and it
-# runs again too.
+# The screen: a test's runs measured on a frozen heap (gc.freeze()), so that
+# the gc passes walk only what its runs made, not the suite, the modules and
+# what the tests before it left. What the screen keeps alive that the exact
+# way frees is garbage the frozen heap hides from the gc, which it never
+# frees: its deltas are never below the exact ones, and the verdict's rule is
+# monotonic. A test whose screened deltas are not all 0 (send SUSPECT) gets a
+# gc pass over the thawed heap: if it finds no garbage, the screen hid none
+# and its deltas are the exact ones. If it does, the garbage may be the runs'
+# (the exact way would have freed it) or older: fixtures torn down after the
+# freeze, which the runs never touched. Where the frozen heap may hold such
+# (old_garbage), the test's runs are screened again on a heap the gc passes
+# just emptied (send AGAIN 1), and a second pass decides; else, or if it
+# finds garbage again, the test is measured the exact way from there (send
+# AGAIN with the last warm-up's number): that pass emptied the heap as the
+# exact way's gc passes after a warm-up do, so its reading is the last warm-
+# up's, and the tracked runs follow with the gc passes over the whole heap,
+# and decide (the screened runs were warm-ups: 3 runs more, not 6). Either
+# way the runs that decide are the same as the exact way's. All 0: a refs
+# total sees a dropped reference, so they are exact; on a release build a
+# clean test may free the exact way what the screen hid, and its deltas stay
+# the screen's 0, above the exact ones. A test that asks the gc for the whole
+# heap (gc.get_objects(), gc.get_referrers()) gets it: the heap thaws, and
+# its tracked runs run again too (the gc passes after its last run walked the
+# whole heap: that reading is the last warm-up's).
 #
 # A test whose warm-up run takes at least _SCREEN_PAYS times what the exact
 # way's gc passes over the whole heap are thought to cost (passes x the
@@ -167,7 +170,7 @@ def _screened_runs(test, rounds, passes, send):
         return outcome, text, True
     if not old_garbage:
         return outcome, text, False
-    _send(send, _AGAIN, 0)
+    _send(send, _AGAIN, 1)
     if _bench is not None:
         _bench["screened_again"] += 1
         _bench["screened_again_ids"].append(test.id)
@@ -176,9 +179,24 @@ def _screened_runs(test, rounds, passes, send):
         _screen["thawed"] or _screen_hid_garbage(passes, send))
 
 
-def _runs(test, rounds, passes, send, screened):
+def _exact_tracked_runs(test, rounds, passes, send):
+    """After screened runs that could hide garbage: the heap was just
+    emptied by gc passes over all of it (the check's, or those after the
+    last run of a test that thawed it), as the exact way's are after its
+    last warm-up. That state is read as the last warm-up's, and the tracked
+    runs follow the exact way (all its runs again without warm-ups)."""
+    warmups = _screen["warmups"]
+    _send(send, _AGAIN, max(warmups, 1))
+    return _runs(test, rounds, passes, send, False, warmups)
+
+
+def _runs(test, rounds, passes, send, screened, base=0):
     """The test's runs; the outcome of the last, and whether they ended on
-    the screen (else the exact way's gc passes read the last warm-up)."""
+    the screen (else the exact way's gc passes read the last warm-up).
+    base: the number of a run not run but read, the heap being as after it:
+    its gc passes and its reading, in this frame with the locals of a
+    run's (counted in every reading), after the freelists' blocks that the
+    calls since the last gc pass left (a tuple returned) are freed."""
     outcome, text = "passed", ""
     if screened:
         # what the tests before left: the garbage goes (the gc passes walk
@@ -195,19 +213,20 @@ def _runs(test, rounds, passes, send, screened):
     else:
         _thaw()
         _screen["old_garbage"] = False     # the gc passes walk it all
-    for r in range(1, rounds + 1):
-        _send(send, _RUN, r)
+    for r in range(max(base, 1), rounds + 1):
         started = time.perf_counter()
-        outcome, text = test.run()
-        if outcome != "passed":
-            break       # a failure, a skip or an xfail ends its runs
-        if screened and r < _screen["warmups"] and (
-                time.perf_counter() - started >
-                _SCREEN_PAYS * passes * _screen["full_pass"]):
-            _thaw()
-            _screen["old_garbage"] = screened = False
-            if _bench is not None:
-                _bench["left_screen_ids"].append(test.id)
+        if r != base:
+            _send(send, _RUN, r)
+            outcome, text = test.run()
+            if outcome != "passed":
+                break       # a failure, a skip or an xfail ends its runs
+            if screened and r < _screen["warmups"] and (
+                    time.perf_counter() - started >
+                    _SCREEN_PAYS * passes * _screen["full_pass"]):
+                _thaw()
+                _screen["old_garbage"] = screened = False
+                if _bench is not None:
+                    _bench["left_screen_ids"].append(test.id)
         _send(send, _COLLECT, r)
         try:
             _between_runs(passes, send)
@@ -238,11 +257,11 @@ def _hunt_tests(tests, only, rounds, passes, send):
             outcome, text, _ = _runs(test, rounds, passes, send, False)
             decided = True
         if not decided:
-            _send(send, _AGAIN, 0)
             if _bench is not None:
                 _bench["again"] += 1
                 _bench["again_ids"].append(test.id)
-            outcome, text, _ = _runs(test, rounds, passes, send, False)
+            outcome, text, _ = _exact_tracked_runs(test, rounds, passes,
+                                                   send)
         # the runner reports the run that ended the test, as if it ran once
         test.log()
         # higher-scope fixtures the next test does not share go now,

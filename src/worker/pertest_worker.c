@@ -325,7 +325,7 @@ send_record(long code, long number, const char *text)
         return PyBool_FromLong(screen_moved());
     case SEND_AGAIN:
         trace_restart();            /* its runs start again */
-        send_line("testagain\n");
+        send_line("testagain %s\n", num);
         break;
     default:
         PyErr_SetString(PyExc_ValueError, "send: no such record");

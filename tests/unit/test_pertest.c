@@ -71,12 +71,25 @@ test_stream(void)
     /* a screen that could be a leak: the test's runs start again, and
      * those decide */
     h = feed(HELLO "test a\ntestbegin 0 a\n" RUN(1, 10) RUN(2, 11) RUN(3, 12)
-        "testagain\n" RUN(1, 20) RUN(2, 20) RUN(3, 20)
+        "testagain 1\n" RUN(1, 20) RUN(2, 20) RUN(3, 20)
         "testend passed \n", &corrupted);
     CHECK(!corrupted && h->tests.n == 1 && h->tests.hunt[0]->started == 3);
     verdict_compute(h->tests.hunt[0]);
     CHECK(h->tests.hunt[0]->status == STATUS_CLEAN &&
         h->tests.hunt[0]->deltas[METRIC_REFS][0] == 0);
+    hunt_free(h);
+
+    /* or from the last warm-up's round: a reading without a run, then
+     * the tracked runs, which decide */
+    h = feed(HELLO "test a\ntestbegin 0 a\n" RUN(1, 10) RUN(2, 11) RUN(3, 12)
+        "testagain 1\nphase 1 collect\nphase 1 measure\n"
+        "counters 1 30 30 3 -\n"
+        RUN(2, 31) RUN(3, 32) "testend passed \n", &corrupted);
+    CHECK(!corrupted && h->tests.hunt[0]->started == 3);
+    verdict_compute(h->tests.hunt[0]);
+    CHECK(h->tests.hunt[0]->status == STATUS_LEAK &&
+        h->tests.hunt[0]->deltas[METRIC_BLOCKS][0] == 1 &&
+        h->tests.hunt[0]->deltas[METRIC_BLOCKS][1] == 1);
     hunt_free(h);
 
     /* refhunt's own error stopped a test: aborted, no outcome of its */
@@ -98,7 +111,16 @@ test_out_of_turn(void)
     CHECK(!sound(HELLO "testbegin 0 a\ntestend maybe \n"));
     CHECK(!sound("hello 3.11.2 1 1 0 pymalloc\ntestbegin 0 a\n"));
     CHECK(sound(HELLO "fail 1 run ERROR collecting a.py\n"));
-    CHECK(!sound(HELLO "testagain\n"));                 /* no test begun */
+    CHECK(!sound(HELLO "testagain 1\n"));               /* no test begun */
+    CHECK(!sound(HELLO "testbegin 0 a\n" RUN(1, 10) "testagain\n"));
+    CHECK(!sound(HELLO "testbegin 0 a\n" RUN(1, 10) "testagain 0\n"));
+    /* the rounds before it not all measured, or past the last */
+    CHECK(!sound(HELLO "testbegin 0 a\n" RUN(1, 10) "testagain 3\n"));
+    CHECK(!sound(HELLO "testbegin 0 a\n" RUN(1, 10) RUN(2, 11) RUN(3, 12)
+        "testagain 4\n"));
+    CHECK(sound(HELLO "testbegin 0 a\n" RUN(1, 10) RUN(2, 11) RUN(3, 12)
+        "testagain 3\nphase 3 collect\nphase 3 measure\n"
+        "counters 3 12 12 3 -\n"));
 }
 
 static void
