@@ -318,6 +318,7 @@ class _PytestTest:
         # fixtures up, and tears the function's down; log=False: pytest
         # hears of the last run only (log())
         self._forget_earlier_runs()
+        self._new_instance()
         # through the hook, so that the plugins that wrap it wrap each run
         # (the warnings plugin: filterwarnings marks, -W; faulthandler's
         # timeout); the driver's own implementation runs it
@@ -329,6 +330,26 @@ class _PytestTest:
             _running[0] = None
         self._prune()
         return _pytest_outcome(self.reports)
+
+    def _new_instance(self):
+        """Each run a new instance of the test's class, as pytest makes
+        one for each item it runs (Function._getobj): setup_method and
+        the test keep their state in it, which a run again would find
+        (NumPy's TestF2cmapOption pops a file name from self.sources in
+        setup_method: it failed in run 2). Not by resetting item.obj,
+        which adds the item's marks again. pytest 8.2+ keeps the instance
+        in item._instance too (what request.instance returns there);
+        TestCaseFunction (unittest) makes its own in setup."""
+        item = self.item
+        if (getattr(item, "_obj", None) is None or
+                hasattr(item, "_testcase") or
+                not hasattr(item.parent, "newinstance") or
+                not hasattr(item, "originalname")):
+            return
+        instance = item.parent.newinstance()
+        if "_instance" in vars(item):
+            item._instance = instance
+        item._obj = getattr(instance, item.originalname)
 
     def log(self):
         """What pytest's own loop reports of a test: its terminal line,

@@ -3,6 +3,8 @@
 Leak: test_leaks, test_leaky_fixture, test_param[1], TestGroup::test_b,
 test_after_crash. Failed: test_fails. Crashed: test_crash. Skipped:
 test_skipped. Xfailed: test_xfail. Every other test is clean.
+TestGroup's setup_method fails a run that gets the instance of a run before
+(pytest makes one for each item it runs).
 """
 import faulthandler
 import os
@@ -61,6 +63,10 @@ class TestGroup:
     @pytest.fixture(scope="class")
     def class_res(self):
         return [object() for _ in range(100)]
+
+    def setup_method(self):
+        assert not hasattr(self, "ran"), "the instance of a run before"
+        self.ran = True
 
     def test_a(self, class_res):
         assert len(class_res) == 100
