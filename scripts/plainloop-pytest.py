@@ -32,12 +32,23 @@ class Loop:
         for i, item in enumerate(items):
             if item.nodeid not in self.ids:
                 continue
-            counts = [None] * 6     # no list growth between readings
+            # only the last reading is kept, and the deltas (small ints,
+            # which CPython caches): a tuple and two large ints kept for
+            # each reading were 3 blocks a run in every test
+            last = None
+            deltas = [[0] * 5 for _ in range(3)]
             for r in range(6):
                 # pytest keeps a run's captured output in the item, for
                 # its reports; it runs an item once: each run starts with
                 # none, or every run that warns or prints keeps one more
                 del item._report_sections[:]
+                # pytest makes a new instance of a test's class for each
+                # item it runs; the same instance again would hold the
+                # last run's state (setup_method's)
+                if (isinstance(item.parent, pytest.Class) and
+                        not hasattr(item, "_testcase")):
+                    item._obj = getattr(item.parent.newinstance(),
+                                        item.originalname)
                 # nextitem=None: every fixture torn down after each run
                 # (kept up, pytest registers a class or module fixture's
                 # finalizer again each run: a FixtureRequest, partials and
@@ -45,10 +56,13 @@ class Loop:
                 runtestprotocol(item, log=False, nextitem=None)
                 for _ in range(3):
                     gc.collect()
-                counts[r] = (sys.gettotalrefcount(), sys.getallocatedblocks(),
-                             fds())
+                now = (sys.gettotalrefcount(), sys.getallocatedblocks(), fds())
+                if last is not None:
+                    for m in range(3):
+                        deltas[m][r - 1] = now[m] - last[m]
+                last = now
             for m in (0, 1, 2) if self.refs else (1, 2):
-                d = [b[m] - a[m] for a, b in zip(counts[2:], counts[3:])]
+                d = deltas[m][2:]
                 if any(d) if m == 2 else all(x >= 1 for x in d):
                     self.leaks.append(item.nodeid)
                     break
