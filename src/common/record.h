@@ -41,12 +41,11 @@
  *   testagain ROUND                    the test's runs so far were a screen
  *                                      (a frozen heap) that could be a leak:
  *                                      its rounds from ROUND on start again
- *                                      (1: all). ROUND > 1: the worker's gc
- *                                      passes just emptied the whole heap, as
- *                                      after an exact round; round ROUND is
- *                                      its reading (phases ROUND collect and
- *                                      measure, no run), and the runs after
- *                                      it are measured the exact way
+ *                                      (1: all), measured the exact way.
+ *                                      ROUND > 1: the worker's gc passes
+ *                                      just emptied the whole heap, as after
+ *                                      an exact round; the rounds before
+ *                                      ROUND are kept as warm-ups
  *   share ROUND REFS BLOCKS FDS OBJECTS
  *                                      reinit: the hunt's rounds (and their
  *                                      calibration) are done and leak; the

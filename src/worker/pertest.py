@@ -80,16 +80,15 @@ def _between_runs(passes, send):
 # just emptied (send AGAIN 1), and a second pass decides; else, or if it
 # finds garbage again, the test is measured the exact way from there (send
 # AGAIN with the last warm-up's number): that pass emptied the heap as the
-# exact way's gc passes after a warm-up do, so its reading is the last warm-
-# up's, and the tracked runs follow with the gc passes over the whole heap,
-# and decide (the screened runs were warm-ups: 3 runs more, not 6). Either
+# exact way's gc passes after a warm-up do, so the screened runs were its
+# warm-ups; its last warm-up runs again and the tracked runs follow, with
+# the gc passes over the whole heap, and decide (4 runs more, not 6). Either
 # way the runs that decide are the same as the exact way's. All 0: a refs
 # total sees a dropped reference, so they are exact; on a release build a
 # clean test may free the exact way what the screen hid, and its deltas stay
 # the screen's 0, above the exact ones. A test that asks the gc for the whole
 # heap (gc.get_objects(), gc.get_referrers()) gets it: the heap thaws, and
-# its tracked runs run again too (the gc passes after its last run walked the
-# whole heap: that reading is the last warm-up's).
+# its last warm-up and tracked runs run again too.
 #
 # A test whose warm-up run takes at least _SCREEN_PAYS times what the exact
 # way's gc passes over the whole heap are thought to cost (passes x the
@@ -182,21 +181,21 @@ def _screened_runs(test, rounds, passes, send):
 def _exact_tracked_runs(test, rounds, passes, send):
     """After screened runs that could hide garbage: the heap was just
     emptied by gc passes over all of it (the check's, or those after the
-    last run of a test that thawed it), as the exact way's are after its
-    last warm-up. That state is read as the last warm-up's, and the tracked
-    runs follow the exact way (all its runs again without warm-ups)."""
-    warmups = _screen["warmups"]
-    _send(send, _AGAIN, max(warmups, 1))
-    return _runs(test, rounds, passes, send, False, warmups)
+    last run of a test that thawed it), as the exact way's are after a
+    warm-up. The screened runs were warm-ups: the last warm-up runs again
+    the exact way, and the tracked runs follow (all its runs again without
+    warm-ups). Not a reading of that heap without a run: the first tracked
+    run of some tests kept 2 blocks more than the others after it (NumPy's
+    test_ccompiler_opt.py), what a run the exact way settles."""
+    first = max(_screen["warmups"], 1)
+    _send(send, _AGAIN, first)
+    return _runs(test, rounds, passes, send, False, first)
 
 
-def _runs(test, rounds, passes, send, screened, base=0):
-    """The test's runs; the outcome of the last, and whether they ended on
-    the screen (else the exact way's gc passes read the last warm-up).
-    base: the number of a run not run but read, the heap being as after it:
-    its gc passes and its reading, in this frame with the locals of a
-    run's (counted in every reading), after the freelists' blocks that the
-    calls since the last gc pass left (a tuple returned) are freed."""
+def _runs(test, rounds, passes, send, screened, first=1):
+    """The test's runs from run `first`; the outcome of the last, and
+    whether they ended on the screen (else the exact way's gc passes read
+    the last warm-up)."""
     outcome, text = "passed", ""
     if screened:
         # what the tests before left: the garbage goes (the gc passes walk
@@ -213,20 +212,19 @@ def _runs(test, rounds, passes, send, screened, base=0):
     else:
         _thaw()
         _screen["old_garbage"] = False     # the gc passes walk it all
-    for r in range(max(base, 1), rounds + 1):
+    for r in range(first, rounds + 1):
+        _send(send, _RUN, r)
         started = time.perf_counter()
-        if r != base:
-            _send(send, _RUN, r)
-            outcome, text = test.run()
-            if outcome != "passed":
-                break       # a failure, a skip or an xfail ends its runs
-            if screened and r < _screen["warmups"] and (
-                    time.perf_counter() - started >
-                    _SCREEN_PAYS * passes * _screen["full_pass"]):
-                _thaw()
-                _screen["old_garbage"] = screened = False
-                if _bench is not None:
-                    _bench["left_screen_ids"].append(test.id)
+        outcome, text = test.run()
+        if outcome != "passed":
+            break       # a failure, a skip or an xfail ends its runs
+        if screened and r < _screen["warmups"] and (
+                time.perf_counter() - started >
+                _SCREEN_PAYS * passes * _screen["full_pass"]):
+            _thaw()
+            _screen["old_garbage"] = screened = False
+            if _bench is not None:
+                _bench["left_screen_ids"].append(test.id)
         _send(send, _COLLECT, r)
         try:
             _between_runs(passes, send)
