@@ -49,7 +49,6 @@ def main():
             loop = subprocess.run(
                 [python, os.path.join(HERE, "plainloop-pytest.py")] + args +
                 ["--"] + leaks, cwd=tmp, capture_output=True, text=True)
-            # its stdout has pytest's summary line too ("no tests ran")
             confirmed = set(leaks) <= set(loop.stdout.split())
     print("load average %.2f %.2f %.2f" % os.getloadavg())
     print("tests: %d; %s" % (len(r["tests"]), ", ".join(

@@ -4,11 +4,14 @@ its fixtures (of every scope) set up and torn down with each run, and
 three gc.collect() after each, then sys.getallocatedblocks() and the
 open descriptors read (refs too, when no extension module makes them
 untrusted: --refs); regrtest's rule on the last three deltas. Prints the
-ids of the tests that leak.
+ids of the tests that leak; with --deltas, every named test it ran as a
+JSON line of its id, the metrics that leak and the last three deltas of
+each (scripts/confirm-leaks.py compares them with a report's).
 
-    python3-dbg scripts/plainloop-pytest.py [--refs] PYTEST ARGS... -- ID...
+    python3-dbg scripts/plainloop-pytest.py [--refs] [--deltas] PYTEST ARGS... -- ID...
 """
 import gc
+import json
 import os
 import sys
 
@@ -25,6 +28,7 @@ class Loop:
         self.ids = set(ids)
         self.refs = refs
         self.leaks = []
+        self.ran = []       # (id, metrics that leak, {metric: deltas})
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
@@ -61,22 +65,34 @@ class Loop:
                     for m in range(3):
                         deltas[m][r - 1] = now[m] - last[m]
                 last = now
+            leaking = []
             for m in (0, 1, 2) if self.refs else (1, 2):
                 d = deltas[m][2:]
                 if any(d) if m == 2 else all(x >= 1 for x in d):
-                    self.leaks.append(item.nodeid)
-                    break
+                    leaking.append(("refs", "blocks", "fds")[m])
+            if leaking:
+                self.leaks.append(item.nodeid)
+            self.ran.append((item.nodeid, leaking, {
+                name: deltas[m][2:] for m, name in enumerate(
+                    ("refs", "blocks", "fds")) if m or self.refs}))
         return True
 
 
 def main():
     argv = sys.argv[1:]
-    refs = argv[:1] == ["--refs"]
-    argv = argv[1:] if refs else argv
+    flags = set()
+    while argv[:1] in (["--refs"], ["--deltas"]):
+        flags.add(argv.pop(0))
     cut = argv.index("--")
-    loop = Loop(argv[cut + 1:], refs)
+    loop = Loop(argv[cut + 1:], "--refs" in flags)
+    # pytest's own lines go to stderr: stdout is the result
+    stdout, sys.stdout = sys.stdout, sys.stderr
     pytest.main(argv[:cut] + ["-q", "-p", "no:cacheprovider"], plugins=[loop])
-    sys.stdout.write("".join("%s\n" % t for t in loop.leaks))
+    if "--deltas" in flags:
+        stdout.write("".join(json.dumps({"id": i, "leaks": l, "deltas": d}) +
+                             "\n" for i, l, d in loop.ran))
+    else:
+        stdout.write("".join("%s\n" % t for t in loop.leaks))
 
 
 if __name__ == "__main__":

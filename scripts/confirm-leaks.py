@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Every leak of a per-test report checked by an independent plain loop:
+
+    scripts/confirm-leaks.py [-j N] [--python PYTHON] REPORT.json
+
+REPORT.json is the --json report of `refhunt --per-test -m pytest ARGS...`
+(run from the current directory). Its leaking tests are run again, N
+chunks in parallel (default 2), by scripts/plainloop-pytest.py: the same
+pytest arguments, each test six times in one plain pytest session, no
+code of refhunt's. Prints a line for each leak: the metrics and last
+three deltas of either side; then how many the loop confirms (the same
+metrics leak), with the same deltas or not. Exits 1 when the loop does
+not call one of them a leak. References are compared only where the
+report trusted them (no extension built for a release interpreter).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def plain_loops(python, args, ids, jobs, refs):
+    """{id: the loop's JSON line} for ids, in jobs processes."""
+    chunks = [ids[k::jobs] for k in range(jobs) if ids[k::jobs]]
+    procs = [subprocess.Popen(
+        [python, os.path.join(HERE, "plainloop-pytest.py"), "--deltas"] +
+        (["--refs"] if refs else []) + args + ["--"] + chunk,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for chunk in chunks]
+    got = {}
+    for proc in procs:
+        out, _ = proc.communicate()
+        for line in out.splitlines():
+            r = json.loads(line)
+            got[r["id"]] = r
+    return got
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("--python", default="python3-dbg")
+    ap.add_argument("report")
+    opt = ap.parse_args()
+    with open(opt.report) as f:
+        report = json.load(f)
+    argv = report["argv"]
+    if not report.get("per_test") or argv[:1] != ["pytest"]:
+        sys.exit("confirm-leaks: %s is not a --per-test report of -m pytest"
+                 % opt.report)
+    leaks = [t for t in report["tests"] if t["status"] == "leak"]
+    refs = any("refs" in t["leaks"] and t["refs_trusted"] for t in leaks)
+    loop = plain_loops(opt.python, argv[1:], [t["id"] for t in leaks],
+                       opt.j, refs)
+    same = other = missing = 0
+    for t in leaks:
+        mine = [m for m in t["leaks"] if m != "refs" or t["refs_trusted"]]
+        theirs = loop.get(t["id"])
+        if theirs is None or not mine or \
+                not set(mine) <= set(theirs["leaks"]):
+            missing += 1
+            verdict = "NOT CONFIRMED"
+        elif all(t["deltas"][m] == theirs["deltas"][m] for m in mine):
+            same += 1
+            verdict = "confirmed, the same deltas"
+        else:
+            other += 1
+            verdict = "confirmed, other deltas"
+        print("%s: refhunt %s; plain loop %s: %s" % (
+            t["id"],
+            ", ".join("%s %s" % (m, t["deltas"][m]) for m in t["leaks"]),
+            "not run" if theirs is None else ", ".join(
+                "%s %s" % (m, d) for m, d in theirs["deltas"].items()),
+            verdict))
+    print("%d leaks: %d confirmed with the same deltas, %d with other "
+          "deltas, %d not confirmed" % (len(leaks), same, other, missing))
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
