@@ -8,7 +8,7 @@ REPORT.json is the --json report of `refhunt --per-test -m pytest ARGS...`
 chunks in parallel (default 2), by scripts/plainloop-pytest.py: the same
 pytest arguments, each test six times in one plain pytest session, no
 code of refhunt's. Prints a line for each leak: the metrics and last
-three deltas of either side; then how many the loop confirms (the same
+three deltas of either side, as each loop ends; then how many the loop confirms (the same
 metrics leak), with the same deltas or not. Exits 1 when the loop does
 not call one of them a leak. References are compared only where the
 report trusted them (no extension built for a release interpreter).
@@ -18,27 +18,40 @@ it is counted as not run, not as confirmed.
 import argparse
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def plain_loops(python, args, ids, jobs, refs):
-    """{id: the loop's JSON line} for ids, in jobs processes."""
+    """Yields the loop's JSON line of each of ids as its loop ends, from
+    jobs processes."""
     chunks = [ids[k::jobs] for k in range(jobs) if ids[k::jobs]]
     procs = [subprocess.Popen(
         [python, os.path.join(HERE, "plainloop-pytest.py"), "--deltas"] +
         (["--refs"] if refs else []) + args + ["--"] + chunk,
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         for chunk in chunks]
-    got = {}
+    lines = queue.Queue()
+
+    def read(proc):
+        for line in proc.stdout:
+            lines.put(json.loads(line))
+        proc.wait()
+        lines.put(None)
+
     for proc in procs:
-        out, _ = proc.communicate()
-        for line in out.splitlines():
-            r = json.loads(line)
-            got[r["id"]] = r
-    return got
+        threading.Thread(target=read, args=(proc,), daemon=True).start()
+    running = len(procs)
+    while running:
+        r = lines.get()
+        if r is None:
+            running -= 1
+        else:
+            yield r
 
 
 def main():
@@ -56,19 +69,19 @@ def main():
                  % opt.report)
     leaks = [t for t in report["tests"] if t["status"] == "leak"]
     refs = any("refs" in t["leaks"] and t["refs_trusted"] for t in leaks)
-    loop = plain_loops(opt.python, argv[1:], [
-        t["id"] for t in leaks if t["id"] not in opt.exclude], opt.j, refs)
-    same = other = missing = excluded = 0
+    by_id = {t["id"]: t for t in leaks}
+    same = other = excluded = 0
     for t in leaks:
         if t["id"] in opt.exclude:
             excluded += 1
             print("%s: excluded, not run" % t["id"])
-            continue
+    run = [t["id"] for t in leaks if t["id"] not in opt.exclude]
+    # each line as its loop ends: a run of hours shows its progress
+    for theirs in plain_loops(opt.python, argv[1:], run, opt.j, refs):
+        t = by_id[theirs["id"]]
+        run.remove(t["id"])
         mine = [m for m in t["leaks"] if m != "refs" or t["refs_trusted"]]
-        theirs = loop.get(t["id"])
-        if theirs is None or not mine or \
-                not set(mine) <= set(theirs["leaks"]):
-            missing += 1
+        if not mine or not set(mine) <= set(theirs["leaks"]):
             verdict = "NOT CONFIRMED"
         elif all(t["deltas"][m] == theirs["deltas"][m] for m in mine):
             same += 1
@@ -79,9 +92,11 @@ def main():
         print("%s: refhunt %s; plain loop %s: %s" % (
             t["id"],
             ", ".join("%s %s" % (m, t["deltas"][m]) for m in t["leaks"]),
-            "not run" if theirs is None else ", ".join(
-                "%s %s" % (m, d) for m, d in theirs["deltas"].items()),
-            verdict))
+            ", ".join("%s %s" % (m, d) for m, d in theirs["deltas"].items()),
+            verdict), flush=True)
+    for i in run:       # the loop never reached it (a crash)
+        print("%s: plain loop did not run it: NOT CONFIRMED" % i)
+    missing = len(leaks) - same - other - excluded
     print("%d leaks: %d confirmed with the same deltas, %d with other "
           "deltas, %d not confirmed, %d excluded" % (
               len(leaks), same, other, missing, excluded))

@@ -1,7 +1,8 @@
 """An independent check of per-test leaks, with no code of refhunt's: each
 named pytest test run six times in a row in one plain pytest session,
 its fixtures (of every scope) set up and torn down with each run, and
-three gc.collect() after each, then sys.getallocatedblocks() and the
+after each regrtest's clear_caches() (re's pattern cache, typing's,
+linecache...) and three gc.collect(), then sys.getallocatedblocks() and the
 open descriptors read (refs too, when no extension module makes them
 untrusted: --refs); regrtest's rule on the last three deltas. Prints the
 ids of the tests that leak; with --deltas, every named test it ran as a
@@ -19,6 +20,53 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 
+def clear_caches():
+    """regrtest's utils.clear_caches() and type cache, less what a pytest
+    suite never loads; the warning registries read from each module's own
+    __dict__: hasattr() is true for a module whose __getattr__ answers
+    every name (hypothesis.errors), and del then fails."""
+    for mod in list(sys.modules.values()):
+        namespace = getattr(mod, "__dict__", None)
+        if type(namespace) is dict:
+            namespace.pop("__warningregistry__", None)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    mods = sys.modules
+    if "re" in mods:
+        mods["re"].purge()
+    if "_strptime" in mods:
+        mods["_strptime"]._regex_cache.clear()
+    if "urllib.parse" in mods:
+        mods["urllib.parse"].clear_cache()
+    if "linecache" in mods:
+        mods["linecache"].clearcache()
+    if "struct" in mods:
+        mods["struct"]._clearcache()
+    if "typing" in mods:
+        for f in mods["typing"]._cleanups:
+            f()
+    sys._clear_type_cache()
+
+
+class OnlyTheirFiles:
+    """Python files not among the ids' are not collected (a package's
+    __init__.py and conftest.py are): NumPy's whole suite makes a heap of
+    4 GB for each gc.collect() to walk, and 2 minutes to collect. An
+    id's file is relative to the rootdir or, outside it, to the argument
+    it was found under (--pyargs numpy): a file is kept when its path
+    ends with one (a namesake elsewhere is only collected for nothing)."""
+
+    def __init__(self, ids):
+        self.ends = tuple(os.sep + os.path.normpath(i.partition("::")[0])
+                          for i in ids)
+
+    def pytest_ignore_collect(self, collection_path):
+        if collection_path.suffix != ".py" or \
+                collection_path.name in ("__init__.py", "conftest.py"):
+            return None
+        return None if str(collection_path).endswith(self.ends) else True
+
+
 def fds():
     return len(os.listdir("/proc/self/fd"))
 
@@ -29,6 +77,7 @@ class Loop:
         self.refs = refs
         self.leaks = []
         self.ran = []       # (id, metrics that leak, {metric: deltas})
+        self.out = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
@@ -58,6 +107,7 @@ class Loop:
                 # finalizer again each run: a FixtureRequest, partials and
                 # closures a run that a single pytest run never makes)
                 runtestprotocol(item, log=False, nextitem=None)
+                clear_caches()
                 for _ in range(3):
                     gc.collect()
                 now = (sys.gettotalrefcount(), sys.getallocatedblocks(), fds())
@@ -75,6 +125,11 @@ class Loop:
             self.ran.append((item.nodeid, leaking, {
                 name: deltas[m][2:] for m, name in enumerate(
                     ("refs", "blocks", "fds")) if m or self.refs}))
+            if self.out is not None:     # --deltas: each as it ends
+                i, l, d = self.ran[-1]
+                self.out.write(json.dumps({"id": i, "leaks": l,
+                                           "deltas": d}) + "\n")
+                self.out.flush()
         return True
 
 
@@ -87,11 +142,11 @@ def main():
     loop = Loop(argv[cut + 1:], "--refs" in flags)
     # pytest's own lines go to stderr: stdout is the result
     stdout, sys.stdout = sys.stdout, sys.stderr
-    pytest.main(argv[:cut] + ["-q", "-p", "no:cacheprovider"], plugins=[loop])
     if "--deltas" in flags:
-        stdout.write("".join(json.dumps({"id": i, "leaks": l, "deltas": d}) +
-                             "\n" for i, l, d in loop.ran))
-    else:
+        loop.out = stdout
+    pytest.main(argv[:cut] + ["-q", "-p", "no:cacheprovider"],
+                plugins=[loop, OnlyTheirFiles(loop.ids)])
+    if "--deltas" not in flags:
         stdout.write("".join("%s\n" % t for t in loop.leaks))
 
 
