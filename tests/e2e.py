@@ -203,6 +203,32 @@ def test_gc_twin_is_clean():
 
 
 @test
+def test_finalizers_see_what_python_shows():
+    """Garbage that the script and an atexit function leave is collected
+    with sys.modules whole, as under python, whose Py_FinalizeEx collects
+    before it clears the modules (refhunt skips that pass only when its
+    own passes left it nothing to find: not with an atexit function)."""
+    code = ("import atexit, sys\n"
+            "class Note:\n"
+            "    def __init__(self, what):\n"
+            "        self.what, self.me = what, self\n"
+            "    def __del__(self):\n"
+            "        sys.stderr.write('%s garbage collected, sys.modules '\n"
+            "                         'whole: %s\\n' % (self.what, 'json' in sys.modules))\n"
+            "import json\n"
+            "Note('the script')\n"
+            "atexit.register(lambda: Note('an atexit function'))\n")
+    python = subprocess.run([PYTHON, "-c", code], capture_output=True,
+                            text=True, env=independent_env())
+    expect(python.stderr.count("whole: True") == 2, "python itself", python)
+    r = refhunt("-R", "1:2", "-c", code)
+    expect_report_shape(r, "clean", 0)
+    lines = [line for line in r.err.splitlines() if "garbage" in line]
+    expect(lines == python.stderr.splitlines() * 3,
+           "not python's lines in each of the 3 rounds", r)
+
+
+@test
 def test_exit_zero_is_clean():
     for code in ("raise SystemExit", "import sys; sys.exit(0)",
                  "import sys; sys.exit(None)", "import sys; sys.exit(False)"):

@@ -259,7 +259,7 @@ def run(kind, target, safe_path, dump_signal, fresh_main):
     return None
 
 
-def collect(passes, interpreter_ends=False):
+def collect(passes, interpreter_ends=False, finalize_next=False):
     """The gc passes. They stop after a pass that found no unreachable
     object and during which no GC object was allocated, when no other
     thread and no gc.callbacks could run code between passes: nothing
@@ -268,12 +268,34 @@ def collect(passes, interpreter_ends=False):
     figures; a full pass costs 3 to 5 ms over a small debug heap, 0.5 s
     over NumPy's test suite). Not in a free-threaded build's live
     interpreter (_DELAYED_FREES), unless it ends before the counters are
-    read (reinit, subinterp: interpreter_ends), which frees them all."""
+    read (reinit, subinterp: interpreter_ends), which frees them all.
+
+    finalize_next (reinit): Py_FinalizeEx starts with a full pass of its
+    own (PyGC_Collect, sys.modules still whole), which after such a pass
+    walks the whole heap again to find nothing, unless code runs in
+    between: another thread, gc.callbacks, an atexit function (whose
+    garbage that pass collects). With none, gc is disabled, and
+    PyGC_Collect, which does nothing then, is skipped (2 % of a round of
+    tests/examples/stdlib_imports.py); finalization's later passes
+    collect regardless, as they always do."""
     alone = ((interpreter_ends or not _DELAYED_FREES) and not gc.callbacks
              and len(sys._current_frames()) == 1)
     for _ in range(passes):
         if gc.collect() == 0 and alone and gc.get_count()[0] == 0:
+            if finalize_next and _atexit_functions() == 0:
+                gc.disable()
             break
+
+
+def _atexit_functions():
+    """How many atexit functions are registered (atexit._ncallbacks():
+    3.8 to 3.13, private; unknown counts as some); 0 if the module was
+    never imported: registering one imports it."""
+    atexit = sys.modules.get("atexit")
+    if atexit is None:
+        return 0
+    count = getattr(atexit, "_ncallbacks", None)
+    return 1 if count is None else count()
 
 
 # ---- --bisect imports: what the target imported (tests: pertest.py)

@@ -225,8 +225,8 @@ run_phases(struct worker *w, PyObject *glue, int round, int empty,
     if (loop && embed_call_void(glue, "cleanup", PyTuple_New(0), cause) != 0) {
         return -1;
     }
-    if (embed_call_void(glue, "collect", Py_BuildValue("(ii)",
-        st->gc_passes, !loop), cause) != 0) {
+    if (embed_call_void(glue, "collect", Py_BuildValue("(iii)",
+        st->gc_passes, !loop, st->mode == MODE_REINIT), cause) != 0) {
         return -1;
     }
     probe_untrusted_modules(send_untrusted, w);
