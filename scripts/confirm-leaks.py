@@ -9,9 +9,10 @@ chunks in parallel (default 2), by scripts/plainloop-pytest.py: the same
 pytest arguments, each test six times in one plain pytest session, no
 code of refhunt's. Prints a line for each leak as its loop ends: the
 metrics and last three deltas of either side; then how many the loop
-confirms (the same metrics leak), with the same deltas or not. Exits 1 when the loop does
-not call one of them a leak. References are compared only where the
-report trusted them (no extension built for a release interpreter).
+confirms (the same metrics leak), with the same deltas or not. Exits 1
+when the loop does not call one of them a leak. References are compared
+only where the report trusted them (no extension built for a release
+interpreter).
 --exclude leaves a test out (one too slow to run six times, say so):
 it is counted as not run, not as confirmed.
 """
