@@ -128,6 +128,36 @@ def test_pytest_verdicts():
 
 
 @test
+def test_plain_loop_confirms_pytest_leaks():
+    """scripts/confirm-leaks.py, README's check of a report's leaks by an
+    independent plain pytest loop, confirms each of the suite's 5 with
+    refhunt's deltas (one object a run)."""
+    need_pytest()
+    if not refs_counted(None):
+        raise Skip("the plain loop reads sys.gettotalrefcount(): debug "
+                   "builds only")
+    r = per_test("-q", "-m", "pytest", "test_pt_suite.py")
+    expect_verdicts(r, PT_LEAK, PT_CLEAN, PT_OTHER)
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "r.json")
+        with open(report, "w") as f:
+            json.dump(r.json, f)
+        loop = subprocess.run(
+            [sys.executable, os.path.join(os.path.dirname(e2e.HERE),
+                                          "scripts", "confirm-leaks.py"),
+             "--python", e2e.PYTHON, report],
+            cwd=SUITES, capture_output=True, text=True, timeout=600)
+    expect(loop.returncode == 0 and "5 leaks: 5 confirmed with the same "
+           "deltas, 0 with other deltas, 0 not confirmed" in loop.stdout,
+           "the plain loop confirms every leak: %s%s" % (loop.stdout,
+                                                          loop.stderr))
+    for t in PT_LEAK:
+        expect(re.search(r"^%s: refhunt .*blocks \[1, 1, 1\].*: confirmed"
+                         % re.escape(t), loop.stdout, re.M),
+               "%s: one block a run on both sides" % t, loop.stdout)
+
+
+@test
 def test_unittest_verdicts():
     r = per_test("-q", "-m", "unittest", "test_ut_suite.py")
     expect(r.rc == 4, "a crashed test: exit 4", r)
