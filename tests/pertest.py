@@ -146,7 +146,8 @@ def test_plain_loop_confirms_pytest_leaks():
             [sys.executable, os.path.join(os.path.dirname(e2e.HERE),
                                           "scripts", "confirm-leaks.py"),
              "--python", e2e.PYTHON, report],
-            cwd=SUITES, capture_output=True, text=True, timeout=600)
+            cwd=SUITES, capture_output=True, text=True, timeout=600,
+            env=e2e.independent_env())
     expect(loop.returncode == 0 and "5 leaks: 5 confirmed with the same "
            "deltas, 0 with other deltas, 0 not confirmed" in loop.stdout,
            "the plain loop confirms every leak: %s%s" % (loop.stdout,
